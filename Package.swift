@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// TownBench: a federated benchmarking network for town centres.
+// Dependencies: the Swift toolchain and four Debian C libraries, each behind a thin
+// `systemLibrary` target. No SwiftPM package dependencies (see README, "Dependencies").
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "TownBench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "townbench-node", targets: ["townbench-node"]),
+    ],
+    targets: [
+        // MARK: C wrappers (module map + commented shim.h only)
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+
+        // MARK: Libraries (arrows point down: executables → Node/Coordinator → the rest)
+        .target(name: "Indicators", swiftSettings: swiftSettings),
+        .target(name: "Federation", dependencies: ["COpenSSL", "Indicators"], swiftSettings: swiftSettings),
+        .target(name: "Storage", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // HTTPSERVER-BEGIN (owned by the HTTP server work; keep edits inside this block)
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
+        // HTTPSERVER-END
+        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators"], swiftSettings: swiftSettings),
+
+        // MARK: Executables
+        .executableTarget(name: "townbench-node", dependencies: ["Node"], swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "TestSupport"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Placeholder: the Federation module is being written.

@@ -1,0 +1,1 @@
+// Placeholder: the Indicators module is being written.

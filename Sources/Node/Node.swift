@@ -1,0 +1,1 @@
+// Placeholder: the Node module is being written.
