@@ -32,6 +32,11 @@ let package = Package(
 
         // MARK: Executables
         .executableTarget(name: "townbench-node", dependencies: ["Node"], swiftSettings: swiftSettings),
+        // Benchmarks (run by deploy/bench/*.sh; figures go to BENCHMARKS.md)
+        .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "Sources/Benchmarks/bench-indicators",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "bench-federation", dependencies: ["Federation"], path: "Sources/Benchmarks/bench-federation",
+                          swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
