@@ -1,0 +1,25 @@
+/// The list of implemented indicator definitions, by id and version.
+///
+/// Why: the catalogue (`Indicators/*.md`) is the standard and this module its reference
+/// implementation; a test checks that the two name the same (id, version) pairs, and reports and
+/// payloads name these pairs so a figure is always traceable to its definition.
+public enum IndicatorCatalog {
+    /// An indicator's catalogue identity.
+    public struct Entry: Sendable, Hashable, Codable, CustomStringConvertible {
+        public let id: String
+        public let version: Int
+        public init(id: String, version: Int) {
+            self.id = id
+            self.version = version
+        }
+        public var description: String { "\(id) v\(version)" }
+    }
+
+    /// Every implemented indicator.
+    public static let all: [Entry] = [
+        FootfallIndex.self, EventUplift.self, ConversionRate.self, HourlyProfile.self,
+    ].map { (t: any CatalogedIndicator.Type) in Entry(id: t.id, version: t.version) }
+
+    /// The entry with `id`, if implemented.
+    public static func entry(id: String) -> Entry? { all.first { $0.id == id } }
+}

@@ -1,1 +1,0 @@
-// Placeholder: the Indicators module is being written.
