@@ -1,1 +1,261 @@
-// Placeholder: the HTTPServer module is being written.
+// The server: a libmicrohttpd daemon with a worker thread pool, body limits, timeouts,
+// access logging, metrics and a clean shutdown.
+import Dispatch
+import CMicroHTTPD
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP/1.1 server on GNU libmicrohttpd that hands complete requests to a ``Router``.
+///
+/// Why: the coordinator needs an HTTP service without a SwiftPM dependency and without
+/// hand-written HTTP parsing; libmicrohttpd (the server systemd-journal-remote uses) parses,
+/// and this type handles its pitfalls once: request bodies arrive over many callbacks and are
+/// accumulated up to ``Configuration/maxBodySize`` (413 above it, checked against
+/// `Content-Length` up front and against the bytes actually received, so chunked bodies are
+/// bounded too); the answer is queued on the handler's *second* call so keep-alive survives;
+/// per-request state is freed in `MHD_OPTION_NOTIFY_COMPLETED`, which also fires on aborts.
+///
+/// **Threads.** libmicrohttpd runs a pool of ``Configuration/threadPoolSize`` threads, each
+/// with its own epoll loop (`MHD_USE_EPOLL_INTERNAL_THREAD` + `MHD_OPTION_THREAD_POOL_SIZE`).
+/// Handlers run synchronously on those threads and may block for a few milliseconds (e.g.
+/// waiting for a group commit). While one blocks, the other connections of its thread wait, so
+/// the pool is sized for blocking handlers, not for cores: the default of 16 keeps 16 requests
+/// in flight on 2 cores; raise it if handlers block longer.
+///
+/// **Limits.** ``Configuration/connectionLimit`` bounds open connections (more are refused
+/// at accept); ``Configuration/connectionTimeout`` closes a connection idle for that long (a
+/// client that sends half a header and stalls is cut off); ``Configuration/connectionMemoryLimit``
+/// bounds the request head (libmicrohttpd answers an oversized header itself).
+///
+/// **TLS.** By default TLS is terminated by a reverse proxy in front of the server (see
+/// `deploy/` and `Sources/HTTPServer/README.md`); bind to `127.0.0.1` then. libmicrohttpd can
+/// terminate TLS itself (`MHD_USE_TLS` with `MHD_OPTION_HTTPS_MEM_KEY`/`_CERT`, GnuTLS here);
+/// this wrapper does not enable that yet.
+///
+/// ```swift
+/// let server = HTTPServer(configuration: .init(port: 8080), router: router, metrics: metrics)
+/// try server.start()
+/// let signal = server.runUntilTerminated()   // blocks until SIGTERM/SIGINT, then shuts down
+/// ```
+public final class HTTPServer: Sendable {
+    /// Settings of one server. Defaults suit the coordinator behind a reverse proxy.
+    public struct Configuration: Sendable {
+        /// IPv4 or IPv6 literal to bind (`127.0.0.1`, `0.0.0.0`, `::1`, `::`). Not a host name.
+        public var host: String
+        /// TCP port; 0 picks a free one (read it back from ``HTTPServer/port``).
+        public var port: UInt16
+        /// Worker threads (each its own epoll loop); handlers may block, so keep it above the
+        /// number of requests you expect to block at once. Default 16.
+        public var threadPoolSize: Int
+        /// Maximum open connections; more are closed at accept. Default 1024.
+        public var connectionLimit: Int
+        /// A connection with no traffic for this long is closed. libmicrohttpd counts whole
+        /// seconds; a fraction rounds up. Default 30 s.
+        public var connectionTimeout: Duration
+        /// Largest accepted request body in bytes; above it the answer is 413. Default 1 MiB.
+        public var maxBodySize: Int
+        /// Memory per connection for the request head and buffers (libmicrohttpd's
+        /// `MHD_OPTION_CONNECTION_MEMORY_LIMIT`). Default 64 KiB.
+        public var connectionMemoryLimit: Int
+        /// Let libmicrohttpd print its own error messages to stderr (`MHD_USE_ERROR_LOG`).
+        public var logsLibraryErrors: Bool
+
+        public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
+                    connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
+                    maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
+                    logsLibraryErrors: Bool = false) {
+            self.host = host
+            self.port = port
+            self.threadPoolSize = threadPoolSize
+            self.connectionLimit = connectionLimit
+            self.connectionTimeout = connectionTimeout
+            self.maxBodySize = maxBodySize
+            self.connectionMemoryLimit = connectionMemoryLimit
+            self.logsLibraryErrors = logsLibraryErrors
+        }
+    }
+
+    /// The daemon handle. `@unchecked Sendable` because `OpaquePointer` is not Sendable, but this
+    /// handle is only read or taken under the `Mutex` that owns it, and libmicrohttpd allows
+    /// `MHD_quiesce_daemon`/`MHD_stop_daemon` from any thread other than its own workers.
+    private struct Daemon: @unchecked Sendable {
+        var handle: OpaquePointer
+    }
+
+    public let configuration: Configuration
+    let context: ServerContext
+    private let daemon = Mutex<Daemon?>(nil)
+    private let boundPort = Atomic<UInt16>(0)
+    private let running = DispatchGroup()
+
+    /// Creates a server; nothing is bound until ``start()``.
+    public init(configuration: Configuration = Configuration(), router: Router, metrics: Metrics? = nil,
+                accessLog: AccessLog = .standardError) {
+        self.configuration = configuration
+        self.context = ServerContext(router: router, metrics: metrics, accessLog: accessLog,
+                                     maxBodySize: configuration.maxBodySize)
+    }
+
+    deinit {
+        if let daemon = daemon.withLock({ $0.take() }) {
+            MHD_stop_daemon(daemon.handle)
+        }
+    }
+
+    /// The bound port (the ephemeral one when ``Configuration/port`` is 0); 0 before ``start()``.
+    public var port: UInt16 { boundPort.load(ordering: .acquiring) }
+
+    /// Requests currently between their first byte and their completion.
+    public var activeRequests: Int { context.activeRequests.load(ordering: .relaxed) }
+
+    /// Binds and starts the worker threads. Throws ``HTTPServerError/Code/invalidConfiguration``
+    /// for a bad setting, ``HTTPServerError/Code/startFailed`` if libmicrohttpd cannot start
+    /// (port in use, permission).
+    public func start() throws(HTTPServerError) {
+        let config = configuration
+        guard config.threadPoolSize >= 1, config.threadPoolSize <= 1024 else {
+            throw HTTPServerError(.invalidConfiguration, "threadPoolSize is \(config.threadPoolSize); use 1…1024.")
+        }
+        guard config.connectionLimit >= 1, config.maxBodySize >= 0, config.connectionMemoryLimit >= 4096 else {
+            throw HTTPServerError(.invalidConfiguration,
+                                  "connectionLimit must be ≥ 1, maxBodySize ≥ 0 and connectionMemoryLimit ≥ 4096.")
+        }
+        let (seconds, attoseconds) = config.connectionTimeout.components
+        guard seconds >= 0, seconds < 86_400 * 365 else {
+            throw HTTPServerError(.invalidConfiguration, "connectionTimeout must be between 0 and one year.")
+        }
+        let timeoutSeconds = UInt32(seconds) + (attoseconds > 0 ? 1 : 0)
+        guard daemon.withLock({ $0 == nil }) else {
+            throw HTTPServerError(.invalidConfiguration, "The server is already running; call shutdown() first.")
+        }
+
+        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ITC.rawValue
+        if config.logsLibraryErrors { flags |= MHD_USE_ERROR_LOG.rawValue }
+        let contextPointer = Unmanaged.passUnretained(context).toOpaque()
+
+        var ipv4 = sockaddr_in()
+        var ipv6 = sockaddr_in6()
+        let handle: OpaquePointer?
+        if inet_pton(AF_INET, config.host, &ipv4.sin_addr) == 1 {
+            ipv4.sin_family = sa_family_t(AF_INET)
+            ipv4.sin_port = config.port.bigEndian
+            handle = withUnsafePointer(to: &ipv4) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    startDaemon(flags: flags, address: address, context: contextPointer, timeout: timeoutSeconds)
+                }
+            }
+        } else if inet_pton(AF_INET6, config.host, &ipv6.sin6_addr) == 1 {
+            ipv6.sin6_family = sa_family_t(AF_INET6)
+            ipv6.sin6_port = config.port.bigEndian
+            handle = withUnsafePointer(to: &ipv6) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    startDaemon(flags: flags | MHD_USE_IPv6.rawValue, address: address, context: contextPointer,
+                                timeout: timeoutSeconds)
+                }
+            }
+        } else {
+            throw HTTPServerError(.invalidConfiguration,
+                                  "host '\(config.host)' is not an IPv4 or IPv6 address. Use e.g. 127.0.0.1, 0.0.0.0 or ::1.")
+        }
+        let error = errno
+        guard let handle else {
+            throw HTTPServerError(.startFailed,
+                                  "Could not start the HTTP server on \(config.host) port \(config.port) (errno \(error): \(String(cString: strerror(error)))). Is the port in use or below 1024? Choose another port or stop the other process.",
+                                  errno: error)
+        }
+        boundPort.store(CMicroHTTPD_bound_port(handle), ordering: .releasing)
+        let installed = daemon.withLock { current -> Bool in
+            guard current == nil else { return false }
+            current = Daemon(handle: handle)
+            return true
+        }
+        guard installed else {
+            MHD_stop_daemon(handle)
+            throw HTTPServerError(.invalidConfiguration, "The server was started twice at once; call start() once.")
+        }
+        running.enter()
+    }
+
+    private func startDaemon(flags: UInt32, address: UnsafePointer<sockaddr>, context: UnsafeMutableRawPointer,
+                             timeout: UInt32) -> OpaquePointer? {
+        errno = 0
+        return CMicroHTTPD_start_daemon(flags, address, accessHandler, context, requestCompleted, context,
+                                        UInt32(configuration.threadPoolSize), UInt32(configuration.connectionLimit),
+                                        timeout, configuration.connectionMemoryLimit)
+    }
+
+    /// Stops accepting connections, lets requests already in a handler finish for up to
+    /// `gracePeriod`, then stops the daemon (`MHD_stop_daemon`: closes every connection and
+    /// joins the worker threads). Safe to call more than once and from any thread except a
+    /// handler's.
+    public func shutdown(gracePeriod: Duration = .seconds(5)) {
+        guard let daemon = daemon.withLock({ $0.take() }) else { return }
+        let listenSocket = MHD_quiesce_daemon(daemon.handle)
+        let deadline = ContinuousClock.now + gracePeriod
+        while context.activeRequests.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline {
+            usleep(5_000)
+        }
+        MHD_stop_daemon(daemon.handle)
+        // After a quiesce the listening socket is ours to close, once the threads are gone.
+        if listenSocket >= 0 { close(listenSocket) }
+        boundPort.store(0, ordering: .releasing)
+        running.leave()
+    }
+
+    /// Blocks until ``shutdown(gracePeriod:)`` has completed (returns at once if not started).
+    public func waitUntilShutdown() {
+        running.wait()
+    }
+
+    /// For a `serve` command: blocks until one of `signals` arrives (default SIGTERM = 15, SIGINT = 2),
+    /// then shuts down gracefully and returns the signal number. Also returns (with 0) if
+    /// another thread calls ``shutdown(gracePeriod:)``. The signals' previous dispositions are
+    /// restored on return.
+    @discardableResult
+    public func runUntilTerminated(signals: [Int32] = [15, 2], gracePeriod: Duration = .seconds(5)) -> Int32 {
+        final class Received: Sendable { let signal = Atomic<Int32>(0) }
+        let received = Received()
+        let queue = DispatchQueue(label: "townbench.http.signals")
+        var previous: [(Int32, sighandler_t?)] = []
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in signals {
+            previous.append((signalNumber, signal(signalNumber, SIG_IGN)))
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [self] in
+                _ = received.signal.compareExchange(expected: 0, desired: signalNumber, ordering: .relaxed)
+                self.shutdown(gracePeriod: gracePeriod)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        waitUntilShutdown()
+        for source in sources { source.cancel() }
+        queue.sync {}
+        for (signalNumber, handler) in previous { signal(signalNumber, handler) }
+        return received.signal.load(ordering: .relaxed)
+    }
+}
+
+/// What the C callbacks need, reached through libmicrohttpd's context pointer.
+/// Immutable except for the atomic counter, hence Sendable.
+final class ServerContext: Sendable {
+    let router: Router
+    let metrics: Metrics?
+    let accessLog: AccessLog
+    let maxBodySize: Int
+    /// How many bytes beyond ``maxBodySize`` an undeclared (chunked) body may stream, discarded,
+    /// before the connection is closed without an answer: enough to answer an honest client
+    /// with 413, bounded so a hostile one cannot keep a worker busy forever.
+    var discardAllowance: Int { max(maxBodySize, 1 << 20) }
+    let activeRequests = Atomic<Int>(0)
+
+    init(router: Router, metrics: Metrics?, accessLog: AccessLog, maxBodySize: Int) {
+        self.router = router
+        self.metrics = metrics
+        self.accessLog = accessLog
+        self.maxBodySize = maxBodySize
+    }
+}

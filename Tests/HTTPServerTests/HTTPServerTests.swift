@@ -1,0 +1,301 @@
+// Live tests: a real server on port 0, real clients (URLSession and raw sockets).
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPServer
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct HTTPServerLiveTests {
+    @Test func routesPathParametersAndDecodedQuery() async throws {
+        try await withLiveServer { server, _, _ in
+            #expect(server.port != 0)
+            var request = URLRequest(url: url(server, "/v1/tenants/daks/towns/Sint%20Niklaas%2Fcentrum/comparison?indicator=footfall&from=2026-01-01&label=a+b&x=%C3%A9%26&flag"))
+            request.setValue("text/x-test", forHTTPHeaderField: "Content-Type")
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = try #require(response as? HTTPURLResponse)
+            #expect(http.statusCode == 200)
+            #expect(http.value(forHTTPHeaderField: "Content-Type") == "application/json")
+            let echo = try JSONDecoder().decode(Echo.self, from: data)
+            #expect(echo == Echo(tenant: "daks", town: "Sint Niklaas/centrum",
+                                 query: [["indicator", "footfall"], ["from", "2026-01-01"], ["label", "a b"],
+                                         ["x", "é&"], ["flag", ""]],
+                                 contentType: "text/x-test"))
+        }
+    }
+
+    @Test func unknownPathIs404AndWrongMethodIs405WithJSONErrors() async throws {
+        try await withLiveServer { server, metrics, log in
+            let notFound = try #require(try rawRequest(port: server.port, "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(notFound.status == 404)
+            #expect(notFound.headers["content-type"] == "application/json")
+            #expect(errorObject(notFound.body)?.status == 404)
+            #expect(errorObject(notFound.body)?.reason == "No resource at /nope. Check the URL.")
+
+            let wrongMethod = try #require(try rawRequest(port: server.port, "DELETE /healthz HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.headers["allow"] == "GET")
+            #expect(errorObject(wrongMethod.body)?.status == 405)
+            _ = log.waitFor { $0.status == 405 }
+            #expect(metrics.requestCount(method: .get, route: nil, status: .notFound) == 1)
+        }
+    }
+
+    @Test func handlerErrorsMapToTheirStatusOrAGeneric500() async throws {
+        try await withLiveServer { server, _, log in
+            let known = try #require(try rawRequest(port: server.port, "GET /fail/known HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(known.status == 409)
+            #expect(known.bodyText == #"{"error":{"reason":"Sequence 7 was already used by another submission. Use the next sequence number.","status":409}}"#)
+
+            let unknown = try #require(try rawRequest(port: server.port, "GET /fail/unknown HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(unknown.status == 500)
+            #expect(!unknown.bodyText.contains("hunter2"))
+            #expect(errorObject(unknown.body)?.status == 500)
+            // The details go to the log only.
+            let entry = log.waitFor { $0.route == "/fail/unknown" }
+            #expect(entry?.error?.contains("hunter2") == true)
+            #expect(entry?.status == 500)
+        }
+    }
+
+    @Test func largeBodyAccumulatedAcrossCallsArrivesIntact() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 2, maxBodySize: 8 << 20)
+        try await withLiveServer(configuration) { server, _, log in
+            let payload = patternBytes(count: 3 * 1024 * 1024 + 17)
+            var request = URLRequest(url: url(server, "/echo"))
+            request.httpMethod = "POST"
+            request.httpBody = Data(payload)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            #expect(data.count == payload.count)
+            #expect([UInt8](data) == payload)
+            let entry = log.waitFor { $0.path == "/echo" }
+            #expect(entry?.bytesIn == payload.count)
+            #expect(entry?.bytesOut == payload.count)
+        }
+    }
+
+    @Test func declaredOversizeBodyIs413() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 2, maxBodySize: 1000)
+        try await withLiveServer(configuration) { server, _, _ in
+            let connection = try RawConnection(port: server.port)
+            connection.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n")
+            connection.send(patternBytes(count: 200))
+            let response = try #require(connection.readResponse())
+            #expect(response.status == 413)
+            let error = try #require(errorObject(response.body))
+            #expect(error.status == 413)
+            #expect(error.reason.contains("5000 bytes"))
+            #expect(error.reason.contains("at most 1000 bytes"))
+
+            // Exactly at the limit is fine.
+            var request = URLRequest(url: url(server, "/echo"))
+            request.httpMethod = "POST"
+            request.httpBody = Data(patternBytes(count: 1000))
+            let (data, ok) = try await URLSession.shared.data(for: request)
+            #expect((ok as? HTTPURLResponse)?.statusCode == 200)
+            #expect(data.count == 1000)
+        }
+    }
+
+    @Test func chunkedOversizeBodyIs413() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 2, maxBodySize: 1000)
+        try await withLiveServer(configuration) { server, _, log in
+            let connection = try RawConnection(port: server.port)
+            connection.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+            // 6 chunks of 400 bytes: the limit is crossed in the third.
+            for _ in 0..<6 {
+                connection.send("190\r\n")
+                connection.send(patternBytes(count: 400))
+                connection.send("\r\n")
+            }
+            connection.send("0\r\n\r\n")
+            let response = try #require(connection.readResponse())
+            #expect(response.status == 413)
+            #expect(errorObject(response.body)?.reason.contains("at most 1000 bytes") == true)
+            #expect(log.waitFor { $0.status == 413 } != nil)
+
+            // A chunked body under the limit is accumulated and answered.
+            let small = try RawConnection(port: server.port)
+            small.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+            let echoed = try #require(small.readResponse())
+            #expect(echoed.status == 200)
+            #expect(echoed.bodyText == "hello world")
+        }
+    }
+
+    @Test func missingBodyIsA400ThatSaysSo() async throws {
+        try await withLiveServer { server, metrics, _ in
+            let empty = try #require(try rawRequest(port: server.port,
+                                                   "POST /v1/tenants/daks/submissions HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"))
+            #expect(empty.status == 400)
+            #expect(errorObject(empty.body)?.reason
+                        == "POST /v1/tenants/daks/submissions needs a request body, but none was sent. Send the JSON document in the body.")
+            let filled = try #require(try rawRequest(port: server.port,
+                                                    "POST /v1/tenants/daks/submissions HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}"))
+            #expect(filled.status == 202)
+            #expect(filled.bodyText == #"{"bytes":"2","tenant":"daks"}"#)
+            #expect(metrics.value(of: "townbench_submissions_total", labels: ["outcome": "accepted"]) == 1)
+        }
+    }
+
+    @Test func malformedRequestsDoNotCrashTheServer() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 2, connectionTimeout: .seconds(1),
+                                                     connectionMemoryLimit: 8192)
+        try await withLiveServer(configuration) { server, _, _ in
+            let garbage: [String] = [
+                "\u{1}\u{2}\u{3}garbage\r\n\r\n",
+                "GET\r\n\r\n",
+                "GET / HTTP/9.9\r\n\r\n",
+                "GET / HTTP/1.1\r\nNo-Colon-Header\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: -5\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n0\r\n\r\n",
+                "GET /" + String(repeating: "a", count: 20000) + " HTTP/1.1\r\nHost: t\r\n\r\n",
+                "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + String(repeating: "b", count: 20000) + "\r\n\r\n",
+                "GET /%ZZ%00%ff HTTP/1.1\r\nHost: t\r\n\r\n",
+            ]
+            for text in garbage {
+                let connection = try RawConnection(port: server.port, receiveTimeout: 3)
+                connection.send(text)
+                if let response = connection.readResponse() {
+                    #expect((400..<600).contains(response.status), "\(text.prefix(40)) → \(response.status)")
+                }
+            }
+            // Still answering.
+            let health = try #require(try rawRequest(port: server.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(health.status == 200)
+            #expect(health.bodyText == "ok\n")
+        }
+    }
+
+    @Test func slowClientIsCutOffWhileOthersAreServed() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 1, connectionTimeout: .seconds(1))
+        try await withLiveServer(configuration) { server, _, _ in
+            let slow = try RawConnection(port: server.port, receiveTimeout: 6)
+            slow.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Half: ")  // and stall
+            let started = Date()
+            // Others are answered meanwhile, on the same (single) worker thread.
+            for _ in 0..<5 {
+                let response = try #require(try rawRequest(port: server.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"))
+                #expect(response.status == 200)
+            }
+            #expect(slow.isClosedByPeer())
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(elapsed >= 0.5)
+            #expect(elapsed < 4.5)
+        }
+    }
+
+    @Test func keepAliveServesTwoRequestsOnOneConnection() async throws {
+        try await withLiveServer { server, _, log in
+            let connection = try RawConnection(port: server.port)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            let first = try #require(connection.readResponse())
+            #expect(first.status == 200)
+            #expect(first.headers["connection"]?.lowercased() != "close")
+            connection.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello")
+            let second = try #require(connection.readResponse())
+            #expect(second.status == 200)
+            #expect(second.bodyText == "hello")
+            connection.send("GET /v1/tenants/a/towns/b/comparison HTTP/1.1\r\nHost: t\r\n\r\n")
+            let third = try #require(connection.readResponse())
+            #expect(third.status == 200)
+            #expect(log.waitFor { $0.path == "/v1/tenants/a/towns/b/comparison" }?.remoteAddress == "127.0.0.1")
+        }
+    }
+
+    @Test func metricsEndpointRendersPrometheusText() async throws {
+        try await withLiveServer { server, metrics, log in
+            for _ in 0..<3 { _ = try rawRequest(port: server.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
+            _ = try rawRequest(port: server.port, "GET /fail/known HTTP/1.1\r\nHost: t\r\n\r\n")
+            metrics.describeCounter("townbench_submissions_total", help: "Submissions by outcome and reason.")
+            metrics.increment("townbench_submissions_total", labels: ["outcome": "refused", "reason": "bad-signature"], by: 2)
+            // Metrics are recorded when a request completes, just after its response is sent.
+            _ = log.waitFor { $0.route == "/fail/known" }
+            _ = log.waitFor { log.all.filter { $0.route == "/healthz" }.count == 3 && $0.route == "/healthz" }
+            let response = try #require(try rawRequest(port: server.port, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+            let lines = Set(response.bodyText.split(separator: "\n").map(String.init))
+            #expect(lines.contains(#"townbench_http_requests_total{method="GET",route="/healthz",status="200"} 3"#))
+            #expect(lines.contains(#"townbench_http_requests_total{method="GET",route="/fail/known",status="409"} 1"#))
+            #expect(lines.contains("# TYPE townbench_http_request_duration_seconds histogram"))
+            #expect(lines.contains(#"townbench_http_request_duration_seconds_count{route="/healthz"} 3"#))
+            #expect(lines.contains(#"townbench_http_request_duration_seconds_bucket{le="+Inf",route="/healthz"} 3"#))
+            #expect(lines.contains("# HELP townbench_submissions_total Submissions by outcome and reason."))
+            #expect(lines.contains(#"townbench_submissions_total{outcome="refused",reason="bad-signature"} 2"#))
+        }
+    }
+
+    @Test func shutdownFinishesInFlightRequestsThenRefusesConnections() async throws {
+        let metrics = Metrics()
+        let server = HTTPServer(configuration: .init(threadPoolSize: 2), router: makeRouter(metrics: metrics),
+                                metrics: metrics, accessLog: .disabled)
+        try server.start()
+        let port = server.port
+        let connection = try RawConnection(port: port)
+        connection.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        // Wait until the handler is running, then shut down while it sleeps.
+        let deadline = Date().addingTimeInterval(2)
+        while server.activeRequests == 0 && Date() < deadline { usleep(2_000) }
+        #expect(server.activeRequests == 1)
+        server.shutdown(gracePeriod: .seconds(2))
+        let response = try #require(connection.readResponse())
+        #expect(response.status == 200)
+        #expect(response.bodyText == "done")
+        #expect(server.port == 0)
+        #expect(throws: RawClientError.self) { try RawConnection(port: port) }
+        server.shutdown()  // a second call is harmless
+        server.waitUntilShutdown()
+    }
+
+    @Test func runUntilTerminatedReturnsOnSignalAndShutsDown() async throws {
+        let server = HTTPServer(configuration: .init(threadPoolSize: 1), router: Router(), accessLog: .disabled)
+        try server.start()
+        let port = server.port
+        let result = Task.detached { server.runUntilTerminated(signals: [SIGUSR2], gracePeriod: .milliseconds(100)) }
+        // The signal handler is installed by the call above; until then SIGUSR2 would kill the
+        // test process, so ignore it here first and send it until the server reports shutdown.
+        signal(SIGUSR2, SIG_IGN)
+        var signalled: Int32 = 0
+        for _ in 0..<200 where server.port != 0 {
+            kill(getpid(), SIGUSR2)
+            usleep(20_000)
+        }
+        signalled = await result.value
+        #expect(signalled == SIGUSR2)
+        #expect(server.port == 0)
+        #expect(throws: RawClientError.self) { try RawConnection(port: port) }
+    }
+
+    @Test func startFailsWithAClearErrorWhenThePortIsTaken() throws {
+        let first = HTTPServer(router: Router(), accessLog: .disabled)
+        try first.start()
+        defer { first.shutdown() }
+        let second = HTTPServer(configuration: .init(port: first.port), router: Router(), accessLog: .disabled)
+        let error = #expect(throws: HTTPServerError.self) { try second.start() }
+        #expect(error?.code == .startFailed)
+        #expect(error?.description.contains("port \(first.port)") == true)
+
+        let badHost = HTTPServer(configuration: .init(host: "localhost"), router: Router(), accessLog: .disabled)
+        let hostError = #expect(throws: HTTPServerError.self) { try badHost.start() }
+        #expect(hostError?.code == .invalidConfiguration)
+    }
+
+    @Test func bindsIPv6Loopback() async throws {
+        let server = HTTPServer(configuration: .init(host: "::1"), router: makeRouter(metrics: Metrics()), accessLog: .disabled)
+        do { try server.start() } catch { return }  // no IPv6 in this sandbox: nothing to test
+        defer { server.shutdown() }
+        // URLSession on Linux refuses bracketed IPv6 URLs (NSURLErrorBadURL); curl does not.
+        let curl = URL(fileURLWithPath: "/usr/bin/curl")
+        guard FileManager.default.isExecutableFile(atPath: curl.path) else { return }
+        let result = try runProcess(curl, ["-sg", "http://[::1]:\(server.port)/healthz"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "ok\n")
+    }
+}
