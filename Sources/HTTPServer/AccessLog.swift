@@ -36,6 +36,21 @@ public struct AccessLogEntry: Sendable {
     /// An error the client did not see (a 500's cause). For the log only.
     public var error: String?
 
+    public init(method: String, path: String, route: String? = nil, status: Int? = nil, duration: Duration,
+                bytesIn: Int = 0, bytesOut: Int = 0, remoteAddress: String? = nil, outcome: Outcome = .completed,
+                error: String? = nil) {
+        self.method = method
+        self.path = path
+        self.route = route
+        self.status = status
+        self.duration = duration
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        self.remoteAddress = remoteAddress
+        self.outcome = outcome
+        self.error = error
+    }
+
     /// `method=GET path=/healthz route=/healthz status=200 duration_ms=0.153 bytes_in=0 bytes_out=3 remote=127.0.0.1 outcome=completed`
     public var logfmt: String {
         var fields: [(String, String)] = [("method", method), ("path", path), ("route", route ?? "-"),
