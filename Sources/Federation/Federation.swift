@@ -1,1 +1,0 @@
-// Placeholder: the Federation module is being written.
