@@ -29,9 +29,10 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
         // HTTPSERVER-END
         .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators"], swiftSettings: swiftSettings),
+        .target(name: "CLIKit", swiftSettings: swiftSettings),
 
         // MARK: Executables
-        .executableTarget(name: "townbench-node", dependencies: ["Node"], swiftSettings: swiftSettings),
+        .executableTarget(name: "townbench-node", dependencies: ["Node", "CLIKit"], swiftSettings: swiftSettings),
         // Benchmarks (run by deploy/bench/*.sh; figures go to BENCHMARKS.md)
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "Sources/Benchmarks/bench-indicators",
                           swiftSettings: swiftSettings),

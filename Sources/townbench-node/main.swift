@@ -1,2 +1,131 @@
+// townbench-node: the town node's admin CLI. Imports vendor exports into the node's local store,
+// shows what it holds, and (with later commands) computes indicators and pushes signed aggregates.
+public import CLIKit
 import Foundation
-print("townbench-node: being written")
+public import Node
+
+extension NodeError: ExitCodeProviding {
+    public var exitCode: Int32 {
+        if code == .invalidArgument { return 64 }
+        return isDataError ? 65 : 1
+    }
+}
+
+let version = "0.1.0"
+
+func directory(_ arguments: inout Arguments) throws -> URL {
+    URL(fileURLWithPath: try arguments.required("dir", "DIR (the node's directory)"), isDirectory: true)
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func report(_ summary: ImportSummary, json: Bool) throws {
+    if json { return try printJSON(summary) }
+    print("\(summary.file): \(summary.rowsRead) rows read, \(summary.rowsInserted) new, \(summary.rowsUnchanged) unchanged, \(summary.rowsReplaced) replaced")
+}
+
+let initCommand = Command(
+    name: "init", abstract: "Create a node: its local store and its Ed25519 signing key.",
+    usage: "init --dir DIR --town TOWN_ID --tenant TENANT_ID [--time-zone ZONE]",
+    help: """
+    OPTIONS:
+      --dir DIR           Directory of the new node (created if missing; refused if it holds a node).
+      --town TOWN_ID      The town's id in the network, e.g. harelbeke.
+      --tenant TENANT_ID  The network (tenant) the town reports to, e.g. daks-west-flanders.
+      --time-zone ZONE    IANA zone of the town's days and hours (default Europe/Brussels).
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let town = try arguments.required("town", "TOWN_ID")
+    let tenant = try arguments.required("tenant", "TENANT_ID")
+    let zone = arguments.option("time-zone") ?? "Europe/Brussels"
+    try arguments.checkAllConsumed()
+    let store = try NodeStore.create(in: dir, town: town, tenant: tenant, timeZone: zone)
+    let status = try store.status()
+    print("Created node for \(town) (tenant \(tenant), \(zone)) in \(dir.path)")
+    print("Signing key \(status.keyID ?? "?"); the private key is \(NodeStore.keysURL(in: dir).path)/signing.key (mode 0600).")
+}
+
+let sensorsCommand = Command(
+    name: "sensors", abstract: "Declare the town's zones and sensors.",
+    subcommands: [
+        Command(
+            name: "import", abstract: "Import zones and sensors from a CSV (all or nothing, idempotent).",
+            usage: "import --dir DIR [--replace] [--json] FILE.csv",
+            help: """
+            The CSV has the header sensor,zone,zone_kind,kind,vendor and optionally
+            paired_street_sensor,latitude,longitude,installed,removed (see README, "Data formats").
+
+            OPTIONS:
+              --dir DIR    The node's directory.
+              --replace    Change stored sensors and zones whose attributes differ (otherwise an error).
+              --json       Print the summary as JSON.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let options = ImportOptions(replace: arguments.flag("replace"))
+            let json = arguments.flag("json")
+            let file = try arguments.single("FILE.csv")
+            try arguments.checkAllConsumed(positionals: 1)
+            let store = try NodeStore.open(dir)
+            try report(try store.importSensors(file, options: options), json: json)
+        },
+    ])
+
+let importCommand = Command(
+    name: "import", abstract: "Import a vendor export or calendar file (all or nothing, idempotent).",
+    usage: "import --dir DIR --format FORMAT [--replace] [--json] FILE",
+    help: """
+    FORMATS (see README, "Data formats"):
+      counts           CSV sensor,start,minutes,measure,count[,direction]
+      telraam          JSON of Telraam's POST /v1/reports/traffic (hourly)
+      spending         CSV zone,start,minutes,sector,transactions,buyers,value_eur
+      events           CSV id,name,zone,start,end,kind
+      school-holidays  CSV name,first_day,last_day
+
+    OPTIONS:
+      --dir DIR          The node's directory.
+      --format FORMAT    One of the formats above.
+      --replace          Overwrite stored rows whose values differ (otherwise such a row is an error).
+      --json             Print the summary as JSON.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let formatName = try arguments.required("format", "FORMAT (\(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+    guard let format = ImportFormat(rawValue: formatName) else {
+        throw UsageError("unknown --format '\(formatName)'; use one of: \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    let options = ImportOptions(replace: arguments.flag("replace"), showsProgress: standardErrorIsTerminal)
+    let json = arguments.flag("json")
+    let file = try arguments.single("FILE")
+    try arguments.checkAllConsumed(positionals: 1)
+    let store = try NodeStore.open(dir)
+    try report(try store.importFile(file, format: format, options: options), json: json)
+}
+
+let statusCommand = Command(
+    name: "status", abstract: "Show zones, sensors, data ranges, row counts and gaps.",
+    usage: "status --dir DIR [--json]",
+    help: """
+    OPTIONS:
+      --dir DIR   The node's directory.
+      --json      Print as JSON with stable keys.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let status = try NodeStore.open(dir).status()
+    if json { try printJSON(status) } else { print(status.text, terminator: "") }
+}
+
+runCommandLine(
+    executable: "townbench-node", version: version,
+    root: Command(
+        name: "townbench-node",
+        abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
+        subcommands: [initCommand, sensorsCommand, importCommand, statusCommand]))

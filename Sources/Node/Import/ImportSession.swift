@@ -1,0 +1,238 @@
+public import Foundation
+internal import Indicators
+internal import Storage
+
+/// The input formats `townbench-node import` reads (documented in README, "Data formats").
+public enum ImportFormat: String, CaseIterable, Sendable {
+    case counts, telraam, spending, events
+    case schoolHolidays = "school-holidays"
+}
+
+/// What an import did, for the admin and for tests.
+public struct ImportSummary: Sendable, Equatable, Codable {
+    public var format: String
+    public var file: String
+    public var rowsRead = 0
+    /// New rows stored.
+    public var rowsInserted = 0
+    /// Rows identical to stored ones (a re-import): nothing changed.
+    public var rowsUnchanged = 0
+    /// Rows that replaced a stored value (only with `--replace`).
+    public var rowsReplaced = 0
+}
+
+/// Options shared by every import.
+public struct ImportOptions: Sendable {
+    /// Overwrite stored rows whose values differ, instead of failing.
+    public var replace = false
+    /// Show progress on stderr (the CLI sets it only when stderr is a terminal).
+    public var showsProgress = false
+    /// Longest CSV line accepted.
+    public var maximumLineLength = 1 << 20
+    public init(replace: Bool = false, showsProgress: Bool = false) {
+        self.replace = replace
+        self.showsProgress = showsProgress
+    }
+}
+
+extension NodeStore {
+    /// Imports one file, all or nothing: on any error the store is exactly as it was.
+    public func importFile(_ path: String, format: ImportFormat, options: ImportOptions = .init()) throws -> ImportSummary {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw NodeError(.io, "cannot read \(path): no such file, or no permission")
+        }
+        var summary = ImportSummary(format: format.rawValue, file: (path as NSString).lastPathComponent)
+        try db.transaction {
+            try db.run("INSERT INTO imports (format, file, imported_at) VALUES (?, ?, datetime('now'))",
+                       [.text(format.rawValue), .text(path)])
+            let session = ImportSession(store: self, importID: db.lastInsertRowID, path: path, options: options)
+            switch format {
+            case .counts: try CountsImporter(session: session).run(&summary)
+            case .telraam: try TelraamImporter(session: session).run(&summary)
+            case .spending: try SpendingImporter(session: session).run(&summary)
+            case .events: try EventsImporter(session: session).run(&summary)
+            case .schoolHolidays: try SchoolHolidaysImporter(session: session).run(&summary)
+            }
+            try session.flushSums()
+            try db.run("UPDATE imports SET rows_read = ?, rows_inserted = ?, rows_unchanged = ?, rows_replaced = ? WHERE id = ?",
+                       [.int(summary.rowsRead), .int(summary.rowsInserted), .int(summary.rowsUnchanged),
+                        .int(summary.rowsReplaced), .integer(session.importID)])
+            session.progress.finish()
+        }
+        return summary
+    }
+}
+
+/// A sensor as importers need it.
+struct SensorRef {
+    var id: Int64
+    var name: String
+    var kind: SensorKind
+    var vendor: String
+}
+
+/// State shared by the importers during one import transaction: the import id, the town's
+/// clock, the sensor catalogue and the running daily/hourly sums.
+final class ImportSession {
+    let store: NodeStore
+    let importID: Int64
+    let path: String
+    let fileName: String
+    let options: ImportOptions
+    let clock: LocalClock
+    let progress: ProgressReporter
+    private(set) var sensorsByName: [String: SensorRef] = [:]
+    private(set) var zonesByName: [String: Int64] = [:]
+
+    init(store: NodeStore, importID: Int64, path: String, options: ImportOptions) {
+        self.store = store
+        self.importID = importID
+        self.path = path
+        self.fileName = (path as NSString).lastPathComponent
+        self.options = options
+        self.clock = LocalClock(timeZone: store.timeZone)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        self.progress = ProgressReporter(label: "importing \((path as NSString).lastPathComponent)",
+                                         totalBytes: size ?? 0, isEnabled: options.showsProgress)
+    }
+
+    var db: Connection { store.db }
+
+    func loadCatalogue() throws {
+        sensorsByName = [:]
+        for row in try db.query("SELECT id, name, kind, vendor FROM sensors") {
+            let name = try row.string(1)
+            sensorsByName[name] = SensorRef(id: try row.int64(0), name: name,
+                                            kind: SensorKind(rawValue: try row.string(2)) ?? .pedestrian,
+                                            vendor: try row.string(3))
+        }
+        zonesByName = [:]
+        for row in try db.query("SELECT id, name FROM zones") { zonesByName[try row.string(1)] = try row.int64(0) }
+    }
+
+    func location(line: Int, column: Int?) -> NodeError.Location {
+        .init(file: fileName, line: line, column: column)
+    }
+
+    /// Resolves a written timestamp to an instant. Without an offset it is local time in the
+    /// town's zone: a time in the skipped spring hour is an error; a time in the repeated autumn
+    /// hour means its first occurrence (summer time), unless the same key was already seen in this
+    /// file at that time, which then means the second occurrence (winter time). So a vendor file
+    /// that lists the repeated hour twice, in order, imports correctly.
+    func instant(of written: WrittenTimestamp, repeatKey: AmbiguityKey?, at location: NodeError.Location) throws -> Int64 {
+        if let offset = written.offset { return written.naive - Int64(offset) }
+        switch clock.resolve(naive: written.naive) {
+        case .unique(let t): return t
+        case .nonexistent:
+            throw NodeError(.badInput, "this local time does not exist in \(store.settings.timeZone) (clocks go forward that night); write the timestamp with its UTC offset", at: location)
+        case .ambiguous(let first, let second):
+            guard let repeatKey else { return first }
+            if seenAmbiguous.insert(AmbiguityKey(sensor: repeatKey.sensor, naive: written.naive, measure: repeatKey.measure, direction: repeatKey.direction)).inserted {
+                return first
+            }
+            return second
+        }
+    }
+    struct AmbiguityKey: Hashable { var sensor: Int64; var naive: Int64; var measure: Int; var direction: Int }
+    private var seenAmbiguous: Set<AmbiguityKey> = []
+
+    // MARK: Running sums
+
+    struct DailyKey: Hashable { var sensor: Int64; var day: Int; var measure: Int; var direction: Int }
+    struct DailySums { var total = 0.0; var covered = 0; var uptimeMinutes = 0.0; var validHours = 0; var intervals = 0 }
+    struct HourlyKey: Hashable { var sensor: Int64; var day: Int; var measure: Int; var hour: Int }
+    private var daily: [DailyKey: DailySums] = [:]
+    private var hourly: [HourlyKey: Double] = [:]
+    /// Flush the running sums to the store beyond this many entries, keeping memory flat.
+    private let flushThreshold = 100_000
+
+    /// Adds (or, with `sign` -1, removes) one interval row's contribution to the daily and hourly sums.
+    func accumulate(sensor: Int64, start: Int64, minutes: Int, measure: Int, direction: Int, count: Double,
+                    uptime: Double?, sign: Double = 1, countsInterval: Bool = true) throws {
+        let (day, hour) = clock.local(start)
+        let dailyKey = DailyKey(sensor: sensor, day: day.rawValue, measure: measure, direction: direction)
+        let s = Int(sign)
+        daily[dailyKey, default: DailySums()].total += sign * count
+        daily[dailyKey]!.covered += s * minutes
+        daily[dailyKey]!.uptimeMinutes += sign * Double(minutes) * (uptime ?? 1)
+        if let uptime, minutes == 60, uptime >= 0.5 { daily[dailyKey]!.validHours += s }
+        if countsInterval { daily[dailyKey]!.intervals += s }
+        if minutes <= 60 {
+            hourly[HourlyKey(sensor: sensor, day: day.rawValue, measure: measure, hour: hour), default: 0] += sign * count
+        }
+        if daily.count + hourly.count > flushThreshold { try flushSums() }
+    }
+
+    private lazy var dailyUpsert = try? db.prepare("""
+        INSERT INTO daily (sensor_id, day, measure, direction, total, covered_minutes, uptime_minutes, valid_hours, intervals)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET total = total + excluded.total, covered_minutes = covered_minutes + excluded.covered_minutes,
+            uptime_minutes = uptime_minutes + excluded.uptime_minutes, valid_hours = valid_hours + excluded.valid_hours,
+            intervals = intervals + excluded.intervals
+        """)
+    private lazy var hourlyUpsert = try? db.prepare("""
+        INSERT INTO hourly (sensor_id, day, measure, hour, total) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET total = total + excluded.total
+        """)
+
+    /// Writes the running sums into the `daily` and `hourly` tables (adding to what is there).
+    func flushSums() throws {
+        guard !daily.isEmpty || !hourly.isEmpty else { return }
+        guard let dailyUpsert, let hourlyUpsert else {
+            throw NodeError(.io, "cannot prepare the daily sums statements; the store may be damaged")
+        }
+        for (key, sums) in daily.sorted(by: { ($0.key.sensor, $0.key.day, $0.key.measure, $0.key.direction) < ($1.key.sensor, $1.key.day, $1.key.measure, $1.key.direction) }) {
+            try dailyUpsert.reset()
+            try dailyUpsert.bind(key.sensor, at: 1)
+            try dailyUpsert.bind(Int64(key.day), at: 2)
+            try dailyUpsert.bind(Int64(key.measure), at: 3)
+            try dailyUpsert.bind(Int64(key.direction), at: 4)
+            try dailyUpsert.bind(sums.total, at: 5)
+            try dailyUpsert.bind(Int64(sums.covered), at: 6)
+            try dailyUpsert.bind(sums.uptimeMinutes, at: 7)
+            try dailyUpsert.bind(Int64(sums.validHours), at: 8)
+            try dailyUpsert.bind(Int64(sums.intervals), at: 9)
+            try dailyUpsert.step()
+        }
+        for (key, total) in hourly.sorted(by: { ($0.key.sensor, $0.key.day, $0.key.measure, $0.key.hour) < ($1.key.sensor, $1.key.day, $1.key.measure, $1.key.hour) }) {
+            try hourlyUpsert.reset()
+            try hourlyUpsert.bind(key.sensor, at: 1)
+            try hourlyUpsert.bind(Int64(key.day), at: 2)
+            try hourlyUpsert.bind(Int64(key.measure), at: 3)
+            try hourlyUpsert.bind(Int64(key.hour), at: 4)
+            try hourlyUpsert.bind(total, at: 5)
+            try hourlyUpsert.step()
+        }
+        daily.removeAll(keepingCapacity: true)
+        hourly.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Progress on stderr for long imports, only when stderr is a terminal, at most 4 times a second.
+final class ProgressReporter {
+    let label: String
+    let totalBytes: Int64
+    let isEnabled: Bool
+    private var lastPrint = Date.distantPast
+    private var printed = false
+
+    init(label: String, totalBytes: Int64, isEnabled: Bool) {
+        self.label = label
+        self.totalBytes = totalBytes
+        self.isEnabled = isEnabled
+    }
+
+    func update(bytes: Int64, rows: Int) {
+        guard isEnabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastPrint) >= 0.25 else { return }
+        lastPrint = now
+        printed = true
+        let percent = totalBytes > 0 ? " \(min(100, bytes * 100 / totalBytes))%" : ""
+        FileHandle.standardError.write(Data("\r\(label):\(percent) \(rows) rows".utf8))
+    }
+
+    func finish() {
+        if printed { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: the Node module is being written.

@@ -1,0 +1,57 @@
+/// Why a node command failed, with a sentence that tells the node admin what to do.
+///
+/// Import errors carry the file, line and column of the offending input, so an admin can open
+/// the file at that spot; nothing was written when one is thrown (imports are one transaction).
+public struct NodeError: Error, CustomStringConvertible, Sendable {
+    /// A stable classification; new cases may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+
+        /// `init` found a node already in the directory.
+        public static let nodeExists = Code(name: "node_exists")
+        /// No node in the directory (run `init` first).
+        public static let noNode = Code(name: "no_node")
+        /// An argument or setting is invalid (a usage error).
+        public static let invalidArgument = Code(name: "invalid_argument")
+        /// Input data is malformed or inconsistent (bad CSV/JSON, unknown sensor, …).
+        public static let badInput = Code(name: "bad_input")
+        /// An input row conflicts with a stored one (same key, other value) and `--replace` was not given.
+        public static let conflict = Code(name: "conflict")
+        /// The file could not be read.
+        public static let io = Code(name: "io")
+
+        public static func ~= (pattern: Code, error: any Error) -> Bool {
+            (error as? NodeError)?.code == pattern
+        }
+    }
+
+    /// Where in an input file the problem is.
+    public struct Location: Sendable, Hashable, CustomStringConvertible {
+        public var file: String
+        /// 1-based line number.
+        public var line: Int
+        /// 1-based column (byte offset within the line), or nil for a whole-line problem.
+        public var column: Int?
+        public var description: String {
+            column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
+        }
+    }
+
+    public let code: Code
+    public let message: String
+    public let location: Location?
+
+    public init(_ code: Code, _ message: String, at location: Location? = nil) {
+        self.code = code
+        self.message = message
+        self.location = location
+    }
+
+    public var description: String {
+        location.map { "\($0): \(message)" } ?? message
+    }
+
+    /// Whether this is bad data (exit code 65, `EX_DATAERR`) rather than a usage error or failure.
+    public var isDataError: Bool { code == .badInput || code == .conflict }
+}

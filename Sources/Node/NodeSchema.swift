@@ -1,0 +1,94 @@
+internal import Storage
+
+/// The node store's schema, as numbered migrations (never edit a released one; add a new one).
+///
+/// Key design for the import hot path (C-LIBRARIES.md): interval rows are keyed by small integers
+/// (sensor id, UTC epoch seconds, measure code, direction code) in a WITHOUT ROWID table; the
+/// per-(sensor, local day) and per-(sensor, local day, hour) sums that the indicators need are kept
+/// up to date in the same transaction, so no indicator rescans interval rows.
+enum NodeSchema {
+    static let migrator = Migrator([
+        .init(1, "initial", """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE zones (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL);
+            CREATE TABLE sensors (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                kind TEXT NOT NULL,
+                vendor TEXT NOT NULL,
+                paired_street_sensor TEXT,
+                latitude REAL,
+                longitude REAL,
+                installed TEXT,
+                removed TEXT);
+            CREATE TABLE imports (
+                id INTEGER PRIMARY KEY,
+                format TEXT NOT NULL,
+                file TEXT NOT NULL,
+                imported_at TEXT NOT NULL,
+                rows_read INTEGER NOT NULL DEFAULT 0,
+                rows_inserted INTEGER NOT NULL DEFAULT 0,
+                rows_unchanged INTEGER NOT NULL DEFAULT 0,
+                rows_replaced INTEGER NOT NULL DEFAULT 0);
+            -- One row per sensor, interval start (UTC epoch seconds), measure and direction.
+            CREATE TABLE counts (
+                sensor_id INTEGER NOT NULL,
+                start INTEGER NOT NULL,
+                measure INTEGER NOT NULL,
+                direction INTEGER NOT NULL,
+                minutes INTEGER NOT NULL,
+                count REAL NOT NULL,
+                uptime REAL,
+                import_id INTEGER NOT NULL,
+                PRIMARY KEY (sensor_id, start, measure, direction)) WITHOUT ROWID;
+            -- Sums per sensor, local calendar day (days since 1970-01-01 in the town's zone), measure, direction.
+            CREATE TABLE daily (
+                sensor_id INTEGER NOT NULL,
+                day INTEGER NOT NULL,
+                measure INTEGER NOT NULL,
+                direction INTEGER NOT NULL,
+                total REAL NOT NULL,
+                covered_minutes INTEGER NOT NULL,
+                uptime_minutes REAL NOT NULL,
+                valid_hours INTEGER NOT NULL,
+                intervals INTEGER NOT NULL,
+                PRIMARY KEY (sensor_id, day, measure, direction)) WITHOUT ROWID;
+            -- Sums per sensor, local day, measure and local hour (0-23), all directions together;
+            -- only from intervals of at most 60 minutes.
+            CREATE TABLE hourly (
+                sensor_id INTEGER NOT NULL,
+                day INTEGER NOT NULL,
+                measure INTEGER NOT NULL,
+                hour INTEGER NOT NULL,
+                total REAL NOT NULL,
+                PRIMARY KEY (sensor_id, day, measure, hour)) WITHOUT ROWID;
+            CREATE TABLE spending (
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                start INTEGER NOT NULL,
+                sector TEXT NOT NULL,
+                minutes INTEGER NOT NULL,
+                transactions INTEGER NOT NULL,
+                buyers INTEGER NOT NULL,
+                value_cents INTEGER NOT NULL,
+                import_id INTEGER NOT NULL,
+                PRIMARY KEY (zone_id, start, sector)) WITHOUT ROWID;
+            CREATE TABLE events (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                start INTEGER NOT NULL,
+                end INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                import_id INTEGER NOT NULL);
+            CREATE TABLE school_holidays (
+                first_day INTEGER NOT NULL,
+                last_day INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (first_day, last_day)) WITHOUT ROWID;
+            """),
+    ])
+}

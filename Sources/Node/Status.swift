@@ -1,0 +1,95 @@
+public import Foundation
+internal import Indicators
+internal import Storage
+
+/// What a node holds: its settings, zones, sensors and, per sensor, the data range and gaps.
+/// `townbench-node status` prints it; `--json` gives these stable keys.
+public struct NodeStatus: Codable, Sendable {
+    public struct Sensor: Codable, Sendable {
+        public var sensor: String
+        public var zone: String
+        public var kind: String
+        public var vendor: String
+        /// Interval rows stored.
+        public var rows: Int
+        /// First and last local day with data (ISO dates), nil when no data yet.
+        public var firstDay: String?
+        public var lastDay: String?
+        /// Days between first and last with no data at all.
+        public var missingDays: Int
+        /// Days with some data but fewer covered minutes than the day has.
+        public var incompleteDays: Int
+    }
+    public struct Zone: Codable, Sendable {
+        public var zone: String
+        public var kind: String
+        public var sensors: Int
+    }
+    public var town: String
+    public var tenant: String
+    public var timeZone: String
+    public var keyID: String?
+    public var zones: [Zone]
+    public var sensors: [Sensor]
+    public var spendingRows: Int
+    public var events: Int
+    public var imports: Int
+}
+
+extension NodeStore {
+    /// Collects the node's status. Reads the daily sums only, never the interval rows' values.
+    public func status() throws -> NodeStatus {
+        let clock = LocalClock(timeZone: timeZone)
+        let zones = try db.query("""
+            SELECT z.name, z.kind, count(s.id) FROM zones z LEFT JOIN sensors s ON s.zone_id = z.id GROUP BY z.id ORDER BY z.name
+            """).map { NodeStatus.Zone(zone: try $0.string(0), kind: try $0.string(1), sensors: try $0.int(2)) }
+        var sensors: [NodeStatus.Sensor] = []
+        for row in try db.query("""
+            SELECT s.id, s.name, z.name, s.kind, s.vendor FROM sensors s JOIN zones z ON z.id = s.zone_id ORDER BY s.name
+            """) {
+            let id = try row.int64(0)
+            let rows = try db.queryFirst("SELECT count(*) FROM counts WHERE sensor_id = ?", [.integer(id)])?.int(0) ?? 0
+            // Coverage per day: the best-covered measure/direction of that day.
+            let days = try db.query("""
+                SELECT day, max(covered_minutes) FROM daily WHERE sensor_id = ? GROUP BY day ORDER BY day
+                """, [.integer(id)])
+            var status = NodeStatus.Sensor(sensor: try row.string(1), zone: try row.string(2), kind: try row.string(3),
+                                           vendor: try row.string(4), rows: rows, missingDays: 0, incompleteDays: 0)
+            if let first = days.first, let last = days.last {
+                let firstDay = DayNumber(try first.int(0)), lastDay = DayNumber(try last.int(0))
+                status.firstDay = firstDay.description
+                status.lastDay = lastDay.description
+                status.missingDays = (lastDay.rawValue - firstDay.rawValue + 1) - days.count
+                status.incompleteDays = try days.filter { try $0.int(1) < clock.minutesInDay(DayNumber(try $0.int(0))) }.count
+            }
+            sensors.append(status)
+        }
+        return NodeStatus(
+            town: settings.town, tenant: settings.tenant, timeZone: settings.timeZone, keyID: try meta("key_id"),
+            zones: zones, sensors: sensors,
+            spendingRows: try db.queryFirst("SELECT count(*) FROM spending")?.int(0) ?? 0,
+            events: try db.queryFirst("SELECT count(*) FROM events")?.int(0) ?? 0,
+            imports: try db.queryFirst("SELECT count(*) FROM imports")?.int(0) ?? 0)
+    }
+}
+
+extension NodeStatus {
+    /// The status as an aligned text table for a terminal.
+    public var text: String {
+        var out = "Town \(town) in tenant \(tenant), time zone \(timeZone)\n"
+        if let keyID { out += "Signing key \(keyID)\n" }
+        out += "\n\(zones.count) zone(s):\n"
+        for zone in zones { out += "  \(zone.zone) (\(zone.kind)): \(zone.sensors) sensor(s)\n" }
+        out += "\n\(sensors.count) sensor(s):\n"
+        let table = [["sensor", "zone", "kind", "vendor", "rows", "from", "to", "missing days", "incomplete days"]] + sensors.map {
+            [$0.sensor, $0.zone, $0.kind, $0.vendor, String($0.rows), $0.firstDay ?? "-", $0.lastDay ?? "-",
+             String($0.missingDays), String($0.incompleteDays)]
+        }
+        let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
+        for line in table {
+            out += "  " + zip(line, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ") + "\n"
+        }
+        out += "\nSpending rows: \(spendingRows)   Events: \(events)   Imports: \(imports)\n"
+        return out
+    }
+}
