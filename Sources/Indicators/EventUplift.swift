@@ -24,8 +24,9 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
 /// town's own data. Catalogue: `Indicators/event-uplift.md`.
 ///
 /// For each event day e: candidates are e − 7k, k = 1…12, that are clean (not in
-/// `excludedDays`, not a Belgian public holiday); the baseline is the most recent 8 of them;
-/// fewer than 4 → no value. Sensors: those valid on e and on every baseline day (like-for-like).
+/// `excludedDays`, not a Belgian public holiday); fewer than 4 → no value. Sensors S: those
+/// valid on e; the baseline is the most recent 8 candidates on which every sensor of S is valid;
+/// while that leaves fewer than 4 days, the sensor valid on the fewest candidates leaves S.
 /// observed(e) = Σ count(s, e); expected(e) = median over baseline days b of Σ count(s, b).
 /// uplift = Σ observed ÷ Σ expected − 1 over the event's days. Interval: the range spanned by
 /// the quietest and busiest baseline day (see ``Result/low`` and ``Result/high``).
@@ -46,7 +47,7 @@ public enum EventUplift: CatalogedIndicator {
         public var day: DayNumber
         /// The clean baseline days used, most recent first.
         public var baselineDays: [DayNumber]
-        /// Sensor rows used (valid on the day and every baseline day).
+        /// Sensor rows used (valid on the day and on every baseline day).
         public var sensors: [Int]
         /// Σ counts on the event day over `sensors`.
         public var observed: Double
@@ -108,29 +109,45 @@ public enum EventUplift: CatalogedIndicator {
     }
 
     static func dayResult(panel: DailyPanel, rows: [Int], day e: DayNumber, excluded: Set<DayNumber>) -> DayResult {
-        var baselineDays: [DayNumber] = []
-        for k in 1...lookbackWeeks where baselineDays.count < maximumBaselineDays {
+        // Clean same-weekday candidates, most recent first.
+        var candidates: [DayNumber] = []
+        for k in 1...lookbackWeeks {
             let b = e - 7 * k
-            if !excluded.contains(b) && !BelgianCalendar.isPublicHoliday(b) { baselineDays.append(b) }
+            if !excluded.contains(b) && !BelgianCalendar.isPublicHoliday(b) { candidates.append(b) }
         }
-        var result = DayResult(day: e, baselineDays: baselineDays, sensors: [], observed: 0, expected: nil,
-                               baselineMinimum: nil, baselineMaximum: nil, ratio: nil, reason: nil)
-        guard baselineDays.count >= minimumBaselineDays else {
-            result.reason = "only \(baselineDays.count) clean same-weekday days in the \(lookbackWeeks) weeks before (need \(minimumBaselineDays))"
+        var result = DayResult(day: e, baselineDays: Array(candidates.prefix(maximumBaselineDays)), sensors: [],
+                               observed: 0, expected: nil, baselineMinimum: nil, baselineMaximum: nil, ratio: nil, reason: nil)
+        guard candidates.count >= minimumBaselineDays else {
+            result.reason = "only \(candidates.count) clean same-weekday days in the \(lookbackWeeks) weeks before (need \(minimumBaselineDays))"
             return result
         }
-        let used = rows.filter { s in panel.isValid(sensor: s, day: e) && baselineDays.allSatisfy { panel.isValid(sensor: s, day: $0) } }
-        result.sensors = used
-        guard !used.isEmpty else {
-            result.reason = "no sensor valid on the day and on all its baseline days"
+        // Like-for-like: the sensors valid on the day; the baseline is the most recent 8 clean
+        // candidates on which all of them are valid. Fewer than 4 → drop the sensor valid on the
+        // fewest candidates (ties: the later row in `rows`) and try again.
+        var sensors = rows.filter { panel.isValid(sensor: $0, day: e) }
+        var baseline: [DayNumber] = []
+        while !sensors.isEmpty {
+            baseline = Array(candidates.lazy.filter { c in sensors.allSatisfy { panel.isValid(sensor: $0, day: c) } }
+                .prefix(maximumBaselineDays))
+            if baseline.count >= minimumBaselineDays { break }
+            var worst = 0, worstCount = Int.max
+            for (i, s) in sensors.enumerated() {
+                let n = candidates.lazy.filter { panel.isValid(sensor: s, day: $0) }.count
+                if n <= worstCount { worst = i; worstCount = n }
+            }
+            sensors.remove(at: worst)
+        }
+        guard !sensors.isEmpty else {
+            result.reason = "no sensor valid on the day and on \(minimumBaselineDays) of its clean baseline days"
             return result
         }
-        result.observed = used.reduce(0) { $0 + (panel.total(sensor: $1, day: e) ?? 0) }
-        let totals = baselineDays.map { b in used.reduce(0) { $0 + (panel.total(sensor: $1, day: b) ?? 0) } }
-        let expected = IndicatorMath.median(totals)
+        result.baselineDays = baseline
+        result.sensors = sensors
+        result.observed = sensors.reduce(0) { $0 + (panel.total(sensor: $1, day: e) ?? 0) }
+        let totals = baseline.map { b in sensors.reduce(0) { $0 + (panel.total(sensor: $1, day: b) ?? 0) } }
         result.baselineMinimum = totals.min()
         result.baselineMaximum = totals.max()
-        guard let expected, expected > 0 else {
+        guard let expected = IndicatorMath.median(totals), expected > 0 else {
             result.reason = "the baseline median is 0"
             return result
         }

@@ -112,6 +112,11 @@ struct PropertyTests {
         #expect(a.values == b.values)
         let a7 = try FootfallIndex.dailySeries(panel: base, lag: 7), b7 = try FootfallIndex.dailySeries(panel: wider, lag: 7)
         for o in 0..<500 { #expect(a7.value(at: o) == b7.value(at: o)) }
+        // Event uplift: sensor 6 is valid on the event day but on none of its baseline days.
+        let event = [first + 505]
+        let u = try EventUplift.compute(panel: base, sensors: Array(0..<6), eventDays: event, excludedDays: [])
+        let w = try EventUplift.compute(panel: wider, sensors: Array(0..<7), eventDays: event, excludedDays: [])
+        #expect(u.value != nil && u.value == w.value && u.low == w.low && u.high == w.high)
     }
 
     @Test("the per-day series agrees with per-day compute")

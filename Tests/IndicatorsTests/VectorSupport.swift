@@ -44,6 +44,7 @@ struct Vector: Decodable {
         var excludedDays: [DayNumber]?
         var pairs: [Pair]?
         var openingHours: [String: [Int]]?
+        var hours: [Int]?
     }
     struct PerDay: Decodable {
         var day: DayNumber

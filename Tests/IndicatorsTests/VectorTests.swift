@@ -7,7 +7,7 @@ struct VectorTests {
     @Test("the vectors directory holds a vector for every indicator")
     func everyIndicatorHasVectors() throws {
         let names = Vector.fileNames
-        #expect(names.count >= 14)
+        #expect(names.count >= 15)
         let indicators = Set(try names.map { try Vector.load($0).indicator })
         #expect(indicators == Set(IndicatorCatalog.all.map(\.id)))
     }
@@ -49,7 +49,9 @@ struct VectorTests {
         }
         let q = try #require(v.query), e = try #require(v.expected)
         let rows = try (q.sensors ?? []).map { try #require(v.row($0)) }
-        let r = try EventUplift.compute(panel: v.dailyPanel(), sensors: rows, eventDays: q.eventDays ?? [],
+        // An event with hours: sum the same local hours on every day.
+        let panel = try q.hours.map { try v.hourlyPanel().dailyPanel(hours: $0) } ?? v.dailyPanel()
+        let r = try EventUplift.compute(panel: panel, sensors: rows, eventDays: q.eventDays ?? [],
                                         excludedDays: Set(q.excludedDays ?? []))
         #expect(close(r.value, e.value), "\(name): value \(String(describing: r.value))")
         #expect(close(r.low, e.low), "\(name): low \(String(describing: r.low))")
