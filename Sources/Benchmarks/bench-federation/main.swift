@@ -1,10 +1,13 @@
-// bench-federation: sign/s and verify/s of the envelope path, single thread, for comparison with
-// `openssl speed ed25519` in the same run (deploy/bench/federation.sh). Also writes the committed
-// test vectors: `bench-federation vectors Federation/vectors`.
+// bench-federation: sign/s and verify/s of Ed25519 and of the envelope path, single thread, for
+// comparison with `openssl speed ed25519` in the same run (deploy/bench/federation.sh).
+// Also writes the committed test vectors: `bench-federation vectors Federation/vectors`.
+//
+// Usage: bench-federation [--seconds S]      prints one `name rate/s` line per measurement
+//        bench-federation vectors DIR
 import Federation
 import Foundation
 
-let arguments = CommandLine.arguments.dropFirst()
+let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "vectors" {
     let directory = URL(fileURLWithPath: arguments.dropFirst().first ?? "Federation/vectors")
     do {
@@ -16,4 +19,78 @@ if arguments.first == "vectors" {
     }
     exit(0)
 }
-print("bench-federation: benchmark not written yet")
+
+let seconds: Double = {
+    if let i = arguments.firstIndex(of: "--seconds"), i + 1 < arguments.count, let s = Double(arguments[i + 1]) { return s }
+    return 3
+}()
+
+/// Runs `body` repeatedly for about `seconds` and returns operations per second.
+func rate(_ name: String, _ body: () throws -> Void) rethrows -> Double {
+    // Warm-up.
+    for _ in 0..<200 { try body() }
+    let clock = ContinuousClock()
+    let start = clock.now
+    var count = 0
+    var elapsed = Duration.zero
+    repeat {
+        for _ in 0..<100 { try body() }
+        count += 100
+        elapsed = clock.now - start
+    } while elapsed < .seconds(seconds)
+    let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let r = Double(count) / s
+    print("\(name) \(String(format: "%.0f", r))/s")
+    return r
+}
+
+do {
+    let key = try VectorWriter.key(VectorWriter.test1Seed)
+    let message = [UInt8](repeating: 0x61, count: 64)
+    let signature = try key.signature(for: message)
+    let payload = PrivacyPolicy.standard.apply(to: try VectorWriter.rawPayload(keyId: key.publicKey.keyID))
+    let payloadBytes = try payload.canonicalBytes()
+    let envelopeBytes = try payload.signedEnvelope(with: key).serialized()
+    print("payload_bytes \(payloadBytes.count)")
+    print("envelope_bytes \(envelopeBytes.count)")
+
+    _ = try rate("ed25519_sign_64B") { _ = try key.signature(for: message) }
+    _ = rate("ed25519_verify_64B") { precondition(key.publicKey.isValidSignature(signature, for: message)) }
+    // The same primitives over the PAE of the benchmark envelope (message-size effect).
+    let pae = Envelope.preAuthenticationEncoding(payloadType: Envelope.aggregatePayloadType, payload: payloadBytes)
+    let paeSignature = try key.signature(for: pae)
+    _ = try rate("ed25519_sign_pae") { _ = try key.signature(for: pae) }
+    _ = rate("ed25519_verify_pae") { precondition(key.publicKey.isValidSignature(paeSignature, for: pae)) }
+    _ = try rate("envelope_decode") { _ = try Envelope(parsing: envelopeBytes) }
+    _ = try rate("payload_decode") { _ = try AggregatePayload(verifiedBytes: payloadBytes) }
+    let payloadData = Data(payloadBytes)
+    _ = try rate("payload_jsondecoder_only") { _ = try JSONDecoder().decode(AggregatePayload.self, from: payloadData) }
+    _ = try rate("payload_jsonserialization") { _ = try JSONSerialization.jsonObject(with: payloadData) }
+    _ = try rate("payload_validate") { try payload.validate() }
+    _ = rate("privacy_check") { precondition(PrivacyPolicy.standard.violation(in: payload) == nil) }
+    // Node side: sign prepared payload bytes into envelope wire bytes.
+    _ = try rate("envelope_sign") {
+        _ = try Envelope.sign(payload: payloadBytes, payloadType: Envelope.aggregatePayloadType, with: key).serialized()
+    }
+    // Node side including canonical encoding of the payload.
+    _ = try rate("payload_encode_and_sign") { _ = try payload.signedEnvelope(with: key).serialized() }
+    // Coordinator side: the whole pure submission check (decode, PAE verify, payload parse, rules).
+    let record = KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: VectorWriter.tenant,
+                           townID: VectorWriter.town, enrolledAt: .distantPast)
+    let policy = TenantSubmissionPolicy(tenantID: VectorWriter.tenant)
+    let now = Timestamp.parse(VectorWriter.now)!
+    _ = rate("submission_check") {
+        let decision = SubmissionCheck.check(envelopeBytes, policy: policy, now: now, keys: { _ in record }) { _, _ in
+            TownSubmissionState(lastSequence: 7)
+        }
+        guard case .accepted = decision else { fatalError("benchmark envelope refused: \(decision)") }
+    }
+    // Only the signature part of the check: outer decode + PAE + verify (no payload parse).
+    _ = rate("envelope_verify") {
+        guard case .success = Envelope.verify(envelopeBytes, expectedType: Envelope.aggregatePayloadType, lookup: { _ in key.publicKey })
+        else { fatalError("benchmark envelope does not verify") }
+    }
+} catch {
+    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+    exit(1)
+}
