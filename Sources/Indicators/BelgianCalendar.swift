@@ -28,7 +28,8 @@ public enum BelgianCalendar {
     /// The ten legal public holidays of `year`, in date order: New Year's Day, Easter Monday,
     /// Labour Day (1 May), Ascension Day (Easter + 39), Whit Monday (Easter + 50), National Day
     /// (21 July), Assumption (15 August), All Saints' Day (1 November), Armistice Day
-    /// (11 November), Christmas Day. Easter Sunday and Whit Sunday are Sundays anyway.
+    /// (11 November), Christmas Day. Easter Sunday and Whit Sunday are Sundays anyway. When Easter
+    /// is on 23 March, Ascension falls on 1 May and both entries name the same day (2008).
     public static func publicHolidays(year: Int) -> [PublicHoliday] {
         let easter = easterSunday(year: year)
         func fixed(_ m: Int, _ d: Int) -> DayNumber { DayNumber(DayNumber.daysFromCivil(year, m, d)) }
@@ -47,9 +48,16 @@ public enum BelgianCalendar {
     }
 
     /// Whether `day` is one of the ten legal public holidays.
+    /// Allocation-free: it runs in the indicators' per-day loops.
     public static func isPublicHoliday(_ day: DayNumber) -> Bool {
-        let year = day.civil.year
-        return publicHolidays(year: year).contains { $0.day == day }
+        let (year, month, dom) = day.civil
+        switch (month, dom) {
+        case (1, 1), (5, 1), (7, 21), (8, 15), (11, 1), (11, 11), (12, 25): return true
+        case (3...6, _):
+            let offset = day.rawValue - easterSunday(year: year).rawValue
+            return offset == 1 || offset == 39 || offset == 50
+        default: return false
+        }
     }
 
     /// The day type used by hourly profiles: public holidays count as Sundays.

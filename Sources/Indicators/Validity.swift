@@ -11,6 +11,12 @@ public enum VendorKind: String, Sendable, CaseIterable, Codable {
     /// Telraam-style camera: hourly rows with an uptime 0–1, counts scaled up for downtime,
     /// daylight only. An hour is valid at uptime ≥ 0.5.
     case telraamCamera = "telraam-camera"
+
+    /// The kind of a vendor named in a sensor list: names containing "telraam" are cameras,
+    /// every other vendor reports intervals. Matching ignores case.
+    public init(vendor: String) {
+        self = vendor.lowercased().contains("telraam") ? .telraamCamera : .intervalCounter
+    }
 }
 
 /// The coverage figures the node keeps per (sensor, local day, measure).

@@ -63,6 +63,26 @@ struct CalendarTests {
         #expect(!BelgianCalendar.isPublicHoliday(try DayNumber(iso: "2024-05-10")))
     }
 
+    @Test("isPublicHoliday agrees with the holiday list, 1900–2100")
+    func holidayLookup() throws {
+        var fromList = Set<DayNumber>()
+        for y in 1900...2100 { fromList.formUnion(BelgianCalendar.publicHolidays(year: y).map(\.day)) }
+        // Ten days a year, except when Ascension falls on 1 May (Easter on 23 March: 1913, 2008).
+        #expect(fromList.count == 201 * 10 - 2)
+        #expect(BelgianCalendar.publicHolidays(year: 2008).filter { $0.day.description == "2008-05-01" }.count == 2)
+        var d = try DayNumber(year: 1900, month: 1, day: 1)
+        let end = try DayNumber(year: 2100, month: 12, day: 31)
+        var found = 0
+        while d <= end {
+            if BelgianCalendar.isPublicHoliday(d) {
+                found += 1
+                if !fromList.contains(d) { Issue.record("\(d) is not in the list") }
+            }
+            d = d + 1
+        }
+        #expect(found == fromList.count)
+    }
+
     @Test("day types: holidays count as Sundays")
     func dayTypes() throws {
         #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-06-09")) == .sundayOrHoliday)  // Whit Monday

@@ -27,6 +27,14 @@ struct ValidityTests {
         #expect(!rule.isValid(SensorDayCoverage(coveredMinutes: 960, uptimeMinutes: 700, validHours: 5), vendorKind: .telraamCamera))
     }
 
+    @Test("vendor names map to vendor kinds")
+    func vendorKinds() {
+        #expect(VendorKind(vendor: "Telraam") == .telraamCamera)
+        #expect(VendorKind(vendor: "telraam-api") == .telraamCamera)
+        #expect(VendorKind(vendor: "CrowdScan") == .intervalCounter)
+        #expect(VendorKind(vendor: "The Retail Factory") == .intervalCounter)
+    }
+
     @Test("invalid sensor-days are never read")
     func panelHidesInvalid() throws {
         let day = try DayNumber(iso: "2025-01-06")
