@@ -62,14 +62,19 @@ public enum ConversionRate: CatalogedIndicator {
         let rows = pairs.flatMap { [$0.door] + ($0.street.map { [$0] } ?? []) }
         _ = try FootfallIndex.checkedRows(rows, panel: panel)
         var results: [PairResult] = []
-        var entries = 0.0, passers = 0.0, contributing = 0, unpaired = 0
+        var entries = 0.0
+        var passers = 0.0
+        var contributing = 0
+        var unpaired = 0
         for pair in pairs {
             guard let street = pair.street else {
                 unpaired += 1
                 results.append(PairResult(pair: pair, value: nil, entries: 0, passersBy: 0, days: 0))
                 continue
             }
-            var e = 0.0, p = 0.0, days = 0
+            var e = 0.0
+            var p = 0.0
+            var days = 0
             var d = max(period.lowerBound, panel.firstDay)
             while d <= period.upperBound, d < panel.firstDay + panel.dayCount {
                 if let en = panel.total(sensor: pair.door, day: d), let pb = panel.total(sensor: street, day: d) {
@@ -87,8 +92,9 @@ public enum ConversionRate: CatalogedIndicator {
             }
             results.append(PairResult(pair: pair, value: value, entries: e, passersBy: p, days: days))
         }
-        return Result(value: contributing > 0 ? entries / passers : nil, entries: entries, passersBy: passers,
-                      contributingPairs: contributing, unpairedStores: unpaired,
-                      isPublishableAcrossTowns: contributing >= minimumPairsForPublication, pairs: results)
+        return Result(
+            value: contributing > 0 ? entries / passers : nil, entries: entries, passersBy: passers,
+            contributingPairs: contributing, unpairedStores: unpaired,
+            isPublishableAcrossTowns: contributing >= minimumPairsForPublication, pairs: results)
     }
 }

@@ -23,7 +23,8 @@ public struct DailyPanel: Sendable, Equatable {
     /// An empty panel: every sensor-day missing.
     public init(firstDay: DayNumber, dayCount: Int, sensorCount: Int) throws {
         guard dayCount >= 0, sensorCount >= 0 else {
-            throw IndicatorsError(.invalidPanelShape, "A panel needs non-negative sizes, got \(sensorCount) sensors × \(dayCount) days.")
+            throw IndicatorsError(
+                .invalidPanelShape, "A panel needs non-negative sizes, got \(sensorCount) sensors × \(dayCount) days.")
         }
         self.firstDay = firstDay
         self.dayCount = dayCount
@@ -34,8 +35,12 @@ public struct DailyPanel: Sendable, Equatable {
 
     /// A panel from whole arrays (sensor-major). Invalid cells' counts are set to 0.
     public init(firstDay: DayNumber, dayCount: Int, sensorCount: Int, counts: [Double], validity: [Bool]) throws {
-        guard dayCount >= 0, sensorCount >= 0, counts.count == dayCount * sensorCount, validity.count == counts.count else {
-            throw IndicatorsError(.invalidPanelShape, "Panel arrays must hold sensors × days = \(sensorCount) × \(dayCount) cells; got \(counts.count) counts and \(validity.count) flags.")
+        guard dayCount >= 0, sensorCount >= 0, counts.count == dayCount * sensorCount, validity.count == counts.count
+        else {
+            throw IndicatorsError(
+                .invalidPanelShape,
+                "Panel arrays must hold sensors × days = \(sensorCount) × \(dayCount) cells; got \(counts.count) counts and \(validity.count) flags."
+            )
         }
         self.firstDay = firstDay
         self.dayCount = dayCount
@@ -61,7 +66,10 @@ public struct DailyPanel: Sendable, Equatable {
     /// Records a sensor-day. `isValid` comes from ``ValidityRule/isValid(_:vendorKind:)``.
     public mutating func set(sensor: Int, day: DayNumber, total: Double, isValid: Bool) throws {
         guard let i = index(sensor: sensor, day: day) else {
-            throw IndicatorsError(.dayOutOfRange, "Sensor row \(sensor) on \(day) is outside the panel (\(sensorCount) sensors, \(firstDay) + \(dayCount) days); size the panel to the data's day range.")
+            throw IndicatorsError(
+                .dayOutOfRange,
+                "Sensor row \(sensor) on \(day) is outside the panel (\(sensorCount) sensors, \(firstDay) + \(dayCount) days); size the panel to the data's day range."
+            )
         }
         let ok = isValid && total.isFinite
         counts[i] = ok ? total : 0
@@ -69,8 +77,10 @@ public struct DailyPanel: Sendable, Equatable {
     }
 
     /// Records a sensor-day, judging its validity with `rule`.
-    public mutating func set(sensor: Int, day: DayNumber, total: Double, coverage: SensorDayCoverage,
-                             vendorKind: VendorKind, rule: ValidityRule = .v1) throws {
+    public mutating func set(
+        sensor: Int, day: DayNumber, total: Double, coverage: SensorDayCoverage,
+        vendorKind: VendorKind, rule: ValidityRule = .v1
+    ) throws {
         try set(sensor: sensor, day: day, total: total, isValid: rule.isValid(coverage, vendorKind: vendorKind))
     }
 

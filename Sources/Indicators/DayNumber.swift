@@ -15,7 +15,9 @@ public struct DayNumber: Hashable, Comparable, Sendable, Strideable, CustomStrin
     /// ``IndicatorsError/Code/invalidDate`` when the date does not exist (e.g. 2025-02-29).
     public init(year: Int, month: Int, day: Int) throws {
         guard (1...12).contains(month), day >= 1, day <= DayNumber.daysInMonth(year: year, month: month) else {
-            throw IndicatorsError(.invalidDate, "\(year)-\(month)-\(day) is not a calendar date; give a real year, month 1–12 and day of that month.")
+            throw IndicatorsError(
+                .invalidDate,
+                "\(year)-\(month)-\(day) is not a calendar date; give a real year, month 1–12 and day of that month.")
         }
         self.rawValue = DayNumber.daysFromCivil(year, month, day)
     }
@@ -33,7 +35,8 @@ public struct DayNumber: Hashable, Comparable, Sendable, Strideable, CustomStrin
             return value
         }
         guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45,
-              let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10) else {
+            let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10)
+        else {
             throw IndicatorsError(.invalidDate, "'\(text)' is not a date; write it as YYYY-MM-DD, e.g. 2025-04-21.")
         }
         try self.init(year: y, month: m, day: d)

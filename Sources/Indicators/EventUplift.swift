@@ -83,8 +83,10 @@ public enum EventUplift: CatalogedIndicator {
     /// `excludedDays`: days with an event, campaign or works in the zone (see
     /// ``EventKind/excludesBaselineDay``), including the event's own days. Public holidays are
     /// excluded here. For an event with hours, pass ``HourlyPanel/dailyPanel(hours:)``.
-    public static func compute(panel: DailyPanel, sensors: [Int], eventDays: [DayNumber],
-                               excludedDays: Set<DayNumber>) throws -> Result {
+    public static func compute(
+        panel: DailyPanel, sensors: [Int], eventDays: [DayNumber],
+        excludedDays: Set<DayNumber>
+    ) throws -> Result {
         let rows = try FootfallIndex.checkedRows(sensors, panel: panel)
         guard !eventDays.isEmpty else {
             throw IndicatorsError(.invalidArgument, "An event needs at least one day; pass the local days it covers.")
@@ -103,9 +105,10 @@ public enum EventUplift: CatalogedIndicator {
         let mins = days.reduce(0) { $0 + ($1.baselineMinimum ?? 0) }
         let maxs = days.reduce(0) { $0 + ($1.baselineMaximum ?? 0) }
         let ratio: Double? = expected > 0 ? observed / expected : nil
-        return Result(value: ratio.map { $0 - 1 }, low: maxs > 0 ? observed / maxs - 1 : nil,
-                      high: mins > 0 ? observed / mins - 1 : nil, ratio: ratio,
-                      observed: observed, expected: expected, days: days)
+        return Result(
+            value: ratio.map { $0 - 1 }, low: maxs > 0 ? observed / maxs - 1 : nil,
+            high: mins > 0 ? observed / mins - 1 : nil, ratio: ratio,
+            observed: observed, expected: expected, days: days)
     }
 
     static func dayResult(panel: DailyPanel, rows: [Int], day e: DayNumber, excluded: Set<DayNumber>) -> DayResult {
@@ -115,10 +118,12 @@ public enum EventUplift: CatalogedIndicator {
             let b = e - 7 * k
             if !excluded.contains(b) && !BelgianCalendar.isPublicHoliday(b) { candidates.append(b) }
         }
-        var result = DayResult(day: e, baselineDays: Array(candidates.prefix(maximumBaselineDays)), sensors: [],
-                               observed: 0, expected: nil, baselineMinimum: nil, baselineMaximum: nil, ratio: nil, reason: nil)
+        var result = DayResult(
+            day: e, baselineDays: Array(candidates.prefix(maximumBaselineDays)), sensors: [],
+            observed: 0, expected: nil, baselineMinimum: nil, baselineMaximum: nil, ratio: nil, reason: nil)
         guard candidates.count >= minimumBaselineDays else {
-            result.reason = "only \(candidates.count) clean same-weekday days in the \(lookbackWeeks) weeks before (need \(minimumBaselineDays))"
+            result.reason =
+                "only \(candidates.count) clean same-weekday days in the \(lookbackWeeks) weeks before (need \(minimumBaselineDays))"
             return result
         }
         // Like-for-like: the sensors valid on the day; the baseline is the most recent 8 clean
@@ -127,13 +132,18 @@ public enum EventUplift: CatalogedIndicator {
         var sensors = rows.filter { panel.isValid(sensor: $0, day: e) }
         var baseline: [DayNumber] = []
         while !sensors.isEmpty {
-            baseline = Array(candidates.lazy.filter { c in sensors.allSatisfy { panel.isValid(sensor: $0, day: c) } }
-                .prefix(maximumBaselineDays))
+            baseline = Array(
+                candidates.lazy.filter { c in sensors.allSatisfy { panel.isValid(sensor: $0, day: c) } }
+                    .prefix(maximumBaselineDays))
             if baseline.count >= minimumBaselineDays { break }
-            var worst = 0, worstCount = Int.max
+            var worst = 0
+            var worstCount = Int.max
             for (i, s) in sensors.enumerated() {
                 let n = candidates.lazy.filter { panel.isValid(sensor: s, day: $0) }.count
-                if n <= worstCount { worst = i; worstCount = n }
+                if n <= worstCount {
+                    worst = i
+                    worstCount = n
+                }
             }
             sensors.remove(at: worst)
         }
@@ -161,7 +171,9 @@ public enum EventUplift: CatalogedIndicator {
     /// whole network that day (weather, a national holiday mood). `nil` when the town's ratio is
     /// missing, fewer than ``minimumPeers`` peer ratios are given, or their median is not > 0.
     public static func peerAdjusted(townRatio: Double?, peerRatios: [Double]) -> Double? {
-        guard let townRatio, peerRatios.count >= minimumPeers, let m = IndicatorMath.median(peerRatios), m > 0 else { return nil }
+        guard let townRatio, peerRatios.count >= minimumPeers, let m = IndicatorMath.median(peerRatios), m > 0 else {
+            return nil
+        }
         return townRatio / m - 1
     }
 }

@@ -44,17 +44,24 @@ public enum FootfallIndex: CatalogedIndicator {
 
     /// The index over the days `period` (inclusive) with lag `lag`, over the sensor rows
     /// `sensors` (all rows when `nil`). Days whose lagged day is outside the panel have no pair.
-    public static func compute(panel: DailyPanel, period: ClosedRange<DayNumber>, lag: Int = defaultLag,
-                               sensors: [Int]? = nil) throws -> Result {
+    public static func compute(
+        panel: DailyPanel, period: ClosedRange<DayNumber>, lag: Int = defaultLag,
+        sensors: [Int]? = nil
+    ) throws -> Result {
         guard lag > 0 else {
-            throw IndicatorsError(.invalidArgument, "The lag must be a positive number of days (364 for year-on-year, 7 for week-on-week), got \(lag).")
+            throw IndicatorsError(
+                .invalidArgument,
+                "The lag must be a positive number of days (364 for year-on-year, 7 for week-on-week), got \(lag).")
         }
         let rows = try checkedRows(sensors, panel: panel)
         let n = panel.dayCount
         // Day offsets of the period inside the panel whose lagged day is inside too.
         let lo = max(period.lowerBound.rawValue - panel.firstDay.rawValue, lag)
         let hi = min(period.upperBound.rawValue - panel.firstDay.rawValue, n - 1)
-        var current = 0.0, baseline = 0.0, pairs = 0, sensorsUsed = 0
+        var current = 0.0
+        var baseline = 0.0
+        var pairs = 0
+        var sensorsUsed = 0
         var dayHasPair = [Bool](repeating: false, count: max(0, hi - lo + 1))
         if lo <= hi {
             panel.counts.withUnsafeBufferPointer { c in
@@ -75,9 +82,10 @@ public enum FootfallIndex: CatalogedIndicator {
             }
         }
         let value: Double? = pairs > 0 && baseline > 0 ? 100 * current / baseline : nil
-        return Result(value: value, current: current, baseline: baseline, pairs: pairs, sensors: sensorsUsed,
-                      days: dayHasPair.lazy.filter { $0 }.count,
-                      daysRequested: max(0, period.upperBound.rawValue - period.lowerBound.rawValue + 1))
+        return Result(
+            value: value, current: current, baseline: baseline, pairs: pairs, sensors: sensorsUsed,
+            days: dayHasPair.lazy.filter { $0 }.count,
+            daysRequested: max(0, period.upperBound.rawValue - period.lowerBound.rawValue + 1))
     }
 
     /// Per-day sums for every day of a panel: the building block for "the index of every day".
@@ -110,13 +118,18 @@ public enum FootfallIndex: CatalogedIndicator {
 
     /// The index of every day of the panel (one value per day; `nil` where no pair), over the
     /// contiguous sensor rows `sensors` (e.g. one town's rows of a network panel).
-    public static func dailySeries(panel: DailyPanel, lag: Int = defaultLag, sensors: Range<Int>? = nil) throws -> Series {
+    public static func dailySeries(panel: DailyPanel, lag: Int = defaultLag, sensors: Range<Int>? = nil) throws
+        -> Series
+    {
         guard lag > 0 else {
-            throw IndicatorsError(.invalidArgument, "The lag must be a positive number of days (364 for year-on-year, 7 for week-on-week), got \(lag).")
+            throw IndicatorsError(
+                .invalidArgument,
+                "The lag must be a positive number of days (364 for year-on-year, 7 for week-on-week), got \(lag).")
         }
         let rows = sensors ?? 0..<panel.sensorCount
         guard rows.lowerBound >= 0, rows.upperBound <= panel.sensorCount else {
-            throw IndicatorsError(.sensorOutOfRange, "Sensor rows \(rows) are outside the panel's 0..<\(panel.sensorCount).")
+            throw IndicatorsError(
+                .sensorOutOfRange, "Sensor rows \(rows) are outside the panel's 0..<\(panel.sensorCount).")
         }
         let n = panel.dayCount
         var current = [Double](repeating: 0, count: n)
@@ -152,7 +165,8 @@ public enum FootfallIndex: CatalogedIndicator {
     static func checkedRows(_ sensors: [Int]?, panel: DailyPanel) throws -> [Int] {
         guard let sensors else { return Array(0..<panel.sensorCount) }
         if let bad = sensors.first(where: { $0 < 0 || $0 >= panel.sensorCount }) {
-            throw IndicatorsError(.sensorOutOfRange, "Sensor row \(bad) is outside the panel's 0..<\(panel.sensorCount).")
+            throw IndicatorsError(
+                .sensorOutOfRange, "Sensor row \(bad) is outside the panel's 0..<\(panel.sensorCount).")
         }
         return sensors
     }

@@ -18,7 +18,8 @@ public struct HourlyPanel: Sendable, Equatable {
     /// An empty panel: every sensor-day missing.
     public init(firstDay: DayNumber, dayCount: Int, sensorCount: Int) throws {
         guard dayCount >= 0, sensorCount >= 0 else {
-            throw IndicatorsError(.invalidPanelShape, "A panel needs non-negative sizes, got \(sensorCount) sensors × \(dayCount) days.")
+            throw IndicatorsError(
+                .invalidPanelShape, "A panel needs non-negative sizes, got \(sensorCount) sensors × \(dayCount) days.")
         }
         self.firstDay = firstDay
         self.dayCount = dayCount
@@ -31,10 +32,16 @@ public struct HourlyPanel: Sendable, Equatable {
     public mutating func set(sensor: Int, day: DayNumber, hours: [Double], isValid: Bool) throws {
         let offset = day.rawValue - firstDay.rawValue
         guard sensor >= 0, sensor < sensorCount, offset >= 0, offset < dayCount else {
-            throw IndicatorsError(.dayOutOfRange, "Sensor row \(sensor) on \(day) is outside the hourly panel (\(sensorCount) sensors, \(firstDay) + \(dayCount) days); size the panel to the data's day range.")
+            throw IndicatorsError(
+                .dayOutOfRange,
+                "Sensor row \(sensor) on \(day) is outside the hourly panel (\(sensorCount) sensors, \(firstDay) + \(dayCount) days); size the panel to the data's day range."
+            )
         }
         guard hours.count == 24 else {
-            throw IndicatorsError(.invalidPanelShape, "A day has 24 local hours (0–23), got \(hours.count) values for sensor row \(sensor) on \(day); sum a repeated DST hour into its local hour and leave a skipped one at 0.")
+            throw IndicatorsError(
+                .invalidPanelShape,
+                "A day has 24 local hours (0–23), got \(hours.count) values for sensor row \(sensor) on \(day); sum a repeated DST hour into its local hour and leave a skipped one at 0."
+            )
         }
         let ok = isValid && hours.allSatisfy { $0.isFinite }
         let cell = sensor * dayCount + offset
@@ -69,8 +76,9 @@ public struct HourlyPanel: Sendable, Equatable {
             for h in hourList { s += counts[cell * 24 + h] }
             sums[cell] = s
         }
-        return try DailyPanel(firstDay: firstDay, dayCount: dayCount, sensorCount: sensorCount,
-                              counts: sums, validity: validity.map { $0 != 0 })
+        return try DailyPanel(
+            firstDay: firstDay, dayCount: dayCount, sensorCount: sensorCount,
+            counts: sums, validity: validity.map { $0 != 0 })
     }
 
     /// Multiplies every count by `factor`.

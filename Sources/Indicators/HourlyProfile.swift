@@ -56,15 +56,25 @@ public enum HourlyProfile: CatalogedIndicator {
     }
 
     /// The three profiles (weekday, Saturday, Sunday-or-holiday) of `sensors` over `period`.
-    public static func compute(panel: HourlyPanel, sensors: [Int], period: ClosedRange<DayNumber>,
-                               openingHours: OpeningHours? = nil) throws -> [Profile] {
+    public static func compute(
+        panel: HourlyPanel, sensors: [Int], period: ClosedRange<DayNumber>,
+        openingHours: OpeningHours? = nil
+    ) throws -> [Profile] {
         if let bad = sensors.first(where: { $0 < 0 || $0 >= panel.sensorCount }) {
-            throw IndicatorsError(.sensorOutOfRange, "Sensor row \(bad) is outside the hourly panel's 0..<\(panel.sensorCount).")
+            throw IndicatorsError(
+                .sensorOutOfRange, "Sensor row \(bad) is outside the hourly panel's 0..<\(panel.sensorCount).")
         }
-        if let o = openingHours, let bad = DayType.allCases.first(where: { t in o[t].map { $0.lowerBound < 0 || $0.upperBound > 24 } ?? false }) {
-            throw IndicatorsError(.invalidArgument, "Opening hours for \(bad.rawValue) must lie within local hours 0..<24.")
+        let badOpening = DayType.allCases.first { t in
+            guard let r = openingHours?[t] else { return false }
+            return r.lowerBound < 0 || r.upperBound > 24
         }
-        var sums = [DayType: [Double]](), days = [DayType: Int](), used = [DayType: Set<Int>]()
+        if let bad = badOpening {
+            throw IndicatorsError(
+                .invalidArgument, "Opening hours for \(bad.rawValue) must lie within local hours 0..<24.")
+        }
+        var sums = [DayType: [Double]]()
+        var days = [DayType: Int]()
+        var used = [DayType: Set<Int>]()
         var d = max(period.lowerBound, panel.firstDay)
         while d <= period.upperBound, d < panel.firstDay + panel.dayCount {
             var h = [Double](repeating: 0, count: 24)
@@ -88,13 +98,15 @@ public enum HourlyProfile: CatalogedIndicator {
         return DayType.allCases.map { t in
             let n = days[t] ?? 0
             guard n > 0, let acc = sums[t] else {
-                return Profile(dayType: t, shares: nil, openingHoursShare: nil, lunchtimeShare: nil, days: 0, sensors: 0)
+                return Profile(
+                    dayType: t, shares: nil, openingHoursShare: nil, lunchtimeShare: nil, days: 0, sensors: 0)
             }
             let shares = acc.map { $0 / Double(n) }
             let opening = openingHours?[t].map { r in r.reduce(0.0) { $0 + shares[$1] } }
             let lunch = lunchtime.reduce(0.0) { $0 + shares[$1] }
-            return Profile(dayType: t, shares: shares, openingHoursShare: opening, lunchtimeShare: lunch,
-                           days: n, sensors: used[t]?.count ?? 0)
+            return Profile(
+                dayType: t, shares: shares, openingHoursShare: opening, lunchtimeShare: lunch,
+                days: n, sensors: used[t]?.count ?? 0)
         }
     }
 }

@@ -33,7 +33,8 @@ public struct SensorDayCoverage: Sendable, Hashable, Codable {
     /// Minutes in the local day: 1440, or 1380 / 1500 at the DST changes (the caller's job).
     public var expectedMinutes: Int
 
-    public init(coveredMinutes: Double, uptimeMinutes: Double? = nil, validHours: Int = 0, expectedMinutes: Int = 1440) {
+    public init(coveredMinutes: Double, uptimeMinutes: Double? = nil, validHours: Int = 0, expectedMinutes: Int = 1440)
+    {
         self.coveredMinutes = coveredMinutes
         self.uptimeMinutes = uptimeMinutes ?? coveredMinutes
         self.validHours = validHours

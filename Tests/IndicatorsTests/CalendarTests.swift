@@ -14,7 +14,8 @@ struct CalendarTests {
 
     @Test("round trip over 1900–2100")
     func roundTrip() throws {
-        let start = try DayNumber(year: 1900, month: 1, day: 1), end = try DayNumber(year: 2100, month: 12, day: 31)
+        let start = try DayNumber(year: 1900, month: 1, day: 1)
+        let end = try DayNumber(year: 2100, month: 12, day: 31)
         var previous = start.civil
         var d = start + 1
         while d <= end {
@@ -41,24 +42,29 @@ struct CalendarTests {
         #expect(try DayNumber(iso: "2027-01-01").isoWeek == (2026, 53))
     }
 
-    @Test("Easter Sunday", arguments: [
-        (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2000, "2000-04-23"),
-        (2019, "2019-04-21"), (2038, "2038-04-25"), (1818, "1818-03-22"), (2285, "2285-03-22"), (2011, "2011-04-24"),
-    ])
+    @Test(
+        "Easter Sunday",
+        arguments: [
+            (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2000, "2000-04-23"),
+            (2019, "2019-04-21"), (2038, "2038-04-25"), (1818, "1818-03-22"), (2285, "2285-03-22"),
+            (2011, "2011-04-24"),
+        ])
     func easter(year: Int, date: String) throws {
         #expect(BelgianCalendar.easterSunday(year: year) == (try DayNumber(iso: date)))
     }
 
     @Test("the ten legal public holidays of 2025 and 2026")
     func holidays() throws {
-        #expect(BelgianCalendar.publicHolidays(year: 2025).map(\.day.description) == [
-            "2025-01-01", "2025-04-21", "2025-05-01", "2025-05-29", "2025-06-09",
-            "2025-07-21", "2025-08-15", "2025-11-01", "2025-11-11", "2025-12-25",
-        ])
-        #expect(BelgianCalendar.publicHolidays(year: 2026).map(\.day.description) == [
-            "2026-01-01", "2026-04-06", "2026-05-01", "2026-05-14", "2026-05-25",
-            "2026-07-21", "2026-08-15", "2026-11-01", "2026-11-11", "2026-12-25",
-        ])
+        #expect(
+            BelgianCalendar.publicHolidays(year: 2025).map(\.day.description) == [
+                "2025-01-01", "2025-04-21", "2025-05-01", "2025-05-29", "2025-06-09",
+                "2025-07-21", "2025-08-15", "2025-11-01", "2025-11-11", "2025-12-25",
+            ])
+        #expect(
+            BelgianCalendar.publicHolidays(year: 2026).map(\.day.description) == [
+                "2026-01-01", "2026-04-06", "2026-05-01", "2026-05-14", "2026-05-25",
+                "2026-07-21", "2026-08-15", "2026-11-01", "2026-11-11", "2026-12-25",
+            ])
         #expect(BelgianCalendar.isPublicHoliday(try DayNumber(iso: "2024-05-09")))  // Ascension 2024
         #expect(!BelgianCalendar.isPublicHoliday(try DayNumber(iso: "2024-05-10")))
     }
@@ -88,7 +94,8 @@ struct CalendarTests {
         #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-06-09")) == .sundayOrHoliday)  // Whit Monday
         #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-06-10")) == .weekday)
         #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-06-14")) == .saturday)
-        #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-11-01")) == .sundayOrHoliday)  // All Saints on a Saturday
+        // All Saints' Day 2025 is a Saturday: a holiday wins.
+        #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-11-01")) == .sundayOrHoliday)
         #expect(BelgianCalendar.dayType(of: try DayNumber(iso: "2025-06-15")) == .sundayOrHoliday)
     }
 
@@ -100,7 +107,9 @@ struct CalendarTests {
         #expect(!holidays.contains(try DayNumber(iso: "2025-09-01")))
     }
 
-    @Test("invalid dates are refused with a code and a fix", arguments: ["2025-02-29", "2025-13-01", "25-01-01", "2025/01/01", "2025-01-0x", ""])
+    @Test(
+        "invalid dates are refused with a code and a fix",
+        arguments: ["2025-02-29", "2025-13-01", "25-01-01", "2025/01/01", "2025-01-0x", ""])
     func invalidDates(_ text: String) {
         do {
             _ = try DayNumber(iso: text)

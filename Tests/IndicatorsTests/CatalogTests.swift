@@ -1,7 +1,7 @@
 import Foundation
 import Indicators
-import Testing
 import TestSupport
+import Testing
 
 @Suite("The catalogue and the implementation name the same indicators")
 struct CatalogTests {
@@ -12,7 +12,8 @@ struct CatalogTests {
             .filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
         return try files.map { file in
             let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
-            var id: String?, version: Int?
+            var id: String?
+            var version: Int?
             for line in text.split(separator: "\n") {
                 if line.hasPrefix("- **id**:") {
                     id = line.dropFirst("- **id**:".count).trimmingCharacters(in: CharacterSet(charactersIn: " `"))
@@ -20,7 +21,8 @@ struct CatalogTests {
                     version = Int(line.dropFirst("- **version**:".count).trimmingCharacters(in: .whitespaces))
                 }
             }
-            let entry = IndicatorCatalog.Entry(id: try #require(id, "\(file): no id line"), version: try #require(version, "\(file): no version line"))
+            let entry = IndicatorCatalog.Entry(
+                id: try #require(id, "\(file): no id line"), version: try #require(version, "\(file): no version line"))
             #expect(file == "\(entry.id).md", "\(file) should be named after its id")
             return entry
         }

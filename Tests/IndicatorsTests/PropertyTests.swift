@@ -21,8 +21,9 @@ func randomPanel(seed: UInt64, sensors: Int, days: Int, first: DayNumber) throws
     for s in 0..<sensors {
         let level = Double.random(in: 100...5000, using: &g)
         for d in 0..<days {
-            try panel.set(sensor: s, day: first + d, total: (level * Double.random(in: 0.5...1.5, using: &g)).rounded(),
-                          isValid: Int.random(in: 0..<10, using: &g) != 0)
+            try panel.set(
+                sensor: s, day: first + d, total: (level * Double.random(in: 0.5...1.5, using: &g)).rounded(),
+                isValid: Int.random(in: 0..<10, using: &g) != 0)
         }
     }
     return panel
@@ -63,7 +64,9 @@ struct PropertyTests {
         for o in 0..<364 { #expect(series.value(at: o) == nil) }
     }
 
-    @Test("scaling every count by k changes no indicator", arguments: [(11, 0.37), (12, 3.0), (13, 1000.0)] as [(UInt64, Double)])
+    @Test(
+        "scaling every count by k changes no indicator",
+        arguments: [(11, 0.37), (12, 3.0), (13, 1000.0)] as [(UInt64, Double)])
     func scaleInvariance(seed: UInt64, k: Double) throws {
         let panel = try randomPanel(seed: seed, sensors: 8, days: 500, first: first)
         let scaled = panel.scaled(by: k)
@@ -86,7 +89,8 @@ struct PropertyTests {
 
         let hourly = try randomHourly(seed: seed, sensors: 3, days: 60, first: first)
         let p = try HourlyProfile.compute(panel: hourly, sensors: [0, 1, 2], period: first...(first + 59))
-        let q = try HourlyProfile.compute(panel: hourly.scaled(by: k), sensors: [0, 1, 2], period: first...(first + 59))
+        let q = try HourlyProfile.compute(
+            panel: hourly.scaled(by: k), sensors: [0, 1, 2], period: first...(first + 59))
         for (x, y) in zip(p, q) {
             #expect(x.days == y.days && x.days > 0)
             for h in 0..<24 { #expect(close(x.shares?[h], y.shares?[h])) }
@@ -106,11 +110,14 @@ struct PropertyTests {
         // Sensor 6 is only installed from day 500 on (valid in the current period, never in the baseline).
         for d in 500..<800 { try wider.set(sensor: 6, day: first + d, total: 99_999, isValid: true) }
         let period = (first + 600)...(first + 799)
-        #expect(try FootfallIndex.compute(panel: base, period: period).value
+        #expect(
+            try FootfallIndex.compute(panel: base, period: period).value
                 == FootfallIndex.compute(panel: wider, period: period).value)
-        let a = try FootfallIndex.dailySeries(panel: base), b = try FootfallIndex.dailySeries(panel: wider)
+        let a = try FootfallIndex.dailySeries(panel: base)
+        let b = try FootfallIndex.dailySeries(panel: wider)
         #expect(a.values == b.values)
-        let a7 = try FootfallIndex.dailySeries(panel: base, lag: 7), b7 = try FootfallIndex.dailySeries(panel: wider, lag: 7)
+        let a7 = try FootfallIndex.dailySeries(panel: base, lag: 7)
+        let b7 = try FootfallIndex.dailySeries(panel: wider, lag: 7)
         for o in 0..<500 { #expect(a7.value(at: o) == b7.value(at: o)) }
         // Event uplift: sensor 6 is valid on the event day but on none of its baseline days.
         let event = [first + 505]

@@ -10,10 +10,13 @@ struct ValidityTests {
         #expect(rule.isValid(SensorDayCoverage(coveredMinutes: 1296), vendorKind: .intervalCounter))  // 1296/1440 = 0.9
         #expect(!rule.isValid(SensorDayCoverage(coveredMinutes: 1295), vendorKind: .intervalCounter))
         // DST: 1260 minutes is enough on a 23-hour day, 1340 is not on a 25-hour day.
-        #expect(rule.isValid(SensorDayCoverage(coveredMinutes: 1260, expectedMinutes: 1380), vendorKind: .intervalCounter))
-        #expect(!rule.isValid(SensorDayCoverage(coveredMinutes: 1340, expectedMinutes: 1500), vendorKind: .intervalCounter))
+        #expect(
+            rule.isValid(SensorDayCoverage(coveredMinutes: 1260, expectedMinutes: 1380), vendorKind: .intervalCounter))
+        #expect(
+            !rule.isValid(SensorDayCoverage(coveredMinutes: 1340, expectedMinutes: 1500), vendorKind: .intervalCounter))
         // A vendor uptime lowers the covered share.
-        #expect(!rule.isValid(SensorDayCoverage(coveredMinutes: 1440, uptimeMinutes: 1200), vendorKind: .intervalCounter))
+        #expect(
+            !rule.isValid(SensorDayCoverage(coveredMinutes: 1440, uptimeMinutes: 1200), vendorKind: .intervalCounter))
         #expect(!rule.isValid(SensorDayCoverage(coveredMinutes: 0, expectedMinutes: 0), vendorKind: .intervalCounter))
     }
 
@@ -23,8 +26,12 @@ struct ValidityTests {
         let good = SensorDayCoverage(coveredMinutes: 960, uptimeMinutes: 691.2, validHours: 14)
         #expect(rule.isValid(good, vendorKind: .telraamCamera))
         #expect(!rule.isValid(good, vendorKind: .intervalCounter))
-        #expect(rule.isValid(SensorDayCoverage(coveredMinutes: 480, uptimeMinutes: 350, validHours: 6), vendorKind: .telraamCamera))
-        #expect(!rule.isValid(SensorDayCoverage(coveredMinutes: 960, uptimeMinutes: 700, validHours: 5), vendorKind: .telraamCamera))
+        #expect(
+            rule.isValid(
+                SensorDayCoverage(coveredMinutes: 480, uptimeMinutes: 350, validHours: 6), vendorKind: .telraamCamera))
+        #expect(
+            !rule.isValid(
+                SensorDayCoverage(coveredMinutes: 960, uptimeMinutes: 700, validHours: 5), vendorKind: .telraamCamera))
     }
 
     @Test("vendor names map to vendor kinds")
@@ -39,7 +46,9 @@ struct ValidityTests {
     func panelHidesInvalid() throws {
         let day = try DayNumber(iso: "2025-01-06")
         var panel = try DailyPanel(firstDay: day, dayCount: 2, sensorCount: 1)
-        try panel.set(sensor: 0, day: day, total: 500, coverage: SensorDayCoverage(coveredMinutes: 100), vendorKind: .intervalCounter)
+        try panel.set(
+            sensor: 0, day: day, total: 500, coverage: SensorDayCoverage(coveredMinutes: 100),
+            vendorKind: .intervalCounter)
         #expect(panel.total(sensor: 0, day: day) == nil)
         #expect(panel.counts[0] == 0)
         try panel.set(sensor: 0, day: day + 1, total: .nan, isValid: true)

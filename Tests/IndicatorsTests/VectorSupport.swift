@@ -21,8 +21,9 @@ struct Vector: Decodable {
 
         var coverage: SensorDayCoverage {
             let expected = expectedMinutes ?? 1440
-            return SensorDayCoverage(coveredMinutes: coveredMinutes ?? Double(expected), uptimeMinutes: uptimeMinutes,
-                                     validHours: validHours ?? 24, expectedMinutes: expected)
+            return SensorDayCoverage(
+                coveredMinutes: coveredMinutes ?? Double(expected), uptimeMinutes: uptimeMinutes,
+                validHours: validHours ?? 24, expectedMinutes: expected)
         }
         var hourArray: [Double] {
             var h = [Double](repeating: 0, count: 24)
@@ -77,7 +78,7 @@ struct Vector: Decodable {
 
         enum CodingKeys: String, CodingKey {
             case value, pairs, sensors, days, low, high, ratio, perDay, contributingPairs, unpairedStores,
-                 publishable, pairValues, weekday, saturday
+                publishable, pairValues, weekday, saturday
             case sundayOrHoliday = "sunday-or-holiday"
         }
     }
@@ -117,12 +118,15 @@ struct Vector: Decodable {
     /// A daily panel spanning the vector's days, validity by ``ValidityRule/v1``.
     func dailyPanel(scale: Double = 1) throws -> DailyPanel {
         let days = allDays
-        guard let lo = days.min(), let hi = days.max() else { return try DailyPanel(firstDay: DayNumber(0), dayCount: 0, sensorCount: 0) }
+        guard let lo = days.min(), let hi = days.max() else {
+            return try DailyPanel(firstDay: DayNumber(0), dayCount: 0, sensorCount: 0)
+        }
         var panel = try DailyPanel(firstDay: lo, dayCount: lo.distance(to: hi) + 1, sensorCount: sensors?.count ?? 0)
         for (row, sensor) in (sensors ?? []).enumerated() {
             for d in sensor.days {
-                try panel.set(sensor: row, day: d.day, total: d.dayTotal * scale, coverage: d.coverage,
-                              vendorKind: sensor.vendorKind ?? .intervalCounter)
+                try panel.set(
+                    sensor: row, day: d.day, total: d.dayTotal * scale, coverage: d.coverage,
+                    vendorKind: sensor.vendorKind ?? .intervalCounter)
             }
         }
         return panel
@@ -131,7 +135,9 @@ struct Vector: Decodable {
     /// An hourly panel spanning the vector's days.
     func hourlyPanel(scale: Double = 1) throws -> HourlyPanel {
         let days = allDays
-        guard let lo = days.min(), let hi = days.max() else { return try HourlyPanel(firstDay: DayNumber(0), dayCount: 0, sensorCount: 0) }
+        guard let lo = days.min(), let hi = days.max() else {
+            return try HourlyPanel(firstDay: DayNumber(0), dayCount: 0, sensorCount: 0)
+        }
         var panel = try HourlyPanel(firstDay: lo, dayCount: lo.distance(to: hi) + 1, sensorCount: sensors?.count ?? 0)
         for (row, sensor) in (sensors ?? []).enumerated() {
             for d in sensor.days {
@@ -147,7 +153,7 @@ struct Vector: Decodable {
 func close(_ a: Double?, _ b: Double?, tolerance: Double = 1e-12) -> Bool {
     switch (a, b) {
     case (nil, nil): return true
-    case let (x?, y?): return abs(x - y) <= tolerance * max(1, abs(y))
+    case (let x?, let y?): return abs(x - y) <= tolerance * max(1, abs(y))
     default: return false
     }
 }

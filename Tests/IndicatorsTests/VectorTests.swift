@@ -28,11 +28,14 @@ struct VectorTests {
     }
 
     func checkFootfall(_ v: Vector, _ name: String) throws {
-        let q = try #require(v.query), e = try #require(v.expected)
-        let from = try #require(q.from), to = try #require(q.to)
+        let q = try #require(v.query)
+        let e = try #require(v.expected)
+        let from = try #require(q.from)
+        let to = try #require(q.to)
         let rows = try q.sensors.map { try $0.map { try #require(v.row($0)) } }
         let r = try FootfallIndex.compute(panel: v.dailyPanel(), period: from...to, lag: q.lag ?? 364, sensors: rows)
-        #expect(close(r.value, e.value), "\(name): value \(String(describing: r.value)) vs \(String(describing: e.value))")
+        #expect(
+            close(r.value, e.value), "\(name): value \(String(describing: r.value)) vs \(String(describing: e.value))")
         #expect(r.pairs == e.pairs, "\(name)")
         #expect(r.sensors == e.sensors, "\(name)")
         #expect(r.days == e.days, "\(name)")
@@ -43,16 +46,22 @@ struct VectorTests {
 
     func checkUplift(_ v: Vector, _ name: String) throws {
         if let p = v.peer {
-            #expect(close(EventUplift.peerAdjusted(townRatio: p.townRatio, peerRatios: p.peerRatios), p.expected), "\(name)")
-            #expect(close(EventUplift.peerAdjusted(townRatio: p.townRatio, peerRatios: p.tooFewPeers), p.expectedTooFew), "\(name)")
+            #expect(
+                close(EventUplift.peerAdjusted(townRatio: p.townRatio, peerRatios: p.peerRatios), p.expected), "\(name)"
+            )
+            #expect(
+                close(EventUplift.peerAdjusted(townRatio: p.townRatio, peerRatios: p.tooFewPeers), p.expectedTooFew),
+                "\(name)")
             return
         }
-        let q = try #require(v.query), e = try #require(v.expected)
+        let q = try #require(v.query)
+        let e = try #require(v.expected)
         let rows = try (q.sensors ?? []).map { try #require(v.row($0)) }
         // An event with hours: sum the same local hours on every day.
         let panel = try q.hours.map { try v.hourlyPanel().dailyPanel(hours: $0) } ?? v.dailyPanel()
-        let r = try EventUplift.compute(panel: panel, sensors: rows, eventDays: q.eventDays ?? [],
-                                        excludedDays: Set(q.excludedDays ?? []))
+        let r = try EventUplift.compute(
+            panel: panel, sensors: rows, eventDays: q.eventDays ?? [],
+            excludedDays: Set(q.excludedDays ?? []))
         #expect(close(r.value, e.value), "\(name): value \(String(describing: r.value))")
         #expect(close(r.low, e.low), "\(name): low \(String(describing: r.low))")
         #expect(close(r.high, e.high), "\(name): high \(String(describing: r.high))")
@@ -69,11 +78,13 @@ struct VectorTests {
     }
 
     func checkConversion(_ v: Vector, _ name: String) throws {
-        let q = try #require(v.query), e = try #require(v.expected)
+        let q = try #require(v.query)
+        let e = try #require(v.expected)
         let pairs = try (q.pairs ?? []).map { p in
             StorePair(door: try #require(v.row(p.door)), street: try p.street.map { try #require(v.row($0)) })
         }
-        let r = try ConversionRate.compute(panel: v.dailyPanel(), pairs: pairs, period: try #require(q.from)...(try #require(q.to)))
+        let r = try ConversionRate.compute(
+            panel: v.dailyPanel(), pairs: pairs, period: try #require(q.from)...(try #require(q.to)))
         #expect(close(r.value, e.value), "\(name): value \(String(describing: r.value))")
         #expect(r.contributingPairs == e.contributingPairs)
         #expect(r.unpairedStores == e.unpairedStores)
@@ -84,23 +95,27 @@ struct VectorTests {
     }
 
     func checkProfile(_ v: Vector, _ name: String) throws {
-        let q = try #require(v.query), e = try #require(v.expected)
+        let q = try #require(v.query)
+        let e = try #require(v.expected)
         let rows = try (q.sensors ?? []).map { try #require(v.row($0)) }
         func range(_ key: String) -> Range<Int>? {
             guard let r = q.openingHours?[key], r.count == 2 else { return nil }
             return r[0]..<r[1]
         }
         let opening = q.openingHours.map { _ in
-            OpeningHours(weekday: range("weekday"), saturday: range("saturday"), sundayOrHoliday: range("sunday-or-holiday"))
+            OpeningHours(
+                weekday: range("weekday"), saturday: range("saturday"), sundayOrHoliday: range("sunday-or-holiday"))
         }
-        let profiles = try HourlyProfile.compute(panel: v.hourlyPanel(), sensors: rows,
-                                                 period: try #require(q.from)...(try #require(q.to)), openingHours: opening)
+        let profiles = try HourlyProfile.compute(
+            panel: v.hourlyPanel(), sensors: rows,
+            period: try #require(q.from)...(try #require(q.to)), openingHours: opening)
         for p in profiles {
-            let want: Vector.ProfileExpectation? = switch p.dayType {
-            case .weekday: e.weekday
-            case .saturday: e.saturday
-            case .sundayOrHoliday: e.sundayOrHoliday
-            }
+            let want: Vector.ProfileExpectation? =
+                switch p.dayType {
+                case .weekday: e.weekday
+                case .saturday: e.saturday
+                case .sundayOrHoliday: e.sundayOrHoliday
+                }
             let w = try #require(want, "\(name): expectation for \(p.dayType)")
             #expect(p.days == w.days, "\(name) \(p.dayType)")
             if let ws = w.shares {

@@ -25,10 +25,18 @@ func parseOptions() -> Options? {
         guard let v = args.next() else { return nil }
         switch a {
         case "--dir": o.dir = v
-        case "--towns": guard let n = Int(v), n > 0 else { return nil }; o.towns = n
-        case "--sensors": guard let n = Int(v), n > 0 else { return nil }; o.sensors = n
-        case "--days": guard let n = Int(v), n > 364 else { return nil }; o.days = n
-        case "--repeat": guard let n = Int(v), n > 0 else { return nil }; o.repeats = n
+        case "--towns":
+            guard let n = Int(v), n > 0 else { return nil }
+            o.towns = n
+        case "--sensors":
+            guard let n = Int(v), n > 0 else { return nil }
+            o.sensors = n
+        case "--days":
+            guard let n = Int(v), n > 364 else { return nil }
+            o.days = n
+        case "--repeat":
+            guard let n = Int(v), n > 0 else { return nil }
+            o.repeats = n
         default: return nil
         }
     }
@@ -52,7 +60,8 @@ func seconds(_ d: Duration) -> Double {
 }
 
 guard let options = parseOptions() else {
-    FileHandle.standardError.write(Data("Usage: bench-indicators --dir DIR [--towns N] [--sensors N] [--days N>364] [--repeat N]\n".utf8))
+    FileHandle.standardError.write(
+        Data("Usage: bench-indicators --dir DIR [--towns N] [--sensors N] [--days N>364] [--repeat N]\n".utf8))
     exit(64)
 }
 let clock = ContinuousClock()
@@ -75,13 +84,21 @@ do {
             let installed = (t % 7 == 0 && s == options.sensors - 1) ? 500 : 0
             var outage = 0
             for d in 0..<options.days {
-                if outage > 0 { outage -= 1; continue }
-                if Int.random(in: 0..<1000, using: &g) < 2 { outage = Int.random(in: 0..<30, using: &g); continue }
+                if outage > 0 {
+                    outage -= 1
+                    continue
+                }
+                if Int.random(in: 0..<1000, using: &g) < 2 {
+                    outage = Int.random(in: 0..<30, using: &g)
+                    continue
+                }
                 if d < installed || Int.random(in: 0..<100, using: &g) < 3 { continue }
                 let day = firstDay + d
                 let season = 1 + 0.2 * sin(Double(d) * 2 * .pi / 365.25)
                 let noise = Double.random(in: 0.8...1.2, using: &g)
-                let total = (level * weekly[day.isoWeekday - 1] * season * (1 + trend * Double(d)) * noise * 1000).rounded() / 1000
+                let total =
+                    (level * weekly[day.isoWeekday - 1] * season * (1 + trend * Double(d)) * noise * 1000).rounded()
+                    / 1000
                 csv += "\(t),\(s),\(day.rawValue),\(total)\n"
                 written += 1
             }
@@ -109,14 +126,23 @@ do {
         while i < buf.count - 1, buf[i] != 10 { i += 1 }  // header
         i += 1
         func int(_ i: inout Int) -> Int {
-            var v = 0, neg = false
-            if buf[i] == 45 { neg = true; i += 1 }
-            while buf[i] >= 48, buf[i] <= 57 { v = v * 10 + Int(buf[i] - 48); i += 1 }
+            var v = 0
+            var neg = false
+            if buf[i] == 45 {
+                neg = true
+                i += 1
+            }
+            while buf[i] >= 48, buf[i] <= 57 {
+                v = v * 10 + Int(buf[i] - 48)
+                i += 1
+            }
             i += 1  // separator
             return neg ? -v : v
         }
         while i < buf.count - 1 {
-            let t = int(&i), s = int(&i), day = int(&i)
+            let t = int(&i)
+            let s = int(&i)
+            let day = int(&i)
             var end: UnsafeMutablePointer<CChar>?
             let start = UnsafeMutableRawPointer(mutating: base + i).assumingMemoryBound(to: CChar.self)
             let total = strtod(start, &end)
@@ -131,7 +157,8 @@ do {
             valid[cell] = true
         }
     }
-    panel = try DailyPanel(firstDay: firstDay, dayCount: options.days, sensorCount: rows, counts: counts, validity: valid)
+    panel = try DailyPanel(
+        firstDay: firstDay, dayCount: options.days, sensorCount: rows, counts: counts, validity: valid)
 } catch {
     FileHandle.standardError.write(Data("Error: cannot load counts.csv: \(error)\n".utf8))
     exit(1)
@@ -149,7 +176,8 @@ func computeAll(_ panel: DailyPanel, towns: Int, sensors: Int, threads: Int) -> 
     let box = Box(towns)
     if threads == 1 {
         for t in 0..<towns {
-            box.results[t] = try? FootfallIndex.dailySeries(panel: panel, lag: 364, sensors: (t * sensors)..<((t + 1) * sensors))
+            box.results[t] = try? FootfallIndex.dailySeries(
+                panel: panel, lag: 364, sensors: (t * sensors)..<((t + 1) * sensors))
         }
     } else {
         let chunk = (towns + threads - 1) / threads
@@ -157,7 +185,8 @@ func computeAll(_ panel: DailyPanel, towns: Int, sensors: Int, threads: Int) -> 
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: threads) { k in
                 for t in (k * chunk)..<min(towns, (k + 1) * chunk) {
-                    out[t] = try? FootfallIndex.dailySeries(panel: panel, lag: 364, sensors: (t * sensors)..<((t + 1) * sensors))
+                    out[t] = try? FootfallIndex.dailySeries(
+                        panel: panel, lag: 364, sensors: (t * sensors)..<((t + 1) * sensors))
                 }
             }
         }
