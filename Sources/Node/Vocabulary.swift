@@ -81,11 +81,6 @@ public enum ZoneKind: String, CaseIterable, Sendable {
     case other
 }
 
-/// A town calendar entry's kind; events, campaigns and works make a day unclean for baselines.
-public enum EventKind: String, CaseIterable, Sendable {
-    case market, event, campaign, works, other
-}
-
 extension CaseIterable where Self: RawRepresentable, RawValue == String {
     static var namesList: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -31,7 +31,7 @@ struct SpendingImporter {
             guard let zone = session.zonesByName[zoneName] else {
                 throw NodeError(.badInput, "unknown zone '\(zoneName)'; zones come from `townbench-node sensors import`", at: at(fields.column("zone")))
             }
-            let start = try session.instant(of: try fields.timestamp("start"), repeatKey: nil, at: at(fields.column("start")))
+            let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
             let minutes = try fields.integer("minutes", in: 1...(31 * 1440))
             let sector = try fields.text("sector")
             let transactions = try fields.integer("transactions")

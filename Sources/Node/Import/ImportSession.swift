@@ -155,7 +155,7 @@ final class ImportSession {
         daily[dailyKey, default: DailySums()].total += sign * count
         daily[dailyKey]!.covered += s * minutes
         daily[dailyKey]!.uptimeMinutes += sign * Double(minutes) * (uptime ?? 1)
-        if let uptime, minutes == 60, uptime >= 0.5 { daily[dailyKey]!.validHours += s }
+        if let uptime, minutes == 60, uptime >= ValidityRule.telraamHourMinimumUptime { daily[dailyKey]!.validHours += s }
         if countsInterval { daily[dailyKey]!.intervals += s }
         if minutes <= 60 {
             hourly[HourlyKey(sensor: sensor, day: day.rawValue, measure: measure, hour: hour), default: 0] += sign * count
