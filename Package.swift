@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "townbench-node", targets: ["townbench-node"]),
+        .executable(name: "townbench-coordinator", targets: ["townbench-coordinator"]),
     ],
     targets: [
         // MARK: C wrappers (module map + commented shim.h only)
@@ -30,6 +31,13 @@ let package = Package(
         // HTTPSERVER-END
         .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
+        // COORDINATOR-BEGIN (owned by the coordinator work; keep edits inside this block)
+        .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer"],
+                swiftSettings: swiftSettings),
+        .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        // COORDINATOR-END
 
         // MARK: Executables
         .executableTarget(name: "townbench-node", dependencies: ["Node", "CLIKit"], swiftSettings: swiftSettings),

@@ -1,0 +1,1 @@
+// Placeholder: the Coordinator module is being written.

@@ -1,0 +1,1 @@
+print("townbench-coordinator: being written")
