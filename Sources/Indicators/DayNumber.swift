@@ -22,6 +22,26 @@ public struct DayNumber: Hashable, Comparable, Sendable, Strideable, CustomStrin
         self.rawValue = DayNumber.daysFromCivil(year, month, day)
     }
 
+    /// The day of an ISO 8601 week date: `weekday` 1 = Monday … 7 = Sunday of week `week` of the
+    /// ISO week-numbering year `isoYear` (week 1 holds 4 January). Weekly reports use it to turn
+    /// "2025-W24" into a period. Throws ``IndicatorsError/Code/invalidDate`` for a week the year
+    /// does not have (week 53 exists only in long years).
+    public init(isoYear: Int, week: Int, weekday: Int = 1) throws {
+        func mondayOfWeek1(_ y: Int) -> Int {
+            let jan4 = DayNumber(DayNumber.daysFromCivil(y, 1, 4))
+            return jan4.rawValue - (jan4.isoWeekday - 1)
+        }
+        let start = mondayOfWeek1(isoYear)
+        let weeks = (mondayOfWeek1(isoYear + 1) - start) / 7
+        guard (1...weeks).contains(week), (1...7).contains(weekday) else {
+            throw IndicatorsError(
+                .invalidDate,
+                "\(isoYear)-W\(week)-\(weekday) is not an ISO week date; \(isoYear) has weeks 1–\(weeks), weekdays are 1–7."
+            )
+        }
+        self.rawValue = start + (week - 1) * 7 + (weekday - 1)
+    }
+
     /// Parses `YYYY-MM-DD` (ISO 8601 calendar date, 4-digit year).
     public init(iso text: String) throws {
         let bytes = Array(text.utf8)

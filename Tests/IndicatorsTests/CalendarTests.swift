@@ -42,6 +42,24 @@ struct CalendarTests {
         #expect(try DayNumber(iso: "2027-01-01").isoWeek == (2026, 53))
     }
 
+    @Test("ISO week dates")
+    func isoWeekDates() throws {
+        #expect(try DayNumber(isoYear: 2025, week: 1).description == "2024-12-30")
+        #expect(try DayNumber(isoYear: 2020, week: 53).description == "2020-12-28")
+        #expect(try DayNumber(isoYear: 2026, week: 53, weekday: 5).description == "2027-01-01")
+        #expect(try DayNumber(isoYear: 2025, week: 24, weekday: 6).description == "2025-06-14")
+        #expect(throws: IndicatorsError.self) { try DayNumber(isoYear: 2025, week: 53) }
+        #expect(throws: IndicatorsError.self) { try DayNumber(isoYear: 2025, week: 0) }
+        // Round trip through isoWeek / isoWeekday for 2000–2040.
+        var d = try DayNumber(iso: "2000-01-01")
+        let end = try DayNumber(iso: "2041-01-01")
+        while d < end {
+            let w = d.isoWeek
+            #expect(try DayNumber(isoYear: w.year, week: w.week, weekday: d.isoWeekday) == d)
+            d = d + 1
+        }
+    }
+
     @Test(
         "Easter Sunday",
         arguments: [
