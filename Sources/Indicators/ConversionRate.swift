@@ -60,7 +60,8 @@ public enum ConversionRate: CatalogedIndicator {
     /// (the door rows hold entries, the street rows pedestrian counts).
     public static func compute(panel: DailyPanel, pairs: [StorePair], period: ClosedRange<DayNumber>) throws -> Result {
         let rows = pairs.flatMap { [$0.door] + ($0.street.map { [$0] } ?? []) }
-        _ = try FootfallIndex.checkedRows(rows, panel: panel)
+        // A street counter may serve two neighbouring stores, so repeats are allowed here.
+        _ = try FootfallIndex.checkedRows(rows, sensorCount: panel.sensorCount, allowRepeats: true)
         var results: [PairResult] = []
         var entries = 0.0
         var passers = 0.0

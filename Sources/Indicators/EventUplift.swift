@@ -87,7 +87,7 @@ public enum EventUplift: CatalogedIndicator {
         panel: DailyPanel, sensors: [Int], eventDays: [DayNumber],
         excludedDays: Set<DayNumber>
     ) throws -> Result {
-        let rows = try FootfallIndex.checkedRows(sensors, panel: panel)
+        let rows = try FootfallIndex.checkedRows(sensors, sensorCount: panel.sensorCount)
         guard !eventDays.isEmpty else {
             throw IndicatorsError(.invalidArgument, "An event needs at least one day; pass the local days it covers.")
         }

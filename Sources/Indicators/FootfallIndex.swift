@@ -53,7 +53,7 @@ public enum FootfallIndex: CatalogedIndicator {
                 .invalidArgument,
                 "The lag must be a positive number of days (364 for year-on-year, 7 for week-on-week), got \(lag).")
         }
-        let rows = try checkedRows(sensors, panel: panel)
+        let rows = try checkedRows(sensors, sensorCount: panel.sensorCount)
         let n = panel.dayCount
         // Day offsets of the period inside the panel whose lagged day is inside too.
         let lo = max(period.lowerBound.rawValue - panel.firstDay.rawValue, lag)
@@ -162,11 +162,15 @@ public enum FootfallIndex: CatalogedIndicator {
         return Series(firstDay: panel.firstDay, current: current, baseline: baseline, pairs: pairs)
     }
 
-    static func checkedRows(_ sensors: [Int]?, panel: DailyPanel) throws -> [Int] {
-        guard let sensors else { return Array(0..<panel.sensorCount) }
-        if let bad = sensors.first(where: { $0 < 0 || $0 >= panel.sensorCount }) {
+    static func checkedRows(_ sensors: [Int]?, sensorCount: Int, allowRepeats: Bool = false) throws -> [Int] {
+        guard let sensors else { return Array(0..<sensorCount) }
+        if let bad = sensors.first(where: { $0 < 0 || $0 >= sensorCount }) {
+            throw IndicatorsError(.sensorOutOfRange, "Sensor row \(bad) is outside the panel's 0..<\(sensorCount).")
+        }
+        if !allowRepeats && Set(sensors).count != sensors.count {
             throw IndicatorsError(
-                .sensorOutOfRange, "Sensor row \(bad) is outside the panel's 0..<\(panel.sensorCount).")
+                .invalidArgument,
+                "Sensor rows \(sensors) name a sensor twice; it would be counted twice. List each once.")
         }
         return sensors
     }

@@ -60,10 +60,7 @@ public enum HourlyProfile: CatalogedIndicator {
         panel: HourlyPanel, sensors: [Int], period: ClosedRange<DayNumber>,
         openingHours: OpeningHours? = nil
     ) throws -> [Profile] {
-        if let bad = sensors.first(where: { $0 < 0 || $0 >= panel.sensorCount }) {
-            throw IndicatorsError(
-                .sensorOutOfRange, "Sensor row \(bad) is outside the hourly panel's 0..<\(panel.sensorCount).")
-        }
+        _ = try FootfallIndex.checkedRows(sensors, sensorCount: panel.sensorCount)
         let badOpening = DayType.allCases.first { t in
             guard let r = openingHours?[t] else { return false }
             return r.lowerBound < 0 || r.upperBound > 24

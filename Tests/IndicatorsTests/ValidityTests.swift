@@ -71,6 +71,9 @@ struct ValidityTests {
         } catch IndicatorsError.Code.sensorOutOfRange {
         } catch { Issue.record("unexpected \(error)") }
         #expect(throws: IndicatorsError.self) {
+            try FootfallIndex.compute(panel: panel, period: DayNumber(0)...DayNumber(9), lag: 7, sensors: [0, 0])
+        }
+        #expect(throws: IndicatorsError.self) {
             try DailyPanel(firstDay: DayNumber(0), dayCount: 2, sensorCount: 1, counts: [1], validity: [true])
         }
     }
