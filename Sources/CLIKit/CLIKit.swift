@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A command of a TownBench executable: its name, one-line abstract, usage and help text, and
 /// what it runs. Why our own instead of a package: the project takes no SwiftPM dependencies, and
