@@ -53,8 +53,9 @@ public enum EventUplift: CatalogedIndicator {
         public var observed: Double
         /// Median of the baseline days' totals; `nil` when the day has no value.
         public var expected: Double?
-        /// Smallest and largest baseline day total.
+        /// The quietest baseline day's total (`nil` without a baseline).
         public var baselineMinimum: Double?
+        /// The busiest baseline day's total (`nil` without a baseline).
         public var baselineMaximum: Double?
         /// observed ÷ expected; `nil` when insufficient.
         public var ratio: Double?
@@ -74,8 +75,11 @@ public enum EventUplift: CatalogedIndicator {
         public var high: Double?
         /// observed ÷ expected over all days (value + 1), the input to the peer-adjusted form.
         public var ratio: Double?
+        /// Σ observed over the event's days.
         public var observed: Double
+        /// Σ expected over the event's days; `nil` when a day has no value.
         public var expected: Double?
+        /// Per event day, in date order.
         public var days: [DayResult]
     }
 
@@ -94,7 +98,7 @@ public enum EventUplift: CatalogedIndicator {
         var excluded = excludedDays
         excluded.formUnion(eventDays)
         var days: [DayResult] = []
-        for e in eventDays.sorted() {
+        for e in Set(eventDays).sorted() {
             days.append(dayResult(panel: panel, rows: rows, day: e, excluded: excluded))
         }
         let observed = days.reduce(0) { $0 + $1.observed }
@@ -166,10 +170,12 @@ public enum EventUplift: CatalogedIndicator {
         return result
     }
 
-    /// peer-adjusted event uplift: the town's ratio (observed ÷ expected) divided by the median
+    /// peer-adjusted event uplift: the town's ratio (observed ÷ expected, ``Result/ratio``) divided by the median
     /// ratio, the same day(s), of peer series without an event, minus 1. Removes what moved the
     /// whole network that day (weather, a national holiday mood). `nil` when the town's ratio is
     /// missing, fewer than ``minimumPeers`` peer ratios are given, or their median is not > 0.
+    /// A peer's ratio is ``compute(panel:sensors:eventDays:excludedDays:)``'s ``Result/ratio`` for
+    /// the peer's series on the same days (a peer with an event those days is left out).
     public static func peerAdjusted(townRatio: Double?, peerRatios: [Double]) -> Double? {
         guard let townRatio, peerRatios.count >= minimumPeers, let m = IndicatorMath.median(peerRatios), m > 0 else {
             return nil

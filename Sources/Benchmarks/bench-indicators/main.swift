@@ -182,6 +182,7 @@ func computeAll(_ panel: DailyPanel, towns: Int, sensors: Int, threads: Int) -> 
     } else {
         let chunk = (towns + threads - 1) / threads
         box.results.withUnsafeMutableBufferPointer { out in
+            // Safe: each iteration writes only the slots of its own towns (disjoint ranges).
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: threads) { k in
                 for t in (k * chunk)..<min(towns, (k + 1) * chunk) {
