@@ -78,3 +78,27 @@ struct ValidityTests {
         }
     }
 }
+
+@Suite("Hourly panel input checks")
+struct HourlyInputTests {
+    @Test("a day has 24 local hours; opening hours lie in 0..<24")
+    func shapes() throws {
+        let day = try DayNumber(iso: "2025-03-30")
+        var panel = try HourlyPanel(firstDay: day, dayCount: 1, sensorCount: 1)
+        do {
+            try panel.set(sensor: 0, day: day, hours: Array(repeating: 1, count: 23), isValid: true)
+            Issue.record("23 values accepted")
+        } catch let error as IndicatorsError {
+            #expect(error.code == .invalidPanelShape)
+            #expect(error.message.contains("24 local hours"))
+        }
+        try panel.set(sensor: 0, day: day, hours: Array(repeating: 1, count: 24), isValid: true)
+        let late = OpeningHours(weekday: nil, saturday: nil, sundayOrHoliday: 10..<25)
+        #expect(throws: IndicatorsError.self) {
+            try HourlyProfile.compute(panel: panel, sensors: [0], period: day...day, openingHours: late)
+        }
+        #expect(throws: IndicatorsError.self) { try panel.dailyPanel(hours: [24]) }
+        let evening = try panel.dailyPanel(hours: 18..<22)
+        #expect(evening.total(sensor: 0, day: day) == 4)
+    }
+}
