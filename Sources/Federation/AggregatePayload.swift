@@ -204,7 +204,7 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
     }
 
     /// The RFC 8785 canonical bytes of this payload: what the node signs and sends.
-    public func canonicalBytes() throws(FederationError) -> [UInt8] { try CanonicalJSON.encode(self) }
+    public func canonicalBytes() throws(FederationError) -> [UInt8] { try CanonicalJSON.serialize(jsonValue()) }
 
     /// Signs the canonical bytes as an aggregate v1 envelope. Checks ``validate()`` first and that
     /// `keyId` is `key`'s id, so the node can never send what the coordinator must refuse as malformed.
@@ -217,13 +217,10 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         return try Envelope.sign(payload: try canonicalBytes(), payloadType: Envelope.aggregatePayloadType, with: key)
     }
 
-    /// Parses payload bytes (only after their signature verified) and ``validate()``s them.
+    /// Parses payload bytes (only after their signature verified) with the strict ``JSONParser``,
+    /// refuses unknown members, and ``validate()``s them.
     public init(verifiedBytes bytes: some ContiguousBytes) throws(FederationError) {
-        do {
-            self = try bytes.withUnsafeBytes { try JSONDecoder().decode(AggregatePayload.self, from: Data($0)) }
-        } catch {
-            throw FederationError(code: .invalidPayload, message: "The payload is not an aggregate v1 document: \(error)")
-        }
+        self = try AggregatePayload(json: try JSONParser.parse(bytes))
         try validate()
     }
 

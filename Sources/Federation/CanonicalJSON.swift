@@ -50,26 +50,20 @@ public enum CanonicalJSON {
         return out
     }
 
-    /// The canonical bytes of any `Encodable` (through `JSONEncoder` to a ``JSONValue`` tree).
+    /// The canonical bytes of any `Encodable` (through `JSONEncoder`, then ``JSONParser``).
     public static func encode(_ value: some Encodable) throws(FederationError) -> [UInt8] {
-        let tree: JSONValue
+        let data: Data
         do {
-            let data = try JSONEncoder().encode(value)
-            tree = try JSONDecoder().decode(JSONValue.self, from: data)
+            data = try JSONEncoder().encode(value)
         } catch {
             throw FederationError(code: .invalidPayload, message: "The value could not be encoded as JSON: \(error)")
         }
-        return try serialize(tree)
+        return try serialize(try JSONParser.parse(data))
     }
 
-    /// Parses JSON text into a ``JSONValue`` (Foundation's parser; numbers become doubles).
+    /// Parses JSON text into a ``JSONValue`` with the strict ``JSONParser``.
     public static func parse(_ bytes: some ContiguousBytes) throws(FederationError) -> JSONValue {
-        do {
-            let data = bytes.withUnsafeBytes { Data($0) }
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw FederationError(code: .invalidEncoding, message: "The text is not valid JSON: \(error)")
-        }
+        try JSONParser.parse(bytes)
     }
 
     static func write(_ value: JSONValue, into out: inout [UInt8]) throws(FederationError) {

@@ -72,37 +72,28 @@ public struct Envelope: Sendable, Hashable {
         return (try? CanonicalJSON.serialize(value)) ?? []
     }
 
-    private struct Wire: Decodable {
-        struct Sig: Decodable {
-            var keyid: String
-            var sig: String
-        }
-        var payloadType: String
-        var payload: String
-        var signatures: [Sig]
-    }
-
-    /// Decodes ONLY the outer structure of an envelope. The payload stays opaque bytes until its
-    /// signature has been verified. Throws `invalid_encoding` naming what is wrong.
+    /// Decodes ONLY the outer structure of an envelope (strict ``JSONParser``; members other than
+    /// `payloadType`, `payload`, `signatures[{keyid, sig}]` are refused). The payload stays
+    /// opaque bytes until its signature has been verified. Throws `invalid_encoding`.
     public init(parsing bytes: some ContiguousBytes) throws(FederationError) {
-        let wire: Wire
-        do {
-            wire = try bytes.withUnsafeBytes { try JSONDecoder().decode(Wire.self, from: Data($0)) }
-        } catch {
-            throw FederationError(code: .invalidEncoding,
-                                  message: "The envelope is not DSSE JSON with payloadType, payload and signatures[{keyid, sig}]: \(error)")
+        func fail(_ message: String) -> FederationError {
+            FederationError(code: .invalidEncoding, message: "The envelope is not DSSE JSON {payloadType, payload, signatures[{keyid, sig}]}: \(message).")
         }
-        guard let payload = Base64.decode(wire.payload) else {
-            throw FederationError(code: .invalidEncoding, message: "The envelope's payload is not padded standard base64.")
+        guard case .object(let o) = try JSONParser.parse(bytes) else { throw fail("not an object") }
+        guard o.count == 3, case .string(let type)? = o["payloadType"], case .string(let payloadText)? = o["payload"],
+              case .array(let sigs)? = o["signatures"] else {
+            throw fail("payloadType and payload must be strings, signatures an array, and nothing else")
         }
+        guard let payload = Base64.decode(payloadText) else { throw fail("payload is not padded standard base64") }
         var signatures = [Signature]()
-        for s in wire.signatures {
-            guard let sig = Base64.decode(s.sig) else {
-                throw FederationError(code: .invalidEncoding, message: "The signature of key \(s.keyid) is not padded standard base64.")
+        for s in sigs {
+            guard case .object(let so) = s, so.count == 2, case .string(let keyID)? = so["keyid"], case .string(let sigText)? = so["sig"] else {
+                throw fail("each signature must be {keyid, sig} strings")
             }
-            signatures.append(Signature(keyID: s.keyid, signature: sig))
+            guard let sig = Base64.decode(sigText) else { throw fail("the signature of key \(keyID) is not padded standard base64") }
+            signatures.append(Signature(keyID: keyID, signature: sig))
         }
-        self.init(payloadType: wire.payloadType, payload: payload, signatures: signatures)
+        self.init(payloadType: type, payload: payload, signatures: signatures)
     }
 
     /// Whether `signature` is a valid signature by `key` over this envelope's PAE.
