@@ -1,1 +1,293 @@
-print("townbench-coordinator: being written")
+// townbench-coordinator: serve the coordinator API and administer tenants, towns, keys and tokens.
+public import CLIKit
+public import Coordinator
+import Federation
+import Foundation
+import HTTPServer
+
+extension CoordinatorError: ExitCodeProviding {
+    public var exitCode: Int32 {
+        switch code {
+        case .invalidArgument: 64
+        case .refused: 65
+        default: 1
+        }
+    }
+}
+
+let version = "0.1.0"
+
+func directory(_ arguments: inout Arguments) throws -> CoordinatorDirectory {
+    try CoordinatorDirectory.open(URL(fileURLWithPath: try arguments.required("dir", "DIR (the coordinator's directory)"), isDirectory: true))
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func tenantID(_ arguments: inout Arguments) throws -> String { try arguments.required("tenant", "TENANT_ID") }
+
+func existingTenant(_ store: any CoordinatorStore, _ id: String) throws -> Tenant {
+    guard let tenant = try store.tenant(.administrative(id)) else {
+        throw CoordinatorError(.notFound, "Tenant \(id) does not exist. Add it with `townbench-coordinator tenant add --tenant \(id)`.")
+    }
+    return tenant
+}
+
+func peerNaming(_ text: String?) throws -> PeerNaming? {
+    guard let text else { return nil }
+    guard let naming = PeerNaming(rawValue: text) else { throw UsageError("--peers must be named or anonymised, not '\(text)'") }
+    return naming
+}
+
+func integer(_ arguments: inout Arguments, _ name: String) throws -> Int? {
+    guard let text = arguments.option(name) else { return nil }
+    guard let value = Int(text), value >= 0 else { throw UsageError("--\(name) must be a whole number ≥ 0, not '\(text)'") }
+    return value
+}
+
+let initCommand = Command(
+    name: "init", abstract: "Create a coordinator: its store and its Ed25519 report-signing key.",
+    usage: "init --dir DIR [--json]",
+    help: """
+    OPTIONS:
+      --dir DIR   Directory of the new coordinator (created if missing; refused if it holds one).
+      --json      Print the key id and public key as JSON.
+    """
+) { arguments in
+    let url = URL(fileURLWithPath: try arguments.required("dir", "DIR"), isDirectory: true)
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let dir = try CoordinatorDirectory.create(at: url)
+    let key = try dir.signingKey().publicKey
+    if json { return try printJSON(CoordinatorService.keyDocument(key)) }
+    print("Created coordinator in \(url.path)")
+    print("Report-signing key \(key.keyID), public key \(key) (nodes pin it; also at GET /v1/coordinator-key).")
+}
+
+let tenantCommand = Command(
+    name: "tenant", abstract: "Add a tenant (a regional network) or change its policy.",
+    subcommands: [
+        Command(
+            name: "add", abstract: "Add a tenant.",
+            usage: "add --dir DIR --tenant TENANT_ID [--name NAME] [--peers named|anonymised]",
+            help: """
+            OPTIONS:
+              --dir DIR          The coordinator's directory.
+              --tenant ID        The tenant's id, e.g. daks-west-flanders.
+              --name NAME        Display name (default: the id).
+              --peers POLICY     How towns see their peers: named or anonymised (default anonymised).
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let id = try tenantID(&arguments)
+            let name = arguments.option("name") ?? id
+            let naming = try peerNaming(arguments.option("peers")) ?? .anonymised
+            try arguments.checkAllConsumed()
+            try dir.openStore().addTenant(Tenant(id: id, name: name, peerNaming: naming))
+            print("Added tenant \(id) (peers \(naming.rawValue)).")
+        },
+        Command(
+            name: "policy", abstract: "Show or change a tenant's policy.",
+            usage: "policy --dir DIR --tenant TENANT_ID [--peers named|anonymised] [--min-store-entries N] [--min-spending-buyers N] [--max-age-days N] [--json]",
+            help: """
+            OPTIONS:
+              --dir DIR                 The coordinator's directory.
+              --tenant ID               The tenant.
+              --peers POLICY            named or anonymised peers for towns.
+              --min-store-entries N     Smallest store-entry count a node may send unsuppressed (≥ 10 recommended).
+              --min-spending-buyers N   Smallest buyer count of a spending cell.
+              --max-age-days N          Submissions created longer ago are refused (too_old).
+              --json                    Print the policy as JSON.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let id = try tenantID(&arguments)
+            let naming = try peerNaming(arguments.option("peers"))
+            let entries = try integer(&arguments, "min-store-entries")
+            let buyers = try integer(&arguments, "min-spending-buyers")
+            let age = try integer(&arguments, "max-age-days")
+            let json = arguments.flag("json")
+            try arguments.checkAllConsumed()
+            let store = try dir.openStore()
+            var tenant = try existingTenant(store, id)
+            if let naming { tenant.peerNaming = naming }
+            if let entries { tenant.privacy.minimumStoreEntries = entries }
+            if let buyers { tenant.privacy.minimumSpendingBuyers = buyers }
+            if let age { tenant.maximumAgeDays = age }
+            try store.updateTenant(tenant, .administrative(id))
+            if json { return try printJSON(tenant) }
+            print("Tenant \(id): peers \(tenant.peerNaming.rawValue), minimum store entries \(tenant.privacy.minimumStoreEntries), minimum spending buyers \(tenant.privacy.minimumSpendingBuyers), maximum age \(tenant.maximumAgeDays) days.")
+        },
+    ])
+
+let townCommand = Command(
+    name: "town", abstract: "Enrol a town's key or revoke it.",
+    subcommands: [
+        Command(
+            name: "enroll", abstract: "Approve a town's enrolment request (checks the proof of possession, refuses weak keys).",
+            usage: "enroll --dir DIR --tenant TENANT_ID [--name NAME] REQUEST.json",
+            help: """
+            REQUEST.json is the signed enrolment request the town's node printed.
+
+            OPTIONS:
+              --dir DIR        The coordinator's directory.
+              --tenant ID      The tenant the town joins; must match the request.
+              --name NAME      The town's display name (default: its id).
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let id = try tenantID(&arguments)
+            let name = arguments.option("name")
+            let file = try arguments.single("REQUEST.json")
+            try arguments.checkAllConsumed(positionals: 1)
+            guard let bytes = FileManager.default.contents(atPath: file) else {
+                throw CoordinatorError(.invalidArgument, "Cannot read \(file). Give the path of the node's enrolment request.")
+            }
+            let (request, key): (EnrolmentRequest, Ed25519.PublicKey)
+            switch EnrolmentRequest.verify([UInt8](bytes)) {
+            case .failure(let refusal): throw CoordinatorError(refusal: refusal)
+            case .success(let verified): (request, key) = verified
+            }
+            guard request.tenantId == id else {
+                throw CoordinatorError(refusal: Refusal(.wrongTenant, "the request is for tenant \(request.tenantId), not \(id)"))
+            }
+            let store = try dir.openStore()
+            _ = try existingTenant(store, id)
+            try store.addTown(Town(id: request.townId, name: name ?? request.townId), .administrative(id))
+            try store.enrol(KeyRecord(approving: request, key: key, at: Date()), .administrative(id))
+            print("Enrolled key \(key.keyID) for town \(request.townId) in tenant \(id).")
+        },
+        Command(
+            name: "revoke-key", abstract: "Revoke a town's key (never undone; the town enrols a new one).",
+            usage: "revoke-key --dir DIR --tenant TENANT_ID --key KEY_ID [--at TIMESTAMP]",
+            help: """
+            OPTIONS:
+              --dir DIR        The coordinator's directory.
+              --tenant ID      The tenant.
+              --key KEY_ID     The key id (32 hex digits).
+              --at TIMESTAMP   Revocation time, RFC 3339 UTC (default now); submissions not accepted before are refused.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let id = try tenantID(&arguments)
+            let keyID = try arguments.required("key", "KEY_ID")
+            let atText = arguments.option("at")
+            try arguments.checkAllConsumed()
+            var at = Date()
+            if let atText {
+                guard let parsed = Timestamp.parse(atText) else { throw UsageError("--at must be RFC 3339 UTC like 2026-11-23T06:00:00Z") }
+                at = parsed
+            }
+            let store = try dir.openStore()
+            guard let record = try store.keyRecord(id: keyID, .administrative(id)) else {
+                throw CoordinatorError(.notFound, "No key \(keyID) in tenant \(id).")
+            }
+            let revoked = record.revoked(at: at)
+            try store.updateKey(revoked, .administrative(id))
+            if case .revoked(let when) = revoked.status {
+                print("Key \(keyID) of town \(record.townID) is revoked since \(Timestamp.format(when)).")
+            }
+        },
+    ])
+
+let tokenCommand = Command(
+    name: "token", abstract: "Issue or revoke bearer tokens.",
+    subcommands: [
+        Command(
+            name: "issue", abstract: "Issue a bearer token; it is printed once and stored only as SHA-256.",
+            usage: "issue --dir DIR --role town|coordinator|admin --tenant TENANT_ID [--town TOWN_ID] --expires WHEN [--json]",
+            help: """
+            OPTIONS:
+              --dir DIR        The coordinator's directory.
+              --role ROLE      town (one town's view), coordinator (the tenant's towns) or admin.
+              --tenant ID      The tenant the token belongs to.
+              --town TOWN_ID   The town (required for role town, refused otherwise).
+              --expires WHEN   RFC 3339 UTC time, or a duration such as 90d, 12h, 30m.
+              --json           Print id, token and expiry as JSON.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let roleText = try arguments.required("role", "ROLE (town, coordinator or admin)")
+            guard let role = Role(rawValue: roleText) else { throw UsageError("--role must be town, coordinator or admin, not '\(roleText)'") }
+            let id = try tenantID(&arguments)
+            let town = arguments.option("town")
+            let expiresText = try arguments.required("expires", "WHEN (e.g. 90d or 2027-01-01T00:00:00Z)")
+            let json = arguments.flag("json")
+            try arguments.checkAllConsumed()
+            guard let expires = BearerToken.expiry(expiresText), expires > Date() else {
+                throw UsageError("--expires must be a future RFC 3339 UTC time or a duration like 90d, 12h, 30m")
+            }
+            if role == .town && town == nil { throw UsageError("--town is required for role town") }
+            if role != .town && town != nil { throw UsageError("--town is only for role town") }
+            let store = try dir.openStore()
+            _ = try existingTenant(store, id)
+            if let town, try !store.towns(.administrative(id)).contains(where: { $0.id == town }) {
+                throw CoordinatorError(.notFound, "Town \(town) is not in tenant \(id). Enrol it first with `town enroll`.")
+            }
+            let (token, record) = try BearerToken.issue(role: role, tenantID: id, townID: town, expiresAt: expires)
+            try store.addToken(record)
+            if json {
+                return try printJSON(["id": record.id, "token": token, "expiresAt": Timestamp.format(expires)])
+            }
+            print("Token id: \(record.id)")
+            print("Token: \(token)")
+            print("Expires: \(Timestamp.format(expires)). It is shown only now; store it safely.")
+        },
+        Command(
+            name: "revoke", abstract: "Revoke a token by its id.",
+            usage: "revoke --dir DIR --id TOKEN_ID",
+            help: """
+            OPTIONS:
+              --dir DIR       The coordinator's directory.
+              --id TOKEN_ID   The id printed by `token issue`.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let id = try arguments.required("id", "TOKEN_ID")
+            try arguments.checkAllConsumed()
+            try dir.openStore().revokeToken(id: id, at: Date())
+            print("Token \(id) is revoked.")
+        },
+    ])
+
+let serveCommand = Command(
+    name: "serve", abstract: "Serve the coordinator API until SIGTERM or SIGINT.",
+    usage: "serve --dir DIR --port PORT [--host ADDRESS] [--threads N] [--quiet]",
+    help: """
+    OPTIONS:
+      --dir DIR          The coordinator's directory.
+      --port PORT        TCP port (0 picks a free one; the bound port is printed).
+      --host ADDRESS     Address to bind (default 127.0.0.1; put a TLS proxy in front).
+      --threads N        HTTP worker threads (default 32; submissions block while their batch commits).
+      --quiet            No access log on stderr.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let portText = try arguments.required("port", "PORT")
+    guard let port = UInt16(portText) else { throw UsageError("--port must be 0…65535, not '\(portText)'") }
+    let host = arguments.option("host") ?? "127.0.0.1"
+    let threads = try integer(&arguments, "threads") ?? 32
+    let quiet = arguments.flag("quiet")
+    try arguments.checkAllConsumed()
+    let store = try dir.openStore()
+    let service = CoordinatorService(store: store, signingKey: try dir.signingKey())
+    let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: max(1, threads)),
+                                    accessLog: quiet ? .disabled : .standardError)
+    try server.start()
+    print("Listening on \(host):\(server.port)")
+    fflush(nil)
+    let signal = server.runUntilTerminated()
+    service.stop()
+    store.close()
+    print("Stopped (signal \(signal)).")
+}
+
+runCommandLine(
+    executable: "townbench-coordinator", version: version,
+    root: Command(
+        name: "townbench-coordinator",
+        abstract: "A TownBench coordinator: verifies towns' signed aggregates and computes network indicators per tenant.",
+        subcommands: [initCommand, tenantCommand, townCommand, tokenCommand, serveCommand]))

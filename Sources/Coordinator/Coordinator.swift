@@ -1,1 +1,0 @@
-// Placeholder: the Coordinator module is being written.

@@ -1,0 +1,54 @@
+public import Federation
+public import Foundation
+
+/// A coordinator's directory: `coordinator.sqlite` (the store) and `coordinator.key` (the
+/// 32-byte Ed25519 seed that signs reports, mode 0600).
+///
+/// Why: `init` creates both once; every other command and `serve` open them by `--dir`, so an
+/// operator backs up one directory.
+public struct CoordinatorDirectory: Sendable {
+    public let url: URL
+    public var databaseURL: URL { url.appendingPathComponent("coordinator.sqlite") }
+    public var keyURL: URL { url.appendingPathComponent("coordinator.key") }
+
+    /// Creates the directory, the store and a fresh signing key. Refuses a directory that holds a coordinator.
+    public static func create(at url: URL) throws -> CoordinatorDirectory {
+        let dir = CoordinatorDirectory(url: url)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dir.keyURL.path) || fm.fileExists(atPath: dir.databaseURL.path) {
+            throw CoordinatorError(.directory, "\(url.path) already holds a coordinator. Choose another --dir, or use the existing one.")
+        }
+        do {
+            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+            let key = try Ed25519.PrivateKey()
+            guard fm.createFile(atPath: dir.keyURL.path, contents: Data(try key.seed()), attributes: [.posixPermissions: 0o600]) else {
+                throw CoordinatorError(.directory, "Cannot write \(dir.keyURL.path). Check the directory's permissions.")
+            }
+            let store = try SQLiteCoordinatorStore(path: dir.databaseURL.path)
+            store.close()
+        } catch let error as CoordinatorError {
+            throw error
+        } catch {
+            throw CoordinatorError(.directory, "Cannot create a coordinator in \(url.path): \(error). Check the path and permissions.")
+        }
+        return dir
+    }
+
+    /// An existing coordinator directory.
+    public static func open(_ url: URL) throws -> CoordinatorDirectory {
+        let dir = CoordinatorDirectory(url: url)
+        guard FileManager.default.fileExists(atPath: dir.keyURL.path), FileManager.default.fileExists(atPath: dir.databaseURL.path) else {
+            throw CoordinatorError(.directory, "\(url.path) is not a coordinator directory. Create one with `townbench-coordinator init --dir \(url.path)`.")
+        }
+        return dir
+    }
+
+    public func openStore() throws -> SQLiteCoordinatorStore { try SQLiteCoordinatorStore(path: databaseURL.path) }
+
+    public func signingKey() throws -> Ed25519.PrivateKey {
+        guard let seed = FileManager.default.contents(atPath: keyURL.path), seed.count == 32 else {
+            throw CoordinatorError(.directory, "\(keyURL.path) is not a 32-byte Ed25519 seed. Restore it from your backup.")
+        }
+        return try Ed25519.PrivateKey(seed: [UInt8](seed))
+    }
+}

@@ -1,0 +1,58 @@
+public import Federation
+public import Foundation
+
+/// The coordinator's storage: tenants, towns, keys, tokens, submissions and the daily aggregates
+/// extracted from them. Every method takes a ``TenantScope``; every row carries its tenant.
+///
+/// Why a protocol: SQLite (``SQLiteCoordinatorStore``) is the embedded default; a PostgreSQL
+/// backend (issue 7) implements the same methods on libpq. The contract is written so that it
+/// can: ``commit(_:at:)`` is one transaction whose COMMIT is durable before it returns (SQLite WAL
+/// with `synchronous=FULL`; PostgreSQL's default `synchronous_commit=on`), it re-checks the
+/// replay and sequence rules *inside* that transaction (unique keys (tenant, town, submission id)
+/// and (tenant, town, sequence) back them up, so two processes on one database can never both
+/// win a sequence number), and it is the place where a transparency-log leaf (issue 9) is
+/// appended, in the same transaction, in acceptance order (the submission row id).
+///
+/// Implementations must be safe to call from many threads; ``commit(_:at:)`` is called from one
+/// writer thread at a time.
+public protocol CoordinatorStore: Sendable {
+    // MARK: Tenants and towns (admin)
+    func addTenant(_ tenant: Tenant) throws
+    func tenant(_ scope: TenantScope) throws -> Tenant?
+    func updateTenant(_ tenant: Tenant, _ scope: TenantScope) throws
+    func addTown(_ town: Town, _ scope: TenantScope) throws
+    func towns(_ scope: TenantScope) throws -> [Town]
+
+    // MARK: Keys
+    /// Stores an approved key. Throws `already_exists` for a key id already in this tenant.
+    func enrol(_ record: KeyRecord, _ scope: TenantScope) throws
+    func keyRecord(id keyID: String, _ scope: TenantScope) throws -> KeyRecord?
+    /// Replaces a key's status (revocation, rotation). Throws `not_found` for an unknown key.
+    func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws
+    func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord]
+
+    // MARK: Tokens
+    func addToken(_ token: TokenRecord) throws
+    /// The token whose SHA-256 is `hash` (any tenant: the token *defines* the tenant).
+    func token(hash: [UInt8]) throws -> TokenRecord?
+    /// Revokes a token by id. Throws `not_found` for an unknown id.
+    func revokeToken(id: String, at: Date) throws
+
+    // MARK: Submissions
+    /// The state ``SubmissionCheck`` needs for (town, submission id) in this tenant.
+    func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState
+    /// Stores a batch in one durable transaction, re-checking replay and sequence inside it;
+    /// returns one outcome per input, in order. Throws only if the transaction as a whole failed
+    /// (then nothing of the batch is stored).
+    func commit(_ batch: [VerifiedSubmission], at now: Date) throws -> [CommitOutcome]
+    func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt?
+    func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary]
+    /// The exact stored body of an accepted submission.
+    func envelope(town townID: String, submissionID: String, _ scope: TenantScope) throws -> [UInt8]?
+    func submissionCount(_ scope: TenantScope) throws -> Int
+
+    // MARK: Aggregates (current cells after supersession)
+    func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow]
+    func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow]
+    func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ConversionDayRow]
+}

@@ -1,0 +1,291 @@
+import Federation
+public import Indicators
+
+/// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD`).
+public struct DayPeriod: Sendable, Hashable, Codable {
+    public var from: String
+    public var to: String
+    public var range: ClosedRange<DayNumber> {
+        ((try? DayNumber(iso: from)) ?? DayNumber(0))...((try? DayNumber(iso: to)) ?? DayNumber(0))
+    }
+
+    public init(_ range: ClosedRange<DayNumber>) {
+        from = range.lowerBound.description
+        to = range.upperBound.description
+    }
+
+    /// `period=YYYY-MM` (a month) or `from`/`to` days; nil with a message when neither parses.
+    public static func parse(period: String?, from: String?, to: String?) -> Result<DayPeriod, CoordinatorError> {
+        let bad = CoordinatorError(.invalidArgument, "Give period=YYYY-MM, or from=YYYY-MM-DD&to=YYYY-MM-DD with from ≤ to and at most 3 years.")
+        if let period {
+            let parts = period.split(separator: "-")
+            guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
+                  let first = try? DayNumber(year: y, month: m, day: 1) else { return .failure(bad) }
+            let next = m == 12 ? try? DayNumber(year: y + 1, month: 1, day: 1) : try? DayNumber(year: y, month: m + 1, day: 1)
+            guard let next else { return .failure(bad) }
+            return .success(DayPeriod(first...(next - 1)))
+        }
+        guard let from, let to, let a = try? DayNumber(iso: from), let b = try? DayNumber(iso: to), a <= b,
+              b.rawValue - a.rawValue <= 1096 else { return .failure(bad) }
+        return .success(DayPeriod(a...b))
+    }
+}
+
+/// The network figures of one tenant for one period: each town's indicators and the network's.
+///
+/// Why one value: the indicators route, the comparison route and the signed report all show
+/// (views of) the same computation, so they cannot disagree.
+public struct NetworkFigures: Sendable, Codable, Equatable {
+    public struct Footfall: Sendable, Codable, Equatable {
+        /// Median of the towns' indices; nil (suppressed) with fewer than 3 towns.
+        public var medianIndex: Double?
+        /// 100 × Σ current ÷ Σ baseline over all towns' pairs; nil when suppressed.
+        public var pooledIndex: Double?
+        /// Towns with an index.
+        public var towns: Int
+        /// `publish`, `too_few_contributors` or `dominated` (PublishingRule on the towns' current sums).
+        public var pooledPublication: String
+    }
+
+    public struct Event: Sendable, Codable, Equatable {
+        public var eventId: String
+        public var kind: String
+        public var zoneId: String
+        public var days: [String]
+        public var uplift: Double?
+        public var low: Double?
+        public var high: Double?
+        public var ratio: Double?
+        /// Town ratio ÷ median ratio of peers without an event those days − 1 (≥ 3 peers).
+        public var peerAdjusted: Double?
+        public var peers: Int
+    }
+
+    public struct ZoneConversion: Sendable, Codable, Equatable {
+        public var zoneId: String
+        public var zoneKind: String
+        public var value: Double?
+        public var contributingPairs: Int
+        public var publishableAcrossTowns: Bool
+    }
+
+    public struct TownFigures: Sendable, Codable, Equatable {
+        /// The town id, or `peer-N` when the tenant anonymises peers for this viewer.
+        public var town: String
+        public var footfall: FootfallIndex.Result?
+        public var footfallIndex: Double?
+        /// 1 = highest index; nil with fewer than 3 towns.
+        public var rank: Int?
+        /// Share of other towns with a lower index, 0…100; nil with fewer than 3 towns.
+        public var percentile: Double?
+        public var events: [Event]?
+        public var conversion: [ZoneConversion]?
+    }
+
+    public struct ZoneKindConversion: Sendable, Codable, Equatable {
+        public var zoneKind: String
+        public var towns: Int
+        /// Median of the towns' pooled rates for this zone kind; nil with fewer than 3 towns.
+        public var median: Double?
+    }
+
+    public var tenantId: String
+    public var period: DayPeriod
+    /// Catalogue ids and versions used.
+    public var indicators: [String: Int]
+    public var minimumTowns: Int
+    public var footfall: Footfall
+    public var towns: [TownFigures]
+    public var conversionByZoneKind: [ZoneKindConversion]
+}
+
+/// Computes ``NetworkFigures`` from stored daily aggregates with the `Indicators` library.
+///
+/// Why here and not in the node: only the coordinator sees several towns; every per-town figure is
+/// the same `Indicators` call the node makes on its own data, over a panel built the same way
+/// (``townPanel(_:days:)``), so a town can check its own figure.
+public enum NetworkIndicators {
+    /// No network figure is shown with fewer contributing towns.
+    public static let minimumTowns = 3
+    public static let footfallMeasure = "pedestrians"
+
+    /// A town's daily panel: one row per (zone, pseudonymous sensor), sorted, validity by the
+    /// catalogue's v1 rule per vendor kind; suppressed totals are invalid.
+    public static func townPanel(_ rows: [SensorDayRow], days: ClosedRange<DayNumber>) throws
+        -> (panel: DailyPanel, sensors: [(zone: String, sensor: String)]) {
+        var keys: [String: Int] = [:]
+        var sensors: [(zone: String, sensor: String)] = []
+        for row in rows where keys[row.zoneID + "\u{0}" + row.sensor] == nil {
+            keys[row.zoneID + "\u{0}" + row.sensor] = -1
+            sensors.append((row.zoneID, row.sensor))
+        }
+        sensors.sort { ($0.zone, $0.sensor) < ($1.zone, $1.sensor) }
+        for (i, s) in sensors.enumerated() { keys[s.zone + "\u{0}" + s.sensor] = i }
+        var panel = try DailyPanel(firstDay: days.lowerBound, dayCount: days.upperBound.rawValue - days.lowerBound.rawValue + 1,
+                                   sensorCount: sensors.count)
+        for row in rows {
+            guard let total = row.total, let i = keys[row.zoneID + "\u{0}" + row.sensor], days.contains(DayNumber(row.day)) else { continue }
+            let kind = VendorKind(rawValue: row.vendorKind) ?? VendorKind(vendor: row.vendorKind)
+            let coverage = SensorDayCoverage(coveredMinutes: Double(row.coveredMinutes), uptimeMinutes: Double(row.uptimeMinutes),
+                                             validHours: row.validHours, expectedMinutes: row.expectedMinutes)
+            try panel.set(sensor: i, day: DayNumber(row.day), total: total, coverage: coverage, vendorKind: kind)
+        }
+        return (panel, sensors)
+    }
+
+    /// Loads what the period needs from `store` and computes.
+    public static func compute(_ scope: TenantScope, store: any CoordinatorStore, period: DayPeriod,
+                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+        let range = period.range
+        let load = (range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
+        let towns = try store.towns(scope).map(\.id)
+        return try compute(tenantID: scope.tenantID, towns: towns,
+                           sensorDays: try store.sensorDays(measure: footfallMeasure, days: load, scope),
+                           zoneDays: try store.zoneDays(days: load, scope),
+                           conversions: try store.conversionDays(days: range.lowerBound.rawValue...range.upperBound.rawValue, scope),
+                           period: period, lag: lag)
+    }
+
+    /// The pure computation (tests call it with hand-made rows).
+    public static func compute(tenantID: String, towns townList: [String], sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow],
+                               conversions: [ConversionDayRow], period: DayPeriod, lag: Int = FootfallIndex.defaultLag) throws
+        -> NetworkFigures {
+        let range = period.range
+        let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
+        let days = loadFirst...range.upperBound
+        let towns = Array(Set(townList + sensorDays.map(\.townID) + conversions.map(\.townID))).sorted()
+        let rowsByTown = Dictionary(grouping: sensorDays, by: \.townID)
+        let zoneDaysByTown = Dictionary(grouping: zoneDays, by: \.townID)
+
+        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        var figures: [String: NetworkFigures.TownFigures] = [:]
+        for town in towns {
+            let built = try townPanel(rowsByTown[town] ?? [], days: days)
+            panels[town] = built
+            let result = try FootfallIndex.compute(panel: built.panel, period: range, lag: lag)
+            figures[town] = NetworkFigures.TownFigures(town: town, footfall: result, footfallIndex: result.value, rank: nil,
+                                                       percentile: nil, events: [], conversion: [])
+        }
+
+        // Network footfall: median of town indices, pooled index, ranks.
+        let indexed = towns.compactMap { t in figures[t]?.footfallIndex.map { (t, $0) } }
+        let enough = indexed.count >= minimumTowns
+        let verdict = PublishingRule.verdict(contributions: indexed.compactMap { figures[$0.0]?.footfall?.current })
+        let current = indexed.reduce(0.0) { $0 + (figures[$1.0]?.footfall?.current ?? 0) }
+        let baseline = indexed.reduce(0.0) { $0 + (figures[$1.0]?.footfall?.baseline ?? 0) }
+        let footfall = NetworkFigures.Footfall(
+            medianIndex: enough ? IndicatorMath.median(indexed.map(\.1)) : nil,
+            pooledIndex: verdict == .publish && baseline > 0 ? 100 * current / baseline : nil,
+            towns: indexed.count, pooledPublication: verdict.rawValue)
+        if enough {
+            let ranked = indexed.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            for (i, entry) in ranked.enumerated() {
+                let lower = ranked.filter { $0.1 < entry.1 }.count
+                figures[entry.0]?.rank = 1 + ranked.filter { $0.1 > entry.1 }.count
+                figures[entry.0]?.percentile = 100 * Double(lower) / Double(ranked.count - 1)
+                _ = i
+            }
+        }
+
+        // Event uplift, raw and peer-adjusted.
+        func eventDays(_ town: String) -> Set<Int> {
+            Set((zoneDaysByTown[town] ?? []).filter { $0.events.contains { kind($0.kind).excludesBaselineDay } }.map(\.day))
+        }
+        for town in towns {
+            guard let built = panels[town] else { continue }
+            let zoneRows = zoneDaysByTown[town] ?? []
+            // (event id, zone) → days in the period
+            var events: [String: (kind: String, zone: String, days: [Int])] = [:]
+            for zd in zoneRows where range.contains(DayNumber(zd.day)) {
+                for e in zd.events {
+                    events[e.eventId + "\u{0}" + zd.zoneID, default: (e.kind, zd.zoneID, [])].days.append(zd.day)
+                }
+            }
+            var results: [NetworkFigures.Event] = []
+            for key in events.keys.sorted() {
+                guard let event = events[key] else { continue }
+                let eventID = String(key.split(separator: "\u{0}").first ?? "")
+                let sensors = built.sensors.enumerated().filter { $0.element.zone == event.zone }.map(\.offset)
+                let excluded = Set(zoneRows.filter { $0.zoneID == event.zone && $0.events.contains { kind($0.kind).excludesBaselineDay } }
+                    .map { DayNumber($0.day) })
+                let eventDayNumbers = event.days.sorted().map(DayNumber.init)
+                let uplift = sensors.isEmpty ? nil
+                    : try EventUplift.compute(panel: built.panel, sensors: sensors, eventDays: eventDayNumbers, excludedDays: excluded)
+                var peerRatios: [Double] = []
+                for peer in towns where peer != town {
+                    guard let peerPanel = panels[peer], eventDays(peer).isDisjoint(with: event.days) else { continue }
+                    let peerExcluded = Set(eventDays(peer).map(DayNumber.init))
+                    if peerPanel.panel.sensorCount > 0,
+                       let ratio = try EventUplift.compute(panel: peerPanel.panel, sensors: Array(0..<peerPanel.panel.sensorCount),
+                                                           eventDays: eventDayNumbers, excludedDays: peerExcluded).ratio {
+                        peerRatios.append(ratio)
+                    }
+                }
+                results.append(NetworkFigures.Event(
+                    eventId: eventID, kind: event.kind, zoneId: event.zone, days: eventDayNumbers.map(\.description),
+                    uplift: uplift?.value, low: uplift?.low, high: uplift?.high, ratio: uplift?.ratio,
+                    peerAdjusted: EventUplift.peerAdjusted(townRatio: uplift?.ratio, peerRatios: peerRatios), peers: peerRatios.count))
+            }
+            figures[town]?.events = results
+        }
+
+        // Conversion per zone (ConversionRate over a panel of the pairs' daily sums), then per zone kind.
+        var kindRates: [String: [Double]] = [:]
+        for (town, rows) in Dictionary(grouping: conversions, by: \.townID) {
+            var zones: [NetworkFigures.ZoneConversion] = []
+            var pooledByKind: [String: (entries: Double, passers: Double)] = [:]
+            for (zone, zoneRows) in Dictionary(grouping: rows, by: \.zoneID).sorted(by: { $0.key < $1.key }) {
+                let pairKeys = Array(Set(zoneRows.map { $0.door + "\u{0}" + $0.street })).sorted()
+                var panel = try DailyPanel(firstDay: range.lowerBound, dayCount: range.upperBound.rawValue - range.lowerBound.rawValue + 1,
+                                           sensorCount: 2 * pairKeys.count)
+                let index = Dictionary(uniqueKeysWithValues: pairKeys.enumerated().map { ($0.element, $0.offset) })
+                for row in zoneRows {
+                    guard let entries = row.entries, let passers = row.passersBy, let p = index[row.door + "\u{0}" + row.street] else { continue }
+                    try panel.set(sensor: 2 * p, day: DayNumber(row.day), total: entries, isValid: true)
+                    try panel.set(sensor: 2 * p + 1, day: DayNumber(row.day), total: passers, isValid: true)
+                }
+                let result = try ConversionRate.compute(panel: panel, pairs: pairKeys.indices.map { StorePair(door: 2 * $0, street: 2 * $0 + 1) },
+                                                        period: range)
+                let kind = zoneRows.first?.zoneKind ?? ""
+                zones.append(.init(zoneId: zone, zoneKind: kind, value: result.value, contributingPairs: result.contributingPairs,
+                                   publishableAcrossTowns: result.isPublishableAcrossTowns))
+                if result.isPublishableAcrossTowns, result.value != nil {
+                    pooledByKind[kind, default: (0, 0)].entries += result.entries
+                    pooledByKind[kind, default: (0, 0)].passers += result.passersBy
+                }
+            }
+            figures[town]?.conversion = zones
+            for (kind, sums) in pooledByKind where sums.passers > 0 { kindRates[kind, default: []].append(sums.entries / sums.passers) }
+        }
+        let byKind = kindRates.keys.sorted().map { kind in
+            let rates = kindRates[kind] ?? []
+            return NetworkFigures.ZoneKindConversion(zoneKind: kind, towns: rates.count,
+                                                     median: rates.count >= minimumTowns ? IndicatorMath.median(rates) : nil)
+        }
+        return NetworkFigures(
+            tenantId: tenantID, period: period,
+            indicators: [FootfallIndex.id: FootfallIndex.version, EventUplift.id: EventUplift.version,
+                         ConversionRate.id: ConversionRate.version],
+            minimumTowns: minimumTowns, footfall: footfall, towns: towns.compactMap { figures[$0] }, conversionByZoneKind: byKind)
+    }
+
+    static func kind(_ text: String) -> EventKind { EventKind(rawValue: text) ?? .event }
+
+    /// What `principal` may see: coordinators and admins everything; a town its own figures in
+    /// full and, of its peers, only index, rank and percentile, named or as `peer-N` per the
+    /// tenant's policy.
+    public static func view(_ figures: NetworkFigures, for principal: Principal, naming: PeerNaming) -> NetworkFigures {
+        guard principal.role == .town else { return figures }
+        var out = figures
+        var peerNumber = 0
+        let ordered = figures.towns.sorted { ($0.rank ?? Int.max, $0.town) < ($1.rank ?? Int.max, $1.town) }
+        out.towns = ordered.map { town in
+            if town.town == principal.townID { return town }
+            peerNumber += 1
+            return NetworkFigures.TownFigures(town: naming == .named ? town.town : "peer-\(peerNumber)", footfall: nil,
+                                              footfallIndex: figures.footfall.towns >= minimumTowns ? town.footfallIndex : nil,
+                                              rank: town.rank, percentile: town.percentile, events: nil, conversion: nil)
+        }
+        return out
+    }
+}
