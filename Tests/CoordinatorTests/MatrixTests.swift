@@ -1,0 +1,125 @@
+@testable import Coordinator
+import Federation
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+
+/// Route × role × tenant, generated from the router's own table: a new route cannot skip it.
+@Suite("Tenant isolation matrix")
+struct MatrixTests {
+    /// Tenant A and B with three towns each, data submitted for every town.
+    static func populated() throws -> Fixture {
+        let fixture = try Fixture()
+        for (tenant, towns) in [(Fixture.tenantA, Fixture.townsA), (Fixture.tenantB, Fixture.townsB)] {
+            for (i, town) in towns.enumerated() {
+                let key = try #require(fixture.keys["\(tenant)/\(town)"])
+                let body = try envelope(tenant: tenant, town: town, key: key, sequence: 1, days: [
+                    DayData(date: "2025-11-03", sensors: [("a", 100)]),
+                    DayData(date: "2026-11-02", sensors: [("a", Double(90 + 10 * i))]),
+                ])
+                let response = try fixture.submit(tenant, body)
+                #expect(response.status == 202, "\(response.bodyText)")
+            }
+        }
+        return fixture
+    }
+
+    @Test("every route is classified, and each data route answers each role of A and of B as it must")
+    func matrix() throws {
+        let fixture = try Self.populated()
+        let routes = fixture.service.router.routes
+        #expect(routes.count >= 9)
+        let aTown = "oostkamp"
+        let aSecrets = Fixture.townsA + ["Oostkamp", "Veurne", "Diksmuide"]
+        let principals: [(name: String, tenant: String, role: Role, token: String)] = try [
+            ("A town", Fixture.tenantA, .town, #require(fixture.tokens["\(Fixture.tenantA)/town:\(aTown)"])),
+            ("A coordinator", Fixture.tenantA, .coordinator, #require(fixture.tokens["\(Fixture.tenantA)/coordinator"])),
+            ("A admin", Fixture.tenantA, .admin, #require(fixture.tokens["\(Fixture.tenantA)/admin"])),
+            ("B town", Fixture.tenantB, .town, #require(fixture.tokens["\(Fixture.tenantB)/town:dendermonde"])),
+            ("B coordinator", Fixture.tenantB, .coordinator, #require(fixture.tokens["\(Fixture.tenantB)/coordinator"])),
+            ("B admin", Fixture.tenantB, .admin, #require(fixture.tokens["\(Fixture.tenantB)/admin"])),
+        ]
+        var dataRoutes = 0
+        for route in routes {
+            let classes = route.tags.intersection(["public", "submission", "data"])
+            #expect(classes.count == 1, "route \(route.method) \(route.pattern) must be tagged public, submission or data")
+            let path = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": aTown]))
+            let target = path + "?period=2026-11"
+            if route.tags.contains("public") {
+                #expect(try http(fixture.port, route.method.rawValue, target).status == 200, "\(route.pattern)")
+                continue
+            }
+            if route.tags.contains("submission") {
+                // A's endpoint with an envelope of B's town: B's key is unknown in A.
+                let bKey = try #require(fixture.keys["\(Fixture.tenantB)/ronse"])
+                let foreign = try envelope(tenant: Fixture.tenantA, town: "ronse", key: bKey, sequence: 9,
+                                           days: [DayData(date: "2026-11-02", sensors: [("a", 1)])])
+                let response = try http(fixture.port, "POST", path, body: foreign)
+                #expect(response.status == 403 && response.errorCode == "unknown_key", "\(response.bodyText)")
+                continue
+            }
+            dataRoutes += 1
+            let admitted = Set(route.tags.compactMap { $0.hasPrefix("role:") ? Role(rawValue: String($0.dropFirst(5))) : nil })
+            #expect(!admitted.isEmpty, "\(route.pattern) admits no role")
+            // Without a token: 401.
+            #expect(try http(fixture.port, route.method.rawValue, target).status == 401, "\(route.pattern)")
+            for principal in principals {
+                let response = try http(fixture.port, route.method.rawValue, target, token: principal.token)
+                if principal.tenant == Fixture.tenantB {
+                    #expect(response.status == 404, "\(principal.name) on A's \(route.pattern): \(response.status)")
+                    for secret in aSecrets { #expect(!response.bodyText.contains(secret), "\(principal.name) saw \(secret)") }
+                } else {
+                    let expected = admitted.contains(principal.role) ? 200 : 403
+                    #expect(response.status == expected, "\(principal.name) on \(route.pattern): \(response.status) \(response.bodyText)")
+                }
+                // The same principal on a tenant that does not exist: the same 404.
+                let ghost = try #require(route.path(with: ["tenant": "no-such-tenant", "town": aTown]))
+                #expect(try http(fixture.port, route.method.rawValue, ghost + "?period=2026-11", token: principal.token).status == 404)
+            }
+            // A town of A on another town of A: 404 where the route names a town.
+            if route.parameterNames.contains("town") {
+                let other = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": "veurne"]))
+                let response = try http(fixture.port, route.method.rawValue, other + "?period=2026-11",
+                                        token: try #require(fixture.tokens["\(Fixture.tenantA)/town:\(aTown)"]))
+                #expect(response.status == 404, "A town on another town's \(route.pattern)")
+            }
+        }
+        #expect(dataRoutes >= 5)
+    }
+
+    @Test("a town sees its own figures in full and its peers anonymised; a coordinator sees all by name")
+    func peerViews() throws {
+        let fixture = try Self.populated()
+        let townToken = try #require(fixture.tokens["\(Fixture.tenantA)/town:oostkamp"])
+        let town = try http(fixture.port, "GET", "/v1/tenants/\(Fixture.tenantA)/indicators?period=2026-11", token: townToken)
+        #expect(town.status == 200)
+        #expect(town.bodyText.contains("oostkamp"))
+        #expect(!town.bodyText.contains("veurne") && !town.bodyText.contains("diksmuide"))
+        #expect(town.bodyText.contains("peer-1") && town.bodyText.contains("peer-2"))
+        let coordinator = try http(fixture.port, "GET", "/v1/tenants/\(Fixture.tenantA)/indicators?period=2026-11",
+                                   token: try #require(fixture.tokens["\(Fixture.tenantA)/coordinator"]))
+        for name in Fixture.townsA { #expect(coordinator.bodyText.contains(name)) }
+        for name in Fixture.townsB { #expect(!coordinator.bodyText.contains(name)) }
+    }
+
+    @Test("expired and revoked tokens are refused with 401")
+    func tokenLifecycle() throws {
+        let fixture = try Fixture(withTowns: false)
+        let scope = "/v1/tenants/\(Fixture.tenantA)/towns"
+        let (expired, record) = try BearerToken.issue(role: .admin, tenantID: Fixture.tenantA, townID: nil,
+                                                      expiresAt: Date().addingTimeInterval(-1))
+        try fixture.store.addToken(record)
+        #expect(try http(fixture.port, "GET", scope, token: expired).status == 401)
+        let (live, liveRecord) = try BearerToken.issue(role: .admin, tenantID: Fixture.tenantA, townID: nil,
+                                                       expiresAt: Date().addingTimeInterval(60))
+        try fixture.store.addToken(liveRecord)
+        #expect(try http(fixture.port, "GET", scope, token: live).status == 200)
+        try fixture.store.revokeToken(id: liveRecord.id, at: Date())
+        #expect(try http(fixture.port, "GET", scope, token: live).status == 401)
+        // A token one character off.
+        var wrong = Array(live)
+        wrong[0] = wrong[0] == "A" ? "B" : "A"
+        #expect(try http(fixture.port, "GET", scope, token: String(wrong)).status == 401)
+    }
+}

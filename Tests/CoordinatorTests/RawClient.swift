@@ -1,0 +1,149 @@
+// A deliberately dumb HTTP/1.1 client over a raw socket (copied from HTTPServerTests), for the cases a
+// real client will not produce: half a header, a stalled upload, garbage.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RawResponse {
+    var status: Int
+    var headers: [String: String]  // lower-cased names
+    var body: [UInt8]
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+struct RawClientError: Error, CustomStringConvertible {
+    var description: String
+}
+
+final class RawConnection {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: UInt16, receiveTimeout: Double = 5) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RawClientError(description: "socket() failed: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let error = errno
+            close(fd)
+            throw RawClientError(description: "connect() failed: errno \(error)")
+        }
+        var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - receiveTimeout.rounded(.down)) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    private var isOpen = true
+
+    deinit { shutDown() }
+
+    /// Closes the socket now.
+    func shutDown() {
+        if isOpen { close(fd) }
+        isOpen = false
+    }
+
+    /// Sends all bytes; returns false if the peer closed or reset the connection.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            sent += n
+        }
+        return true
+    }
+
+    @discardableResult
+    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+
+    /// Reads more bytes into the buffer; false on EOF, error or timeout.
+    private func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { return false }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
+    }
+
+    /// Reads one response (Content-Length framed, as this server always sends). nil on EOF/timeout.
+    func readResponse() -> RawResponse? {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        var headEnd: Int?
+        while headEnd == nil {
+            if let range = buffer.firstRange(of: separator) {
+                headEnd = range.upperBound
+            } else if !fill() {
+                return nil
+            }
+        }
+        guard let headEnd else { return nil }
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        guard !lines.isEmpty else { return nil }
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        while buffer.count < headEnd + length {
+            if !fill() { return nil }
+        }
+        let body = Array(buffer[headEnd..<(headEnd + length)])
+        buffer.removeFirst(headEnd + length)
+        return RawResponse(status: status, headers: headers, body: body)
+    }
+
+    /// True if the server closed the connection (recv returns 0 or a reset) within the receive timeout.
+    func isClosedByPeer() -> Bool {
+        var byte: UInt8 = 0
+        while true {
+            let n = recv(fd, &byte, 1, 0)
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+}
+
+/// One request on a fresh connection.
+func rawRequest(port: UInt16, _ text: String) throws -> RawResponse? {
+    let connection = try RawConnection(port: port)
+    connection.send(text)
+    return connection.readResponse()
+}
+
+/// One request with a body and headers on a fresh connection (`Connection: close`).
+func http(_ port: UInt16, _ method: String, _ path: String, token: String? = nil, body: [UInt8]? = nil,
+          headers: [String: String] = [:]) throws -> RawResponse {
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    if let token { head += "Authorization: Bearer \(token)\r\n" }
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+    head += "\r\n"
+    let connection = try RawConnection(port: port, receiveTimeout: 30)
+    connection.send(Array(head.utf8) + (body ?? []))
+    guard let response = connection.readResponse() else {
+        throw RawClientError(description: "no response to \(method) \(path)")
+    }
+    return response
+}
+
+extension RawResponse {
+    /// The `error.code` of a contract error body.
+    var errorCode: String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let error = object["error"] as? [String: Any] else { return nil }
+        return error["code"] as? String
+    }
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+}
