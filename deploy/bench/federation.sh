@@ -31,3 +31,6 @@ echo "ed25519_verify_64B / openssl_verify  $(ratio "$(get ed25519_verify_64B)" "
 echo "envelope_sign / openssl_sign         $(ratio "$(get envelope_sign)" "$ossl_sign")"
 echo "envelope_verify / openssl_verify     $(ratio "$(get envelope_verify)" "$ossl_verify")"
 echo "submission_check / openssl_verify    $(ratio "$(get submission_check)" "$ossl_verify")"
+echo "== transparency log (issue 9)"
+echo "merkle_append_envelope / submission_check  $(ratio "$(get submission_check)" "$(get merkle_append_envelope)") (share of the submission path's time)"
+awk -v r="$(get merkle_inclusion_proof_1M)" 'BEGIN { if (r > 0) printf "inclusion proof in 1M leaves: %.1f us\n", 1e6 / r }'

@@ -90,6 +90,39 @@ do {
         guard case .success = Envelope.verify(envelopeBytes, expectedType: Envelope.aggregatePayloadType, lookup: { _ in key.publicKey })
         else { fatalError("benchmark envelope does not verify") }
     }
+    // Transparency log (issue 9): append cost against the submission path, and inclusion
+    // proofs in a log of 1,000,000 leaves (in-memory node store; a database adds its reads).
+    var tree = MerkleTree()
+    let leafCount = 1_000_000
+    let clock = ContinuousClock()
+    let buildStart = clock.now
+    for i in 0..<leafCount {
+        var entry = envelopeBytes
+        withUnsafeBytes(of: UInt64(i)) { entry.append(contentsOf: $0) }
+        tree.append(leafHash: Merkle.leafHash(entry[(entry.count - 64)...]))
+    }
+    print("merkle_build_1M_seconds \(String(format: "%.2f", (clock.now - buildStart) / .seconds(1)))")
+    var appendTree = MerkleTree()
+    _ = rate("merkle_append_envelope") { appendTree.append(entry: envelopeBytes) }
+    let root = tree.rootHash()
+    var generator = SystemRandomNumberGenerator()
+    var proofLength = 0
+    _ = try rate("merkle_inclusion_proof_1M") {
+        let index = UInt64.random(in: 0..<UInt64(leafCount), using: &generator)
+        let proof = try tree.inclusionProof(leafIndex: index)
+        proofLength = proof.count
+    }
+    print("merkle_inclusion_proof_1M_hashes \(proofLength)")
+    _ = try rate("merkle_inclusion_proof_and_verify_1M") {
+        let index = UInt64.random(in: 0..<UInt64(leafCount), using: &generator)
+        let proof = try tree.inclusionProof(leafIndex: index)
+        try Merkle.verifyInclusion(leafIndex: index, treeSize: UInt64(leafCount), leafHash: tree.node(level: 0, index: index),
+                                   proof: proof, root: root)
+    }
+    _ = try rate("merkle_consistency_proof_1M") {
+        let size1 = UInt64.random(in: 1..<UInt64(leafCount), using: &generator)
+        _ = try tree.consistencyProof(from: size1)
+    }
 } catch {
     FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
     exit(1)
