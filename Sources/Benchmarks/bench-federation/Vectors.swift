@@ -203,6 +203,8 @@ enum VectorWriter {
                                                        createdAt: Timestamp.parse("2026-11-20T10:00:00Z")!)
         try Data(rotation.serialized()).write(to: directory.appendingPathComponent("rotation-test1-to-test2.json"))
 
+        try writeLog(to: directory.appendingPathComponent("log"), first: goodBytes, townKey: k1, coordinatorKey: k2)
+
         struct Manifest: Encodable {
             var description: String
             var tenantId: String
@@ -227,5 +229,45 @@ enum VectorWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try (encoder.encode(manifest) + Data("\n".utf8)).write(to: directory.appendingPathComponent("submissions.json"))
+    }
+
+    /// `log/`: a 5-entry transparency log of accepted envelopes, two checkpoints signed by the
+    /// coordinator (RFC 8032 TEST 2 key), proofs, and a split-view checkpoint (entry 1 replaced).
+    static func writeLog(to directory: URL, first: [UInt8], townKey: Ed25519.PrivateKey, coordinatorKey: Ed25519.PrivateKey) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: directory.appendingPathComponent("entries"), withIntermediateDirectories: true)
+        var entries = [first]
+        let ids = ["10112233445566778899aabbccddeeff", "20112233445566778899aabbccddeeff", "30112233445566778899aabbccddeeff",
+                   "40112233445566778899aabbccddeeff"]
+        for (i, id) in ids.enumerated() {
+            let p = PrivacyPolicy.standard.apply(to: try rawPayload(keyId: townKey.publicKey.keyID, submissionId: id, sequence: 9 + i))
+            entries.append(try p.signedEnvelope(with: townKey).serialized())
+        }
+        var tree = MerkleTree()
+        for (i, e) in entries.enumerated() {
+            try Data(e).write(to: directory.appendingPathComponent("entries/\(i).json"))
+            tree.append(entry: e)
+        }
+        let origin = "coordinator.example.org/townbench/daks-west-flanders"
+        let signer = try SignedNote.Signer(name: "coordinator.example.org/townbench", key: coordinatorKey)
+        try Data((signer.verifier.encoded + "\n").utf8).write(to: directory.appendingPathComponent("coordinator.vkey"))
+        for size in [UInt64(3), 5] {
+            let note = try SignedNote.sign(text: Checkpoint(origin: origin, size: size, rootHash: tree.rootHash(treeSize: size)).text, signers: [signer])
+            try Data(note.utf8).write(to: directory.appendingPathComponent("checkpoint-\(size).note"))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let inclusion = TransparencyLog.InclusionProof(leafIndex: 2, treeSize: 5, leafHash: tree.node(level: 0, index: 2),
+                                                       proof: try tree.inclusionProof(leafIndex: 2, treeSize: 5))
+        try (encoder.encode(inclusion) + Data("\n".utf8)).write(to: directory.appendingPathComponent("inclusion-2-in-5.json"))
+        let consistency = TransparencyLog.ConsistencyProof(size1: 3, size2: 5, proof: try tree.consistencyProof(from: 3, to: 5))
+        try (encoder.encode(consistency) + Data("\n".utf8)).write(to: directory.appendingPathComponent("consistency-3-to-5.json"))
+        // Split view: the same coordinator key signs a size-5 tree whose entry 1 was replaced.
+        var forged = MerkleTree()
+        for (i, e) in entries.enumerated() { forged.append(entry: i == 1 ? Array("replaced".utf8) : e) }
+        let split = try SignedNote.sign(text: Checkpoint(origin: origin, size: 5, rootHash: forged.rootHash()).text, signers: [signer])
+        try Data(split.utf8).write(to: directory.appendingPathComponent("checkpoint-5-split-view.note"))
+        let forgedConsistency = TransparencyLog.ConsistencyProof(size1: 3, size2: 5, proof: try forged.consistencyProof(from: 3, to: 5))
+        try (encoder.encode(forgedConsistency) + Data("\n".utf8)).write(to: directory.appendingPathComponent("consistency-3-to-5-split-view.json"))
     }
 }
