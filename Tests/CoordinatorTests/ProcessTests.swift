@@ -1,0 +1,143 @@
+import Federation
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `townbench-coordinator` as a real process: the admin CLI, and kill -9 during a stream.
+@Suite("townbench-coordinator process")
+struct ProcessTests {
+    static let binary = Repository.executable("townbench-coordinator")
+    static let tenant = "daks-west-flanders"
+
+    static func run(_ arguments: [String]) throws -> ProcessResult { try runProcess(binary, arguments) }
+
+    /// init + tenant add + enrol `towns` (keys returned) + a coordinator token.
+    static func setUp(_ dir: URL, towns: [String]) throws -> (keys: [String: Ed25519.PrivateKey], token: String) {
+        let path = dir.appendingPathComponent("coord").path
+        #expect(try run(["init", "--dir", path]).status == 0)
+        #expect(try run(["tenant", "add", "--dir", path, "--tenant", tenant, "--peers", "named"]).status == 0)
+        var keys: [String: Ed25519.PrivateKey] = [:]
+        for town in towns {
+            let key = try Ed25519.PrivateKey()
+            let request = dir.appendingPathComponent("\(town).json")
+            try Data(try EnrolmentRequest.signed(tenantId: tenant, townId: town, key: key, createdAt: Date()).serialized()).write(to: request)
+            let enrolled = try run(["town", "enroll", "--dir", path, "--tenant", tenant, request.path])
+            #expect(enrolled.status == 0, "\(enrolled.stderr)")
+            keys[town] = key
+        }
+        let issued = try run(["token", "issue", "--dir", path, "--role", "coordinator", "--tenant", tenant, "--expires", "1h", "--json"])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(issued.stdout.utf8)) as? [String: String]
+        return (keys, try #require(json?["token"]))
+    }
+
+    /// Starts `serve` on port 0 and returns the process and the bound port (read from its stdout).
+    static func serve(_ dir: URL) throws -> (Process, UInt16) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["serve", "--dir", dir.appendingPathComponent("coord").path, "--port", "0", "--quiet", "--threads", "16"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !text.contains("\n"), Date() < deadline {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let portText = text.split(separator: "\n").first?.split(separator: ":").last, let port = UInt16(portText) else {
+            process.terminate()
+            throw RawClientError(description: "serve printed \(text)")
+        }
+        return (process, port)
+    }
+
+    @Test("help, usage errors, weak-key and wrong-tenant enrolment exit codes")
+    func cli() throws {
+        try withTemporaryDirectory { dir in
+            let help = try Self.run(["--help"])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("USAGE: townbench-coordinator <subcommand>"))
+            for sub in ["init", "serve", "token", "town", "tenant"] { #expect(help.stdout.contains("  \(sub)")) }
+            let path = dir.appendingPathComponent("coord").path
+            #expect(try Self.run(["init", "--dir", path]).status == 0)
+            let again = try Self.run(["init", "--dir", path])
+            #expect(again.status == 1 && again.stderr.contains("already holds a coordinator"))
+            let usage = try Self.run(["token", "issue", "--dir", path, "--role", "admin", "--tenant", Self.tenant])
+            #expect(usage.status == 64)
+            #expect(usage.stderr.hasPrefix("Error: missing --expires"))
+            #expect(try Self.run(["tenant", "add", "--dir", path, "--tenant", Self.tenant]).status == 0)
+            let vectors = Repository.root.appendingPathComponent("Federation/vectors")
+            let weak = try Self.run(["town", "enroll", "--dir", path, "--tenant", Self.tenant,
+                                     vectors.appendingPathComponent("enrolment-weak-identity.json").path])
+            #expect(weak.status == 65 && weak.stderr.contains("weak_key"), "\(weak.stderr)")
+            #expect(try Self.run(["tenant", "add", "--dir", path, "--tenant", "lokaal-3d"]).status == 0)
+            let wrongTenant = try Self.run(["town", "enroll", "--dir", path, "--tenant", "lokaal-3d",
+                                            vectors.appendingPathComponent("enrolment-test1.json").path])
+            #expect(wrongTenant.status == 65 && wrongTenant.stderr.contains("wrong_tenant"))
+            let ok = try Self.run(["town", "enroll", "--dir", path, "--tenant", Self.tenant,
+                                   vectors.appendingPathComponent("enrolment-test1.json").path])
+            #expect(ok.status == 0 && ok.stdout.contains("21fe31dfa154a261626bf854046fd227"))
+            let revoke = try Self.run(["town", "revoke-key", "--dir", path, "--tenant", Self.tenant, "--key", "21fe31dfa154a261626bf854046fd227"])
+            #expect(revoke.status == 0, "\(revoke.stderr)")
+            let policy = try Self.run(["tenant", "policy", "--dir", path, "--tenant", Self.tenant, "--min-store-entries", "15", "--json"])
+            #expect(policy.status == 0 && policy.stdout.contains("\"minimumStoreEntries\" : 15"))
+        }
+    }
+
+    @Test("kill -9 during a stream of submissions: every submission that got a 202 is stored after restart")
+    func durability() throws {
+        try withTemporaryDirectory { dir in
+            let towns = ["oostkamp", "veurne", "diksmuide", "menen"]
+            let (keys, token) = try Self.setUp(dir, towns: towns)
+            let (server, port) = try Self.serve(dir)
+            let acknowledged = Mutex<[String: [String]]>([:])
+            let stop = Atomic<Bool>(false)
+            let group = DispatchGroup()
+            for town in towns {
+                guard let key = keys[town] else { continue }
+                DispatchQueue.global().async(group: group) {
+                    var sequence = 0
+                    while !stop.load(ordering: .relaxed) {
+                        sequence += 1
+                        guard let id = try? SubmissionID.random(),
+                              let body = try? envelope(tenant: Self.tenant, town: town, key: key, sequence: sequence,
+                                                       days: [DayData(date: "2026-11-02", sensors: [("a", Double(sequence))])],
+                                                       submissionID: id),
+                              let response = try? http(port, "POST", "/v1/tenants/\(Self.tenant)/submissions", body: body)
+                        else { break }
+                        if response.status == 202 { acknowledged.withLock { $0[town, default: []].append(id) } }
+                    }
+                }
+            }
+            // Let the stream run, then kill -9 while it is in full flow.
+            while acknowledged.withLock({ $0.values.map(\.count).reduce(0, +) }) < 200 { usleep(10_000) }
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            stop.store(true, ordering: .relaxed)
+            group.wait()
+            let acked = acknowledged.withLock { $0 }
+            #expect(acked.values.map(\.count).reduce(0, +) >= 200)
+
+            let (restarted, newPort) = try Self.serve(dir)
+            defer {
+                restarted.terminate()
+                restarted.waitUntilExit()
+            }
+            for town in towns {
+                let response = try http(newPort, "GET", "/v1/tenants/\(Self.tenant)/towns/\(town)/submissions", token: token)
+                #expect(response.status == 200)
+                let stored = Set(((response.json?["submissions"] as? [[String: Any]]) ?? [])
+                    .compactMap { ($0["receipt"] as? [String: Any])?["submissionId"] as? String })
+                let missing = (acked[town] ?? []).filter { !stored.contains($0) }
+                #expect(missing.isEmpty, "\(town): \(missing.count) acknowledged submissions lost")
+            }
+        }
+    }
+}
