@@ -220,7 +220,7 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
     /// Parses payload bytes (only after their signature verified) with the strict ``JSONParser``,
     /// refuses unknown members, and ``validate()``s them.
     public init(verifiedBytes bytes: some ContiguousBytes) throws(FederationError) {
-        self = try AggregatePayload(json: try JSONParser.parse(bytes))
+        self = try AggregatePayload(raw: try JSONParser.parseRaw(bytes))
         try validate()
     }
 

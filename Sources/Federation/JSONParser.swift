@@ -14,7 +14,12 @@ public enum JSONParser {
 
     /// Parses exactly one JSON value filling all of `bytes` (surrounding whitespace allowed).
     public static func parse(_ bytes: some ContiguousBytes) throws(FederationError) -> JSONValue {
-        let result: Result<JSONValue, FederationError> = bytes.withUnsafeBytes { raw in
+        try parseRaw(bytes).jsonValue
+    }
+
+    /// The same parse into ``RawJSON`` (members kept as an ordered array: no hashing).
+    static func parseRaw(_ bytes: some ContiguousBytes) throws(FederationError) -> RawJSON {
+        let result: Result<RawJSON, FederationError> = bytes.withUnsafeBytes { raw in
             var p = Parser(bytes: raw.bindMemory(to: UInt8.self))
             do throws(FederationError) {
                 p.skipWhitespace()
@@ -46,7 +51,7 @@ public enum JSONParser {
             }
         }
 
-        mutating func value(depth: Int) throws(FederationError) -> JSONValue {
+        mutating func value(depth: Int) throws(FederationError) -> RawJSON {
             guard i < bytes.count else { throw fail("unexpected end of input") }
             switch bytes[i] {
             case UInt8(ascii: "{"): return try object(depth: depth + 1)
@@ -68,10 +73,11 @@ public enum JSONParser {
             i += n
         }
 
-        mutating func object(depth: Int) throws(FederationError) -> JSONValue {
+        mutating func object(depth: Int) throws(FederationError) -> RawJSON {
             guard depth <= JSONParser.maximumDepth else { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
             i += 1
-            var members: [String: JSONValue] = [:]
+            var members: [(key: String, value: RawJSON)] = []
+            var names: Set<String>?  // only for large objects; small ones are scanned linearly
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             while true {
@@ -83,7 +89,13 @@ public enum JSONParser {
                 i += 1
                 skipWhitespace()
                 let v = try value(depth: depth)
-                guard members.updateValue(v, forKey: key) == nil else { throw fail("duplicate member name \"\(key)\"") }
+                if names == nil && members.count >= 16 { names = Set(members.map(\.key)) }
+                if names != nil {
+                    guard names!.insert(key).inserted else { throw fail("duplicate member name \"\(key)\"") }
+                } else {
+                    for m in members where m.key == key { throw fail("duplicate member name \"\(key)\"") }
+                }
+                members.append((key, v))
                 skipWhitespace()
                 guard i < bytes.count else { throw fail("unexpected end of input in an object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -92,10 +104,10 @@ public enum JSONParser {
             }
         }
 
-        mutating func array(depth: Int) throws(FederationError) -> JSONValue {
+        mutating func array(depth: Int) throws(FederationError) -> RawJSON {
             guard depth <= JSONParser.maximumDepth else { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
             i += 1
-            var elements: [JSONValue] = []
+            var elements: [RawJSON] = []
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(elements) }
             while true {
@@ -229,6 +241,43 @@ public enum JSONParser {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
             guard let v = Double(text), v.isFinite else { throw fail("number out of range") }
             return v
+        }
+    }
+}
+
+/// The parser's own tree: objects keep their members as an ordered array, so reading a payload
+/// costs no hashing (the payload reader looks members up by a short linear scan).
+enum RawJSON {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([RawJSON])
+    case object([(key: String, value: RawJSON)])
+
+    var jsonValue: JSONValue {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let d): return .number(d)
+        case .string(let s): return .string(s)
+        case .array(let a): return .array(a.map(\.jsonValue))
+        case .object(let o):
+            var d: [String: JSONValue] = [:]
+            d.reserveCapacity(o.count)
+            for m in o { d[m.key] = m.value.jsonValue }
+            return .object(d)
+        }
+    }
+
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(RawJSON.init))
+        case .object(let o): self = .object(o.map { ($0.key, RawJSON($0.value)) })
         }
     }
 }

@@ -1,5 +1,3 @@
-public import Foundation
-
 /// The wire forms of transparency-log proofs, shared by the coordinator (which serves them) and
 /// the node (which checks them offline), plus the checks a node runs.
 ///

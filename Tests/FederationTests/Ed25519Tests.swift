@@ -1,5 +1,6 @@
 import Federation
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -168,5 +169,29 @@ struct RFC8032Vector: Decodable {
         #expect(Base64.decode("aGk") == nil)
         #expect(Base64.decode("aGl=") == nil)  // non-zero pad bits
         #expect(Base64.decode("aG k=") == nil)
+    }
+}
+
+@Suite struct Ed25519ConcurrencyTests {
+    /// One cached key shared by several threads (the coordinator verifies on worker threads):
+    /// every signature must still verify and every forgery fail.
+    @Test func sharedKeysAcrossThreads() throws {
+        let key = try Ed25519.PrivateKey()
+        let message = Array("shared".utf8)
+        let signature = try key.signature(for: message)
+        var tampered = signature
+        tampered[10] ^= 0x40
+        let forged = tampered
+        let publicKey = key.publicKey
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<200 {
+                let good = publicKey.isValidSignature(signature, for: message)
+                let bad = publicKey.isValidSignature(forged, for: message)
+                let again = (try? key.signature(for: message)) == signature
+                if !good || bad || !again { failures.withLock { $0 += 1 } }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
     }
 }

@@ -16,6 +16,21 @@ import TestSupport
         #expect(throws: FederationError.self, "\(text)") { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    /// Objects above 16 members switch from a linear scan to a set for duplicate names.
+    @Test func duplicatesInLargeObjects() throws {
+        let members = (0..<40).map { "\"k\($0)\":\($0)" }
+        #expect(throws: Never.self) { try JSONParser.parse(Array("{\(members.joined(separator: ","))}".utf8)) }
+        for dup in ["k3", "k20", "k39"] {
+            let text = "{\(members.joined(separator: ",")),\"\(dup)\":0}"
+            #expect(throws: FederationError.self, "\(dup)") { try JSONParser.parse(Array(text.utf8)) }
+        }
+        if case .object(let o) = try JSONParser.parse(Array("{\(members.joined(separator: ","))}".utf8)) {
+            #expect(o.count == 40 && o["k17"] == .number(17))
+        } else {
+            Issue.record("not an object")
+        }
+    }
+
     @Test func refusesInvalidUTF8() {
         #expect(throws: FederationError.self) { try JSONParser.parse([0x22, 0xff, 0x22] as [UInt8]) }
         #expect(throws: FederationError.self) { try JSONParser.parse([0x22, 0xc3, 0x22] as [UInt8]) }

@@ -25,8 +25,15 @@ let seconds: Double = {
     return 3
 }()
 
-/// Runs `body` repeatedly for about `seconds` and returns operations per second.
+let only: String? = {
+    if let i = arguments.firstIndex(of: "--only"), i + 1 < arguments.count { return arguments[i + 1] }
+    return nil
+}()
+
+/// Runs `body` repeatedly for about `seconds` and returns operations per second (`--only NAME`
+/// skips every other measurement, for profiling one of them).
 func rate(_ name: String, _ body: () throws -> Void) rethrows -> Double {
+    if let only, only != name { return 0 }
     // Warm-up.
     for _ in 0..<200 { try body() }
     let clock = ContinuousClock()
@@ -92,6 +99,7 @@ do {
     }
     // Transparency log (issue 9): append cost against the submission path, and inclusion
     // proofs in a log of 1,000,000 leaves (in-memory node store; a database adds its reads).
+    if let only, !only.hasPrefix("merkle") { exit(0) }
     var tree = MerkleTree()
     let leafCount = 1_000_000
     let clock = ContinuousClock()
