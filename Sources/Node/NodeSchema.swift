@@ -52,6 +52,9 @@ enum NodeSchema {
                 measure INTEGER NOT NULL,
                 direction INTEGER NOT NULL,
                 total REAL NOT NULL,
+                -- Σ counts of the intervals whose vendor uptime is ≥ 0.5 (all intervals for vendors
+                -- without an uptime): the day's total the indicators use (Indicators/README.md).
+                valid_total REAL NOT NULL,
                 covered_minutes INTEGER NOT NULL,
                 uptime_minutes REAL NOT NULL,
                 valid_hours INTEGER NOT NULL,

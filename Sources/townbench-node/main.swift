@@ -3,6 +3,7 @@
 public import CLIKit
 import Foundation
 public import Node
+import Indicators
 
 extension NodeError: ExitCodeProviding {
     public var exitCode: Int32 {
@@ -123,9 +124,57 @@ let statusCommand = Command(
     if json { try printJSON(status) } else { print(status.text, terminator: "") }
 }
 
+let indicatorsCommand = Command(
+    name: "indicators", abstract: "Compute a catalogue indicator locally from the town's own data.",
+    usage: "indicators --dir DIR --indicator ID [--from DATE] [--to DATE] [--lag N] [--zone Z] [--event EVENT_ID] [--opening-hours H-H] [--json]",
+    help: """
+    INDICATORS (see Indicators/ for their definitions):
+      footfall-index   Like-for-like index against the same days --lag days earlier (default 364).
+      event-uplift     Uplift of --event against clean same-weekday baseline days.
+      conversion-rate  Store entries ÷ passers-by per zone, over paired door and street counters.
+      hourly-profile   Share of footfall per local hour, by weekday / Saturday / Sunday and holiday.
+
+    OPTIONS:
+      --dir DIR              The node's directory.
+      --indicator ID         One of the indicators above.
+      --from DATE, --to DATE The period (YYYY-MM-DD, local days); default the last 28 days with data.
+      --lag N                Days between compared days (footfall-index; 364 year-on-year, 7 week-on-week).
+      --zone Z               Only the sensors of this zone.
+      --event EVENT_ID       The event (event-uplift), as in the imported calendar.
+      --opening-hours H-H    Shop opening hours on weekdays and Saturdays, e.g. 9-18 (hourly-profile).
+      --json                 Print JSON with the indicator's id, version and coverage.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let id = try arguments.required("indicator", "ID (footfall-index, event-uplift, conversion-rate, hourly-profile)")
+    func day(_ name: String) throws -> DayNumber? {
+        guard let text = arguments.option(name) else { return nil }
+        guard let day = try? DayNumber(iso: text) else { throw UsageError("--\(name) '\(text)' is not a date; write YYYY-MM-DD") }
+        return day
+    }
+    var query = IndicatorQuery(indicator: id, from: try day("from"), to: try day("to"))
+    if let lag = arguments.option("lag") {
+        guard let value = Int(lag), value > 0 else { throw UsageError("--lag '\(lag)' must be a positive number of days") }
+        query.lag = value
+    }
+    query.zone = arguments.option("zone")
+    query.eventID = arguments.option("event")
+    if let text = arguments.option("opening-hours") {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 0, parts[0] < parts[1], parts[1] <= 24 else {
+            throw UsageError("--opening-hours '\(text)' must be two hours like 9-18")
+        }
+        query.openingHours = OpeningHours(weekday: parts[0]..<parts[1], saturday: parts[0]..<parts[1], sundayOrHoliday: nil)
+    }
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let report = try NodeStore.open(dir).computeIndicator(query)
+    if json { try printJSON(report) } else { print(report.text, terminator: "") }
+}
+
 runCommandLine(
     executable: "townbench-node", version: version,
     root: Command(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
-        subcommands: [initCommand, sensorsCommand, importCommand, statusCommand]))
+        subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand]))

@@ -139,7 +139,7 @@ final class ImportSession {
     // MARK: Running sums
 
     struct DailyKey: Hashable { var sensor: Int64; var day: Int; var measure: Int; var direction: Int }
-    struct DailySums { var total = 0.0; var covered = 0; var uptimeMinutes = 0.0; var validHours = 0; var intervals = 0 }
+    struct DailySums { var total = 0.0; var validTotal = 0.0; var covered = 0; var uptimeMinutes = 0.0; var validHours = 0; var intervals = 0 }
     struct HourlyKey: Hashable { var sensor: Int64; var day: Int; var measure: Int; var hour: Int }
     private var daily: [DailyKey: DailySums] = [:]
     private var hourly: [HourlyKey: Double] = [:]
@@ -153,6 +153,7 @@ final class ImportSession {
         let dailyKey = DailyKey(sensor: sensor, day: day.rawValue, measure: measure, direction: direction)
         let s = Int(sign)
         daily[dailyKey, default: DailySums()].total += sign * count
+        if (uptime ?? 1) >= ValidityRule.telraamHourMinimumUptime { daily[dailyKey]!.validTotal += sign * count }
         daily[dailyKey]!.covered += s * minutes
         daily[dailyKey]!.uptimeMinutes += sign * Double(minutes) * (uptime ?? 1)
         if let uptime, minutes == 60, uptime >= ValidityRule.telraamHourMinimumUptime { daily[dailyKey]!.validHours += s }
@@ -164,9 +165,9 @@ final class ImportSession {
     }
 
     private lazy var dailyUpsert = try? db.prepare("""
-        INSERT INTO daily (sensor_id, day, measure, direction, total, covered_minutes, uptime_minutes, valid_hours, intervals)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO UPDATE SET total = total + excluded.total, covered_minutes = covered_minutes + excluded.covered_minutes,
+        INSERT INTO daily (sensor_id, day, measure, direction, total, covered_minutes, uptime_minutes, valid_hours, intervals, valid_total)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET total = total + excluded.total, valid_total = valid_total + excluded.valid_total, covered_minutes = covered_minutes + excluded.covered_minutes,
             uptime_minutes = uptime_minutes + excluded.uptime_minutes, valid_hours = valid_hours + excluded.valid_hours,
             intervals = intervals + excluded.intervals
         """)
@@ -192,6 +193,7 @@ final class ImportSession {
             try dailyUpsert.bind(sums.uptimeMinutes, at: 7)
             try dailyUpsert.bind(Int64(sums.validHours), at: 8)
             try dailyUpsert.bind(Int64(sums.intervals), at: 9)
+            try dailyUpsert.bind(sums.validTotal, at: 10)
             try dailyUpsert.step()
         }
         for (key, total) in hourly.sorted(by: { ($0.key.sensor, $0.key.day, $0.key.measure, $0.key.hour) < ($1.key.sensor, $1.key.day, $1.key.measure, $1.key.hour) }) {
