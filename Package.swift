@@ -37,6 +37,8 @@ let package = Package(
         .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],
                     swiftSettings: swiftSettings),
+        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation"],
+                          path: "deploy/bench/bench-coordinator", swiftSettings: swiftSettings),
         // COORDINATOR-END
 
         // MARK: Executables

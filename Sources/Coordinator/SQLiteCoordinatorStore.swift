@@ -411,7 +411,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         for zone in payload.zones {
             for day in zone.days {
                 guard let dayNumber = try? DayNumber(iso: day.date).rawValue else { continue }  // validated by the check
-                let events = String(decoding: (try? CanonicalJSON.encode(day.flags.events)) ?? Array("[]".utf8), as: UTF8.self)
+                let events = day.flags.events.isEmpty
+                    ? "[]" : String(decoding: (try? CanonicalJSON.encode(day.flags.events)) ?? Array("[]".utf8), as: UTF8.self)
                 try box.run("""
                     INSERT INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -123,3 +123,30 @@ struct MatrixTests {
         #expect(try http(fixture.port, "GET", scope, token: String(wrong)).status == 401)
     }
 }
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    @Test("Federation/openapi.yaml documents every route of the router and every submission refusal code")
+    func documented() throws {
+        let text = try String(contentsOf: Repository.root.appendingPathComponent("Federation/openapi.yaml"), encoding: .utf8)
+        let fixture = try Fixture(withTowns: false)
+        for route in fixture.service.router.routes {
+            #expect(text.contains("\n  \(route.pattern):\n"), "\(route.pattern) is not in openapi.yaml")
+            if route.tags.contains("data") {
+                let roles = route.tags.filter { $0.hasPrefix("role:") }.map { String($0.dropFirst(5)) }.sorted()
+                let documented = text.components(separatedBy: "\n  \(route.pattern):\n")[1].components(separatedBy: "\n  /")[0]
+                let line = documented.split(separator: "\n").first { $0.contains("x-roles:") } ?? ""
+                let listed = line.split(separator: "[").last?.split(separator: "]").first?
+                    .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.sorted() ?? []
+                #expect(listed == roles, "\(route.pattern): x-roles \(listed) but the route admits \(roles)")
+            }
+        }
+        let submissions = text.components(separatedBy: "\n  /v1/tenants/{tenant}/submissions:\n")[1].components(separatedBy: "\n  /")[0]
+        for reason in RefusalReason.all where reason != .badProofOfPossession {
+            let status = SubmissionStatus.status(for: reason).rawValue
+            let block = submissions.components(separatedBy: "\"\(status)\":")
+            #expect(block.count == 2 && block[1].components(separatedBy: "\n        \"")[0].contains("`\(reason.code)`"),
+                    "\(reason.code) is not documented under \(status)")
+        }
+    }
+}

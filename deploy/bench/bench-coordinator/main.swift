@@ -1,0 +1,65 @@
+// bench-coordinator: prepares a coordinator directory for deploy/bench/coordinator.sh — one tenant,
+// N enrolled towns, a coordinator token — and writes distinct, validly signed submissions, one
+// envelope per line, ordered round-robin over the towns (so each town's sequences arrive in order
+// even with many connections in flight). Not a test; a load fixture.
+// Usage: bench-coordinator DIR TOWNS PER_TOWN ENVELOPES_OUT
+import Coordinator
+import Federation
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count == 5, let towns = Int(arguments[2]), let perTown = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("Usage: bench-coordinator DIR TOWNS PER_TOWN ENVELOPES_OUT\n".utf8))
+    exit(64)
+}
+let tenant = "bench"
+let dir = try CoordinatorDirectory.create(at: URL(fileURLWithPath: arguments[1], isDirectory: true))
+let store = try dir.openStore()
+try store.addTenant(Tenant(id: tenant, name: "Benchmark network"))
+let scope = TenantScope.administrative(tenant)
+var keys: [Ed25519.PrivateKey] = []
+for t in 0..<towns {
+    let key = try Ed25519.PrivateKey()
+    try store.addTown(Town(id: "town-\(t)", name: "Town \(t)"), scope)
+    try store.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: "town-\(t)",
+                              enrolledAt: Date()), scope)
+    keys.append(key)
+}
+let (token, record) = try BearerToken.issue(role: .coordinator, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(86400))
+try store.addToken(record)
+store.close()
+
+// One zone, one day, two sensors: a small but complete aggregate (~900 bytes on the wire).
+let created = Timestamp.format(Date())
+let out = FileHandle(forWritingAtPath: arguments[4]) ?? {
+    FileManager.default.createFile(atPath: arguments[4], contents: nil)
+    return FileHandle(forWritingAtPath: arguments[4])!
+}()
+var buffer = [UInt8]()
+for sequence in 1...perTown {
+    for t in 0..<towns {
+        let key = keys[t]
+        let day = CalendarDay.string(fromDayNumber: CalendarDay.dayNumber("2026-01-01")! + (sequence - 1) % 300)
+        let sensors = ["a", "b"].map { name in
+            AggregatePayload.SensorDay(sensor: Hex.encode(SHA256.hash(Array("town-\(t)/\(name)".utf8)).prefix(16)), vendorKind: "crowdscan",
+                                       total: Double(1000 + sequence), coveredMinutes: 1440, expectedMinutes: 1440, uptimeMinutes: 1440,
+                                       validHours: 24)
+        }
+        let payload = AggregatePayload(
+            tenantId: tenant, townId: "town-\(t)", keyId: key.publicKey.keyID, submissionId: try SubmissionID.random(),
+            sequence: sequence, createdAt: created, period: .init(from: day, to: day), timeZone: "Europe/Brussels", privacy: .standard,
+            zones: [.init(zoneId: "centrum", zoneKind: "core_shopping_street", days: [
+                .init(date: day, flags: .init(publicHoliday: false, schoolHoliday: false),
+                      measures: [.init(measure: "pedestrians", sensors: sensors, total: Double(2 * (1000 + sequence)))]),
+            ])])
+        buffer += try payload.signedEnvelope(with: key).serialized()
+        buffer.append(0x0a)
+    }
+    if buffer.count > 1 << 20 {
+        out.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+out.write(Data(buffer))
+try out.close()
+print(token)
