@@ -72,7 +72,9 @@ struct JSONObjectReader {
     }
 
     static func integer(_ d: Double, _ path: JSONPath) throws(FederationError) -> Int {
-        guard d == d.rounded(), abs(d) < 9_007_199_254_740_992 else { throw fail(path, "must be an integer below 2^53") }
+        guard d == d.rounded(), abs(d) < 9_007_199_254_740_992 else {
+            throw fail(path, "must be an integer below 2^53")
+        }
         return Int(d)
     }
 
@@ -108,10 +110,13 @@ extension AggregatePayload {
     /// The payload as a JSON tree (absent optionals are omitted).
     public func jsonValue() -> JSONValue {
         .object([
-            "protocolVersion": .number(Double(protocolVersion)), "tenantId": .string(tenantId), "townId": .string(townId),
+            "protocolVersion": .number(Double(protocolVersion)), "tenantId": .string(tenantId),
+            "townId": .string(townId),
             "keyId": .string(keyId), "submissionId": .string(submissionId), "sequence": .number(Double(sequence)),
-            "createdAt": .string(createdAt), "period": .object(["from": .string(period.from), "to": .string(period.to)]),
-            "timeZone": .string(timeZone), "privacy": privacy.jsonValue(), "zones": .array(zones.map { $0.jsonValue() }),
+            "createdAt": .string(createdAt),
+            "period": .object(["from": .string(period.from), "to": .string(period.to)]),
+            "timeZone": .string(timeZone), "privacy": privacy.jsonValue(),
+            "zones": .array(zones.map { $0.jsonValue() }),
         ])
     }
 
@@ -120,30 +125,44 @@ extension AggregatePayload {
     public init(json: JSONValue) throws(FederationError) { try self.init(raw: RawJSON(json)) }
 
     init(raw json: RawJSON) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: .root("payload"), allowed: [
-            "protocolVersion", "tenantId", "townId", "keyId", "submissionId", "sequence", "createdAt", "period", "timeZone",
-            "privacy", "zones",
-        ])
-        let period = try JSONObjectReader(try r.value("period"), path: .member(.root("payload"), "period"), allowed: ["from", "to"])
+        let r = try JSONObjectReader(
+            json, path: .root("payload"),
+            allowed: [
+                "protocolVersion", "tenantId", "townId", "keyId", "submissionId", "sequence", "createdAt", "period",
+                "timeZone",
+                "privacy", "zones",
+            ])
+        let period = try JSONObjectReader(
+            try r.value("period"), path: .member(.root("payload"), "period"), allowed: ["from", "to"])
         var zones: [Zone] = []
-        for (i, z) in try r.array("zones").enumerated() { zones.append(try Zone(json: z, path: .element(.root("payload"), "zones", i))) }
-        self.init(protocolVersion: try r.int("protocolVersion"), tenantId: try r.string("tenantId"), townId: try r.string("townId"),
-                  keyId: try r.string("keyId"), submissionId: try r.string("submissionId"), sequence: try r.int("sequence"),
-                  createdAt: try r.string("createdAt"), period: Period(from: try period.string("from"), to: try period.string("to")),
-                  timeZone: try r.string("timeZone"), privacy: try PrivacyPolicy(json: try r.value("privacy"), path: .member(.root("payload"), "privacy")),
-                  zones: zones)
+        for (i, z) in try r.array("zones").enumerated() {
+            zones.append(try Zone(json: z, path: .element(.root("payload"), "zones", i)))
+        }
+        self.init(
+            protocolVersion: try r.int("protocolVersion"), tenantId: try r.string("tenantId"),
+            townId: try r.string("townId"),
+            keyId: try r.string("keyId"), submissionId: try r.string("submissionId"), sequence: try r.int("sequence"),
+            createdAt: try r.string("createdAt"),
+            period: Period(from: try period.string("from"), to: try period.string("to")),
+            timeZone: try r.string("timeZone"),
+            privacy: try PrivacyPolicy(json: try r.value("privacy"), path: .member(.root("payload"), "privacy")),
+            zones: zones)
     }
 }
 
 extension PrivacyPolicy {
     func jsonValue() -> JSONValue {
-        .object(["minimumStoreEntries": .number(Double(minimumStoreEntries)),
-                 "minimumSpendingBuyers": .number(Double(minimumSpendingBuyers))])
+        .object([
+            "minimumStoreEntries": .number(Double(minimumStoreEntries)),
+            "minimumSpendingBuyers": .number(Double(minimumSpendingBuyers)),
+        ])
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
         let r = try JSONObjectReader(json, path: path, allowed: ["minimumStoreEntries", "minimumSpendingBuyers"])
-        self.init(minimumStoreEntries: try r.int("minimumStoreEntries"), minimumSpendingBuyers: try r.int("minimumSpendingBuyers"))
+        self.init(
+            minimumStoreEntries: try r.int("minimumStoreEntries"),
+            minimumSpendingBuyers: try r.int("minimumSpendingBuyers"))
     }
 }
 
@@ -155,7 +174,9 @@ extension AggregatePayload.Zone {
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
         let r = try JSONObjectReader(json, path: path, allowed: ["zoneId", "zoneKind", "days"])
         var days: [AggregatePayload.Day] = []
-        for (i, d) in try r.array("days").enumerated() { days.append(try .init(json: d, path: .element(path, "days", i))) }
+        for (i, d) in try r.array("days").enumerated() {
+            days.append(try .init(json: d, path: .element(path, "days", i)))
+        }
         self.init(zoneId: try r.string("zoneId"), zoneKind: try r.string("zoneKind"), days: days)
     }
 }
@@ -166,7 +187,8 @@ extension AggregatePayload.Day {
             "date": .string(date),
             "flags": .object([
                 "publicHoliday": .bool(flags.publicHoliday), "schoolHoliday": .bool(flags.schoolHoliday),
-                "events": .array(flags.events.map { .object(["eventId": .string($0.eventId), "kind": .string($0.kind)]) }),
+                "events": .array(
+                    flags.events.map { .object(["eventId": .string($0.eventId), "kind": .string($0.kind)]) }),
             ]),
             "measures": .array(measures.map { $0.jsonValue() }),
             "conversions": .array(conversions.map { $0.jsonValue() }),
@@ -175,22 +197,33 @@ extension AggregatePayload.Day {
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: path, allowed: ["date", "flags", "measures", "conversions", "spending"])
-        let f = try JSONObjectReader(try r.value("flags"), path: .member(path, "flags"), allowed: ["publicHoliday", "schoolHoliday", "events"])
+        let r = try JSONObjectReader(
+            json, path: path, allowed: ["date", "flags", "measures", "conversions", "spending"])
+        let f = try JSONObjectReader(
+            try r.value("flags"), path: .member(path, "flags"), allowed: ["publicHoliday", "schoolHoliday", "events"])
         var events: [AggregatePayload.Event] = []
         for (i, e) in try f.array("events").enumerated() {
-            let er = try JSONObjectReader(e, path: .element(.member(path, "flags"), "events", i), allowed: ["eventId", "kind"])
+            let er = try JSONObjectReader(
+                e, path: .element(.member(path, "flags"), "events", i), allowed: ["eventId", "kind"])
             events.append(.init(eventId: try er.string("eventId"), kind: try er.string("kind")))
         }
         var measures: [AggregatePayload.MeasureDay] = []
-        for (i, m) in try r.array("measures").enumerated() { measures.append(try .init(json: m, path: .element(path, "measures", i))) }
+        for (i, m) in try r.array("measures").enumerated() {
+            measures.append(try .init(json: m, path: .element(path, "measures", i)))
+        }
         var conversions: [AggregatePayload.ConversionPair] = []
-        for (i, c) in try r.array("conversions").enumerated() { conversions.append(try .init(json: c, path: .element(path, "conversions", i))) }
+        for (i, c) in try r.array("conversions").enumerated() {
+            conversions.append(try .init(json: c, path: .element(path, "conversions", i)))
+        }
         var spending: [AggregatePayload.SpendingCell] = []
-        for (i, s) in try r.array("spending").enumerated() { spending.append(try .init(json: s, path: .element(path, "spending", i))) }
-        self.init(date: try r.string("date"),
-                  flags: .init(publicHoliday: try f.bool("publicHoliday"), schoolHoliday: try f.bool("schoolHoliday"), events: events),
-                  measures: measures, conversions: conversions, spending: spending)
+        for (i, s) in try r.array("spending").enumerated() {
+            spending.append(try .init(json: s, path: .element(path, "spending", i)))
+        }
+        self.init(
+            date: try r.string("date"),
+            flags: .init(
+                publicHoliday: try f.bool("publicHoliday"), schoolHoliday: try f.bool("schoolHoliday"), events: events),
+            measures: measures, conversions: conversions, spending: spending)
     }
 }
 
@@ -198,7 +231,8 @@ extension AggregatePayload.MeasureDay {
     func jsonValue() -> JSONValue {
         var o: [String: JSONValue] = [
             "measure": .string(measure), "sensors": .array(sensors.map { $0.jsonValue() }),
-            "totalSuppressed": .bool(totalSuppressed), "suppressedHours": .array(suppressedHours.map { .number(Double($0)) }),
+            "totalSuppressed": .bool(totalSuppressed),
+            "suppressedHours": .array(suppressedHours.map { .number(Double($0)) }),
         ]
         if let total { o["total"] = .number(total) }
         if let hourly { o["hourly"] = .array(hourly.map { JSONValue($0) }) }
@@ -206,9 +240,12 @@ extension AggregatePayload.MeasureDay {
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: path, allowed: ["measure", "sensors", "total", "totalSuppressed", "hourly", "suppressedHours"])
+        let r = try JSONObjectReader(
+            json, path: path, allowed: ["measure", "sensors", "total", "totalSuppressed", "hourly", "suppressedHours"])
         var sensors: [AggregatePayload.SensorDay] = []
-        for (i, s) in try r.array("sensors").enumerated() { sensors.append(try .init(json: s, path: .element(path, "sensors", i))) }
+        for (i, s) in try r.array("sensors").enumerated() {
+            sensors.append(try .init(json: s, path: .element(path, "sensors", i)))
+        }
         var hourly: [Double?]?
         if let h = try r.optionalArray("hourly") {
             var values: [Double?] = []
@@ -224,11 +261,14 @@ extension AggregatePayload.MeasureDay {
         }
         var suppressedHours: [Int] = []
         for v in try r.array("suppressedHours") {
-            guard case .number(let d) = v else { throw JSONObjectReader.fail(.member(path, "suppressedHours"), "must hold integers") }
+            guard case .number(let d) = v else {
+                throw JSONObjectReader.fail(.member(path, "suppressedHours"), "must hold integers")
+            }
             suppressedHours.append(try JSONObjectReader.integer(d, .member(path, "suppressedHours")))
         }
-        self.init(measure: try r.string("measure"), sensors: sensors, total: try r.optionalDouble("total"),
-                  totalSuppressed: try r.bool("totalSuppressed"), hourly: hourly, suppressedHours: suppressedHours)
+        self.init(
+            measure: try r.string("measure"), sensors: sensors, total: try r.optionalDouble("total"),
+            totalSuppressed: try r.bool("totalSuppressed"), hourly: hourly, suppressedHours: suppressedHours)
     }
 }
 
@@ -244,28 +284,37 @@ extension AggregatePayload.SensorDay {
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: path, allowed: [
-            "sensor", "vendorKind", "total", "suppressed", "coveredMinutes", "expectedMinutes", "uptimeMinutes", "validHours",
-        ])
-        self.init(sensor: try r.string("sensor"), vendorKind: try r.string("vendorKind"), total: try r.optionalDouble("total"),
-                  suppressed: try r.bool("suppressed"), coveredMinutes: try r.int("coveredMinutes"),
-                  expectedMinutes: try r.int("expectedMinutes"), uptimeMinutes: try r.int("uptimeMinutes"),
-                  validHours: try r.int("validHours"))
+        let r = try JSONObjectReader(
+            json, path: path,
+            allowed: [
+                "sensor", "vendorKind", "total", "suppressed", "coveredMinutes", "expectedMinutes", "uptimeMinutes",
+                "validHours",
+            ])
+        self.init(
+            sensor: try r.string("sensor"), vendorKind: try r.string("vendorKind"),
+            total: try r.optionalDouble("total"),
+            suppressed: try r.bool("suppressed"), coveredMinutes: try r.int("coveredMinutes"),
+            expectedMinutes: try r.int("expectedMinutes"), uptimeMinutes: try r.int("uptimeMinutes"),
+            validHours: try r.int("validHours"))
     }
 }
 
 extension AggregatePayload.ConversionPair {
     func jsonValue() -> JSONValue {
-        var o: [String: JSONValue] = ["door": .string(door), "street": .string(street), "suppressed": .bool(suppressed)]
+        var o: [String: JSONValue] = [
+            "door": .string(door), "street": .string(street), "suppressed": .bool(suppressed),
+        ]
         if let entries { o["entries"] = .number(entries) }
         if let passersBy { o["passersBy"] = .number(passersBy) }
         return .object(o)
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: path, allowed: ["door", "street", "entries", "passersBy", "suppressed"])
-        self.init(door: try r.string("door"), street: try r.string("street"), entries: try r.optionalDouble("entries"),
-                  passersBy: try r.optionalDouble("passersBy"), suppressed: try r.bool("suppressed"))
+        let r = try JSONObjectReader(
+            json, path: path, allowed: ["door", "street", "entries", "passersBy", "suppressed"])
+        self.init(
+            door: try r.string("door"), street: try r.string("street"), entries: try r.optionalDouble("entries"),
+            passersBy: try r.optionalDouble("passersBy"), suppressed: try r.bool("suppressed"))
     }
 }
 
@@ -279,8 +328,11 @@ extension AggregatePayload.SpendingCell {
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: path, allowed: ["sector", "transactions", "buyers", "valueCents", "suppressed"])
-        self.init(sector: try r.string("sector"), transactions: try r.optionalInt("transactions"), buyers: try r.optionalInt("buyers"),
-                  valueCents: try r.optionalInt("valueCents"), suppressed: try r.bool("suppressed"))
+        let r = try JSONObjectReader(
+            json, path: path, allowed: ["sector", "transactions", "buyers", "valueCents", "suppressed"])
+        self.init(
+            sector: try r.string("sector"), transactions: try r.optionalInt("transactions"),
+            buyers: try r.optionalInt("buyers"),
+            valueCents: try r.optionalInt("valueCents"), suppressed: try r.bool("suppressed"))
     }
 }

@@ -30,9 +30,11 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
     public var privacy: PrivacyPolicy
     public var zones: [Zone]
 
-    public init(protocolVersion: Int = AggregatePayload.currentProtocolVersion, tenantId: String, townId: String,
-                keyId: String, submissionId: String, sequence: Int, createdAt: String, period: Period,
-                timeZone: String, privacy: PrivacyPolicy, zones: [Zone]) {
+    public init(
+        protocolVersion: Int = AggregatePayload.currentProtocolVersion, tenantId: String, townId: String,
+        keyId: String, submissionId: String, sequence: Int, createdAt: String, period: Period,
+        timeZone: String, privacy: PrivacyPolicy, zones: [Zone]
+    ) {
         self.protocolVersion = protocolVersion
         self.tenantId = tenantId
         self.townId = townId
@@ -77,8 +79,10 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         public var measures: [MeasureDay]
         public var conversions: [ConversionPair]
         public var spending: [SpendingCell]
-        public init(date: String, flags: DayFlags, measures: [MeasureDay] = [], conversions: [ConversionPair] = [],
-                    spending: [SpendingCell] = []) {
+        public init(
+            date: String, flags: DayFlags, measures: [MeasureDay] = [], conversions: [ConversionPair] = [],
+            spending: [SpendingCell] = []
+        ) {
             self.date = date
             self.flags = flags
             self.measures = measures
@@ -123,8 +127,10 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         public var hourly: [Double?]?
         /// Local hours whose value was suppressed by the privacy policy (their `hourly` entry is null).
         public var suppressedHours: [Int]
-        public init(measure: String, sensors: [SensorDay], total: Double?, totalSuppressed: Bool = false,
-                    hourly: [Double?]? = nil, suppressedHours: [Int] = []) {
+        public init(
+            measure: String, sensors: [SensorDay], total: Double?, totalSuppressed: Bool = false,
+            hourly: [Double?]? = nil, suppressedHours: [Int] = []
+        ) {
             self.measure = measure
             self.sensors = sensors
             self.total = total
@@ -152,8 +158,10 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         public var uptimeMinutes: Int
         /// Hours that pass the vendor kind's validity rule (e.g. Telraam uptime ≥ 0.5).
         public var validHours: Int
-        public init(sensor: String, vendorKind: String, total: Double?, suppressed: Bool = false, coveredMinutes: Int,
-                    expectedMinutes: Int, uptimeMinutes: Int, validHours: Int) {
+        public init(
+            sensor: String, vendorKind: String, total: Double?, suppressed: Bool = false, coveredMinutes: Int,
+            expectedMinutes: Int, uptimeMinutes: Int, validHours: Int
+        ) {
             self.sensor = sensor
             self.vendorKind = vendorKind
             self.total = total
@@ -210,8 +218,11 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
     /// `keyId` is `key`'s id, so the node can never send what the coordinator must refuse as malformed.
     public func signedEnvelope(with key: Ed25519.PrivateKey) throws(FederationError) -> Envelope {
         guard keyId == key.publicKey.keyID else {
-            throw FederationError(code: .invalidPayload,
-                                  message: "The payload names key \(keyId) but is signed with key \(key.publicKey.keyID); set keyId from the signing key.")
+            throw FederationError(
+                code: .invalidPayload,
+                message:
+                    "The payload names key \(keyId) but is signed with key \(key.publicKey.keyID); set keyId from the signing key."
+            )
         }
         try validate()
         return try Envelope.sign(payload: try canonicalBytes(), payloadType: Envelope.aggregatePayloadType, with: key)
@@ -230,17 +241,27 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
             FederationError(code: .invalidPayload, message: "Aggregate payload: \(message)")
         }
         guard protocolVersion == Self.currentProtocolVersion else {
-            throw fail("protocolVersion is \(protocolVersion); this version understands only \(Self.currentProtocolVersion).")
+            throw fail(
+                "protocolVersion is \(protocolVersion); this version understands only \(Self.currentProtocolVersion).")
         }
-        guard Identifier.isValid(tenantId) else { throw fail("tenantId \"\(tenantId)\" is not a valid id ([a-z0-9][a-z0-9._-]{0,63}).") }
-        guard Identifier.isValid(townId) else { throw fail("townId \"\(townId)\" is not a valid id ([a-z0-9][a-z0-9._-]{0,63}).") }
-        guard keyId.utf8.count == 32, Hex.decode(keyId) != nil else { throw fail("keyId must be 32 lowercase hex characters.") }
+        guard Identifier.isValid(tenantId) else {
+            throw fail("tenantId \"\(tenantId)\" is not a valid id ([a-z0-9][a-z0-9._-]{0,63}).")
+        }
+        guard Identifier.isValid(townId) else {
+            throw fail("townId \"\(townId)\" is not a valid id ([a-z0-9][a-z0-9._-]{0,63}).")
+        }
+        guard keyId.utf8.count == 32, Hex.decode(keyId) != nil else {
+            throw fail("keyId must be 32 lowercase hex characters.")
+        }
         guard submissionId.utf8.count == 32, Hex.decode(submissionId) != nil else {
             throw fail("submissionId must be 32 lowercase hex characters (16 random bytes).")
         }
         guard sequence >= 1, sequence < 1 << 53 else { throw fail("sequence must be between 1 and 2^53 - 1.") }
-        guard Timestamp.parse(createdAt) != nil else { throw fail("createdAt \"\(createdAt)\" is not RFC 3339 UTC like 2026-11-23T06:00:00Z.") }
-        guard let from = CalendarDay.dayNumber(period.from), let to = CalendarDay.dayNumber(period.to), from <= to else {
+        guard Timestamp.parse(createdAt) != nil else {
+            throw fail("createdAt \"\(createdAt)\" is not RFC 3339 UTC like 2026-11-23T06:00:00Z.")
+        }
+        guard let from = CalendarDay.dayNumber(period.from), let to = CalendarDay.dayNumber(period.to), from <= to
+        else {
             throw fail("period from/to must be ISO dates YYYY-MM-DD with from ≤ to.")
         }
         guard !timeZone.isEmpty, timeZone.utf8.count <= 64 else { throw fail("timeZone must be an IANA zone name.") }
@@ -252,7 +273,8 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
             }
             var dates = Set<String>()
             for day in zone.days {
-                guard let d = CalendarDay.dayNumber(day.date), d >= from, d <= to, dates.insert(day.date).inserted else {
+                guard let d = CalendarDay.dayNumber(day.date), d >= from, d <= to, dates.insert(day.date).inserted
+                else {
                     throw fail("zone \(zone.zoneId): day \(day.date) is invalid, outside the period or repeated.")
                 }
                 for m in day.measures {
@@ -260,15 +282,26 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
                     guard Identifier.isValid(m.measure) else { throw fail("\(place): invalid measure name.") }
                     if let t = m.total { guard t.isFinite, t >= 0 else { throw fail("\(place): total must be ≥ 0.") } }
                     if let h = m.hourly {
-                        guard h.count == 24 else { throw fail("\(place): hourly must have 24 entries, has \(h.count).") }
-                        for v in h.compactMap({ $0 }) where !(v.isFinite && v >= 0) { throw fail("\(place): hourly values must be ≥ 0.") }
+                        guard h.count == 24 else {
+                            throw fail("\(place): hourly must have 24 entries, has \(h.count).")
+                        }
+                        for v in h.compactMap({ $0 }) where !(v.isFinite && v >= 0) {
+                            throw fail("\(place): hourly values must be ≥ 0.")
+                        }
                     }
-                    for hour in m.suppressedHours where !(0..<24).contains(hour) { throw fail("\(place): suppressed hour \(hour) is not 0…23.") }
+                    for hour in m.suppressedHours where !(0..<24).contains(hour) {
+                        throw fail("\(place): suppressed hour \(hour) is not 0…23.")
+                    }
                     for s in m.sensors {
-                        guard SensorPseudonym.isValid(s.sensor) else { throw fail("\(place): sensor id \"\(s.sensor)\" is not a pseudonym (32 hex).") }
-                        if let t = s.total { guard t.isFinite, t >= 0 else { throw fail("\(place): sensor total must be ≥ 0.") } }
+                        guard SensorPseudonym.isValid(s.sensor) else {
+                            throw fail("\(place): sensor id \"\(s.sensor)\" is not a pseudonym (32 hex).")
+                        }
+                        if let t = s.total {
+                            guard t.isFinite, t >= 0 else { throw fail("\(place): sensor total must be ≥ 0.") }
+                        }
                         guard (0...1500).contains(s.coveredMinutes), (0...1500).contains(s.expectedMinutes),
-                              (0...1500).contains(s.uptimeMinutes), (0...25).contains(s.validHours) else {
+                            (0...1500).contains(s.uptimeMinutes), (0...25).contains(s.validHours)
+                        else {
                             throw fail("\(place): coverage figures out of range (minutes 0…1500, hours 0…25).")
                         }
                     }
@@ -299,7 +332,8 @@ public enum Identifier {
         let u = Array(id.utf8)
         guard (1...64).contains(u.count) else { return false }
         for (i, c) in u.enumerated() {
-            let ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (i > 0 && (c == 0x2e || c == 0x5f || c == 0x2d))
+            let ok =
+                (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (i > 0 && (c == 0x2e || c == 0x5f || c == 0x2d))
             if !ok { return false }
         }
         return true
@@ -314,9 +348,13 @@ public enum Identifier {
 /// stays on the node; changing it makes every sensor look new (a deliberate level break).
 public enum SensorPseudonym {
     /// The pseudonym of `vendorSensorID` of `vendorKind` under `salt` (≥ 16 bytes, from ``newSalt()``).
-    public static func make(salt: [UInt8], vendorKind: String, vendorSensorID: String) throws(FederationError) -> String {
+    public static func make(salt: [UInt8], vendorKind: String, vendorSensorID: String) throws(FederationError) -> String
+    {
         guard salt.count >= 16 else {
-            throw FederationError(code: .invalidArgument, message: "The sensor pseudonym salt must be at least 16 bytes; create one with SensorPseudonym.newSalt().")
+            throw FederationError(
+                code: .invalidArgument,
+                message:
+                    "The sensor pseudonym salt must be at least 16 bytes; create one with SensorPseudonym.newSalt().")
         }
         var message = Array("townbench.sensor.v1\u{0}".utf8)
         message.append(contentsOf: vendorKind.utf8)
@@ -351,16 +389,18 @@ public enum Timestamp {
         let rest = seconds - days * 86400
         let (y, m, d) = CalendarDay.civil(fromDayNumber: days)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(String(format: "%04d", y))-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+        return
+            "\(String(format: "%04d", y))-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
     }
 
     /// The instant of a protocol timestamp; `nil` for any other spelling.
     public static func parse(_ text: String) -> Date? {
         let u = Array(text.utf8)
         guard u.count == 20, u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
-              u[19] == UInt8(ascii: "Z"), let day = CalendarDay.dayNumber(String(decoding: u[0..<10], as: UTF8.self)),
-              let h = CalendarDay.number(u[11..<13]), let mi = CalendarDay.number(u[14..<16]),
-              let s = CalendarDay.number(u[17..<19]), h < 24, mi < 60, s < 60 else { return nil }
+            u[19] == UInt8(ascii: "Z"), let day = CalendarDay.dayNumber(String(decoding: u[0..<10], as: UTF8.self)),
+            let h = CalendarDay.number(u[11..<13]), let mi = CalendarDay.number(u[14..<16]),
+            let s = CalendarDay.number(u[17..<19]), h < 24, mi < 60, s < 60
+        else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(day * 86400 + h * 3600 + mi * 60 + s))
     }
 }
@@ -374,8 +414,9 @@ public enum CalendarDay {
     public static func dayNumber(_ text: String) -> Int? {
         let u = Array(text.utf8)
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
-              let y = number(u[0..<4]), let m = number(u[5..<7]), let d = number(u[8..<10]),
-              (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+            let y = number(u[0..<4]), let m = number(u[5..<7]), let d = number(u[8..<10]),
+            (1...12).contains(m), d >= 1, d <= daysInMonth(y, m)
+        else { return nil }
         // Howard Hinnant's days_from_civil.
         let yy = m <= 2 ? y - 1 : y
         let era = yy / 400

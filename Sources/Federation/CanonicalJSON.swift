@@ -16,11 +16,26 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null; return }
-        if let b = try? container.decode(Bool.self) { self = .bool(b); return }
-        if let d = try? container.decode(Double.self) { self = .number(d); return }
-        if let s = try? container.decode(String.self) { self = .string(s); return }
-        if let a = try? container.decode([JSONValue].self) { self = .array(a); return }
+        if container.decodeNil() {
+            self = .null
+            return
+        }
+        if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+            return
+        }
+        if let d = try? container.decode(Double.self) {
+            self = .number(d)
+            return
+        }
+        if let s = try? container.decode(String.self) {
+            self = .string(s)
+            return
+        }
+        if let a = try? container.decode([JSONValue].self) {
+            self = .array(a)
+            return
+        }
         self = .object(try container.decode([String: JSONValue].self))
     }
 
@@ -114,8 +129,10 @@ public enum CanonicalJSON {
                 case 0x0d: out.append(contentsOf: [0x5c, UInt8(ascii: "r")])
                 default:
                     let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5c, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+                    out.append(contentsOf: [
+                        0x5c, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        hex[Int(byte >> 4)], hex[Int(byte & 0xf)],
+                    ])
                 }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
@@ -128,7 +145,8 @@ public enum CanonicalJSON {
     /// out by the ECMAScript rules.
     public static func formatNumber(_ value: Double) throws(FederationError) -> String {
         guard value.isFinite else {
-            throw FederationError(code: .invalidPayload, message: "JSON cannot carry \(value); RFC 8785 forbids NaN and infinities.")
+            throw FederationError(
+                code: .invalidPayload, message: "JSON cannot carry \(value); RFC 8785 forbids NaN and infinities.")
         }
         if value == 0 { return "0" }
         if value < 0 { return "-" + (try formatNumber(-value)) }
@@ -150,7 +168,10 @@ public enum CanonicalJSON {
         }
         // value = 0.digits × 10^n with digits stripped of leading zeros.
         var n = pointPosition + exponent
-        while digits.hasPrefix("0") { digits.removeFirst(); n -= 1 }
+        while digits.hasPrefix("0") {
+            digits.removeFirst()
+            n -= 1
+        }
         while digits.hasSuffix("0") { digits.removeLast() }
         let k = digits.count
         if k <= n && n <= 21 {

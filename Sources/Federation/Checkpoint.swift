@@ -30,12 +30,18 @@ public struct Checkpoint: Sendable, Hashable {
 
     /// Parses a checkpoint body. Throws `invalid_proof` for a malformed one.
     public init(text: String) throws(FederationError) {
-        func fail(_ m: String) -> FederationError { FederationError(code: .invalidProof, message: "Malformed checkpoint: \(m).") }
+        func fail(_ m: String) -> FederationError {
+            FederationError(code: .invalidProof, message: "Malformed checkpoint: \(m).")
+        }
         guard text.hasSuffix("\n") else { throw fail("the text must end with a newline") }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard lines.count >= 3, !lines[0].isEmpty else { throw fail("it needs an origin, a size and a root hash line") }
-        guard let size = UInt64(lines[1]), String(size) == lines[1] else { throw fail("the size must be a decimal number without leading zeros") }
-        guard let root = Base64.decode(lines[2]), root.count == 32 else { throw fail("the root hash must be 32 bytes of base64") }
+        guard let size = UInt64(lines[1]), String(size) == lines[1] else {
+            throw fail("the size must be a decimal number without leading zeros")
+        }
+        guard let root = Base64.decode(lines[2]), root.count == 32 else {
+            throw fail("the root hash must be 32 bytes of base64")
+        }
         let extensions = Array(lines.dropFirst(3))
         guard !extensions.contains(where: \.isEmpty) else { throw fail("extension lines must not be empty") }
         self.init(origin: lines[0], size: size, rootHash: root, extensions: extensions)
@@ -55,7 +61,9 @@ public enum SignedNote {
         public let key: Ed25519.PrivateKey
         public init(name: String, key: Ed25519.PrivateKey) throws(FederationError) {
             guard SignedNote.isValidName(name) else {
-                throw FederationError(code: .invalidArgument, message: "A note key name must be non-empty without spaces or '+': \"\(name)\".")
+                throw FederationError(
+                    code: .invalidArgument,
+                    message: "A note key name must be non-empty without spaces or '+': \"\(name)\".")
             }
             self.name = name
             self.key = key
@@ -84,9 +92,13 @@ public enum SignedNote {
 
         /// Parses a verifier key string; refuses weak keys and a key id that does not match.
         public init(encoded: String) throws(FederationError) {
-            func fail(_ m: String) -> FederationError { FederationError(code: .invalidKey, message: "Invalid note verifier key: \(m).") }
+            func fail(_ m: String) -> FederationError {
+                FederationError(code: .invalidKey, message: "Invalid note verifier key: \(m).")
+            }
             let parts = encoded.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3, SignedNote.isValidName(parts[0]) else { throw fail("expected <name>+<hex key id>+<base64 key>") }
+            guard parts.count == 3, SignedNote.isValidName(parts[0]) else {
+                throw fail("expected <name>+<hex key id>+<base64 key>")
+            }
             guard let keyBytes = Base64.decode(parts[2]), keyBytes.count == 33, keyBytes[0] == 0x01 else {
                 throw fail("the key must be base64 of 0x01 followed by 32 Ed25519 bytes")
             }
@@ -104,7 +116,8 @@ public enum SignedNote {
     /// Signs `text` (which must end with a newline) with every signer.
     public static func sign(text: String, signers: [Signer]) throws(FederationError) -> String {
         guard text.hasSuffix("\n"), !text.contains("\n\n") else {
-            throw FederationError(code: .invalidArgument, message: "Note text must end with a newline and contain no blank line.")
+            throw FederationError(
+                code: .invalidArgument, message: "Note text must end with a newline and contain no blank line.")
         }
         var note = text + "\n"
         for s in signers {
@@ -118,16 +131,23 @@ public enum SignedNote {
     /// signatures verified. Throws `invalid_proof` when the note is malformed, when a signature by
     /// a known key (same name and key id) does not verify, or when no known key signed it.
     /// Signatures by unknown keys are ignored, as the spec requires.
-    public static func open(_ note: String, verifiers: [Verifier]) throws(FederationError) -> (text: String, verifiedBy: [String]) {
-        func fail(_ m: String) -> FederationError { FederationError(code: .invalidProof, message: "Signed note: \(m).") }
-        guard let split = note.range(of: "\n\n", options: .backwards) else { throw fail("no blank line before the signatures") }
+    public static func open(_ note: String, verifiers: [Verifier]) throws(FederationError) -> (
+        text: String, verifiedBy: [String]
+    ) {
+        func fail(_ m: String) -> FederationError {
+            FederationError(code: .invalidProof, message: "Signed note: \(m).")
+        }
+        guard let split = note.range(of: "\n\n", options: .backwards) else {
+            throw fail("no blank line before the signatures")
+        }
         let text = String(note[..<split.lowerBound]) + "\n"
         let signatureBlock = note[split.upperBound...]
         guard signatureBlock.hasSuffix("\n") else { throw fail("the last signature line must end with a newline") }
         var verified: [String] = []
         for line in signatureBlock.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[0] == "\u{2014}", let blob = Base64.decode(String(parts[2])), blob.count > 4 else {
+            guard parts.count == 3, parts[0] == "\u{2014}", let blob = Base64.decode(String(parts[2])), blob.count > 4
+            else {
                 throw fail("malformed signature line \"\(line)\"")
             }
             let name = String(parts[1])
@@ -138,7 +158,9 @@ public enum SignedNote {
             }
             verified.append(name)
         }
-        guard !verified.isEmpty else { throw fail("no signature by a trusted key (\(verifiers.map(\.name).joined(separator: ", ")))") }
+        guard !verified.isEmpty else {
+            throw fail("no signature by a trusted key (\(verifiers.map(\.name).joined(separator: ", ")))")
+        }
         return (text, verified)
     }
 }

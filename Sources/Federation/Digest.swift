@@ -16,7 +16,9 @@ public enum SHA256 {
 /// periods without being able to recover (or dictionary-attack) the vendor's device id.
 public enum HMACSHA256 {
     /// The 32-byte MAC of `data` under `key`.
-    public static func authenticationCode(for data: some ContiguousBytes, key: some Collection<UInt8>) throws(FederationError) -> [UInt8] {
+    public static func authenticationCode(for data: some ContiguousBytes, key: some Collection<UInt8>)
+        throws(FederationError) -> [UInt8]
+    {
         let key = Array(key)
         do {
             return try data.withUnsafeBytes { buffer in try OpenSSLBackend.hmacSHA256(key: key, data: buffer) }

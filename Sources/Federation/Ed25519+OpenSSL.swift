@@ -37,12 +37,15 @@ final class EVPKey: @unchecked Sendable {
     /// An Ed25519 private key from its 32-byte RFC 8032 seed.
     static func privateKey(seed: [UInt8]) throws(FederationError) -> EVPKey {
         guard seed.count == 32 else {
-            throw FederationError(code: .invalidKey,
-                                  message: "An Ed25519 private key seed must be 32 bytes, got \(seed.count). Check the key file.")
+            throw FederationError(
+                code: .invalidKey,
+                message: "An Ed25519 private key seed must be 32 bytes, got \(seed.count). Check the key file.")
         }
-        guard let pkey = seed.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
-        }) else {
+        guard
+            let pkey = seed.withUnsafeBufferPointer({
+                EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
+            })
+        else {
             throw openSSLError("OpenSSL refused the Ed25519 private key seed.", code: .invalidKey)
         }
         return EVPKey(handle: pkey)
@@ -52,12 +55,15 @@ final class EVPKey: @unchecked Sendable {
     /// an undecodable point makes every verification fail.
     static func publicKey(_ bytes: [UInt8]) throws(FederationError) -> EVPKey {
         guard bytes.count == 32 else {
-            throw FederationError(code: .invalidKey,
-                                  message: "An Ed25519 public key must be 32 bytes, got \(bytes.count). Check the enrolled key.")
+            throw FederationError(
+                code: .invalidKey,
+                message: "An Ed25519 public key must be 32 bytes, got \(bytes.count). Check the enrolled key.")
         }
-        guard let pkey = bytes.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
-        }) else {
+        guard
+            let pkey = bytes.withUnsafeBufferPointer({
+                EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
+            })
+        else {
             throw openSSLError("OpenSSL refused the Ed25519 public key bytes.", code: .invalidKey)
         }
         return EVPKey(handle: pkey)
@@ -93,8 +99,9 @@ final class EVPKey: @unchecked Sendable {
         var signature = [UInt8](repeating: 0, count: 64)
         var length = 64
         let status = signature.withUnsafeMutableBufferPointer { sig in
-            EVP_DigestSign(ctx, sig.baseAddress, &length,
-                           message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
+            EVP_DigestSign(
+                ctx, sig.baseAddress, &length,
+                message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
         }
         guard status == 1, length == 64 else { throw openSSLError("OpenSSL could not compute an Ed25519 signature.") }
         return signature
@@ -105,11 +112,18 @@ final class EVPKey: @unchecked Sendable {
     /// cleared so it cannot pollute a later, unrelated error.
     func verify(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Bool {
         guard signature.count == 64 else { return false }
-        guard let ctx = EVP_MD_CTX_new() else { ERR_clear_error(); return false }
+        guard let ctx = EVP_MD_CTX_new() else {
+            ERR_clear_error()
+            return false
+        }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, handle) == 1 else { ERR_clear_error(); return false }
-        let status = EVP_DigestVerify(ctx, signature.baseAddress?.assumingMemoryBound(to: UInt8.self), 64,
-                                      message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
+        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, handle) == 1 else {
+            ERR_clear_error()
+            return false
+        }
+        let status = EVP_DigestVerify(
+            ctx, signature.baseAddress?.assumingMemoryBound(to: UInt8.self), 64,
+            message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
         if status != 1 { ERR_clear_error() }
         return status == 1
     }
@@ -140,8 +154,9 @@ enum OpenSSLBackend {
         var out = [UInt8](repeating: 0, count: 32)
         var length = 0
         let result = key.withUnsafeBytes { k in
-            EVP_Q_mac(nil, "HMAC", nil, "SHA256", nil, k.baseAddress, k.count,
-                      data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &out, 32, &length)
+            EVP_Q_mac(
+                nil, "HMAC", nil, "SHA256", nil, k.baseAddress, k.count,
+                data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &out, 32, &length)
         }
         guard result != nil, length == 32 else { throw openSSLError("OpenSSL could not compute HMAC-SHA256.") }
         return out

@@ -62,7 +62,9 @@ public enum Ed25519 {
         /// Whether `signature` is a valid signature of `message` under this key (OpenSSL's
         /// RFC 8032 verification; a wrong-length signature is simply invalid).
         public func isValidSignature(_ signature: some ContiguousBytes, for message: some ContiguousBytes) -> Bool {
-            signature.withUnsafeBytes { sig in message.withUnsafeBytes { msg in key.verify(signature: sig, message: msg) } }
+            signature.withUnsafeBytes { sig in
+                message.withUnsafeBytes { msg in key.verify(signature: sig, message: msg) }
+            }
         }
 
         /// The protocol's key id: lowercase hex of the first 16 bytes of SHA-256(raw public key).

@@ -50,11 +50,14 @@ public struct Envelope: Sendable, Hashable {
     }
 
     /// Signs `payload` as `payloadType` with `key`; the key id is the key's own ``Ed25519/PublicKey/keyID``.
-    public static func sign(payload: [UInt8], payloadType: String, with key: Ed25519.PrivateKey) throws(FederationError) -> Envelope {
+    public static func sign(payload: [UInt8], payloadType: String, with key: Ed25519.PrivateKey) throws(FederationError)
+        -> Envelope
+    {
         let pae = preAuthenticationEncoding(payloadType: payloadType, payload: payload)
         let signature = try key.signature(for: pae)
-        return Envelope(payloadType: payloadType, payload: payload,
-                        signatures: [Signature(keyID: key.publicKey.keyID, signature: signature)])
+        return Envelope(
+            payloadType: payloadType, payload: payload,
+            signatures: [Signature(keyID: key.publicKey.keyID, signature: signature)])
     }
 
     /// The envelope's wire bytes: RFC 8785 canonical JSON
@@ -64,9 +67,10 @@ public struct Envelope: Sendable, Hashable {
         let value = JSONValue.object([
             "payload": .string(Base64.encode(payload)),
             "payloadType": .string(payloadType),
-            "signatures": .array(signatures.map {
-                .object(["keyid": .string($0.keyID), "sig": .string(Base64.encode($0.signature))])
-            }),
+            "signatures": .array(
+                signatures.map {
+                    .object(["keyid": .string($0.keyID), "sig": .string(Base64.encode($0.signature))])
+                }),
         ])
         // Only strings: serialisation cannot fail.
         return (try? CanonicalJSON.serialize(value)) ?? []
@@ -77,20 +81,27 @@ public struct Envelope: Sendable, Hashable {
     /// opaque bytes until its signature has been verified. Throws `invalid_encoding`.
     public init(parsing bytes: some ContiguousBytes) throws(FederationError) {
         func fail(_ message: String) -> FederationError {
-            FederationError(code: .invalidEncoding, message: "The envelope is not DSSE JSON {payloadType, payload, signatures[{keyid, sig}]}: \(message).")
+            FederationError(
+                code: .invalidEncoding,
+                message: "The envelope is not DSSE JSON {payloadType, payload, signatures[{keyid, sig}]}: \(message).")
         }
         guard case .object(let o) = try JSONParser.parse(bytes) else { throw fail("not an object") }
         guard o.count == 3, case .string(let type)? = o["payloadType"], case .string(let payloadText)? = o["payload"],
-              case .array(let sigs)? = o["signatures"] else {
+            case .array(let sigs)? = o["signatures"]
+        else {
             throw fail("payloadType and payload must be strings, signatures an array, and nothing else")
         }
         guard let payload = Base64.decode(payloadText) else { throw fail("payload is not padded standard base64") }
         var signatures = [Signature]()
         for s in sigs {
-            guard case .object(let so) = s, so.count == 2, case .string(let keyID)? = so["keyid"], case .string(let sigText)? = so["sig"] else {
+            guard case .object(let so) = s, so.count == 2, case .string(let keyID)? = so["keyid"],
+                case .string(let sigText)? = so["sig"]
+            else {
                 throw fail("each signature must be {keyid, sig} strings")
             }
-            guard let sig = Base64.decode(sigText) else { throw fail("the signature of key \(keyID) is not padded standard base64") }
+            guard let sig = Base64.decode(sigText) else {
+                throw fail("the signature of key \(keyID) is not padded standard base64")
+            }
             signatures.append(Signature(keyID: keyID, signature: sig))
         }
         self.init(payloadType: type, payload: payload, signatures: signatures)
@@ -98,16 +109,19 @@ public struct Envelope: Sendable, Hashable {
 
     /// Whether `signature` is a valid signature by `key` over this envelope's PAE.
     public func isValidSignature(_ signature: Signature, by key: Ed25519.PublicKey) -> Bool {
-        key.isValidSignature(signature.signature,
-                             for: Envelope.preAuthenticationEncoding(payloadType: payloadType, payload: payload))
+        key.isValidSignature(
+            signature.signature,
+            for: Envelope.preAuthenticationEncoding(payloadType: payloadType, payload: payload))
     }
 
     /// The generic DSSE verification order for a single-signature envelope: decode the outer
     /// structure, require the exact `expectedType`, look up the key by key id through `lookup`,
     /// refuse a weak key, verify the signature over PAE(type, exact payload bytes). Only a
     /// `.success` hands out the payload bytes for parsing.
-    public static func verify(_ bytes: some ContiguousBytes, expectedType: String,
-                              lookup: (String) throws -> Ed25519.PublicKey?) rethrows -> Result<(envelope: Envelope, keyID: String), Refusal> {
+    public static func verify(
+        _ bytes: some ContiguousBytes, expectedType: String,
+        lookup: (String) throws -> Ed25519.PublicKey?
+    ) rethrows -> Result<(envelope: Envelope, keyID: String), Refusal> {
         let envelope: Envelope
         do {
             envelope = try Envelope(parsing: bytes)
@@ -115,16 +129,20 @@ public struct Envelope: Sendable, Hashable {
             return .failure(Refusal(.malformedEnvelope, error.message))
         }
         guard envelope.payloadType == expectedType else {
-            return .failure(Refusal(.badPayloadType, "payloadType is \"\(envelope.payloadType)\", expected \"\(expectedType)\""))
+            return .failure(
+                Refusal(.badPayloadType, "payloadType is \"\(envelope.payloadType)\", expected \"\(expectedType)\""))
         }
         guard envelope.signatures.count == 1, let signature = envelope.signatures.first else {
-            return .failure(Refusal(.malformedEnvelope, "exactly one signature is required, found \(envelope.signatures.count)"))
+            return .failure(
+                Refusal(.malformedEnvelope, "exactly one signature is required, found \(envelope.signatures.count)"))
         }
         guard signature.signature.count >= 64 else {
-            return .failure(Refusal(.truncatedSignature, "the signature has \(signature.signature.count) bytes, Ed25519 needs 64"))
+            return .failure(
+                Refusal(.truncatedSignature, "the signature has \(signature.signature.count) bytes, Ed25519 needs 64"))
         }
         guard signature.signature.count == 64 else {
-            return .failure(Refusal(.badSignature, "the signature has \(signature.signature.count) bytes, Ed25519 needs 64"))
+            return .failure(
+                Refusal(.badSignature, "the signature has \(signature.signature.count) bytes, Ed25519 needs 64"))
         }
         guard let key = try lookup(signature.keyID) else {
             return .failure(Refusal(.unknownKey, "no enrolled key has id \(signature.keyID)"))

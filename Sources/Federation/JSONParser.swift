@@ -57,9 +57,15 @@ public enum JSONParser {
             case UInt8(ascii: "{"): return try object(depth: depth + 1)
             case UInt8(ascii: "["): return try array(depth: depth + 1)
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
             default: throw fail("unexpected character")
             }
@@ -79,7 +85,10 @@ public enum JSONParser {
             var members: [(key: String, value: RawJSON)] = []
             var names: Set<String>?  // only for large objects; small ones are scanned linearly
             skipWhitespace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
@@ -98,8 +107,14 @@ public enum JSONParser {
                 members.append((key, v))
                 skipWhitespace()
                 guard i < bytes.count else { throw fail("unexpected end of input in an object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 throw fail("expected ',' or '}'")
             }
         }
@@ -109,14 +124,23 @@ public enum JSONParser {
             i += 1
             var elements: [RawJSON] = []
             skipWhitespace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(elements) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(elements)
+            }
             while true {
                 skipWhitespace()
                 elements.append(try value(depth: depth))
                 skipWhitespace()
                 guard i < bytes.count else { throw fail("unexpected end of input in an array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(elements) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(elements)
+                }
                 throw fail("expected ',' or ']'")
             }
         }
@@ -148,7 +172,9 @@ public enum JSONParser {
                 if c == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<i])
                     i += 1
-                    guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
+                    guard let s = String(validating: slice, as: UTF8.self) else {
+                        throw fail("invalid UTF-8 in a string")
+                    }
                     return s
                 }
                 if c == UInt8(ascii: "\\") { break }
@@ -160,11 +186,17 @@ public enum JSONParser {
                 let c = bytes[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
+                    guard let s = String(validating: out, as: UTF8.self) else {
+                        throw fail("invalid UTF-8 in a string")
+                    }
                     return s
                 }
                 if c < 0x20 { throw fail("unescaped control character in a string") }
-                if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+                if c != UInt8(ascii: "\\") {
+                    out.append(c)
+                    i += 1
+                    continue
+                }
                 i += 1
                 guard i < bytes.count else { break }
                 let e = bytes[i]
@@ -181,7 +213,8 @@ public enum JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard i + 2 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                        guard i + 2 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
+                        else {
                             throw fail("lone high surrogate")
                         }
                         i += 2
@@ -202,7 +235,10 @@ public enum JSONParser {
         mutating func number() throws(FederationError) -> Double {
             let start = i
             var negative = false
-            if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            if bytes[i] == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
             func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
             guard i < bytes.count, isDigit(bytes[i]) else { throw fail("invalid number") }
             var integer: UInt64 = 0

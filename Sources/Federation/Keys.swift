@@ -28,26 +28,40 @@ public struct EnrolmentRequest: Codable, Sendable, Hashable {
     }
 
     /// The signed enrolment envelope for `key` (the node calls this and prints `serialized()`).
-    public static func signed(tenantId: String, townId: String, key: Ed25519.PrivateKey,
-                              createdAt: Date) throws(FederationError) -> Envelope {
-        let request = EnrolmentRequest(tenantId: tenantId, townId: townId, publicKey: key.publicKey, createdAt: createdAt)
-        return try Envelope.sign(payload: try CanonicalJSON.encode(request), payloadType: Envelope.enrolmentPayloadType, with: key)
+    public static func signed(
+        tenantId: String, townId: String, key: Ed25519.PrivateKey,
+        createdAt: Date
+    ) throws(FederationError) -> Envelope {
+        let request = EnrolmentRequest(
+            tenantId: tenantId, townId: townId, publicKey: key.publicKey, createdAt: createdAt)
+        return try Envelope.sign(
+            payload: try CanonicalJSON.encode(request), payloadType: Envelope.enrolmentPayloadType, with: key)
     }
 
     /// Verifies an enrolment envelope: outer structure, type, one signature; then (the one place
     /// the payload is read before its signature is checked, because the key to check with is in
     /// it) parse, key id = SHA-256 prefix of the key, weak-key refusal, and the proof of
     /// possession over the exact bytes. Returns the request and its key, or a refusal.
-    public static func verify(_ bytes: some ContiguousBytes) -> Result<(request: EnrolmentRequest, key: Ed25519.PublicKey), Refusal> {
+    public static func verify(_ bytes: some ContiguousBytes) -> Result<
+        (request: EnrolmentRequest, key: Ed25519.PublicKey), Refusal
+    > {
         let envelope: Envelope
-        do { envelope = try Envelope(parsing: bytes) } catch { return .failure(Refusal(.malformedEnvelope, error.message)) }
+        do { envelope = try Envelope(parsing: bytes) } catch {
+            return .failure(Refusal(.malformedEnvelope, error.message))
+        }
         guard envelope.payloadType == Envelope.enrolmentPayloadType else {
-            return .failure(Refusal(.badPayloadType, "payloadType is \"\(envelope.payloadType)\", expected \"\(Envelope.enrolmentPayloadType)\""))
+            return .failure(
+                Refusal(
+                    .badPayloadType,
+                    "payloadType is \"\(envelope.payloadType)\", expected \"\(Envelope.enrolmentPayloadType)\""))
         }
         guard envelope.signatures.count == 1, let signature = envelope.signatures.first else {
             return .failure(Refusal(.malformedEnvelope, "an enrolment request carries exactly one signature"))
         }
-        guard signature.signature.count >= 64 else { return .failure(Refusal(.truncatedSignature, "the proof of possession has \(signature.signature.count) bytes")) }
+        guard signature.signature.count >= 64 else {
+            return .failure(
+                Refusal(.truncatedSignature, "the proof of possession has \(signature.signature.count) bytes"))
+        }
         let request: EnrolmentRequest
         do {
             request = try JSONDecoder().decode(EnrolmentRequest.self, from: Data(envelope.payload))
@@ -55,18 +69,28 @@ public struct EnrolmentRequest: Codable, Sendable, Hashable {
             return .failure(Refusal(.malformedPayload, "the enrolment request is not valid: \(error)"))
         }
         guard request.protocolVersion == AggregatePayload.currentProtocolVersion, Identifier.isValid(request.tenantId),
-              Identifier.isValid(request.townId), Timestamp.parse(request.createdAt) != nil,
-              request.publicKey.utf8.count == 64, let raw = Hex.decode(request.publicKey) else {
-            return .failure(Refusal(.malformedPayload, "the enrolment request needs protocolVersion 1, valid ids, createdAt and a 64-hex-digit publicKey"))
+            Identifier.isValid(request.townId), Timestamp.parse(request.createdAt) != nil,
+            request.publicKey.utf8.count == 64, let raw = Hex.decode(request.publicKey)
+        else {
+            return .failure(
+                Refusal(
+                    .malformedPayload,
+                    "the enrolment request needs protocolVersion 1, valid ids, createdAt and a 64-hex-digit publicKey"))
         }
         if let weakness = Ed25519.PublicKey.weakness(of: raw) {
-            return .failure(Refusal(.weakKey, "the public key is \(weakness.rawValue); generate a new key with `townbench-node keys rotate`"))
+            return .failure(
+                Refusal(
+                    .weakKey,
+                    "the public key is \(weakness.rawValue); generate a new key with `townbench-node keys rotate`"))
         }
         guard let key = try? Ed25519.PublicKey(rawRepresentation: raw) else {
             return .failure(Refusal(.malformedPayload, "OpenSSL refused the public key bytes"))
         }
         guard request.keyId == key.keyID, signature.keyID == key.keyID else {
-            return .failure(Refusal(.keyMismatch, "keyId must be the first 16 bytes of SHA-256(publicKey) in hex, in the payload and the signature"))
+            return .failure(
+                Refusal(
+                    .keyMismatch,
+                    "keyId must be the first 16 bytes of SHA-256(publicKey) in hex, in the payload and the signature"))
         }
         guard envelope.isValidSignature(signature, by: key) else {
             return .failure(Refusal(.badProofOfPossession, "the request is not signed by the key it enrols"))
@@ -91,36 +115,52 @@ public struct KeyRotationStatement: Codable, Sendable, Hashable {
     public var createdAt: String
 
     /// The signed rotation envelope (old key's signature first, then the new key's).
-    public static func signed(tenantId: String, townId: String, oldKey: Ed25519.PrivateKey, newKey: Ed25519.PrivateKey,
-                              createdAt: Date) throws(FederationError) -> Envelope {
-        let statement = KeyRotationStatement(protocolVersion: AggregatePayload.currentProtocolVersion, tenantId: tenantId,
-                                             townId: townId, oldKeyId: oldKey.publicKey.keyID, newKeyId: newKey.publicKey.keyID,
-                                             newPublicKey: Hex.encode(newKey.publicKey.rawRepresentation),
-                                             createdAt: Timestamp.format(createdAt))
+    public static func signed(
+        tenantId: String, townId: String, oldKey: Ed25519.PrivateKey, newKey: Ed25519.PrivateKey,
+        createdAt: Date
+    ) throws(FederationError) -> Envelope {
+        let statement = KeyRotationStatement(
+            protocolVersion: AggregatePayload.currentProtocolVersion, tenantId: tenantId,
+            townId: townId, oldKeyId: oldKey.publicKey.keyID, newKeyId: newKey.publicKey.keyID,
+            newPublicKey: Hex.encode(newKey.publicKey.rawRepresentation),
+            createdAt: Timestamp.format(createdAt))
         let payload = try CanonicalJSON.encode(statement)
         let pae = Envelope.preAuthenticationEncoding(payloadType: Envelope.rotationPayloadType, payload: payload)
-        return Envelope(payloadType: Envelope.rotationPayloadType, payload: payload, signatures: [
-            .init(keyID: oldKey.publicKey.keyID, signature: try oldKey.signature(for: pae)),
-            .init(keyID: newKey.publicKey.keyID, signature: try newKey.signature(for: pae)),
-        ])
+        return Envelope(
+            payloadType: Envelope.rotationPayloadType, payload: payload,
+            signatures: [
+                .init(keyID: oldKey.publicKey.keyID, signature: try oldKey.signature(for: pae)),
+                .init(keyID: newKey.publicKey.keyID, signature: try newKey.signature(for: pae)),
+            ])
     }
 
     /// Verifies a rotation envelope against the registry: the first signature must be by an
     /// active key of `tenantId` (looked up with `lookup`) and verify before the payload is read;
     /// then the payload must name that key as old key, the same town and tenant, a non-weak new
     /// key, and the second signature must be the new key's proof of possession.
-    public static func verify(_ bytes: some ContiguousBytes, tenantId: String,
-                              lookup: (String) -> KeyRecord?) -> Result<(statement: KeyRotationStatement, newKey: Ed25519.PublicKey), Refusal> {
+    public static func verify(
+        _ bytes: some ContiguousBytes, tenantId: String,
+        lookup: (String) -> KeyRecord?
+    ) -> Result<(statement: KeyRotationStatement, newKey: Ed25519.PublicKey), Refusal> {
         let envelope: Envelope
-        do { envelope = try Envelope(parsing: bytes) } catch { return .failure(Refusal(.malformedEnvelope, error.message)) }
+        do { envelope = try Envelope(parsing: bytes) } catch {
+            return .failure(Refusal(.malformedEnvelope, error.message))
+        }
         guard envelope.payloadType == Envelope.rotationPayloadType else {
-            return .failure(Refusal(.badPayloadType, "payloadType is \"\(envelope.payloadType)\", expected \"\(Envelope.rotationPayloadType)\""))
+            return .failure(
+                Refusal(
+                    .badPayloadType,
+                    "payloadType is \"\(envelope.payloadType)\", expected \"\(Envelope.rotationPayloadType)\""))
         }
         guard envelope.signatures.count == 2 else {
-            return .failure(Refusal(.malformedEnvelope, "a rotation statement carries two signatures (old key, new key)"))
+            return .failure(
+                Refusal(.malformedEnvelope, "a rotation statement carries two signatures (old key, new key)"))
         }
-        let old = envelope.signatures[0], new = envelope.signatures[1]
-        guard old.signature.count >= 64, new.signature.count >= 64 else { return .failure(Refusal(.truncatedSignature, "a signature is shorter than 64 bytes")) }
+        let old = envelope.signatures[0]
+        let new = envelope.signatures[1]
+        guard old.signature.count >= 64, new.signature.count >= 64 else {
+            return .failure(Refusal(.truncatedSignature, "a signature is shorter than 64 bytes"))
+        }
         guard let record = lookup(old.keyID), record.tenantID == tenantId else {
             return .failure(Refusal(.unknownKey, "no enrolled key has id \(old.keyID)"))
         }
@@ -138,19 +178,31 @@ public struct KeyRotationStatement: Codable, Sendable, Hashable {
         } catch {
             return .failure(Refusal(.malformedPayload, "the rotation statement is not valid: \(error)"))
         }
-        guard statement.oldKeyId == old.keyID else { return .failure(Refusal(.keyMismatch, "oldKeyId differs from the signing key")) }
-        guard statement.tenantId == tenantId else { return .failure(Refusal(.wrongTenant, "the statement names tenant \(statement.tenantId)")) }
-        guard statement.townId == record.townID else { return .failure(Refusal(.wrongTown, "the statement names town \(statement.townId), the key belongs to \(record.townID)")) }
+        guard statement.oldKeyId == old.keyID else {
+            return .failure(Refusal(.keyMismatch, "oldKeyId differs from the signing key"))
+        }
+        guard statement.tenantId == tenantId else {
+            return .failure(Refusal(.wrongTenant, "the statement names tenant \(statement.tenantId)"))
+        }
+        guard statement.townId == record.townID else {
+            return .failure(
+                Refusal(.wrongTown, "the statement names town \(statement.townId), the key belongs to \(record.townID)")
+            )
+        }
         guard statement.newPublicKey.utf8.count == 64, let raw = Hex.decode(statement.newPublicKey),
-              Timestamp.parse(statement.createdAt) != nil else {
+            Timestamp.parse(statement.createdAt) != nil
+        else {
             return .failure(Refusal(.malformedPayload, "newPublicKey must be 64 hex digits and createdAt RFC 3339 UTC"))
         }
         if let weakness = Ed25519.PublicKey.weakness(of: raw) {
             return .failure(Refusal(.weakKey, "the new key is \(weakness.rawValue)"))
         }
         guard let newKey = try? Ed25519.PublicKey(rawRepresentation: raw), newKey.keyID == statement.newKeyId,
-              new.keyID == newKey.keyID else {
-            return .failure(Refusal(.keyMismatch, "newKeyId must be the SHA-256 prefix of newPublicKey, also in the second signature"))
+            new.keyID == newKey.keyID
+        else {
+            return .failure(
+                Refusal(
+                    .keyMismatch, "newKeyId must be the SHA-256 prefix of newPublicKey, also in the second signature"))
         }
         guard envelope.isValidSignature(new, by: newKey) else {
             return .failure(Refusal(.badProofOfPossession, "the new key's signature does not verify"))
@@ -183,8 +235,10 @@ public struct KeyRecord: Sendable, Hashable {
     public var enrolledAt: Date
     public var status: Status
 
-    public init(keyID: String, publicKey: Ed25519.PublicKey, tenantID: String, townID: String, enrolledAt: Date,
-                status: Status = .active) {
+    public init(
+        keyID: String, publicKey: Ed25519.PublicKey, tenantID: String, townID: String, enrolledAt: Date,
+        status: Status = .active
+    ) {
         self.keyID = keyID
         self.publicKey = publicKey
         self.tenantID = tenantID
@@ -202,7 +256,9 @@ public struct KeyRecord: Sendable, Hashable {
     public func rotated(to newKey: Ed25519.PublicKey, at now: Date) -> (old: KeyRecord, new: KeyRecord) {
         var old = self
         old.status = .retired(at: now, successor: newKey.keyID)
-        return (old, KeyRecord(keyID: newKey.keyID, publicKey: newKey, tenantID: tenantID, townID: townID, enrolledAt: now))
+        return (
+            old, KeyRecord(keyID: newKey.keyID, publicKey: newKey, tenantID: tenantID, townID: townID, enrolledAt: now)
+        )
     }
 
     /// This record revoked at `now` (a revoked key stays revoked at its first revocation time).

@@ -47,11 +47,15 @@ public enum TransparencyLog {
 
     /// Opens a checkpoint note signed by the coordinator's `verifier` and checks its origin.
     /// Throws `invalid_proof` naming what failed (bad signature, other origin, malformed).
-    public static func openCheckpoint(_ note: String, verifier: SignedNote.Verifier, origin: String) throws(FederationError) -> Checkpoint {
+    public static func openCheckpoint(_ note: String, verifier: SignedNote.Verifier, origin: String)
+        throws(FederationError) -> Checkpoint
+    {
         let opened = try SignedNote.open(note, verifiers: [verifier])
         let checkpoint = try Checkpoint(text: opened.text)
         guard checkpoint.origin == origin else {
-            throw FederationError(code: .invalidProof, message: "The checkpoint is for log \"\(checkpoint.origin)\", expected \"\(origin)\".")
+            throw FederationError(
+                code: .invalidProof,
+                message: "The checkpoint is for log \"\(checkpoint.origin)\", expected \"\(origin)\".")
         }
         return checkpoint
     }
@@ -59,27 +63,44 @@ public enum TransparencyLog {
     /// Checks that `envelopeBytes` (exactly as the node sent them) are in the log state of
     /// `checkpoint`: the proof's leaf hash must be the hash of those bytes, and the proof must
     /// lead to the checkpoint's root at its size. Throws `invalid_proof` saying what failed.
-    public static func verifyInclusion(of envelopeBytes: some Collection<UInt8>, proof: InclusionProof,
-                                       in checkpoint: Checkpoint) throws(FederationError) {
+    public static func verifyInclusion(
+        of envelopeBytes: some Collection<UInt8>, proof: InclusionProof,
+        in checkpoint: Checkpoint
+    ) throws(FederationError) {
         let expected = Merkle.leafHash(envelopeBytes)
         guard Base64.decode(proof.leafHash) == expected else {
-            throw FederationError(code: .invalidProof, message: "The log's leaf \(proof.leafIndex) is not the bytes this node sent: the stored submission was altered or replaced.")
+            throw FederationError(
+                code: .invalidProof,
+                message:
+                    "The log's leaf \(proof.leafIndex) is not the bytes this node sent: the stored submission was altered or replaced."
+            )
         }
         guard proof.treeSize == checkpoint.size else {
-            throw FederationError(code: .invalidProof, message: "The proof is for tree size \(proof.treeSize), the checkpoint has \(checkpoint.size).")
+            throw FederationError(
+                code: .invalidProof,
+                message: "The proof is for tree size \(proof.treeSize), the checkpoint has \(checkpoint.size).")
         }
-        try Merkle.verifyInclusion(leafIndex: proof.leafIndex, treeSize: proof.treeSize, leafHash: expected,
-                                   proof: try decodeHashes(proof.proof), root: checkpoint.rootHash)
+        try Merkle.verifyInclusion(
+            leafIndex: proof.leafIndex, treeSize: proof.treeSize, leafHash: expected,
+            proof: try decodeHashes(proof.proof), root: checkpoint.rootHash)
     }
 
     /// Checks that `new` extends `old` (same origin, not smaller, consistency proof verifies;
     /// equal sizes need equal roots). Throws `invalid_proof`: "history was rewritten", "split view", ….
-    public static func verifyConsistency(from old: Checkpoint, to new: Checkpoint, proof: ConsistencyProof) throws(FederationError) {
+    public static func verifyConsistency(from old: Checkpoint, to new: Checkpoint, proof: ConsistencyProof)
+        throws(FederationError)
+    {
         guard old.origin == new.origin else {
-            throw FederationError(code: .invalidProof, message: "The checkpoints belong to different logs (\(old.origin), \(new.origin)).")
+            throw FederationError(
+                code: .invalidProof, message: "The checkpoints belong to different logs (\(old.origin), \(new.origin))."
+            )
         }
         guard proof.size1 == old.size, proof.size2 == new.size else {
-            throw FederationError(code: .invalidProof, message: "The consistency proof is for sizes \(proof.size1)→\(proof.size2), the checkpoints are \(old.size)→\(new.size).")
+            throw FederationError(
+                code: .invalidProof,
+                message:
+                    "The consistency proof is for sizes \(proof.size1)→\(proof.size2), the checkpoints are \(old.size)→\(new.size)."
+            )
         }
         if old.size == 0 {
             guard old.rootHash == Merkle.emptyRoot else {
@@ -87,7 +108,8 @@ public enum TransparencyLog {
             }
             return
         }
-        try Merkle.verifyConsistency(size1: old.size, size2: new.size, root1: old.rootHash, root2: new.rootHash,
-                                     proof: try decodeHashes(proof.proof))
+        try Merkle.verifyConsistency(
+            size1: old.size, size2: new.size, root1: old.rootHash, root2: new.rootHash,
+            proof: try decodeHashes(proof.proof))
     }
 }

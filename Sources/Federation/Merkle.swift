@@ -37,20 +37,28 @@ public enum Merkle {
 
     /// The root that an inclusion proof implies (RFC 9162 2.1.3.2 steps 1–6). Throws for an
     /// index outside the tree or a proof of the wrong length.
-    public static func rootFromInclusionProof(leafIndex: UInt64, treeSize: UInt64, leafHash: [UInt8],
-                                              proof: [[UInt8]]) throws(FederationError) -> [UInt8] {
-        guard leafIndex < treeSize else { throw fail("Leaf index \(leafIndex) is not inside a tree of size \(treeSize).") }
+    public static func rootFromInclusionProof(
+        leafIndex: UInt64, treeSize: UInt64, leafHash: [UInt8],
+        proof: [[UInt8]]
+    ) throws(FederationError) -> [UInt8] {
+        guard leafIndex < treeSize else {
+            throw fail("Leaf index \(leafIndex) is not inside a tree of size \(treeSize).")
+        }
         guard leafHash.count == 32, proof.allSatisfy({ $0.count == 32 }) else {
             throw fail("Leaf hashes and proof hashes are 32-byte SHA-256 values.")
         }
-        var fn = leafIndex, sn = treeSize - 1
+        var fn = leafIndex
+        var sn = treeSize - 1
         var r = leafHash
         for p in proof {
             guard sn != 0 else { throw fail("The inclusion proof is longer than a tree of size \(treeSize) allows.") }
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
                 if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
                 }
             } else {
                 r = nodeHash(r, p)
@@ -64,40 +72,59 @@ public enum Merkle {
 
     /// Verifies that `leafHash` is leaf `leafIndex` of the tree of `treeSize` with `root`.
     /// Throws `invalid_proof` saying what failed.
-    public static func verifyInclusion(leafIndex: UInt64, treeSize: UInt64, leafHash: [UInt8], proof: [[UInt8]],
-                                       root: [UInt8]) throws(FederationError) {
-        let computed = try rootFromInclusionProof(leafIndex: leafIndex, treeSize: treeSize, leafHash: leafHash, proof: proof)
+    public static func verifyInclusion(
+        leafIndex: UInt64, treeSize: UInt64, leafHash: [UInt8], proof: [[UInt8]],
+        root: [UInt8]
+    ) throws(FederationError) {
+        let computed = try rootFromInclusionProof(
+            leafIndex: leafIndex, treeSize: treeSize, leafHash: leafHash, proof: proof)
         guard computed == root else {
-            throw fail("Leaf \(leafIndex) is not in the tree of size \(treeSize) with root \(Hex.encode(root)): the proof leads to \(Hex.encode(computed)).")
+            throw fail(
+                "Leaf \(leafIndex) is not in the tree of size \(treeSize) with root \(Hex.encode(root)): the proof leads to \(Hex.encode(computed))."
+            )
         }
     }
 
     /// Verifies that the tree of `size2` with `root2` extends the tree of `size1` with `root1`
     /// (nothing rewritten). A proof from the empty tree is refused (it proves nothing: compare
     /// the root with ``emptyRoot`` instead). Throws `invalid_proof` saying what failed.
-    public static func verifyConsistency(size1: UInt64, size2: UInt64, root1: [UInt8], root2: [UInt8],
-                                         proof: [[UInt8]]) throws(FederationError) {
-        guard size1 <= size2 else { throw fail("The first tree size \(size1) is larger than the second \(size2): the log shrank.") }
+    public static func verifyConsistency(
+        size1: UInt64, size2: UInt64, root1: [UInt8], root2: [UInt8],
+        proof: [[UInt8]]
+    ) throws(FederationError) {
+        guard size1 <= size2 else {
+            throw fail("The first tree size \(size1) is larger than the second \(size2): the log shrank.")
+        }
         guard size1 > 0 else { throw fail("A consistency proof from the empty tree proves nothing.") }
         if size1 == size2 {
             guard proof.isEmpty else { throw fail("Trees of equal size need an empty consistency proof.") }
-            guard root1 == root2 else { throw fail("Two different roots for tree size \(size1): the log shows a split view.") }
+            guard root1 == root2 else {
+                throw fail("Two different roots for tree size \(size1): the log shows a split view.")
+            }
             return
         }
         guard !proof.isEmpty else { throw fail("The consistency proof from \(size1) to \(size2) is empty.") }
         guard proof.allSatisfy({ $0.count == 32 }) else { throw fail("Proof hashes are 32-byte SHA-256 values.") }
         var path = proof
         if size1 & (size1 - 1) == 0 { path.insert(root1, at: 0) }  // size1 is a power of two
-        var fn = size1 - 1, sn = size2 - 1
-        while fn & 1 == 1 { fn >>= 1; sn >>= 1 }
-        var fr = path[0], sr = path[0]
+        var fn = size1 - 1
+        var sn = size2 - 1
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
+        var fr = path[0]
+        var sr = path[0]
         for c in path.dropFirst() {
             guard sn != 0 else { throw fail("The consistency proof from \(size1) to \(size2) is too long.") }
             if fn & 1 == 1 || fn == sn {
                 fr = nodeHash(c, fr)
                 sr = nodeHash(c, sr)
                 if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
                 }
             } else {
                 sr = nodeHash(sr, c)
@@ -106,8 +133,14 @@ public enum Merkle {
             sn >>= 1
         }
         guard sn == 0 else { throw fail("The consistency proof from \(size1) to \(size2) is too short.") }
-        guard fr == root1 else { throw fail("The log of size \(size2) does not contain the tree of size \(size1) with root \(Hex.encode(root1)): history was rewritten.") }
-        guard sr == root2 else { throw fail("The consistency proof does not lead to the root \(Hex.encode(root2)) of size \(size2).") }
+        guard fr == root1 else {
+            throw fail(
+                "The log of size \(size2) does not contain the tree of size \(size1) with root \(Hex.encode(root1)): history was rewritten."
+            )
+        }
+        guard sr == root2 else {
+            throw fail("The consistency proof does not lead to the root \(Hex.encode(root2)) of size \(size2).")
+        }
     }
 
     // MARK: Generation from stored node hashes
@@ -142,9 +175,13 @@ public enum Merkle {
     /// The RFC 9162 inclusion proof (PATH) of leaf `leafIndex` in the tree of `treeSize`
     /// (`ceil(log2 n)` hashes at most), from stored node hashes.
     public static func inclusionProof(leafIndex: UInt64, treeSize: UInt64, nodes read: NodeReader) throws -> [[UInt8]] {
-        guard leafIndex < treeSize else { throw fail("Leaf index \(leafIndex) is not inside a tree of size \(treeSize).") }
+        guard leafIndex < treeSize else {
+            throw fail("Leaf index \(leafIndex) is not inside a tree of size \(treeSize).")
+        }
         var proof: [[UInt8]] = []
-        var start: UInt64 = 0, end = treeSize, m = leafIndex
+        var start: UInt64 = 0
+        var end = treeSize
+        var m = leafIndex
         // Walk down from the root, collecting siblings; the proof lists them leaf-first.
         while end - start > 1 {
             let k = largestPowerOfTwo(below: end - start)
@@ -166,7 +203,9 @@ public enum Merkle {
         guard size1 <= size2 else { throw fail("The first tree size \(size1) is larger than the second \(size2).") }
         guard size1 > 0, size1 < size2 else { return [] }
         var proof: [[UInt8]] = []
-        var start: UInt64 = 0, end = size2, m = size1
+        var start: UInt64 = 0
+        var end = size2
+        var m = size1
         var complete = true  // b in RFC 9162: whether the subtree for m is the old tree itself
         while true {
             let n = end - start
@@ -230,7 +269,9 @@ public struct MerkleTree: Sendable {
 
     /// Appends the leaf hash of `entry`.
     @discardableResult
-    public mutating func append(entry: some Collection<UInt8>) -> [StoredNode] { append(leafHash: Merkle.leafHash(entry)) }
+    public mutating func append(entry: some Collection<UInt8>) -> [StoredNode] {
+        append(leafHash: Merkle.leafHash(entry))
+    }
 
     /// The stored hash at (level, index); traps when it is not stored (a bug in the caller's ranges).
     public func node(level: Int, index: UInt64) -> [UInt8] { levels[level][Int(index)] }

@@ -28,7 +28,8 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
 
     func validate() throws(FederationError) {
         guard (1...1_000_000).contains(minimumStoreEntries), (1...1_000_000).contains(minimumSpendingBuyers) else {
-            throw FederationError(code: .invalidPayload, message: "Privacy policy minimums must be between 1 and 1,000,000.")
+            throw FederationError(
+                code: .invalidPayload, message: "Privacy policy minimums must be between 1 and 1,000,000.")
         }
     }
 
@@ -64,7 +65,9 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
                     }
                     // Secondary: exactly one suppressed sensor and a visible total reveals it.
                     if md.total != nil, md.sensors.filter(\.suppressed).count == 1 {
-                        let candidates = md.sensors.indices.filter { !md.sensors[$0].suppressed && md.sensors[$0].total != nil }
+                        let candidates = md.sensors.indices.filter {
+                            !md.sensors[$0].suppressed && md.sensors[$0].total != nil
+                        }
                         if let smallest = candidates.min(by: { md.sensors[$0].total! < md.sensors[$1].total! }) {
                             md.sensors[smallest].total = nil
                             md.sensors[smallest].suppressed = true
@@ -123,40 +126,67 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
     public func violation(in payload: AggregatePayload) -> Refusal? {
         let declared = payload.privacy
         guard declared.isAtLeastAsStrict(as: self) else {
-            return Refusal(.privacyViolation, "the payload declares minimums \(declared.minimumStoreEntries)/\(declared.minimumSpendingBuyers), the tenant requires at least \(minimumStoreEntries)/\(minimumSpendingBuyers)")
+            return Refusal(
+                .privacyViolation,
+                "the payload declares minimums \(declared.minimumStoreEntries)/\(declared.minimumSpendingBuyers), the tenant requires at least \(minimumStoreEntries)/\(minimumSpendingBuyers)"
+            )
         }
         let minimum = Double(declared.minimumStoreEntries)
         for zone in payload.zones {
             for day in zone.days {
                 let place = "zone \(zone.zoneId), \(day.date)"
                 for m in day.measures where m.measure == Self.protectedMeasure {
-                    if let t = m.total, t < minimum { return Refusal(.privacyViolation, "\(place): store-entry total \(t) below \(declared.minimumStoreEntries)") }
+                    if let t = m.total, t < minimum {
+                        return Refusal(
+                            .privacyViolation, "\(place): store-entry total \(t) below \(declared.minimumStoreEntries)")
+                    }
                     for s in m.sensors {
-                        if let t = s.total, t < minimum { return Refusal(.privacyViolation, "\(place): store entries of sensor \(s.sensor) below \(declared.minimumStoreEntries)") }
-                        if s.suppressed && s.total != nil { return Refusal(.privacyViolation, "\(place): sensor \(s.sensor) marked suppressed but shows a value") }
+                        if let t = s.total, t < minimum {
+                            return Refusal(
+                                .privacyViolation,
+                                "\(place): store entries of sensor \(s.sensor) below \(declared.minimumStoreEntries)")
+                        }
+                        if s.suppressed && s.total != nil {
+                            return Refusal(
+                                .privacyViolation, "\(place): sensor \(s.sensor) marked suppressed but shows a value")
+                        }
                     }
                     if m.total != nil, m.sensors.count(where: \.suppressed) == 1 {
-                        return Refusal(.privacyViolation, "\(place): one suppressed sensor can be derived from the visible total")
+                        return Refusal(
+                            .privacyViolation, "\(place): one suppressed sensor can be derived from the visible total")
                     }
                     if let hourly = m.hourly {
                         for (h, v) in hourly.enumerated() {
-                            if let v, v < minimum { return Refusal(.privacyViolation, "\(place): store entries in hour \(h) below \(declared.minimumStoreEntries)") }
+                            if let v, v < minimum {
+                                return Refusal(
+                                    .privacyViolation,
+                                    "\(place): store entries in hour \(h) below \(declared.minimumStoreEntries)")
+                            }
                         }
                         for h in m.suppressedHours where hourly[h] != nil {
                             return Refusal(.privacyViolation, "\(place): hour \(h) marked suppressed but shows a value")
                         }
                         if m.total != nil, m.suppressedHours.count == 1 {
-                            return Refusal(.privacyViolation, "\(place): one suppressed hour can be derived from the visible total")
+                            return Refusal(
+                                .privacyViolation, "\(place): one suppressed hour can be derived from the visible total"
+                            )
                         }
                     }
                 }
                 for c in day.conversions {
-                    if let e = c.entries, e < minimum { return Refusal(.privacyViolation, "\(place): conversion entries of door \(c.door) below \(declared.minimumStoreEntries)") }
+                    if let e = c.entries, e < minimum {
+                        return Refusal(
+                            .privacyViolation,
+                            "\(place): conversion entries of door \(c.door) below \(declared.minimumStoreEntries)")
+                    }
                 }
                 for s in day.spending {
                     let visible = s.transactions != nil || s.buyers != nil || s.valueCents != nil
                     if visible && (s.buyers ?? 0) < declared.minimumSpendingBuyers {
-                        return Refusal(.privacyViolation, "\(place): spending of sector \(s.sector) shown with fewer than \(declared.minimumSpendingBuyers) buyers")
+                        return Refusal(
+                            .privacyViolation,
+                            "\(place): spending of sector \(s.sector) shown with fewer than \(declared.minimumSpendingBuyers) buyers"
+                        )
                     }
                 }
             }
@@ -182,8 +212,10 @@ public enum PublishingRule {
 
     /// The verdict for a cell with these per-contributor (per-town) non-negative contributions.
     /// A zero total with enough contributors publishes (nothing to dominate).
-    public static func verdict(contributions: [Double], minimumContributors: Int = 3,
-                               dominanceShare: Double = 0.85) -> Verdict {
+    public static func verdict(
+        contributions: [Double], minimumContributors: Int = 3,
+        dominanceShare: Double = 0.85
+    ) -> Verdict {
         guard contributions.count >= minimumContributors else { return .tooFewContributors }
         let total = contributions.reduce(0, +)
         guard total > 0 else { return .publish }

@@ -11,8 +11,10 @@ public struct TenantSubmissionPolicy: Sendable, Hashable {
     /// How far in the future created-at may be (clock skew). 5 minutes.
     public var clockSkew: TimeInterval
 
-    public init(tenantID: String, privacy: PrivacyPolicy = .standard, maximumAge: TimeInterval = 400 * 86400,
-                clockSkew: TimeInterval = 300) {
+    public init(
+        tenantID: String, privacy: PrivacyPolicy = .standard, maximumAge: TimeInterval = 400 * 86400,
+        clockSkew: TimeInterval = 300
+    ) {
         self.tenantID = tenantID
         self.privacy = privacy
         self.maximumAge = maximumAge
@@ -67,9 +69,11 @@ public enum SubmissionCheck {
     /// - Parameters:
     ///   - keys: the tenant's key registry: the record with this key id in this tenant, or nil.
     ///   - state: the coordinator's state for (town, submission id) in this tenant.
-    public static func check(_ bytes: some ContiguousBytes, policy: TenantSubmissionPolicy, now: Date,
-                             keys: (String) throws -> KeyRecord?,
-                             state: (_ townID: String, _ submissionID: String) throws -> TownSubmissionState) rethrows -> SubmissionDecision {
+    public static func check(
+        _ bytes: some ContiguousBytes, policy: TenantSubmissionPolicy, now: Date,
+        keys: (String) throws -> KeyRecord?,
+        state: (_ townID: String, _ submissionID: String) throws -> TownSubmissionState
+    ) rethrows -> SubmissionDecision {
         // 1–6: outer structure, payload type, one signature of 64 bytes, key lookup, weak key,
         // signature over PAE(type, exact payload bytes).
         var record: KeyRecord?
@@ -78,7 +82,8 @@ public enum SubmissionCheck {
             guard let r = record, r.tenantID == policy.tenantID else { return nil }
             return r.publicKey
         }
-        let envelope: Envelope, keyID: String
+        let envelope: Envelope
+        let keyID: String
         switch verified {
         case .failure(let refusal): return .refused(refusal)
         case .success(let v): (envelope, keyID) = (v.envelope, v.keyID)
@@ -93,19 +98,28 @@ public enum SubmissionCheck {
             return .refused(Refusal(.malformedPayload, error.message))
         }
         // 8–10: the signed content must match the key's binding and the endpoint.
-        guard payload.keyId == keyID else { return .refused(Refusal(.keyMismatch, "the payload names key \(payload.keyId), signed by \(keyID)")) }
+        guard payload.keyId == keyID else {
+            return .refused(Refusal(.keyMismatch, "the payload names key \(payload.keyId), signed by \(keyID)"))
+        }
         guard payload.tenantId == policy.tenantID else {
-            return .refused(Refusal(.wrongTenant, "the payload is for tenant \(payload.tenantId), submitted to \(policy.tenantID)"))
+            return .refused(
+                Refusal(.wrongTenant, "the payload is for tenant \(payload.tenantId), submitted to \(policy.tenantID)"))
         }
         guard payload.townId == record.townID else {
-            return .refused(Refusal(.wrongTown, "the payload names town \(payload.townId), key \(keyID) belongs to \(record.townID)"))
+            return .refused(
+                Refusal(
+                    .wrongTown, "the payload names town \(payload.townId), key \(keyID) belongs to \(record.townID)"))
         }
         // 11: replay. Same id + same bytes = idempotent success, even after a later revocation.
         let digest = SHA256.hash(envelope.payload)
         let townState = try state(payload.townId, payload.submissionId)
         if let existing = townState.existingPayloadDigest {
-            if SecureRandom.constantTimeEqual(existing, digest) { return .duplicate(submissionID: payload.submissionId) }
-            return .refused(Refusal(.replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
+            if SecureRandom.constantTimeEqual(existing, digest) {
+                return .duplicate(submissionID: payload.submissionId)
+            }
+            return .refused(
+                Refusal(
+                    .replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
         }
         // 12: key status.
         let createdAt = Timestamp.parse(payload.createdAt) ?? .distantPast
@@ -115,25 +129,41 @@ public enum SubmissionCheck {
             return .refused(Refusal(.revokedKey, "key \(keyID) was revoked at \(Timestamp.format(at))"))
         case .revoked: break
         case .retired(let at, let successor) where createdAt >= at:
-            return .refused(Refusal(.retiredKey, "key \(keyID) was replaced by \(successor) at \(Timestamp.format(at)); sign with the new key"))
+            return .refused(
+                Refusal(
+                    .retiredKey,
+                    "key \(keyID) was replaced by \(successor) at \(Timestamp.format(at)); sign with the new key"))
         case .retired: break
         }
         // 13: time window.
         if createdAt > now.addingTimeInterval(policy.clockSkew) {
-            return .refused(Refusal(.createdInFuture, "createdAt \(payload.createdAt) is more than \(Int(policy.clockSkew)) s ahead of the coordinator's clock"))
+            return .refused(
+                Refusal(
+                    .createdInFuture,
+                    "createdAt \(payload.createdAt) is more than \(Int(policy.clockSkew)) s ahead of the coordinator's clock"
+                ))
         }
         if createdAt < now.addingTimeInterval(-policy.maximumAge) {
-            return .refused(Refusal(.tooOld, "createdAt \(payload.createdAt) is older than the tenant's window of \(Int(policy.maximumAge / 86400)) days"))
+            return .refused(
+                Refusal(
+                    .tooOld,
+                    "createdAt \(payload.createdAt) is older than the tenant's window of \(Int(policy.maximumAge / 86400)) days"
+                ))
         }
         // 14: ordering.
         if let last = townState.lastSequence, payload.sequence <= last {
-            return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
+            return .refused(
+                Refusal(
+                    .sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"
+                ))
         }
         // 15: privacy, against the declared policy and the tenant's.
         if let violation = policy.privacy.violation(in: payload) { return .refused(violation) }
 
         let envelopeDigest = bytes.withUnsafeBytes { SHA256.hash(Array($0)) }
-        return .accepted(AcceptedSubmission(payload: payload, envelope: envelope, payloadDigest: digest,
-                                            envelopeDigest: envelopeDigest, keyID: keyID))
+        return .accepted(
+            AcceptedSubmission(
+                payload: payload, envelope: envelope, payloadDigest: digest,
+                envelopeDigest: envelopeDigest, keyID: keyID))
     }
 }

@@ -1,7 +1,7 @@
 import Federation
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CanonicalJSONTests {
     static let names = ["arrays", "french", "structures", "unicode", "values", "weird"]
@@ -39,12 +39,16 @@ import TestSupport
     }
 
     @Test func keysSortByUTF16AndStringsEscapeOnlyWhatRFC8785Says() throws {
-        let value = JSONValue.object(["b": .number(1), "a/b": .string("x/y\u{7f}\u{1}"), "\u{20ac}": .null, "\u{1F600}": .bool(true)])
+        let value = JSONValue.object([
+            "b": .number(1), "a/b": .string("x/y\u{7f}\u{1}"), "\u{20ac}": .null, "\u{1F600}": .bool(true),
+        ])
         let text = String(decoding: try CanonicalJSON.serialize(value), as: UTF8.self)
         // U+1F600 is the surrogate pair D83D DE00 in UTF-16, so it sorts after U+20AC (by code
         // point order it would too, but "\u{FB33}" vs U+1F600 is where UTF-16 order differs: below).
         #expect(text == "{\"a/b\":\"x/y\u{7f}\\u0001\",\"b\":1,\"\u{20ac}\":null,\"\u{1F600}\":true}")
-        let order = String(decoding: try CanonicalJSON.serialize(.object(["\u{FB33}": .number(1), "\u{1F600}": .number(2)])), as: UTF8.self)
+        let order = String(
+            decoding: try CanonicalJSON.serialize(.object(["\u{FB33}": .number(1), "\u{1F600}": .number(2)])),
+            as: UTF8.self)
         #expect(order == "{\"\u{1F600}\":2,\"\u{FB33}\":1}")
     }
 }
@@ -52,7 +56,8 @@ import TestSupport
 @Suite struct EnvelopeTests {
     /// The example of the DSSE protocol document.
     @Test func preAuthenticationEncodingMatchesDSSESpec() {
-        let pae = Envelope.preAuthenticationEncoding(payloadType: "http://example.com/HelloWorld", payload: Array("hello world".utf8))
+        let pae = Envelope.preAuthenticationEncoding(
+            payloadType: "http://example.com/HelloWorld", payload: Array("hello world".utf8))
         #expect(String(decoding: pae, as: UTF8.self) == "DSSEv1 29 http://example.com/HelloWorld 11 hello world")
         // Lengths are byte counts, not characters.
         let utf8 = Envelope.preAuthenticationEncoding(payloadType: "t", payload: Array("é".utf8))
@@ -60,18 +65,22 @@ import TestSupport
     }
 
     @Test func signSerialiseParseVerifyRoundTrip() throws {
-        let key = try Ed25519.PrivateKey(seed: Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!)
+        let key = try Ed25519.PrivateKey(
+            seed: Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!)
         let envelope = try Envelope.sign(payload: Array("{\"a\":1}".utf8), payloadType: "application/x-test", with: key)
         let bytes = envelope.serialized()
         let parsed = try Envelope(parsing: bytes)
         #expect(parsed == envelope)
-        let ok = Envelope.verify(bytes, expectedType: "application/x-test") { $0 == key.publicKey.keyID ? key.publicKey : nil }
+        let ok = Envelope.verify(bytes, expectedType: "application/x-test") {
+            $0 == key.publicKey.keyID ? key.publicKey : nil
+        }
         #expect((try? ok.get())?.keyID == key.publicKey.keyID)
         let wrongType = Envelope.verify(bytes, expectedType: "application/x-other") { _ in key.publicKey }
         #expect(wrongType.failureReason == .badPayloadType)
         let unknown = Envelope.verify(bytes, expectedType: "application/x-test") { _ in nil }
         #expect(unknown.failureReason == .unknownKey)
-        #expect(Envelope.verify(Array("not json".utf8), expectedType: "x") { _ in nil }.failureReason == .malformedEnvelope)
+        #expect(
+            Envelope.verify(Array("not json".utf8), expectedType: "x") { _ in nil }.failureReason == .malformedEnvelope)
     }
 
     @Test func parsingRejectsLooseBase64() {

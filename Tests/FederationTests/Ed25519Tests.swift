@@ -1,8 +1,8 @@
 import Federation
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 private func hex(_ s: String) -> [UInt8] { Hex.decode(s)! }
 
@@ -91,7 +91,9 @@ struct RFC8032Vector: Decodable {
         #expect(Ed25519.PublicKey.weakness(of: hex("ef" + String(repeating: "ff", count: 30) + "7f")) == .nonCanonical)
         #expect(Ed25519.PublicKey.weakness(of: hex("ec" + String(repeating: "ff", count: 30) + "7f")) == .smallOrder)
         #expect(Ed25519.PublicKey.weakness(of: hex("01" + String(repeating: "00", count: 31))) == .smallOrder)
-        #expect(Ed25519.PublicKey.weakness(of: hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")) == nil)
+        #expect(
+            Ed25519.PublicKey.weakness(of: hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
+                == nil)
         #expect(Ed25519.PublicKey.weakness(of: [1, 2, 3]) == .nonCanonical)
     }
 
@@ -105,7 +107,8 @@ struct RFC8032Vector: Decodable {
     }
 
     @Test func keyIDIsSHA256Prefix() throws {
-        let key = try Ed25519.PublicKey(rawRepresentation: hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
+        let key = try Ed25519.PublicKey(
+            rawRepresentation: hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
         // sha256 of the 32 key bytes, computed with `xxd -r -p | sha256sum`, first 16 bytes.
         #expect(key.keyID == "21fe31dfa154a261626bf854046fd227")
     }
@@ -124,7 +127,8 @@ struct RFC8032Vector: Decodable {
     }
 
     @Test func freshKeysDiffer() throws {
-        let a = try Ed25519.PrivateKey(), b = try Ed25519.PrivateKey()
+        let a = try Ed25519.PrivateKey()
+        let b = try Ed25519.PrivateKey()
         #expect(a.publicKey != b.publicKey)
         let sig = try a.signature(for: Array("x".utf8))
         #expect(a.publicKey.isValidSignature(sig, for: Array("x".utf8)))
@@ -135,27 +139,35 @@ struct RFC8032Vector: Decodable {
 @Suite struct DigestTests {
     @Test func sha256KnownAnswers() {
         // FIPS 180-2 appendix B.1 and the empty string.
-        #expect(Hex.encode(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Hex.encode(SHA256.hash([UInt8]())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Hex.encode(SHA256.hash(Array("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Hex.encode(SHA256.hash([UInt8]())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
     @Test func hmacRFC4231TestCase2() throws {
-        let mac = try HMACSHA256.authenticationCode(for: Array("what do ya want for nothing?".utf8), key: Array("Jefe".utf8))
+        let mac = try HMACSHA256.authenticationCode(
+            for: Array("what do ya want for nothing?".utf8), key: Array("Jefe".utf8))
         #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
     @Test func pseudonymMatchesIndependentHMAC() throws {
         // python3: hmac.new(bytes(range(32)), b"townbench.sensor.v1\0retail_factory\0RTF-DOOR-112", sha256).hexdigest()[:32]
-        let id = try SensorPseudonym.make(salt: Array(0..<32), vendorKind: "retail_factory", vendorSensorID: "RTF-DOOR-112")
+        let id = try SensorPseudonym.make(
+            salt: Array(0..<32), vendorKind: "retail_factory", vendorSensorID: "RTF-DOOR-112")
         #expect(id == "94272662fb4aefcac220c4bbf3bbaea2")
-        #expect(throws: FederationError.self) { try SensorPseudonym.make(salt: [1, 2], vendorKind: "x", vendorSensorID: "y") }
+        #expect(throws: FederationError.self) {
+            try SensorPseudonym.make(salt: [1, 2], vendorKind: "x", vendorSensorID: "y")
+        }
     }
 
     @Test func constantTimeCompareAndRandom() throws {
         #expect(SecureRandom.constantTimeEqual([1, 2, 3] as [UInt8], [1, 2, 3] as [UInt8]))
         #expect(!SecureRandom.constantTimeEqual([1, 2, 3] as [UInt8], [1, 2, 4] as [UInt8]))
         #expect(!SecureRandom.constantTimeEqual([1, 2] as [UInt8], [1, 2, 3] as [UInt8]))
-        let a = try SecureRandom.bytes(count: 16), b = try SecureRandom.bytes(count: 16)
+        let a = try SecureRandom.bytes(count: 16)
+        let b = try SecureRandom.bytes(count: 16)
         #expect(a.count == 16 && a != b)
         let id = try SubmissionID.random()
         #expect(id.count == 32 && Hex.decode(id) != nil)

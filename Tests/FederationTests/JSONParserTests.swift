@@ -1,14 +1,14 @@
 import Federation
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct JSONParserTests {
     @Test(arguments: [
-        #"{"a":1,"a":2}"#,           // duplicate member (I-JSON)
-        #"[1,2,]"#, #"{"a":1,}"#,     // trailing commas
+        #"{"a":1,"a":2}"#,  // duplicate member (I-JSON)
+        #"[1,2,]"#, #"{"a":1,}"#,  // trailing commas
         "01", "-", "1.", ".5", "1e", "+1", "NaN", "Infinity", "1e400",
-        "\"a\u{01}b\"",              // raw control character
+        "\"a\u{01}b\"",  // raw control character
         #""\ud800""#, #""\udc00x""#,  // lone surrogates
         #""\x""#, "tru", "nul", "[1] 2", "", "   ",
         String(repeating: "[", count: 65) + String(repeating: "]", count: 65),
@@ -37,10 +37,15 @@ import TestSupport
     }
 
     @Test func parsesWhatJSONAllows() throws {
-        let v = try JSONParser.parse(Array(#" {"a": [1, -0.5, 2e3, true, false, null], "b\u00e9\ud83d\ude00\n": "x\/y"} "#.utf8))
-        #expect(v == .object(["a": .array([.number(1), .number(-0.5), .number(2000), .bool(true), .bool(false), .null]),
-                              "bé😀\n": .string("x/y")]))
-        #expect(try JSONParser.parse(Array("123456789012345678".utf8)) == .number(123456789012345678))
+        let v = try JSONParser.parse(
+            Array(#" {"a": [1, -0.5, 2e3, true, false, null], "b\u00e9\ud83d\ude00\n": "x\/y"} "#.utf8))
+        #expect(
+            v
+                == .object([
+                    "a": .array([.number(1), .number(-0.5), .number(2000), .bool(true), .bool(false), .null]),
+                    "bé😀\n": .string("x/y"),
+                ]))
+        #expect(try JSONParser.parse(Array("123456789012345678".utf8)) == .number(123_456_789_012_345_678))
         #expect(try JSONParser.parse(Array("-0".utf8)) == .number(-0.0))
         let depth64 = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         #expect(throws: Never.self) { try JSONParser.parse(Array(depth64.utf8)) }
@@ -69,7 +74,8 @@ import TestSupport
 
     @Test func unknownMembersAreRefused() throws {
         var text = try String(contentsOf: Self.payloadURL, encoding: .utf8)
-        text = text.replacingOccurrences(of: #""vendorKind":"crowdscan""#, with: #""deviceId":"CS-OOSTKAMP-0007","vendorKind":"crowdscan""#)
+        text = text.replacingOccurrences(
+            of: #""vendorKind":"crowdscan""#, with: #""deviceId":"CS-OOSTKAMP-0007","vendorKind":"crowdscan""#)
         do {
             _ = try AggregatePayload(verifiedBytes: Array(text.utf8))
             Issue.record("unknown member accepted")
@@ -85,7 +91,10 @@ import TestSupport
         #expect(throws: FederationError.self) { try p.validate() }
         p.zones[0].days[0].date = "2026-11-21"
         p.zones[0].days[0].measures[0].hourly = [1, 2]
-        do { try p.validate(); Issue.record("23-hour profile accepted") } catch { #expect(error.message.contains("24 entries")) }
+        do {
+            try p.validate()
+            Issue.record("23-hour profile accepted")
+        } catch { #expect(error.message.contains("24 entries")) }
         p.zones[0].days[0].measures[0].hourly = nil
         p.createdAt = "2026-11-23T06:00:00+01:00"
         #expect(throws: FederationError.self) { try p.validate() }

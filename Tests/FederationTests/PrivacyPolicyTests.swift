@@ -2,28 +2,44 @@ import Federation
 import Foundation
 import Testing
 
-private let p1 = String(repeating: "1", count: 32), p2 = String(repeating: "2", count: 32), p3 = String(repeating: "3", count: 32)
+private let p1 = String(repeating: "1", count: 32)
+private let p2 = String(repeating: "2", count: 32)
+private let p3 = String(repeating: "3", count: 32)
 
 private func sensor(_ id: String, _ total: Double?) -> AggregatePayload.SensorDay {
-    .init(sensor: id, vendorKind: "retail_factory", total: total, coveredMinutes: 1440, expectedMinutes: 1440,
-          uptimeMinutes: 1440, validHours: 24)
+    .init(
+        sensor: id, vendorKind: "retail_factory", total: total, coveredMinutes: 1440, expectedMinutes: 1440,
+        uptimeMinutes: 1440, validHours: 24)
 }
 
-private func payload(_ measures: [AggregatePayload.MeasureDay], spending: [AggregatePayload.SpendingCell] = [],
-                     conversions: [AggregatePayload.ConversionPair] = []) -> AggregatePayload {
-    AggregatePayload(tenantId: "t", townId: "town", keyId: String(repeating: "a", count: 32), submissionId: String(repeating: "b", count: 32),
-                     sequence: 1, createdAt: "2026-11-23T00:00:00Z", period: .init(from: "2026-11-21", to: "2026-11-21"),
-                     timeZone: "Europe/Brussels", privacy: .standard,
-                     zones: [.init(zoneId: "z", zoneKind: "square", days: [
-                        .init(date: "2026-11-21", flags: .init(publicHoliday: false, schoolHoliday: false), measures: measures,
-                              conversions: conversions, spending: spending)])])
+private func payload(
+    _ measures: [AggregatePayload.MeasureDay], spending: [AggregatePayload.SpendingCell] = [],
+    conversions: [AggregatePayload.ConversionPair] = []
+) -> AggregatePayload {
+    AggregatePayload(
+        tenantId: "t", townId: "town", keyId: String(repeating: "a", count: 32),
+        submissionId: String(repeating: "b", count: 32),
+        sequence: 1, createdAt: "2026-11-23T00:00:00Z", period: .init(from: "2026-11-21", to: "2026-11-21"),
+        timeZone: "Europe/Brussels", privacy: .standard,
+        zones: [
+            .init(
+                zoneId: "z", zoneKind: "square",
+                days: [
+                    .init(
+                        date: "2026-11-21", flags: .init(publicHoliday: false, schoolHoliday: false),
+                        measures: measures,
+                        conversions: conversions, spending: spending)
+                ])
+        ])
 }
 
 @Suite struct PrivacyPolicyTests {
     @Test func smallStoreEntryCellsAreSuppressedWithSecondarySuppression() throws {
         // Sensors 334, 4, 61; total 399. 4 < 10 is suppressed; alone it could be derived as
         // 399 - 334 - 61, so the smallest visible other (61) is suppressed too.
-        let raw = payload([.init(measure: "store_entries", sensors: [sensor(p1, 334), sensor(p2, 4), sensor(p3, 61)], total: 399)])
+        let raw = payload([
+            .init(measure: "store_entries", sensors: [sensor(p1, 334), sensor(p2, 4), sensor(p3, 61)], total: 399)
+        ])
         let out = PrivacyPolicy.standard.apply(to: raw)
         let m = out.zones[0].days[0].measures[0]
         #expect(m.sensors.map(\.total) == [334, nil, nil])
@@ -56,13 +72,18 @@ private func payload(_ measures: [AggregatePayload.MeasureDay], spending: [Aggre
         let m = PrivacyPolicy.standard.apply(to: raw).zones[0].days[0].measures[0]
         // 9 is suppressed; it alone could be derived from 104, so the smallest visible hour (25, hour 12) goes too.
         #expect(m.suppressedHours == [11, 12])
-        #expect(m.hourly?[11] == .some(nil) && m.hourly?[12] == .some(nil) && m.hourly?[10] == 40 && m.hourly?[13] == 30)
+        #expect(
+            m.hourly?[11] == .some(nil) && m.hourly?[12] == .some(nil) && m.hourly?[10] == 40 && m.hourly?[13] == 30)
         #expect(PrivacyPolicy.standard.violation(in: PrivacyPolicy.standard.apply(to: raw)) == nil)
     }
 
     @Test func spendingNeedsTenBuyers() {
-        let raw = payload([], spending: [.init(sector: "retail", transactions: 30, buyers: 10, valueCents: 5000),
-                                         .init(sector: "horeca", transactions: 12, buyers: 9, valueCents: 900)])
+        let raw = payload(
+            [],
+            spending: [
+                .init(sector: "retail", transactions: 30, buyers: 10, valueCents: 5000),
+                .init(sector: "horeca", transactions: 12, buyers: 9, valueCents: 900),
+            ])
         let out = PrivacyPolicy.standard.apply(to: raw)
         let s = out.zones[0].days[0].spending
         #expect(s[0].buyers == 10 && !s[0].suppressed)
@@ -88,9 +109,9 @@ private func payload(_ measures: [AggregatePayload.MeasureDay], spending: [Aggre
     }
 
     @Test func publishingRule() {
-        #expect(PublishingRule.verdict(contributions: [50, 30, 20]) == .publish)       // top two 80%
-        #expect(PublishingRule.verdict(contributions: [60, 26, 14]) == .dominated)     // top two 86%
-        #expect(PublishingRule.verdict(contributions: [45, 40, 15]) == .publish)       // exactly 85% is not over
+        #expect(PublishingRule.verdict(contributions: [50, 30, 20]) == .publish)  // top two 80%
+        #expect(PublishingRule.verdict(contributions: [60, 26, 14]) == .dominated)  // top two 86%
+        #expect(PublishingRule.verdict(contributions: [45, 40, 15]) == .publish)  // exactly 85% is not over
         #expect(PublishingRule.verdict(contributions: [100, 100]) == .tooFewContributors)
         #expect(PublishingRule.verdict(contributions: [0, 0, 0]) == .publish)
     }

@@ -1,7 +1,7 @@
 import Federation
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs every case of `Federation/vectors/submissions.json` through ``SubmissionCheck``.
 struct SubmissionManifest: Decodable {
@@ -31,7 +31,8 @@ struct SubmissionManifest: Decodable {
 
     static let directory = Repository.root.appendingPathComponent("Federation/vectors")
     static func load() throws -> SubmissionManifest {
-        try JSONDecoder().decode(SubmissionManifest.self, from: Data(contentsOf: directory.appendingPathComponent("submissions.json")))
+        try JSONDecoder().decode(
+            SubmissionManifest.self, from: Data(contentsOf: directory.appendingPathComponent("submissions.json")))
     }
 
     func records() throws -> [String: KeyRecord] {
@@ -40,8 +41,9 @@ struct SubmissionManifest: Decodable {
             var status = KeyRecord.Status.active
             if k.status == "revoked", let at = k.statusAt.flatMap(Timestamp.parse) { status = .revoked(at: at) }
             let key = try Ed25519.PublicKey(rawRepresentation: Hex.decode(k.publicKey)!)
-            out[k.keyId] = KeyRecord(keyID: k.keyId, publicKey: key, tenantID: k.tenantId, townID: k.townId,
-                                     enrolledAt: Date(timeIntervalSince1970: 0), status: status)
+            out[k.keyId] = KeyRecord(
+                keyID: k.keyId, publicKey: key, tenantID: k.tenantId, townID: k.townId,
+                enrolledAt: Date(timeIntervalSince1970: 0), status: status)
         }
         return out
     }
@@ -53,9 +55,11 @@ struct SubmissionManifest: Decodable {
     @Test func manifestCoversTheRequiredRefusals() throws {
         let manifest = try SubmissionManifest.load()
         let reasons = Set(manifest.cases.compactMap(\.reason))
-        for required in ["bad_signature", "unknown_key", "wrong_tenant", "replay_different_bytes", "weak_key",
-                         "truncated_signature", "bad_payload_type", "sequence_not_increasing", "created_in_future",
-                         "too_old", "malformed_envelope", "malformed_payload", "privacy_violation", "revoked_key", "wrong_town"] {
+        for required in [
+            "bad_signature", "unknown_key", "wrong_tenant", "replay_different_bytes", "weak_key",
+            "truncated_signature", "bad_payload_type", "sequence_not_increasing", "created_in_future",
+            "too_old", "malformed_envelope", "malformed_payload", "privacy_violation", "revoked_key", "wrong_town",
+        ] {
             #expect(reasons.contains(required), "no vector for \(required)")
             #expect(RefusalReason(code: required) != nil)
         }
@@ -68,12 +72,14 @@ struct SubmissionManifest: Decodable {
         let c = try #require(manifest.cases.first { $0.name == name })
         let bytes = try Data(contentsOf: SubmissionManifest.directory.appendingPathComponent(c.file))
         let records = try manifest.records()
-        let policy = TenantSubmissionPolicy(tenantID: manifest.tenantId, privacy: manifest.privacy,
-                                            maximumAge: TimeInterval(manifest.maximumAgeDays * 86400),
-                                            clockSkew: TimeInterval(manifest.clockSkewSeconds))
+        let policy = TenantSubmissionPolicy(
+            tenantID: manifest.tenantId, privacy: manifest.privacy,
+            maximumAge: TimeInterval(manifest.maximumAgeDays * 86400),
+            clockSkew: TimeInterval(manifest.clockSkewSeconds))
         let now = try #require(Timestamp.parse(manifest.now))
         let decision = SubmissionCheck.check(bytes, policy: policy, now: now, keys: { records[$0] }) { _, _ in
-            TownSubmissionState(lastSequence: c.lastSequence, existingPayloadDigest: c.existingPayloadDigest.flatMap { Hex.decode($0) })
+            TownSubmissionState(
+                lastSequence: c.lastSequence, existingPayloadDigest: c.existingPayloadDigest.flatMap { Hex.decode($0) })
         }
         switch (decision, c.expect) {
         case (.accepted(let accepted), "accepted"):
@@ -92,12 +98,15 @@ struct SubmissionManifest: Decodable {
 
     /// The accepted vector's bytes are re-created from the TEST 1 seed and the committed payload.
     @Test func acceptedVectorIsReproducibleFromTheTest1Seed() throws {
-        let key = try Ed25519.PrivateKey(seed: Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!)
-        let payloadBytes = try Data(contentsOf: SubmissionManifest.directory.appendingPathComponent("aggregate-v1-payload.json"))
+        let key = try Ed25519.PrivateKey(
+            seed: Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!)
+        let payloadBytes = try Data(
+            contentsOf: SubmissionManifest.directory.appendingPathComponent("aggregate-v1-payload.json"))
         let payload = try AggregatePayload(verifiedBytes: payloadBytes)
         #expect(try payload.canonicalBytes() == Array(payloadBytes))
         let envelope = try payload.signedEnvelope(with: key)
-        let committed = try Data(contentsOf: SubmissionManifest.directory.appendingPathComponent("envelopes/accepted.json"))
+        let committed = try Data(
+            contentsOf: SubmissionManifest.directory.appendingPathComponent("envelopes/accepted.json"))
         #expect(envelope.serialized() == Array(committed))
     }
 

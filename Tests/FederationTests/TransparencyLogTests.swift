@@ -1,13 +1,17 @@
 import Federation
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 private let logDir = Repository.root.appendingPathComponent("Federation/vectors/log")
 private let origin = "coordinator.example.org/townbench/daks-west-flanders"
 
-private func text(_ name: String) throws -> String { try String(contentsOf: logDir.appendingPathComponent(name), encoding: .utf8) }
-private func entry(_ i: Int) throws -> [UInt8] { Array(try Data(contentsOf: logDir.appendingPathComponent("entries/\(i).json"))) }
+private func text(_ name: String) throws -> String {
+    try String(contentsOf: logDir.appendingPathComponent(name), encoding: .utf8)
+}
+private func entry(_ i: Int) throws -> [UInt8] {
+    Array(try Data(contentsOf: logDir.appendingPathComponent("entries/\(i).json")))
+}
 
 /// Runs the committed log vectors the way a node's `verify` would.
 @Suite struct TransparencyLogTests {
@@ -26,12 +30,18 @@ private func entry(_ i: Int) throws -> [UInt8] { Array(try Data(contentsOf: logD
         #expect(Base64.encode(c5.rootHash) == "xQ/Bi/XQw8EvKTRm8ljVm5WTmjipV0tbDTY5iUocLk4=")
         #expect(Base64.encode(c3.rootHash) == "URO12ZGcogp49qLhEyJaArCBue5CjLaU5Tp0PoNIthk=")
 
-        let inclusion = try JSONDecoder().decode(TransparencyLog.InclusionProof.self, from: Data(contentsOf: logDir.appendingPathComponent("inclusion-2-in-5.json")))
+        let inclusion = try JSONDecoder().decode(
+            TransparencyLog.InclusionProof.self,
+            from: Data(contentsOf: logDir.appendingPathComponent("inclusion-2-in-5.json")))
         try TransparencyLog.verifyInclusion(of: entry(2), proof: inclusion, in: c5)
         // The same proof does not vouch for another submission's bytes.
-        #expect(throws: FederationError.self) { try TransparencyLog.verifyInclusion(of: entry(3), proof: inclusion, in: c5) }
+        #expect(throws: FederationError.self) {
+            try TransparencyLog.verifyInclusion(of: entry(3), proof: inclusion, in: c5)
+        }
 
-        let consistency = try JSONDecoder().decode(TransparencyLog.ConsistencyProof.self, from: Data(contentsOf: logDir.appendingPathComponent("consistency-3-to-5.json")))
+        let consistency = try JSONDecoder().decode(
+            TransparencyLog.ConsistencyProof.self,
+            from: Data(contentsOf: logDir.appendingPathComponent("consistency-3-to-5.json")))
         try TransparencyLog.verifyConsistency(from: c3, to: c5, proof: consistency)
 
         // Recomputing the log from its entries gives the same checkpoints.
@@ -44,7 +54,8 @@ private func entry(_ i: Int) throws -> [UInt8] { Array(try Data(contentsOf: logD
         let v = try verifier()
         let c3 = try TransparencyLog.openCheckpoint(text("checkpoint-3.note"), verifier: v, origin: origin)
         let c5 = try TransparencyLog.openCheckpoint(text("checkpoint-5.note"), verifier: v, origin: origin)
-        let split = try TransparencyLog.openCheckpoint(text("checkpoint-5-split-view.note"), verifier: v, origin: origin)
+        let split = try TransparencyLog.openCheckpoint(
+            text("checkpoint-5-split-view.note"), verifier: v, origin: origin)
         // Two validly signed roots at one size: proof of a split view.
         #expect(split.size == c5.size && split.rootHash != c5.rootHash)
         do {
@@ -54,8 +65,9 @@ private func entry(_ i: Int) throws -> [UInt8] { Array(try Data(contentsOf: logD
             #expect(error.message.contains("split view"))
         }
         // The forged tree rewrote entry 1, so it is not consistent with checkpoint 3.
-        let forged = try JSONDecoder().decode(TransparencyLog.ConsistencyProof.self,
-                                              from: Data(contentsOf: logDir.appendingPathComponent("consistency-3-to-5-split-view.json")))
+        let forged = try JSONDecoder().decode(
+            TransparencyLog.ConsistencyProof.self,
+            from: Data(contentsOf: logDir.appendingPathComponent("consistency-3-to-5-split-view.json")))
         do {
             try TransparencyLog.verifyConsistency(from: c3, to: split, proof: forged)
             Issue.record("rewritten history not detected")
@@ -66,8 +78,12 @@ private func entry(_ i: Int) throws -> [UInt8] { Array(try Data(contentsOf: logD
 
     @Test func checkpointFromAnotherLogOrKeyIsRefused() throws {
         let v = try verifier()
-        #expect(throws: FederationError.self) { try TransparencyLog.openCheckpoint(text("checkpoint-5.note"), verifier: v, origin: "other/log") }
+        #expect(throws: FederationError.self) {
+            try TransparencyLog.openCheckpoint(text("checkpoint-5.note"), verifier: v, origin: "other/log")
+        }
         let stranger = SignedNote.Verifier(name: v.name, publicKey: try Ed25519.PrivateKey().publicKey)
-        #expect(throws: FederationError.self) { try TransparencyLog.openCheckpoint(text("checkpoint-5.note"), verifier: stranger, origin: origin) }
+        #expect(throws: FederationError.self) {
+            try TransparencyLog.openCheckpoint(text("checkpoint-5.note"), verifier: stranger, origin: origin)
+        }
     }
 }

@@ -21,7 +21,9 @@ if arguments.first == "vectors" {
 }
 
 let seconds: Double = {
-    if let i = arguments.firstIndex(of: "--seconds"), i + 1 < arguments.count, let s = Double(arguments[i + 1]) { return s }
+    if let i = arguments.firstIndex(of: "--seconds"), i + 1 < arguments.count, let s = Double(arguments[i + 1]) {
+        return s
+    }
     return 3
 }()
 
@@ -82,8 +84,9 @@ do {
     // Node side including canonical encoding of the payload.
     _ = try rate("payload_encode_and_sign") { _ = try payload.signedEnvelope(with: key).serialized() }
     // Coordinator side: the whole pure submission check (decode, PAE verify, payload parse, rules).
-    let record = KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: VectorWriter.tenant,
-                           townID: VectorWriter.town, enrolledAt: .distantPast)
+    let record = KeyRecord(
+        keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: VectorWriter.tenant,
+        townID: VectorWriter.town, enrolledAt: .distantPast)
     let policy = TenantSubmissionPolicy(tenantID: VectorWriter.tenant)
     let now = Timestamp.parse(VectorWriter.now)!
     _ = rate("submission_check") {
@@ -94,7 +97,9 @@ do {
     }
     // Only the signature part of the check: outer decode + PAE + verify (no payload parse).
     _ = rate("envelope_verify") {
-        guard case .success = Envelope.verify(envelopeBytes, expectedType: Envelope.aggregatePayloadType, lookup: { _ in key.publicKey })
+        guard
+            case .success = Envelope.verify(
+                envelopeBytes, expectedType: Envelope.aggregatePayloadType, lookup: { _ in key.publicKey })
         else { fatalError("benchmark envelope does not verify") }
     }
     // Transparency log (issue 9): append cost against the submission path, and inclusion
@@ -124,8 +129,9 @@ do {
     _ = try rate("merkle_inclusion_proof_and_verify_1M") {
         let index = UInt64.random(in: 0..<UInt64(leafCount), using: &generator)
         let proof = try tree.inclusionProof(leafIndex: index)
-        try Merkle.verifyInclusion(leafIndex: index, treeSize: UInt64(leafCount), leafHash: tree.node(level: 0, index: index),
-                                   proof: proof, root: root)
+        try Merkle.verifyInclusion(
+            leafIndex: index, treeSize: UInt64(leafCount), leafHash: tree.node(level: 0, index: index),
+            proof: proof, root: root)
     }
     _ = try rate("merkle_consistency_proof_1M") {
         let size1 = UInt64.random(in: 1..<UInt64(leafCount), using: &generator)
