@@ -130,12 +130,14 @@ public func runCommandLine(executable: String, version: String, root: Command, a
     }
     let command = path[path.count - 1]
     let commandName = ([executable] + path.dropFirst().map(\.name)).joined(separator: " ")
+    // Usage lines start with the command's own name, so they follow its parent's path.
+    let parentName = ([executable] + path.dropFirst().dropLast().map(\.name)).joined(separator: " ")
     if remaining.contains("--version") && path.count == 1 {
         print("\(executable) \(version)")
         exit(0)
     }
     if remaining.contains("--help") || remaining.contains("-h") || (command.run == nil && remaining.isEmpty) {
-        print(helpText(command, name: commandName))
+        print(helpText(command, name: commandName, parentName: parentName))
         exit(0)
     }
     guard let run = command.run else {
@@ -144,14 +146,14 @@ public func runCommandLine(executable: String, version: String, root: Command, a
            editDistance(guess, remaining[0]) <= 2 {
             message += ". Did you mean '\(guess)'?"
         }
-        fail(message, usage: usageText(command, name: commandName), see: commandName, code: 64)
+        fail(message, usage: "Usage: \(commandName) <subcommand>", see: commandName, code: 64)
     }
     do {
         var parsed = try Arguments(remaining, flagNames: ["json", "replace", "help", "static", "force", "dry-run", "verbose", "quiet"])
         try run(&parsed)
         exit(0)
     } catch let error as UsageError {
-        fail(error.message, usage: usageText(command, name: commandName), see: commandName, code: 64)
+        fail(error.message, usage: usageText(command, name: parentName), see: commandName, code: 64)
     } catch let error as any ExitCodeProviding {
         fail("\(error)", usage: nil, see: nil, code: error.exitCode)
     } catch {
@@ -173,8 +175,9 @@ private func usageText(_ command: Command, name: String) -> String {
         .map { ($0.offset == 0 ? "Usage: " : "       ") + name + " " + $0.element }.joined(separator: "\n")
 }
 
-private func helpText(_ command: Command, name: String) -> String {
-    var text = "OVERVIEW: \(command.abstract)\n\n\(usageText(command, name: name).replacingOccurrences(of: "Usage:", with: "USAGE:"))\n"
+private func helpText(_ command: Command, name: String, parentName: String) -> String {
+    let usage = command.usage.isEmpty ? "Usage: \(name) <subcommand>" : usageText(command, name: parentName)
+    var text = "OVERVIEW: \(command.abstract)\n\n\(usage.replacingOccurrences(of: "Usage:", with: "USAGE:"))\n"
     if !command.help.isEmpty { text += "\n" + command.help + "\n" }
     if !command.subcommands.isEmpty {
         text += "\nSUBCOMMANDS:\n"
@@ -182,7 +185,7 @@ private func helpText(_ command: Command, name: String) -> String {
         for sub in command.subcommands {
             text += "  \(sub.name)\(String(repeating: " ", count: width - sub.name.count))  \(sub.abstract)\n"
         }
-        text += "\n  See '\(name) help <subcommand>' for detailed help.\n"
+        text += "\n  See '\(name) <subcommand> --help' for detailed help.\n"
     }
     return text
 }

@@ -8,7 +8,7 @@ struct CSVHeader {
 
     init(_ record: CSVReader.Record, required: [String], optional: [String], at location: (Int?) -> NodeError.Location) throws {
         fieldCount = record.count
-        let expected = "expected the header `\((required + optional.map { "[\($0)]" }).joined(separator: ","))`"
+        let expected = "expected the header `\(required.joined(separator: ","))\(optional.map { "[,\($0)]" }.joined())`"
         for i in 0..<record.count {
             guard let raw = record.string(i) else {
                 throw NodeError(.badInput, "the header is not valid UTF-8; save the file as UTF-8", at: location(record.column(i)))
