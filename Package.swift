@@ -29,6 +29,11 @@ let package = Package(
         // HTTPSERVER-BEGIN (owned by the HTTP server work; keep edits inside this block)
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
         // HTTPSERVER-END
+        // POSTGRES-BEGIN (owned by the PostgreSQL work, issue 7; keep edits inside this block)
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"], swiftSettings: swiftSettings),
+        // POSTGRES-END
         .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
         // COORDINATOR-BEGIN (owned by the coordinator work; keep edits inside this block)
@@ -40,6 +45,10 @@ let package = Package(
         .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation"],
                           path: "deploy/bench/bench-coordinator", swiftSettings: swiftSettings),
         // COORDINATOR-END
+        // REPORTS-BEGIN (owned by the reports work; keep edits inside this block)
+        .target(name: "Reports", dependencies: ["Indicators"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], swiftSettings: swiftSettings),
+        // REPORTS-END
 
         // MARK: Executables
         .executableTarget(name: "townbench-node", dependencies: ["Node", "CLIKit"], swiftSettings: swiftSettings),
@@ -55,7 +64,7 @@ let package = Package(
         .testTarget(name: "FederationTests", dependencies: ["Federation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Federation", "HTTPServer", "Indicators", "Storage", "TestSupport"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,10 +12,13 @@ public struct Command: Sendable {
     /// Longer help: options, one sentence each.
     public var help: String
     public var subcommands: [Command]
+    /// Options of this command that take no value (besides `--json`, `--replace`, `--help`, …).
+    public var flags: Set<String>
     public var run: (@Sendable (inout Arguments) throws -> Void)?
 
     public init(name: String, abstract: String, usage: String = "", help: String = "", subcommands: [Command] = [],
-                run: (@Sendable (inout Arguments) throws -> Void)? = nil) {
+                flags: Set<String> = [], run: (@Sendable (inout Arguments) throws -> Void)? = nil) {
+        self.flags = flags
         self.name = name
         self.abstract = abstract
         self.usage = usage
@@ -149,7 +152,7 @@ public func runCommandLine(executable: String, version: String, root: Command, a
         fail(message, usage: "Usage: \(commandName) <subcommand>", see: commandName, code: 64)
     }
     do {
-        var parsed = try Arguments(remaining, flagNames: ["json", "replace", "help", "static", "force", "dry-run", "verbose", "quiet"])
+        var parsed = try Arguments(remaining, flagNames: command.flags.union(["json", "replace", "help", "force", "dry-run", "verbose", "quiet"]))
         try run(&parsed)
         exit(0)
     } catch let error as UsageError {

@@ -93,5 +93,24 @@ enum NodeSchema {
                 name TEXT NOT NULL,
                 PRIMARY KEY (first_day, last_day)) WITHOUT ROWID;
             """),
+        .init(2, "outbox", """
+            -- Signed submissions, written here before they are sent (nothing is lost in a crash; a
+            -- resend of the same bytes is an idempotent success at the coordinator).
+            CREATE TABLE outbox (
+                sequence INTEGER PRIMARY KEY,
+                submission_id TEXT NOT NULL UNIQUE,
+                tenant TEXT NOT NULL,
+                period_from INTEGER NOT NULL,
+                period_to INTEGER NOT NULL,
+                content_digest TEXT NOT NULL,
+                envelope BLOB NOT NULL,
+                created_at TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'acknowledged', 'refused')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                receipt TEXT,
+                done_at TEXT);
+            CREATE INDEX outbox_period ON outbox (period_from, sequence);
+            """),
     ])
 }

@@ -172,9 +172,175 @@ let indicatorsCommand = Command(
     if json { try printJSON(report) } else { print(report.text, terminator: "") }
 }
 
+func coordinatorURL(_ arguments: inout Arguments, store: NodeStore) throws -> URL {
+    if let given = arguments.option("coordinator") {
+        guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw UsageError("--coordinator '\(given)' is not an http(s) URL, e.g. https://coordinator.example.org/")
+        }
+        try store.setSetting("coordinator_url", given)
+        return url
+    }
+    guard let saved = try store.setting("coordinator_url"), let url = URL(string: saved) else {
+        throw UsageError("missing --coordinator URL (it is remembered after the first push)")
+    }
+    return url
+}
+
+let pushCommand = Command(
+    name: "push", abstract: "Sign and queue the aggregates of every new or changed week, then send the queue.",
+    usage: "push --dir DIR [--coordinator URL] [--send-only] [--max-attempts N] [--json]",
+    help: """
+    Each ISO week (Monday–Sunday, local days) with data up to yesterday becomes one signed
+    submission, written to the outbox before anything is sent; a week whose aggregates changed
+    since it was sent becomes a correction. Failures are retried with exponential backoff,
+    honouring Retry-After; what cannot be sent stays queued for the next push.
+
+    OPTIONS:
+      --dir DIR            The node's directory.
+      --coordinator URL    The coordinator, e.g. https://coordinator.example.org/ (remembered).
+      --send-only          Queue nothing new; only send what is queued.
+      --max-attempts N     Attempts per submission in this run (default 6).
+      --json               Print the summary as JSON.
+    """,
+    flags: ["send-only"]
+) { arguments in
+    let dir = try directory(&arguments)
+    let store = try NodeStore.open(dir)
+    let url = try coordinatorURL(&arguments, store: store)
+    var options = PushOptions()
+    options.sendOnly = arguments.flag("send-only")
+    if let attempts = arguments.option("max-attempts") {
+        guard let n = Int(attempts), n >= 1 else { throw UsageError("--max-attempts must be a whole number ≥ 1") }
+        options.maximumAttempts = n
+    }
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let summary = try store.push(to: url, options: options) { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+    if json { try printJSON(summary) } else {
+        print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending")
+    }
+    if summary.pending > 0 {
+        throw NodeError(.io, "\(summary.pending) submission(s) could not be delivered to \(url.absoluteString); they stay queued: run push again later")
+    }
+}
+
+let outboxCommand = Command(
+    name: "outbox", abstract: "Show what is queued, acknowledged and refused (and why).",
+    usage: "outbox --dir DIR [--json]",
+    help: """
+    OPTIONS:
+      --dir DIR   The node's directory.
+      --json      Print as JSON.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let entries = try NodeStore.open(dir).outbox()
+    if json { return try printJSON(entries) }
+    if entries.isEmpty { print("The outbox is empty: nothing has been queued yet (run push).") }
+    for entry in entries {
+        var line = "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
+        if entry.state == "refused", let error = entry.lastError { line += "\n     refused: \(error)" }
+        if entry.state == "queued", let error = entry.lastError { line += "\n     last error: \(error)" }
+        print(line)
+    }
+}
+
+let aggregatesCommand = Command(
+    name: "aggregates", abstract: "Show exactly what would leave the machine for a period, before anything is sent.",
+    usage: "aggregates --dir DIR --period FROM[..TO] [--json]",
+    help: """
+    Prints the canonical JSON payload (RFC 8785) that push would sign for the period: per zone
+    and local day, per-sensor sums under salted pseudonyms, coverage, day flags, hourly totals,
+    conversion sums and spending sums, after the privacy rules. Only the header fields chosen when
+    the submission is queued (submission id, sequence, created-at) differ.
+
+    OPTIONS:
+      --dir DIR             The node's directory.
+      --period FROM[..TO]   Local days, e.g. 2025-06-02..2025-06-08 (one day when TO is omitted).
+      --json                Accepted for symmetry: the output is always the payload's JSON.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let text = try arguments.required("period", "FROM[..TO]")
+    let parts = text.components(separatedBy: "..")
+    guard (1...2).contains(parts.count), let from = try? DayNumber(iso: parts[0]), let to = try? DayNumber(iso: parts.last ?? ""), from <= to else {
+        throw UsageError("--period '\(text)' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
+    }
+    _ = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let bytes = try NodeStore.open(dir).previewPayload(period: from...to)
+    FileHandle.standardOutput.write(Data(bytes + [10]))
+}
+
+let enrollRequestCommand = Command(
+    name: "enroll-request", abstract: "Print the enrolment request for this node's key (give it to the coordinator's operator).",
+    usage: "enroll-request --dir DIR",
+    help: """
+    The request names the town, the tenant and the public key, and is signed with the key itself
+    (proof of possession). The operator runs `townbench-coordinator town enroll --tenant T FILE`.
+
+    OPTIONS:
+      --dir DIR   The node's directory.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    try arguments.checkAllConsumed()
+    FileHandle.standardOutput.write(Data(try NodeStore.open(dir).enrolmentRequest() + [10]))
+}
+
+let keysCommand = Command(
+    name: "keys", abstract: "Manage the node's signing key.",
+    subcommands: [
+        Command(
+            name: "rotate", abstract: "Make a new signing key, announced in a statement signed by the old one.",
+            usage: "rotate --dir DIR",
+            help: """
+            Prints the rotation statement (give it to the coordinator's operator). The new key signs
+            every later submission; the old key file is kept.
+
+            OPTIONS:
+              --dir DIR   The node's directory.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            try arguments.checkAllConsumed()
+            FileHandle.standardOutput.write(Data(try NodeStore.open(dir).rotateKey() + [10]))
+        },
+    ])
+
+let configureCommand = Command(
+    name: "configure", abstract: "Set the coordinator URL and the tenant's privacy minimums.",
+    usage: "configure --dir DIR [--coordinator URL] [--min-store-entries N] [--min-spending-buyers N]",
+    help: """
+    OPTIONS:
+      --dir DIR                 The node's directory.
+      --coordinator URL         The coordinator's base URL.
+      --min-store-entries N     Store-entry cells below N are suppressed before signing (tenant policy; default 10).
+      --min-spending-buyers N   Spending cells with fewer buyers are suppressed (tenant policy; default 10).
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let store = try NodeStore.open(dir)
+    if arguments.option("coordinator") != nil { _ = try coordinatorURL(&arguments, store: store) }
+    for (flag, key) in [("min-store-entries", "privacy_min_store_entries"), ("min-spending-buyers", "privacy_min_spending_buyers")] {
+        guard let text = arguments.option(flag) else { continue }
+        guard let n = Int(text), n >= 1 else { throw UsageError("--\(flag) must be a whole number ≥ 1") }
+        try store.setSetting(key, String(n))
+    }
+    try arguments.checkAllConsumed()
+    let policy = try store.privacyPolicy
+    print("coordinator: \(try store.setting("coordinator_url") ?? "not set")")
+    print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
+}
+
 runCommandLine(
     executable: "townbench-node", version: version,
     root: Command(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
-        subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand]))
+        subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
+                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand]))

@@ -1,0 +1,126 @@
+public import Federation
+public import Foundation
+public import Indicators
+internal import Storage
+
+/// Builds what leaves the town's machine: the aggregate payload of the federation protocol
+/// (`Federation/PROTOCOL.md`), from the daily and hourly sums only — never an interval row,
+/// never a vendor device id (sensors appear as salted pseudonyms).
+extension NodeStore {
+    /// The tenant's privacy policy as configured on this node (default 10 entries / 10 buyers).
+    public var privacyPolicy: PrivacyPolicy {
+        get throws {
+            PrivacyPolicy(minimumStoreEntries: Int(try meta("privacy_min_store_entries") ?? "") ?? 10,
+                          minimumSpendingBuyers: Int(try meta("privacy_min_spending_buyers") ?? "") ?? 10)
+        }
+    }
+
+    /// The pseudonym of a sensor: HMAC of the node's secret salt (never sent) and its id.
+    func pseudonym(_ sensor: SensorInfo) throws -> String {
+        guard let saltHex = try meta("sensor_salt"), let salt = Hex.decode(saltHex) else {
+            throw NodeError(.noNode, "the node has no sensor salt; its store is damaged. Restore it from a backup")
+        }
+        return try SensorPseudonym.make(salt: salt, vendorKind: sensor.vendorKind.rawValue, vendorSensorID: sensor.name)
+    }
+
+    /// The zones of the aggregate payload for the local days `period`, after the privacy rules.
+    /// Days without any data are left out.
+    public func aggregateZones(period: ClosedRange<DayNumber>) throws -> [AggregatePayload.Zone] {
+        let clock = LocalClock(timeZone: timeZone)
+        let sensors = try self.sensors()
+        let schoolHolidays = try self.schoolHolidays()
+        let events = try self.events()
+        var pseudonyms: [Int64: String] = [:]
+        for sensor in sensors { pseudonyms[sensor.id] = try pseudonym(sensor) }
+        let byName = Dictionary(sensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let hourlyStatement = try db.prepare("""
+            SELECT day, hour, sum(total) FROM hourly WHERE measure = ? AND day BETWEEN ? AND ?
+            AND sensor_id IN (SELECT value FROM json_each(?)) GROUP BY day, hour
+            """)
+        var zones: [AggregatePayload.Zone] = []
+        for zoneName in Set(sensors.map(\.zone)).sorted() {
+            let zoneSensors = sensors.filter { $0.zone == zoneName }
+            var days: [DayNumber: AggregatePayload.Day] = [:]
+            func day(_ d: DayNumber) -> AggregatePayload.Day {
+                days[d] ?? AggregatePayload.Day(date: d.description, flags: .init(
+                    publicHoliday: BelgianCalendar.isPublicHoliday(d), schoolHoliday: schoolHolidays.contains(d),
+                    events: events.filter { $0.zone == zoneName && $0.days.contains(d) }.map { .init(eventId: $0.id, kind: $0.kind) }))
+            }
+            // Measures: per-sensor day figures, the zone total and the 24 local hours.
+            for measure in Measure.allCases {
+                var perDay: [DayNumber: [AggregatePayload.SensorDay]] = [:]
+                for sensor in zoneSensors {
+                    for figure in try sensorDays(measure: measure, sensors: [sensor.id], days: period) {
+                        perDay[figure.day, default: []].append(AggregatePayload.SensorDay(
+                            sensor: pseudonyms[sensor.id] ?? "", vendorKind: sensor.vendorKind.rawValue, total: figure.total,
+                            coveredMinutes: figure.coveredMinutes, expectedMinutes: figure.expectedMinutes,
+                            uptimeMinutes: figure.uptimeMinutes, validHours: figure.validHours))
+                    }
+                }
+                guard !perDay.isEmpty else { continue }
+                var hourly: [DayNumber: [Double?]] = [:]
+                let ids = "[" + zoneSensors.map { String($0.id) }.joined(separator: ",") + "]"
+                try hourlyStatement.bind([.int(measure.rawValue), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue), .text(ids)])
+                while try hourlyStatement.step() {
+                    let d = DayNumber(Int(hourlyStatement.int64(at: 0)))
+                    hourly[d, default: Array(repeating: nil, count: 24)][Int(hourlyStatement.int64(at: 1))] = hourlyStatement.double(at: 2)
+                }
+                for (d, entries) in perDay {
+                    var dayValue = day(d)
+                    let sorted = entries.sorted { $0.sensor < $1.sensor }
+                    dayValue.measures.append(AggregatePayload.MeasureDay(
+                        measure: measure.description, sensors: sorted, total: sorted.reduce(0) { $0 + ($1.total ?? 0) },
+                        hourly: hourly[d] ?? Array(repeating: nil, count: 24)))
+                    days[d] = dayValue
+                }
+            }
+            // Conversion pairs: a door counter and its street counter, on days both are valid.
+            for door in zoneSensors where door.kind == .entries {
+                guard let streetName = door.pairedStreetSensor, let street = byName[streetName] else { continue }
+                let entries = Dictionary(try sensorDays(measure: .entries, sensors: [door.id], days: period).map { ($0.day, $0) },
+                                         uniquingKeysWith: { a, _ in a })
+                for passing in try sensorDays(measure: .pedestrians, sensors: [street.id], days: period) {
+                    guard let entry = entries[passing.day],
+                          ValidityRule.v1.isValid(entry.coverage, vendorKind: door.vendorKind),
+                          ValidityRule.v1.isValid(passing.coverage, vendorKind: street.vendorKind) else { continue }
+                    var dayValue = day(passing.day)
+                    dayValue.conversions.append(.init(door: pseudonyms[door.id] ?? "", street: pseudonyms[street.id] ?? "",
+                                                      entries: entry.total, passersBy: passing.total))
+                    days[passing.day] = dayValue
+                }
+            }
+            // Spending: per local day and sector.
+            let firstInstant = clock.startOfDay(period.lowerBound), endInstant = clock.startOfDay(period.upperBound + 1)
+            var spending: [DayNumber: [String: (Int, Int, Int)]] = [:]
+            for row in try db.query("""
+                SELECT s.start, s.sector, s.transactions, s.buyers, s.value_cents FROM spending s JOIN zones z ON z.id = s.zone_id
+                WHERE z.name = ? AND s.start >= ? AND s.start < ?
+                """, [.text(zoneName), .integer(firstInstant), .integer(endInstant)]) {
+                let d = clock.local(try row.int64(0)).day
+                let old = spending[d, default: [:]][try row.string(1)] ?? (0, 0, 0)
+                spending[d, default: [:]][try row.string(1)] = (old.0 + (try row.int(2)), old.1 + (try row.int(3)), old.2 + (try row.int(4)))
+            }
+            for (d, sectors) in spending {
+                var dayValue = day(d)
+                dayValue.spending = sectors.keys.sorted().map { sector in
+                    let s = sectors[sector] ?? (0, 0, 0)
+                    return .init(sector: sector, transactions: s.0, buyers: s.1, valueCents: s.2)
+                }
+                days[d] = dayValue
+            }
+            guard !days.isEmpty else { continue }
+            zones.append(.init(zoneId: zoneName, zoneKind: zoneSensors[0].zoneKind,
+                               days: days.keys.sorted().compactMap { days[$0] }.map { day in
+                                   var day = day
+                                   day.measures.sort { (Measure(name: $0.measure)?.rawValue ?? 0) < (Measure(name: $1.measure)?.rawValue ?? 0) }
+                                   day.conversions.sort { ($0.door, $0.street) < ($1.door, $1.street) }
+                                   return day
+                               }))
+        }
+        let policy = try privacyPolicy
+        let draft = AggregatePayload(tenantId: settings.tenant, townId: settings.town, keyId: "", submissionId: "", sequence: 0,
+                                     createdAt: "", period: .init(from: period.lowerBound.description, to: period.upperBound.description),
+                                     timeZone: settings.timeZone, privacy: policy, zones: zones)
+        return policy.apply(to: draft).zones
+    }
+}

@@ -1,0 +1,158 @@
+public import Federation
+public import Foundation
+public import Indicators
+internal import Storage
+
+/// One submission in the node's outbox.
+public struct OutboxEntry: Codable, Sendable, Hashable {
+    public var sequence: Int
+    public var submissionId: String
+    public var tenant: String
+    public var periodFrom: DayNumber
+    public var periodTo: DayNumber
+    /// `queued` (not yet acknowledged), `acknowledged`, or `refused` (with `lastError`).
+    public var state: String
+    public var attempts: Int
+    public var lastError: String?
+    public var receipt: String?
+    public var createdAt: String
+    public var bytes: Int
+}
+
+extension NodeStore {
+    /// The node's active signing key, read from its 0600 file.
+    public func signingKey() throws -> Ed25519.PrivateKey {
+        let file = directory.appendingPathComponent(try meta("key_file") ?? "keys/signing.key")
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw NodeError(.io, "cannot read the signing key \(file.path): \(error.localizedDescription). Check the file's owner and mode (0600)")
+        }
+        guard let seed = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), seed.count == 32 else {
+            throw NodeError(.io, "\(file.path) is not a TownBench signing key (64 hex characters); restore it from a backup")
+        }
+        return try Ed25519.PrivateKey(seed: seed)
+    }
+
+    /// Sets node settings used by `push` and reports (`coordinator_url`, privacy minimums, …).
+    public func setSetting(_ key: String, _ value: String) throws {
+        try db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                   [.text(key), .text(value)])
+    }
+
+    /// A stored setting.
+    public func setting(_ key: String) throws -> String? { try meta(key) }
+
+    /// The periods the node submits: ISO weeks (Monday–Sunday, local days) from the first day with
+    /// data to the last complete day (`through`, default yesterday in the town's zone).
+    public func submissionPeriods(through last: DayNumber? = nil) throws -> [ClosedRange<DayNumber>] {
+        guard let range = try dataRange() else { return [] }
+        let clock = LocalClock(timeZone: timeZone)
+        let yesterday = clock.local(Int64(Date().timeIntervalSince1970)).day - 1
+        let end = min(range.upperBound, last ?? yesterday)
+        var monday = range.lowerBound - (range.lowerBound.isoWeekday - 1)
+        var periods: [ClosedRange<DayNumber>] = []
+        while monday <= end {
+            periods.append(monday...min(monday + 6, end))
+            monday = monday + 7
+        }
+        return periods
+    }
+
+    /// Builds, signs and queues a submission for every period whose aggregates differ from those
+    /// last queued or acknowledged for it (a first submission, or a correction). Everything is
+    /// written to the outbox in one transaction before anything is sent. Returns the new entries.
+    @discardableResult
+    public func queueSubmissions(through last: DayNumber? = nil, now: Date = Date()) throws -> [OutboxEntry] {
+        let key = try signingKey()
+        var queued: [Int] = []
+        try db.transaction {
+            var sequence = try db.queryFirst("SELECT coalesce(max(sequence), 0) FROM outbox")?.int(0) ?? 0
+            for period in try submissionPeriods(through: last) {
+                let zones = try aggregateZones(period: period)
+                guard !zones.isEmpty else { continue }
+                let digest = Hex.encode(SHA256.hash(try CanonicalJSON.encode(zones)))
+                let latest = try db.queryFirst("""
+                    SELECT content_digest FROM outbox WHERE tenant = ? AND period_from = ? AND period_to = ? AND state != 'refused'
+                    ORDER BY sequence DESC LIMIT 1
+                    """, [.text(settings.tenant), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)])
+                if try latest?.string(0) == digest { continue }
+                sequence += 1
+                let payload = AggregatePayload(
+                    tenantId: settings.tenant, townId: settings.town, keyId: key.publicKey.keyID,
+                    submissionId: try SubmissionID.random(), sequence: sequence, createdAt: Timestamp.format(now),
+                    period: .init(from: period.lowerBound.description, to: period.upperBound.description),
+                    timeZone: settings.timeZone, privacy: try privacyPolicy, zones: zones)
+                let envelope = try payload.signedEnvelope(with: key).serialized()
+                try db.run("""
+                    INSERT INTO outbox (sequence, submission_id, tenant, period_from, period_to, content_digest, envelope, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.int(sequence), .text(payload.submissionId), .text(settings.tenant), .int(period.lowerBound.rawValue),
+                          .int(period.upperBound.rawValue), .text(digest), .blob(envelope), .text(payload.createdAt)])
+                queued.append(sequence)
+            }
+        }
+        return try outbox().filter { queued.contains($0.sequence) }
+    }
+
+    /// Every outbox entry, oldest first.
+    public func outbox() throws -> [OutboxEntry] {
+        try db.query("""
+            SELECT sequence, submission_id, tenant, period_from, period_to, state, attempts, last_error, receipt, created_at, length(envelope)
+            FROM outbox ORDER BY sequence
+            """).map { row in
+            OutboxEntry(sequence: try row.int(0), submissionId: try row.string(1), tenant: try row.string(2),
+                        periodFrom: DayNumber(try row.int(3)), periodTo: DayNumber(try row.int(4)), state: try row.string(5),
+                        attempts: try row.int(6), lastError: try row.optionalString(7), receipt: try row.optionalString(8),
+                        createdAt: try row.string(9), bytes: try row.int(10))
+        }
+    }
+
+    /// The exact bytes of a queued or sent submission.
+    public func envelopeBytes(sequence: Int) throws -> [UInt8] {
+        guard let row = try db.queryFirst("SELECT envelope FROM outbox WHERE sequence = ?", [.int(sequence)]) else {
+            throw NodeError(.invalidArgument, "no outbox entry \(sequence)")
+        }
+        return try row.bytes(0)
+    }
+
+    func recordAttempt(sequence: Int, state: String, error: String?, receipt: String?) throws {
+        try db.run("""
+            UPDATE outbox SET attempts = attempts + 1, state = ?, last_error = ?, receipt = coalesce(?, receipt),
+                done_at = CASE WHEN ? = 'queued' THEN NULL ELSE datetime('now') END WHERE sequence = ?
+            """, [.text(state), .optional(error), .optional(receipt), .text(state), .int(sequence)])
+    }
+
+    /// The aggregates of one period exactly as `push` would sign them, as canonical JSON
+    /// (`townbench-node aggregates`): what would leave the machine, byte for byte, minus the header
+    /// fields chosen at queue time (submission id, sequence, created-at, key id).
+    public func previewPayload(period: ClosedRange<DayNumber>) throws -> [UInt8] {
+        let payload = AggregatePayload(
+            tenantId: settings.tenant, townId: settings.town, keyId: try signingKey().publicKey.keyID,
+            submissionId: String(repeating: "0", count: 32), sequence: 1, createdAt: Timestamp.format(Date()),
+            period: .init(from: period.lowerBound.description, to: period.upperBound.description),
+            timeZone: settings.timeZone, privacy: try privacyPolicy, zones: try aggregateZones(period: period))
+        return try payload.canonicalBytes()
+    }
+
+    /// The enrolment request for this node's key (to hand to the coordinator's operator).
+    public func enrolmentRequest(now: Date = Date()) throws -> [UInt8] {
+        try EnrolmentRequest.signed(tenantId: settings.tenant, townId: settings.town, key: try signingKey(), createdAt: now).serialized()
+    }
+
+    /// Creates a new signing key and a rotation statement signed by the old key (and the new one),
+    /// makes the new key active, and returns the statement for the coordinator's operator. The old
+    /// key file is kept (renamed) so earlier submissions can still be explained.
+    public func rotateKey(now: Date = Date()) throws -> [UInt8] {
+        let old = try signingKey()
+        let new = try Ed25519.PrivateKey()
+        let statement = try KeyRotationStatement.signed(tenantId: settings.tenant, townId: settings.town, oldKey: old, newKey: new,
+                                                        createdAt: now).serialized()
+        let relative = "keys/\(new.publicKey.keyID).key"
+        try NodeStore.writeSecret(Hex.encode(try new.seed()) + "\n", to: directory.appendingPathComponent(relative))
+        try db.transaction {
+            try setSetting("key_file", relative)
+            try setSetting("key_id", new.publicKey.keyID)
+        }
+        return statement
+    }
+}
