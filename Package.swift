@@ -64,6 +64,8 @@ let package = Package(
         .testTarget(name: "FederationTests", dependencies: ["Federation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
+        // Real processes: townbench-node and townbench-coordinator on loopback.
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Federation", "HTTPServer", "Indicators", "Storage", "TestSupport"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
