@@ -1,0 +1,269 @@
+public import Indicators
+
+/// One table of a report, with typed cells: rendered as HTML on the page and exported as CSV and
+/// JSON with the same rows.
+///
+/// Why: "CSV and JSON of every table": defining each table once keeps the page and the downloads
+/// from drifting apart. Column keys are stable English identifiers (the CSV header and JSON keys);
+/// titles follow the page language.
+public struct ReportTable: Sendable, Hashable {
+    /// A column: a stable `key` for files, a `title` for people.
+    public struct Column: Sendable, Hashable {
+        public var key: String
+        public var title: String
+        public init(key: String, title: String) {
+            self.key = key
+            self.title = title
+        }
+    }
+
+    /// File stem and anchor, e.g. `towns` → `towns.csv`.
+    public var name: String
+    /// Caption on the page.
+    public var title: String
+    public var columns: [Column]
+    public var rows: [[ReportCell]]
+    /// Chart data: exported, but not drawn as a table on the page (the chart shows it).
+    public var isChartData: Bool
+
+    public init(name: String, title: String, columns: [Column], rows: [[ReportCell]], isChartData: Bool = false) {
+        self.name = name
+        self.title = title
+        self.columns = columns
+        self.rows = rows
+        self.isChartData = isChartData
+    }
+}
+
+/// A typed table cell. Fractions stay fractions in files (0.25) and become "25,0 %" on pages.
+///
+/// Why: the file formats need raw numbers, the page needs Belgian formatting; the cell knows both.
+public enum ReportCell: Sendable, Hashable {
+    case text(String)
+    /// An index or other plain number, shown with `decimals`.
+    case number(Double?, decimals: Int)
+    /// A change, shown with its sign.
+    case signedNumber(Double?, decimals: Int)
+    /// A fraction shown as a percentage.
+    case percent(Double?)
+    /// A fraction shown as a signed percentage (uplifts).
+    case signedPercent(Double?)
+    case integer(Int?)
+    case day(DayNumber?)
+    case days([DayNumber])
+    case status(CoverageStatus)
+
+    var isNumeric: Bool {
+        switch self {
+        case .number, .signedNumber, .percent, .signedPercent, .integer: true
+        default: false
+        }
+    }
+
+    /// Escaped HTML for the page.
+    func html(_ s: Strings) -> String {
+        switch self {
+        case .text(let t): HTML.escape(t)
+        case .number(let v, let d): BelgianFormat.number(v, decimals: d)
+        case .signedNumber(let v, let d): BelgianFormat.number(v, decimals: d, signed: true)
+        case .percent(let v): BelgianFormat.percent(v)
+        case .signedPercent(let v): BelgianFormat.percent(v, signed: true)
+        case .integer(let v): BelgianFormat.integer(v)
+        case .day(let d): BelgianFormat.day(d)
+        case .days(let ds): ds.map { BelgianFormat.day($0) }.joined(separator: ", ")
+        case .status(let st): "<span class=\"status-\(st.rawValue)\">\(HTML.escape(s.coverageStatus(st)))</span>"
+        }
+    }
+
+    /// The raw value for a file: numbers with a dot (or a comma in the Belgian dialect), days ISO,
+    /// empty for missing.
+    func plain(decimalComma: Bool) -> String {
+        func num(_ v: Double?) -> String {
+            guard let v, v.isFinite else { return "" }
+            let text = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+            return decimalComma ? text.replacingOccurrences(of: ".", with: ",") : text
+        }
+        switch self {
+        case .text(let t): return t
+        case .number(let v, _), .signedNumber(let v, _), .percent(let v), .signedPercent(let v): return num(v)
+        case .integer(let v): return v.map(String.init) ?? ""
+        case .day(let d): return d?.description ?? ""
+        case .days(let ds): return ds.map(\.description).joined(separator: " ")
+        case .status(let st): return st.rawValue
+        }
+    }
+
+    /// JSON text of the value: a string, a number or `null`.
+    var json: String {
+        switch self {
+        case .number(let v, _), .signedNumber(let v, _), .percent(let v), .signedPercent(let v):
+            guard let v, v.isFinite else { return "null" }
+            return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+        case .integer(let v): return v.map(String.init) ?? "null"
+        case .day(let d): return d.map { ReportExport.jsonString($0.description) } ?? "null"
+        case .days(let ds): return "[" + ds.map { ReportExport.jsonString($0.description) }.joined(separator: ",") + "]"
+        case .text, .status: return ReportExport.jsonString(plain(decimalComma: false))
+        }
+    }
+}
+
+extension ReportTable {
+    /// The table as page HTML (with download links when the options have a prefix).
+    func html(_ s: Strings, _ options: RenderOptions) -> String {
+        let numeric = Set(columns.indices.filter { i in rows.contains { i < $0.count && $0[i].isNumeric } })
+        return HTML.table(caption: title, headers: columns.map(\.title), rows: rows.map { $0.map { $0.html(s) } },
+                          numeric: numeric, downloads: HTML.downloads(name, options), isWide: columns.count >= 8)
+    }
+}
+
+// MARK: - The tables of each report
+
+extension RegionReport {
+    /// Every table of the region report, in page order (chart data last).
+    public func tables(language: ReportLanguage = .en) -> [ReportTable] {
+        let s = Strings(language)
+        let coverageByTown = Dictionary(coverage.map { ($0.townID, $0) }, uniquingKeysWith: { a, _ in a })
+        let ranked = towns.sorted { ($0.rank ?? Int.max, $0.name) < ($1.rank ?? Int.max, $1.name) }
+        var result: [ReportTable] = []
+        result.append(ReportTable(
+            name: "towns", title: s.townsTable,
+            columns: [.init(key: "rank", title: s.rank), .init(key: "town", title: s.town),
+                      .init(key: "index", title: s.townIndex), .init(key: "change", title: s.change),
+                      .init(key: "completeness", title: s.completeness), .init(key: "status", title: s.status)],
+            rows: ranked.map { t in
+                let c = coverageByTown[t.townID]
+                return [.integer(t.rank), .text(t.name), .number(t.index, decimals: 1), .signedNumber(t.change, decimals: 1),
+                        .percent(c?.completeness), c.map { .status($0.status) } ?? .text("")]
+            }))
+        result.append(ReportTable(
+            name: "network", title: s.networkIndex,
+            columns: [.init(key: "median_index", title: s.networkIndex), .init(key: "pooled_index", title: s.pooledIndex),
+                      .init(key: "change", title: s.change), .init(key: "contributing_towns", title: s.contributing),
+                      .init(key: "withheld_reason", title: s.note)],
+            rows: [[.number(network.index, decimals: 1), .number(network.pooledIndex, decimals: 1),
+                    .signedNumber(network.change, decimals: 1), .integer(network.contributingTowns),
+                    .text(network.withheldReason ?? "")]]))
+        result.append(eventsTable(events, s, withTown: true))
+        result.append(ReportTable(
+            name: "conversion", title: s.conversion,
+            columns: [.init(key: "zone_kind", title: s.zoneKind), .init(key: "towns", title: s.towns),
+                      .init(key: "median", title: s.median), .init(key: "lower_quartile", title: "Q1"),
+                      .init(key: "upper_quartile", title: "Q3")],
+            rows: conversion.map { [.text($0.zoneKind), .integer($0.towns), .percent($0.median),
+                                    .percent($0.lowerQuartile), .percent($0.upperQuartile)] }))
+        result.append(coverageTable(coverage, s))
+        result.append(methodologyTable(methodology, s))
+        var seriesRows: [[ReportCell]] = []
+        for t in towns {
+            for p in t.series { seriesRows.append([.text(t.townID), .text(t.name), .day(p.day), .number(p.value, decimals: 1)]) }
+        }
+        for p in network.series { seriesRows.append([.text(""), .text(s.network), .day(p.day), .number(p.value, decimals: 1)]) }
+        result.append(ReportTable(
+            name: "footfall-series", title: s.indexOverTime,
+            columns: [.init(key: "town_id", title: "id"), .init(key: "town", title: s.town),
+                      .init(key: "day", title: s.days), .init(key: "index", title: s.townIndex)],
+            rows: seriesRows, isChartData: true))
+        return result
+    }
+}
+
+extension TownReport {
+    /// Every table of the town page, in page order (chart data last).
+    public func tables(language: ReportLanguage = .en) -> [ReportTable] {
+        let s = Strings(language)
+        var result: [ReportTable] = []
+        result.append(ReportTable(
+            name: "summary", title: s.townVsNetwork,
+            columns: [.init(key: "town_index", title: s.townIndex + " · " + townName),
+                      .init(key: "town_change", title: s.change),
+                      .init(key: "network_index", title: s.networkIndex), .init(key: "network_change", title: s.change),
+                      .init(key: "rank", title: s.rank), .init(key: "ranked_towns", title: s.of)],
+            rows: [[.number(footfall.index, decimals: 1), .signedNumber(footfall.change, decimals: 1),
+                    .number(network.index, decimals: 1), .signedNumber(network.change, decimals: 1),
+                    .integer(footfall.rank), .integer(rankedTowns)]]))
+        result.append(eventsTable(events, s, withTown: false))
+        result.append(ReportTable(
+            name: "hourly-shares", title: s.hourly,
+            columns: [.init(key: "day_type", title: s.dayTypeColumn), .init(key: "opening_hours", title: s.openingHours),
+                      .init(key: "town_opening_share", title: s.inOpeningHours + " · " + townName),
+                      .init(key: "peers_opening_share", title: s.inOpeningHours + " · " + s.peers),
+                      .init(key: "town_lunch_share", title: s.lunchtime + " · " + townName),
+                      .init(key: "peers_lunch_share", title: s.lunchtime + " · " + s.peers)],
+            rows: hourly.map { h in
+                [.text(s.dayType(h.dayType)), .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? s.closed),
+                 .percent(h.townOpeningHoursShare), .percent(h.peersOpeningHoursShare),
+                 .percent(h.townLunchtimeShare), .percent(h.peersLunchtimeShare)]
+            }))
+        result.append(ReportTable(
+            name: "conversion", title: s.conversion,
+            columns: [.init(key: "zone", title: s.zone), .init(key: "zone_kind", title: s.zoneKind),
+                      .init(key: "town", title: s.thisTown), .init(key: "pairs", title: s.pairs),
+                      .init(key: "benchmark_median", title: s.benchmark), .init(key: "benchmark_lower_quartile", title: "Q1"),
+                      .init(key: "benchmark_upper_quartile", title: "Q3"), .init(key: "benchmark_towns", title: s.towns)],
+            rows: conversion.map { c in
+                [.text(c.zone), .text(c.zoneKind), .percent(c.town), .integer(c.pairs), .percent(c.benchmark?.median),
+                 .percent(c.benchmark?.lowerQuartile), .percent(c.benchmark?.upperQuartile), .integer(c.benchmark?.towns)]
+            }))
+        result.append(coverageTable([coverage], s))
+        result.append(methodologyTable(methodology, s))
+        var hourRows: [[ReportCell]] = []
+        for h in hourly {
+            for hour in 0..<24 {
+                hourRows.append([.text(h.dayType), .integer(hour),
+                                 .percent(hour < h.town.count ? h.town[hour] : nil),
+                                 .percent(hour < h.peers.count ? h.peers[hour] : nil)])
+            }
+        }
+        result.append(ReportTable(
+            name: "hourly-profile", title: s.hourly,
+            columns: [.init(key: "day_type", title: s.dayTypeColumn), .init(key: "hour", title: "h"),
+                      .init(key: "town_share", title: s.thisTown), .init(key: "peers_share", title: s.peers)],
+            rows: hourRows, isChartData: true))
+        let networkByDay = Dictionary(network.series.map { ($0.day, $0.value) }, uniquingKeysWith: { a, _ in a })
+        result.append(ReportTable(
+            name: "footfall-series", title: s.indexOverTime,
+            columns: [.init(key: "day", title: s.days), .init(key: "town_index", title: townName),
+                      .init(key: "network_index", title: s.network)],
+            rows: footfall.series.map { [.day($0.day), .number($0.value, decimals: 1), .number(networkByDay[$0.day] ?? nil, decimals: 1)] },
+            isChartData: true))
+        return result
+    }
+}
+
+func eventsTable(_ events: [EventUpliftRow], _ s: Strings, withTown: Bool) -> ReportTable {
+    var columns: [ReportTable.Column] = []
+    if withTown { columns.append(.init(key: "town", title: s.town)) }
+    columns += [.init(key: "event", title: s.event), .init(key: "kind", title: s.kind), .init(key: "zone", title: s.zone),
+                .init(key: "days", title: s.days), .init(key: "uplift", title: s.uplift),
+                .init(key: "uplift_low", title: s.interval + " ↓"), .init(key: "uplift_high", title: s.interval + " ↑"),
+                .init(key: "peer_adjusted", title: s.peerAdjusted), .init(key: "peers", title: s.peers),
+                .init(key: "note", title: s.note)]
+    let rows: [[ReportCell]] = events.map { e in
+        var row: [ReportCell] = withTown ? [.text(e.townName)] : []
+        row += [.text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days),
+                .signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
+                .signedPercent(e.peerAdjusted?.value), .integer(e.peers), .text(e.note ?? "")]
+        return row
+    }
+    return ReportTable(name: "events", title: s.events, columns: columns, rows: rows)
+}
+
+func coverageTable(_ coverage: [TownCoverage], _ s: Strings) -> ReportTable {
+    ReportTable(
+        name: "coverage", title: s.coverage,
+        columns: [.init(key: "town", title: s.town), .init(key: "status", title: s.status),
+                  .init(key: "completeness", title: s.completeness), .init(key: "last_day", title: s.lastDay),
+                  .init(key: "active_sensors", title: s.sensors), .init(key: "sensors", title: s.of)],
+        rows: coverage.map { c in
+            [.text(c.townName), .status(c.status), .percent(c.completeness), .day(c.lastDay),
+             .integer(c.activeSensors), .integer(c.sensors)]
+        })
+}
+
+func methodologyTable(_ entries: [MethodologyEntry], _ s: Strings) -> ReportTable {
+    ReportTable(
+        name: "methodology", title: s.methodology,
+        columns: [.init(key: "indicator", title: s.indicator), .init(key: "version", title: s.version),
+                  .init(key: "note", title: s.note)],
+        rows: entries.map { [.text($0.indicator), .integer($0.version), .text($0.note)] })
+}
