@@ -255,13 +255,14 @@ let tokenCommand = Command(
 
 let serveCommand = Command(
     name: "serve", abstract: "Serve the coordinator API until SIGTERM or SIGINT.",
-    usage: "serve --dir DIR --port PORT [--host ADDRESS] [--threads N] [--quiet]",
+    usage: "serve --dir DIR --port PORT [--host ADDRESS] [--threads connection|N] [--quiet]",
     help: """
     OPTIONS:
       --dir DIR          The coordinator's directory.
       --port PORT        TCP port (0 picks a free one; the bound port is printed).
       --host ADDRESS     Address to bind (default 127.0.0.1; put a TLS proxy in front).
-      --threads N        HTTP worker threads (default 32; submissions block while their batch commits).
+      --threads MODE     'connection' (default): one thread per connection, so a submission waiting for
+                         its batch's commit delays no other client; or N: a pool of N epoll threads.
       --quiet            No access log on stderr.
     """
 ) { arguments in
@@ -269,12 +270,18 @@ let serveCommand = Command(
     let portText = try arguments.required("port", "PORT")
     guard let port = UInt16(portText) else { throw UsageError("--port must be 0…65535, not '\(portText)'") }
     let host = arguments.option("host") ?? "127.0.0.1"
-    let threads = try integer(&arguments, "threads") ?? 32
+    let threadsText = arguments.option("threads") ?? "connection"
+    let perConnection = threadsText == "connection"
+    guard perConnection || (Int(threadsText).map { (1...1024).contains($0) } ?? false) else {
+        throw UsageError("--threads must be 'connection' or a number of pool threads 1…1024, not '\(threadsText)'")
+    }
+    let threads = Int(threadsText) ?? 1
     let quiet = arguments.flag("quiet")
     try arguments.checkAllConsumed()
     let store = try dir.openStore()
     let service = CoordinatorService(store: store, signingKey: try dir.signingKey())
-    let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: max(1, threads)),
+    let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: threads,
+                                                         threadPerConnection: perConnection),
                                     accessLog: quiet ? .disabled : .standardError)
     try server.start()
     print("Listening on \(host):\(server.port)")

@@ -39,7 +39,7 @@ struct ProcessTests {
     static func serve(_ dir: URL) throws -> (Process, UInt16) {
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--dir", dir.appendingPathComponent("coord").path, "--port", "0", "--quiet", "--threads", "16"]
+        process.arguments = ["serve", "--dir", dir.appendingPathComponent("coord").path, "--port", "0", "--quiet"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -3,12 +3,13 @@
 # (group commit, SQLite WAL synchronous=FULL), against `openssl speed ed25519` verify in the same
 # run, plus the empty-route (healthz) rate of the same server. Figures go to BENCHMARKS.md,
 # "Submissions over HTTP (coordinator)".
-# Usage: deploy/bench/coordinator.sh [SECONDS] [CONNECTIONS] [SERVER_THREADS]   (default 10 64 64)
+# Usage: deploy/bench/coordinator.sh [SECONDS] [CONNECTIONS] [THREADS]   (default 10 64 connection;
+#        THREADS is serve --threads: "connection" or a pool size). SKIP_BUILD=1 reuses the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-10}"
 connections="${2:-64}"
-server_threads="${3:-64}"
+server_threads="${3:-connection}"
 scratch="${SCRATCH:-.build-coord}"
 towns="${TOWNS:-2000}"
 work=$(mktemp -d /tmp/townbench-coord-bench.XXXXXX)
@@ -16,9 +17,11 @@ server_pid=""
 cleanup() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "== build (release)" >&2
-swift build -c release --scratch-path "$scratch" --product townbench-coordinator >&2
-swift build -c release --scratch-path "$scratch" --product bench-coordinator >&2
+if [ -z "${SKIP_BUILD:-}" ]; then  # SKIP_BUILD=1 reuses the release binaries already in $scratch
+  echo "== build (release)" >&2
+  swift build -c release --scratch-path "$scratch" --product townbench-coordinator >&2
+  swift build -c release --scratch-path "$scratch" --product bench-coordinator >&2
+fi
 bin="$scratch/release"
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%dT%H:%MZ), $(openssl version)"
