@@ -116,7 +116,8 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
 
     /// One measure (pedestrians, store entries, …) on one day in one zone.
     public struct MeasureDay: Codable, Sendable, Hashable {
-        /// `pedestrians`, `cyclists`, `cars`, `heavy_vehicles` or `store_entries`.
+        /// The node's measure name: `pedestrians`, `entries`, `exits`, `bikes`, `cars`, `heavy`,
+        /// `motorcycles` or `presence`.
         public var measure: String
         public var sensors: [SensorDay]
         /// The zone's total of this measure that day; absent when suppressed or no sensor had data.

@@ -18,8 +18,9 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
     /// The default policy (10 and 10).
     public static let standard = PrivacyPolicy()
 
-    /// The measure whose cells are small-cell protected (the others count passers-by and vehicles).
-    public static let protectedMeasure = "store_entries"
+    /// The measures whose cells are small-cell protected: people entering and leaving shops (the
+    /// node's `Measure` names). The others count passers-by, presence and vehicles.
+    public static let protectedMeasures: Set<String> = ["entries", "exits"]
 
     /// Whether this policy is at least as strict as `other` in every parameter.
     public func isAtLeastAsStrict(as other: PrivacyPolicy) -> Bool {
@@ -50,7 +51,7 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
         for z in p.zones.indices {
             for d in p.zones[z].days.indices {
                 var day = p.zones[z].days[d]
-                for m in day.measures.indices where day.measures[m].measure == Self.protectedMeasure {
+                for m in day.measures.indices where Self.protectedMeasures.contains(day.measures[m].measure) {
                     var md = day.measures[m]
                     // Primary: sensors.
                     for s in md.sensors.indices {
@@ -135,7 +136,7 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
         for zone in payload.zones {
             for day in zone.days {
                 let place = "zone \(zone.zoneId), \(day.date)"
-                for m in day.measures where m.measure == Self.protectedMeasure {
+                for m in day.measures where Self.protectedMeasures.contains(m.measure) {
                     if let t = m.total, t < minimum {
                         return Refusal(
                             .privacyViolation, "\(place): store-entry total \(t) below \(declared.minimumStoreEntries)")

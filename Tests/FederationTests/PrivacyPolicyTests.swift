@@ -38,7 +38,7 @@ private func payload(
         // Sensors 334, 4, 61; total 399. 4 < 10 is suppressed; alone it could be derived as
         // 399 - 334 - 61, so the smallest visible other (61) is suppressed too.
         let raw = payload([
-            .init(measure: "store_entries", sensors: [sensor(p1, 334), sensor(p2, 4), sensor(p3, 61)], total: 399)
+            .init(measure: "entries", sensors: [sensor(p1, 334), sensor(p2, 4), sensor(p3, 61)], total: 399)
         ])
         let out = PrivacyPolicy.standard.apply(to: raw)
         let m = out.zones[0].days[0].measures[0]
@@ -49,6 +49,13 @@ private func payload(
         #expect(PrivacyPolicy.standard.violation(in: raw)?.reason == .privacyViolation)
     }
 
+    @Test func exitsAreProtectedToo() {
+        let raw = payload([.init(measure: "exits", sensors: [sensor(p1, 3)], total: 3)])
+        let m = PrivacyPolicy.standard.apply(to: raw).zones[0].days[0].measures[0]
+        #expect(m.total == nil && m.totalSuppressed && m.sensors[0].suppressed)
+        #expect(PrivacyPolicy.standard.violation(in: raw)?.reason == .privacyViolation)
+    }
+
     @Test func otherMeasuresAreNotSuppressed() {
         let raw = payload([.init(measure: "pedestrians", sensors: [sensor(p1, 3)], total: 3)])
         #expect(PrivacyPolicy.standard.apply(to: raw).zones[0].days[0].measures[0].total == 3)
@@ -56,7 +63,7 @@ private func payload(
     }
 
     @Test func smallTotalIsSuppressed() {
-        let raw = payload([.init(measure: "store_entries", sensors: [sensor(p1, 6), sensor(p2, 3)], total: 9)])
+        let raw = payload([.init(measure: "entries", sensors: [sensor(p1, 6), sensor(p2, 3)], total: 9)])
         let m = PrivacyPolicy.standard.apply(to: raw).zones[0].days[0].measures[0]
         #expect(m.total == nil && m.totalSuppressed)
         #expect(m.sensors.allSatisfy { $0.suppressed && $0.total == nil })
@@ -68,7 +75,7 @@ private func payload(
         hourly[11] = 9  // small
         hourly[12] = 25
         hourly[13] = 30
-        let raw = payload([.init(measure: "store_entries", sensors: [sensor(p1, 104)], total: 104, hourly: hourly)])
+        let raw = payload([.init(measure: "entries", sensors: [sensor(p1, 104)], total: 104, hourly: hourly)])
         let m = PrivacyPolicy.standard.apply(to: raw).zones[0].days[0].measures[0]
         // 9 is suppressed; it alone could be derived from 104, so the smallest visible hour (25, hour 12) goes too.
         #expect(m.suppressedHours == [11, 12])
@@ -100,7 +107,7 @@ private func payload(
 
     @Test func declaredPolicyWeakerThanTenantsIsRefused() {
         let lax = PrivacyPolicy(minimumStoreEntries: 5, minimumSpendingBuyers: 10)
-        let raw = lax.apply(to: payload([.init(measure: "store_entries", sensors: [sensor(p1, 7)], total: 7)]))
+        let raw = lax.apply(to: payload([.init(measure: "entries", sensors: [sensor(p1, 7)], total: 7)]))
         #expect(raw.privacy == lax)
         #expect(lax.violation(in: raw) == nil)
         let refusal = PrivacyPolicy.standard.violation(in: raw)

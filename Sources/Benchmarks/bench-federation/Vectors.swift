@@ -52,7 +52,7 @@ enum VectorWriter {
                             expectedMinutes: 780, uptimeMinutes: 569, validHours: 12),
                     ], total: 7818.5, hourly: hourlyPedestrians),
                 .init(
-                    measure: "store_entries",
+                    measure: "entries",
                     sensors: [
                         .init(
                             sensor: door1, vendorKind: "retail_factory", total: 334, coveredMinutes: 1440,
