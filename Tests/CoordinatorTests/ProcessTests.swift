@@ -36,7 +36,7 @@ struct ProcessTests {
     }
 
     /// Starts `serve` on port 0 and returns the process and the bound port (read from its stdout).
-    static func serve(_ dir: URL) throws -> (Process, UInt16) {
+    static func serve(_ dir: URL) throws -> (Process, UInt16, Pipe) {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve", "--dir", dir.appendingPathComponent("coord").path, "--port", "0", "--quiet"]
@@ -55,7 +55,7 @@ struct ProcessTests {
             process.terminate()
             throw RawClientError(description: "serve printed \(text)")
         }
-        return (process, port)
+        return (process, port, out)
     }
 
     @Test("help, usage errors, weak-key and wrong-tenant enrolment exit codes")
@@ -96,7 +96,7 @@ struct ProcessTests {
         try withTemporaryDirectory { dir in
             let towns = ["oostkamp", "veurne", "diksmuide", "menen"]
             let (keys, token) = try Self.setUp(dir, towns: towns)
-            let (server, port) = try Self.serve(dir)
+            let (server, port, _) = try Self.serve(dir)
             let acknowledged = Mutex<[String: [String]]>([:])
             let stop = Atomic<Bool>(false)
             let group = DispatchGroup()
@@ -125,11 +125,7 @@ struct ProcessTests {
             let acked = acknowledged.withLock { $0 }
             #expect(acked.values.map(\.count).reduce(0, +) >= 200)
 
-            let (restarted, newPort) = try Self.serve(dir)
-            defer {
-                restarted.terminate()
-                restarted.waitUntilExit()
-            }
+            let (restarted, newPort, output) = try Self.serve(dir)
             for town in towns {
                 let response = try http(newPort, "GET", "/v1/tenants/\(Self.tenant)/towns/\(town)/submissions", token: token)
                 #expect(response.status == 200)
@@ -138,6 +134,12 @@ struct ProcessTests {
                 let missing = (acked[town] ?? []).filter { !stored.contains($0) }
                 #expect(missing.isEmpty, "\(town): \(missing.count) acknowledged submissions lost")
             }
+            // SIGTERM: a clean shutdown with exit status 0.
+            restarted.terminate()
+            restarted.waitUntilExit()
+            #expect(restarted.terminationReason == .exit && restarted.terminationStatus == 0)
+            let rest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(rest.contains("Stopped (signal 15)."))
         }
     }
 }

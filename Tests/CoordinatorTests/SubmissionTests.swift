@@ -95,6 +95,17 @@ struct SubmissionTests {
             #expect(response.errorCode == testCase.reason, "\(response.bodyText)")
             #expect(response.status == SubmissionStatus.status(for: try #require(RefusalReason(code: testCase.reason ?? ""))).rawValue)
             #expect((response.json?["error"] as? [String: Any])?["status"] as? Int == response.status)
+            // The server records a request after sending its response: poll briefly.
+            let counted = "townbench_coordinator_submissions_total{outcome=\"refused\",reason=\"\(testCase.reason ?? "")\"} 1"
+            let request = "townbench_http_requests_total{method=\"POST\",route=\"/v1/tenants/{tenant}/submissions\",status=\"\(response.status)\"}"
+            var metrics = ""
+            for _ in 0..<100 {
+                metrics = try http(fixture.port, "GET", "/metrics").bodyText
+                if metrics.contains(counted) && metrics.contains(request) { break }
+                usleep(20_000)
+            }
+            #expect(metrics.contains(counted))
+            #expect(metrics.contains(request))
         }
         // The server still answers, and the metric counted the outcome.
         #expect(try http(fixture.port, "GET", "/healthz").status == 200)

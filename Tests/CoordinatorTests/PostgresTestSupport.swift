@@ -1,0 +1,154 @@
+// The PostgreSQL side of the coordinator tests: the throwaway server of
+// deploy/postgres-test-server.sh, one schema per test, and a fixture over either backend.
+@testable import Coordinator
+import Federation
+import Foundation
+import HTTPServer
+import PostgreSQL
+import Testing
+import TestSupport
+
+/// `TOWNBENCH_TEST_POSTGRES_URL` (CI always sets it). Without it the PostgreSQL suites are skipped
+/// with ``skipComment`` and the parity tests run on SQLite only.
+enum PostgresTestServer {
+    static let url: String? = ProcessInfo.processInfo.environment["TOWNBENCH_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static var isAvailable: Bool { url != nil }
+    static let skipComment: Comment = """
+        TOWNBENCH_TEST_POSTGRES_URL is not set, so no PostgreSQL server to test against: run \
+        `eval "$(deploy/postgres-test-server.sh start)"` first (deploy/check.sh does)
+        """
+
+    static func newSchemaName() -> String {
+        "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+
+    /// `url` with `search_path` = `schema`, for raw connections that bypass the store.
+    static func url(schema: String) throws -> String {
+        let base = try #require(url, skipComment)
+        return base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+    }
+
+    static func dropSchema(_ schema: String) {
+        guard let url, let db = try? PostgresConnection(url: url) else { return }
+        // DDL takes no parameters; the name is ours (t_ + hex).
+        try? db.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        db.close()
+    }
+}
+
+/// The two implementations of ``CoordinatorStore``; parity tests run on each available one.
+enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    static var available: [StoreBackend] { PostgresTestServer.isAvailable ? allCases : [.sqlite] }
+    var testDescription: String { rawValue }
+}
+
+/// A store of either backend in its own place (temp directory or schema), removed on deinit.
+final class BackendStore {
+    let backend: StoreBackend
+    let store: any CoordinatorStore
+    private let directory: URL
+    let schema: String?
+
+    init(_ backend: StoreBackend) throws {
+        self.backend = backend
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("townbench-pgtest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        switch backend {
+        case .sqlite:
+            schema = nil
+            store = try SQLiteCoordinatorStore(path: directory.appendingPathComponent("coordinator.sqlite").path)
+        case .postgres:
+            let schema = PostgresTestServer.newSchemaName()
+            self.schema = schema
+            store = try PostgresCoordinatorStore(url: try #require(PostgresTestServer.url, PostgresTestServer.skipComment),
+                                                 schema: schema, maximumConnections: 8)
+        }
+    }
+
+    /// A second store on the same data (a restart, or a second coordinator process).
+    func reopen() throws -> any CoordinatorStore {
+        switch backend {
+        case .sqlite: return try SQLiteCoordinatorStore(path: directory.appendingPathComponent("coordinator.sqlite").path)
+        case .postgres: return try PostgresCoordinatorStore(url: try #require(PostgresTestServer.url), schema: schema, maximumConnections: 4)
+        }
+    }
+
+    static func close(_ store: any CoordinatorStore) {
+        (store as? SQLiteCoordinatorStore)?.close()
+        (store as? PostgresCoordinatorStore)?.close()
+    }
+
+    deinit {
+        Self.close(store)
+        if let schema { PostgresTestServer.dropSchema(schema) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// ``Fixture`` over either backend: a live coordinator on port 0 with two tenants, towns, keys and tokens.
+final class BackendFixture {
+    let storage: BackendStore
+    var store: any CoordinatorStore { storage.store }
+    let service: CoordinatorService
+    let server: HTTPServer
+    var keys: [String: Ed25519.PrivateKey] = [:]
+    var tokens: [String: String] = [:]
+    var port: UInt16 { server.port }
+
+    init(_ backend: StoreBackend, clock: Date? = nil, withTowns: Bool = true) throws {
+        storage = try BackendStore(backend)
+        let fixed = clock
+        service = CoordinatorService(store: storage.store, signingKey: try Ed25519.PrivateKey(), clock: { fixed ?? Date() })
+        server = service.makeServer(configuration: .init(port: 0, threadPoolSize: 8), accessLog: .disabled)
+        for tenant in [Fixture.tenantA, Fixture.tenantB] {
+            try store.addTenant(Tenant(id: tenant, name: tenant))
+            for role in [Role.coordinator, .admin] {
+                let (token, record) = try BearerToken.issue(role: role, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(3600))
+                try store.addToken(record)
+                tokens["\(tenant)/\(role.rawValue)"] = token
+            }
+        }
+        if withTowns {
+            for (tenant, towns) in [(Fixture.tenantA, Fixture.townsA), (Fixture.tenantB, Fixture.townsB)] {
+                for town in towns {
+                    let key = town == "oostkamp" ? try Ed25519.PrivateKey(seed: test1Seed) : try Ed25519.PrivateKey()
+                    try addTown(town, tenant: tenant, key: key)
+                }
+            }
+        }
+        try server.start()
+    }
+
+    func addTown(_ town: String, tenant: String, key: Ed25519.PrivateKey) throws {
+        let scope = TenantScope.administrative(tenant)
+        try store.addTown(Town(id: town, name: town.capitalized), scope)
+        try store.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: town,
+                                  enrolledAt: Date(timeIntervalSince1970: 0)), scope)
+        keys["\(tenant)/\(town)"] = key
+        let (token, record) = try BearerToken.issue(role: .town, tenantID: tenant, townID: town, expiresAt: Date().addingTimeInterval(3600))
+        try store.addToken(record)
+        tokens["\(tenant)/town:\(town)"] = token
+    }
+
+    func submit(_ tenant: String, _ bytes: [UInt8]) throws -> RawResponse {
+        try http(port, "POST", "/v1/tenants/\(tenant)/submissions", body: bytes)
+    }
+
+    /// A signed envelope of `town` in `tenant`.
+    func envelope(_ tenant: String, _ town: String, sequence: Int, _ days: [DayData], submissionID: String? = nil) throws -> [UInt8] {
+        try Coordinator_Tests_envelope(tenant: tenant, town: town, key: try #require(keys["\(tenant)/\(town)"]), sequence: sequence,
+                                       days: days, submissionID: submissionID)
+    }
+
+    deinit {
+        server.shutdown(gracePeriod: .seconds(1))
+        service.stop()
+    }
+}
+
+/// The test target's `envelope(tenant:town:…)` under a name a method called `envelope` can reach.
+func Coordinator_Tests_envelope(tenant: String, town: String, key: Ed25519.PrivateKey, sequence: Int, days: [DayData],
+                                submissionID: String? = nil) throws -> [UInt8] {
+    try envelope(tenant: tenant, town: town, key: key, sequence: sequence, days: days, submissionID: submissionID)
+}
