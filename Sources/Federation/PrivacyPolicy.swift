@@ -69,7 +69,7 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
                         let candidates = md.sensors.indices.filter {
                             !md.sensors[$0].suppressed && md.sensors[$0].total != nil
                         }
-                        if let smallest = candidates.min(by: { md.sensors[$0].total! < md.sensors[$1].total! }) {
+                        if let smallest = candidates.min(by: { (md.sensors[$0].total ?? 0) < (md.sensors[$1].total ?? 0) }) {
                             md.sensors[smallest].total = nil
                             md.sensors[smallest].suppressed = true
                         } else {
@@ -88,7 +88,7 @@ public struct PrivacyPolicy: Codable, Sendable, Hashable {
                         }
                         if md.total != nil, suppressed.count == 1 {
                             let visible = (0..<24).filter { hourly[$0] != nil }
-                            if let smallest = visible.min(by: { hourly[$0]! < hourly[$1]! }) {
+                            if let smallest = visible.min(by: { (hourly[$0] ?? 0) < (hourly[$1] ?? 0) }) {
                                 hourly[smallest] = nil
                                 suppressed.insert(smallest)
                             }

@@ -33,7 +33,8 @@ let only: String? = {
     return nil
 }()
 
-/// The measurements, run in interleaved rounds by ``runAll()``.
+/// The measurements, run in interleaved rounds by ``runAll()``. `nonisolated(unsafe)` is safe:
+/// the benchmark is single-threaded top-level code; nothing else touches this array.
 nonisolated(unsafe) var measurements: [(name: String, body: () throws -> Void)] = []
 
 /// Registers a measurement (`--only NAME` skips every other one, for profiling).
