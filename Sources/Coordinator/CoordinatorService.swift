@@ -58,6 +58,11 @@ public final class CoordinatorService: Sendable {
 }
 
 /// The network report a node fetches, signed by the coordinator as a DSSE envelope.
+///
+/// Why: a town keeps what the coordinator told it, with proof of origin, and can render it
+/// offline; the payload is RFC 8785 canonical JSON of this value (payloadType
+/// ``CoordinatorService/reportPayloadType``), `figures` as the requesting principal may see them.
+/// A node compares `figures.towns[its own].footfall` (a `FootfallIndex.Result`) with its own.
 public struct NetworkReport: Sendable, Codable, Equatable {
     public var reportVersion: Int
     public var tenantId: String
@@ -122,6 +127,9 @@ struct API: Sendable {
         router.get("/v1/coordinator-key", tags: ["public"]) { _, _ in try API.json(CoordinatorService.keyDocument(key.publicKey)) }
         router.post("/v1/tenants/{tenant}/submissions", tags: ["submission"], handler: API.contract { [self] request, parameters in
             try submit(request, parameters)
+        })
+        router.post("/v1/tenants/{tenant}/key-rotations", tags: ["submission"], handler: API.contract { [self] request, parameters in
+            try rotate(request, parameters)
         })
         router.get("/v1/tenants/{tenant}/towns", tags: API.tags(regional), handler: data(regional) { [self] _, _, principal in
             try API.json(["towns": try store.towns(principal.scope)])
@@ -229,6 +237,31 @@ struct API: Sendable {
             case .duplicate(let receipt): return try answer(receipt, status: .ok, outcome: "duplicate")
             case .refused(let refusal): return refused(refusal)
             }
+        }
+    }
+
+    /// A key rotation statement (PROTOCOL.md §1.2), authenticated by the old key's signature.
+    func rotate(_ request: HTTPRequest, _ parameters: RouteParameters) throws -> HTTPResponse {
+        let tenantID = try parameters.require("tenant")
+        let scope = TenantScope.submission(tenantID)
+        var lookupError: (any Error)?
+        let verified = KeyRotationStatement.verify(request.body, tenantId: tenantID) { keyID in
+            do { return try store.keyRecord(id: keyID, scope) } catch {
+                lookupError = error
+                return nil
+            }
+        }
+        if let lookupError { throw lookupError }
+        switch verified {
+        case .failure(let refusal):
+            throw CoordinatorError(refusal: refusal)
+        case .success(let (statement, newKey)):
+            guard let old = try store.keyRecord(id: statement.oldKeyId, scope) else {
+                throw CoordinatorError(refusal: Refusal(.unknownKey, "no enrolled key has id \(statement.oldKeyId)"))
+            }
+            let (retired, active) = old.rotated(to: newKey, at: clock())
+            try store.rotate(retired, to: active, scope)
+            return try API.json(["keyId": active.keyID, "retiredKeyId": retired.keyID, "townId": active.townID], status: .created)
         }
     }
 

@@ -30,6 +30,8 @@ public protocol CoordinatorStore: Sendable {
     /// Replaces a key's status (revocation, rotation). Throws `not_found` for an unknown key.
     func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws
     func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord]
+    /// Applies a verified rotation: `old` (now retired) and `new` (active) in one transaction.
+    func rotate(_ old: KeyRecord, to new: KeyRecord, _ scope: TenantScope) throws
 
     // MARK: Tokens
     func addToken(_ token: TokenRecord) throws
@@ -55,4 +57,12 @@ public protocol CoordinatorStore: Sendable {
     func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow]
     func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow]
     func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ConversionDayRow]
+}
+
+extension CoordinatorStore {
+    /// Default (not atomic): backends override it with one transaction.
+    public func rotate(_ old: KeyRecord, to new: KeyRecord, _ scope: TenantScope) throws {
+        try updateKey(old, scope)
+        try enrol(new, scope)
+    }
 }

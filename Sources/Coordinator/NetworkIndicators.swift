@@ -2,6 +2,8 @@ import Federation
 public import Indicators
 
 /// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD`).
+///
+/// Why: every route and report names the days it covers in the towns' own calendar, never instants.
 public struct DayPeriod: Sendable, Hashable, Codable {
     public var from: String
     public var to: String
@@ -36,6 +38,8 @@ public struct DayPeriod: Sendable, Hashable, Codable {
 /// Why one value: the indicators route, the comparison route and the signed report all show
 /// (views of) the same computation, so they cannot disagree.
 public struct NetworkFigures: Sendable, Codable, Equatable {
+    /// The network's footfall figures; why: towns compare against a robust centre (median) and the
+    /// province reads the pooled trend, each shown only when the publishing rules allow.
     public struct Footfall: Sendable, Codable, Equatable {
         /// Median of the towns' indices; nil (suppressed) with fewer than 3 towns.
         public var medianIndex: Double?
@@ -47,6 +51,8 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         public var pooledPublication: String
     }
 
+    /// One event's uplift in one zone; why: towns evaluate events against their own baseline and,
+    /// peer-adjusted, against what moved the whole network that day.
     public struct Event: Sendable, Codable, Equatable {
         public var eventId: String
         public var kind: String
@@ -61,6 +67,7 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         public var peers: Int
     }
 
+    /// One zone's conversion rate; why: shops and towns compare passers-by → entries per zone.
     public struct ZoneConversion: Sendable, Codable, Equatable {
         public var zoneId: String
         public var zoneKind: String
@@ -69,6 +76,7 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         public var publishableAcrossTowns: Bool
     }
 
+    /// One town's figures; why: the unit a town reads about itself and (reduced) about its peers.
     public struct TownFigures: Sendable, Codable, Equatable {
         /// The town id, or `peer-N` when the tenant anonymises peers for this viewer.
         public var town: String
@@ -82,6 +90,7 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         public var conversion: [ZoneConversion]?
     }
 
+    /// The network's conversion benchmark for one kind of zone; why: like places compare with like.
     public struct ZoneKindConversion: Sendable, Codable, Equatable {
         public var zoneKind: String
         public var towns: Int
@@ -179,11 +188,11 @@ public enum NetworkIndicators {
             towns: indexed.count, pooledPublication: verdict.rawValue)
         if enough {
             let ranked = indexed.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            for (i, entry) in ranked.enumerated() {
+            for entry in ranked {
+                // Ties share a rank; the percentile is the share of the other towns strictly below.
                 let lower = ranked.filter { $0.1 < entry.1 }.count
                 figures[entry.0]?.rank = 1 + ranked.filter { $0.1 > entry.1 }.count
                 figures[entry.0]?.percentile = 100 * Double(lower) / Double(ranked.count - 1)
-                _ = i
             }
         }
 

@@ -293,6 +293,31 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         }
     }
 
+    public func rotate(_ old: KeyRecord, to new: KeyRecord, _ scope: TenantScope) throws {
+        do {
+            try writer.withLock { _ in
+                try writerBox.connection.transaction {
+                    try writerBox.run("UPDATE keys SET status = ?, status_at = ?, successor = ? WHERE tenant_id = ? AND key_id = ? AND status = 'active'",
+                                      Self.statusColumns(old.status) + [.text(scope.tenantID), .text(old.keyID)])
+                    guard writerBox.connection.changes == 1 else {
+                        throw CoordinatorError(refusal: Refusal(.retiredKey, "key \(old.keyID) was already rotated or revoked"))
+                    }
+                    try writerBox.run("""
+                        INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [.text(scope.tenantID), .text(new.keyID), .text(new.townID), .blob(new.publicKey.rawRepresentation),
+                              .text(Timestamp.format(new.enrolledAt))] + Self.statusColumns(new.status))
+                }
+            }
+        } catch let error as CoordinatorError {
+            throw error
+        } catch where Self.isConstraint(error) {
+            throw CoordinatorError(.alreadyExists, "Key \(new.keyID) is already enrolled in tenant \(scope.tenantID). Rotate to a new key.")
+        } catch {
+            throw CoordinatorError.storage(error, "rotating key \(old.keyID)")
+        }
+    }
+
     public func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord] {
         try read("listing keys") { box in
             try box.rows("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = ? AND town_id = ? ORDER BY enrolled_at",

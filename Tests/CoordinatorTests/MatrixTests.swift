@@ -56,7 +56,12 @@ struct MatrixTests {
                 let foreign = try envelope(tenant: Fixture.tenantA, town: "ronse", key: bKey, sequence: 9,
                                            days: [DayData(date: "2026-11-02", sensors: [("a", 1)])])
                 let response = try http(fixture.port, "POST", path, body: foreign)
-                #expect(response.status == 403 && response.errorCode == "unknown_key", "\(response.bodyText)")
+                // Every signature-authenticated route refuses it without telling anything of A.
+                #expect((400..<500).contains(response.status), "\(route.pattern): \(response.bodyText)")
+                for secret in aSecrets { #expect(!response.bodyText.contains(secret), "\(route.pattern) leaked \(secret)") }
+                if route.pattern.hasSuffix("/submissions") {
+                    #expect(response.status == 403 && response.errorCode == "unknown_key", "\(response.bodyText)")
+                }
                 continue
             }
             dataRoutes += 1

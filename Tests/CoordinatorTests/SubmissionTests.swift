@@ -156,6 +156,32 @@ struct SubmissionTests {
         #expect(try fixture.store.submissions(town: "veurne", .administrative(Fixture.tenantA)).count == 1)
     }
 
+    @Test("a key rotation retires the old key: later submissions signed by it are refused, the new key's accepted")
+    func rotation() throws {
+        let manifest = try Manifest.load()
+        let fixture = try Self.vectorFixture(manifest, revokedActive: false)
+        let tenant = manifest.tenantId
+        let path = "/v1/tenants/\(tenant)/key-rotations"
+        let statement = try Manifest.bytes("rotation-test1-to-test2.json")
+        // To another tenant: the old key is unknown there.
+        let elsewhere = try http(fixture.port, "POST", "/v1/tenants/lokaal-3d/key-rotations", body: statement)
+        #expect(elsewhere.status == 403 && elsewhere.errorCode == "unknown_key")
+        let rotated = try http(fixture.port, "POST", path, body: statement)
+        #expect(rotated.status == 201, "\(rotated.bodyText)")
+        #expect(rotated.json?["keyId"] as? String == "39f713d0a644253f04529421b9f51b9b")
+        let again = try http(fixture.port, "POST", path, body: statement)
+        #expect(again.status == 403 && again.errorCode == "retired_key")
+        // The clock is the vectors' now (after the rotation): TEST 1 signatures are refused, TEST 2's accepted.
+        let now = try #require(Timestamp.parse(manifest.now))
+        let old = try envelope(tenant: tenant, town: "oostkamp", key: try Ed25519.PrivateKey(seed: test1Seed), sequence: 20,
+                               days: [DayData(date: "2026-11-20", sensors: [("a", 1)])], createdAt: now)
+        #expect(try fixture.submit(tenant, old).errorCode == "retired_key")
+        let test2Seed = try #require(Hex.decode("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"))
+        let new = try envelope(tenant: tenant, town: "oostkamp", key: try Ed25519.PrivateKey(seed: test2Seed), sequence: 21,
+                               days: [DayData(date: "2026-11-20", sensors: [("a", 1)])], createdAt: now)
+        #expect(try fixture.submit(tenant, new).status == 202)
+    }
+
     @Test("enrolment refuses weak keys and a bad proof of possession; accepts the vector")
     func enrolmentVectors() throws {
         #expect(throws: Never.self) { try EnrolmentRequest.verify(Manifest.bytes("enrolment-test1.json")).get() }

@@ -1,0 +1,631 @@
+public import Federation
+public import Foundation
+import Indicators
+import PostgreSQL
+import Synchronization
+
+/// The PostgreSQL implementation of ``CoordinatorStore``, for networks that outgrow one SQLite
+/// file: a province or all of Flanders on one database, or several coordinator processes behind
+/// one proxy (issue 7).
+///
+/// Why it looks as it does:
+/// - **Two nets for tenants.** Every query binds the tenant of its ``TenantScope``, and every
+///   transaction first sets `townbench.tenant` (transaction-local), on which the row-level security
+///   policies of ``PostgresCoordinatorSchema`` admit rows. The store refuses to connect as a role
+///   that bypasses those policies (superuser or `BYPASSRLS`).
+/// - **Durability.** ``commit(_:at:)`` is one transaction; it returns after COMMIT, which with
+///   PostgreSQL's default `synchronous_commit=on` is flushed to the WAL on disk.
+/// - **Several processes.** ``commit(_:at:)`` locks the rows of the batch's towns
+///   (`SELECT … FOR UPDATE`, in one global order so two writers cannot deadlock) before it re-checks
+///   replay and sequence, so two coordinators never both accept a sequence number of one town, nor
+///   a lower one after a higher; the `UNIQUE (tenant_id, town_id, sequence)` key backs that up
+///   (`ON CONFLICT DO NOTHING`, then re-read).
+/// - **Round trips.** A batch's aggregates go in with one `INSERT … SELECT FROM unnest($1::…[], …)`
+///   per table, not one statement per row; statements are prepared once per connection.
+public final class PostgresCoordinatorStore: CoordinatorStore {
+    /// The server, as `user@host:port/database` (no password).
+    public let target: String
+    /// The schema holding the tables (nil: the role's default `search_path`).
+    public let schema: String?
+    /// Reads and administrative writes, from many threads.
+    private let pool: PostgresPool
+    /// The submission writer's connection (``commit(_:at:)`` is called from one thread at a time).
+    private let writerPool: PostgresPool
+    /// Parsed public keys by their raw bytes (immutable facts; status is always read from the store).
+    private let publicKeys = Mutex<[[UInt8]: Ed25519.PublicKey]>([:])
+
+    /// Connects, checks the role, creates `schema` if needed and migrates.
+    /// - Parameters:
+    ///   - url: a libpq URL, e.g. `postgresql://townbench:…@db.example:5432/townbench`.
+    ///   - schema: a schema to keep the tables in (`[a-z_][a-z0-9_]*`), e.g. one per coordinator
+    ///     on a shared database; nil uses the role's `search_path`.
+    ///   - maximumConnections: at most this many reading connections (plus one for the writer).
+    public init(url: String, schema: String? = nil, maximumConnections: Int = 16) throws {
+        if let schema, !Self.isPlainIdentifier(schema) {
+            throw CoordinatorError(.invalidArgument, "'\(schema)' is not a usable schema name; use lower-case letters, digits and _ (not first), at most 63.")
+        }
+        self.schema = schema
+        let setup: @Sendable (PostgresConnection) throws -> Void = { connection in
+            if let schema {
+                try connection.query("SELECT set_config('search_path', $1, false)", [.text(schema)])
+            }
+        }
+        pool = PostgresPool(url: url, maximumConnections: max(1, maximumConnections), setup: setup)
+        writerPool = PostgresPool(url: url, maximumConnections: 1, setup: setup)
+        do {
+            target = try writerPool.withConnection { connection in
+                let role = try connection.query(
+                    "SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                guard let row = role.first else {
+                    throw CoordinatorError(.storage, "Cannot read the database role of \(connection.target).")
+                }
+                if try row.bool(1) || row.bool(2) {
+                    throw CoordinatorError(.invalidArgument, """
+                        \(connection.target): role \(try row.string(0)) is a superuser or has BYPASSRLS, so PostgreSQL would \
+                        not enforce tenant isolation. Connect as an ordinary role (CREATE ROLE … LOGIN NOSUPERUSER NOBYPASSRLS).
+                        """)
+                }
+                if let schema {
+                    // DDL takes no parameters; `schema` was checked to be a plain identifier above.
+                    try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
+                }
+                try PostgresCoordinatorSchema.migrator.migrate(connection)
+                return connection.target
+            }
+        } catch let error as CoordinatorError {
+            pool.close()
+            writerPool.close()
+            throw error
+        } catch {
+            pool.close()
+            writerPool.close()
+            throw CoordinatorError(.storage, "The coordinator's PostgreSQL store could not be opened: \(error)")
+        }
+    }
+
+    /// Closes every connection (lent ones when they come back).
+    public func close() {
+        pool.close()
+        writerPool.close()
+    }
+
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count), let first = bytes.first, first == UInt8(ascii: "_") || (97...122).contains(first)
+        else { return false }
+        return bytes.allSatisfy { $0 == UInt8(ascii: "_") || (97...122).contains($0) || (48...57).contains($0) }
+    }
+
+    // MARK: Transactions in a tenant
+
+    private static let setTenantSQL = "SELECT set_config('townbench.tenant', $1, true)"
+
+    /// Runs `body` in a transaction whose `townbench.tenant` is `tenantID` (row-level security's key).
+    /// `mapping` may turn a server error into a specific ``CoordinatorError`` (e.g. a unique key into `already_exists`).
+    private func inTenant<T>(_ tenantID: String, _ what: String,
+                             mapping: (PostgresError) -> CoordinatorError? = { _ in nil },
+                             _ body: (PostgresConnection) throws -> T) throws -> T {
+        do {
+            return try pool.withConnection { db in
+                try db.transaction {
+                    try db.query(Self.setTenantSQL, [.text(tenantID)])
+                    return try body(db)
+                }
+            }
+        } catch let error as CoordinatorError {
+            throw error
+        } catch let error as PostgresError {
+            throw mapping(error) ?? Self.storageError(error, what)
+        } catch {
+            throw Self.storageError(error, what)
+        }
+    }
+
+    static func storageError(_ error: any Error, _ what: String) -> CoordinatorError {
+        CoordinatorError(.storage, "The coordinator's PostgreSQL store failed while \(what): \(error)")
+    }
+
+    // MARK: Tenants and towns
+
+    public func addTenant(_ tenant: Tenant) throws {
+        guard Identifier.isValid(tenant.id) else {
+            throw CoordinatorError(.invalidArgument, "'\(tenant.id)' is not a valid tenant id; use [a-z0-9][a-z0-9._-]{0,63}.")
+        }
+        let exists = CoordinatorError(.alreadyExists, "Tenant \(tenant.id) exists already; change it with `tenant policy`.")
+        try inTenant(tenant.id, "adding tenant \(tenant.id)", mapping: { $0.code == .uniqueViolation ? exists : nil }) { db in
+                try db.run("""
+                    INSERT INTO tenants (tenant_id, name, peer_naming, min_store_entries, min_spending_buyers, max_age_days, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    """, [.text(tenant.id), .text(tenant.name), .text(tenant.peerNaming.rawValue),
+                          .int(tenant.privacy.minimumStoreEntries), .int(tenant.privacy.minimumSpendingBuyers),
+                          .int(tenant.maximumAgeDays), .text(Timestamp.format(Date()))])
+        }
+    }
+
+    public func tenant(_ scope: TenantScope) throws -> Tenant? {
+        try inTenant(scope.tenantID, "reading tenant \(scope.tenantID)") { db in
+            guard let row = try db.query("""
+                SELECT name, peer_naming, min_store_entries, min_spending_buyers, max_age_days FROM tenants WHERE tenant_id = $1
+                """, [.text(scope.tenantID)]).first else { return nil }
+            return Tenant(id: scope.tenantID, name: try row.string(0),
+                          peerNaming: PeerNaming(rawValue: try row.string(1)) ?? .anonymised,
+                          privacy: PrivacyPolicy(minimumStoreEntries: try row.int(2), minimumSpendingBuyers: try row.int(3)),
+                          maximumAgeDays: try row.int(4))
+        }
+    }
+
+    public func updateTenant(_ tenant: Tenant, _ scope: TenantScope) throws {
+        try inTenant(scope.tenantID, "updating tenant \(scope.tenantID)") { db in
+            let changed = try db.run("""
+                UPDATE tenants SET name = $1, peer_naming = $2, min_store_entries = $3, min_spending_buyers = $4, max_age_days = $5
+                WHERE tenant_id = $6
+                """, [.text(tenant.name), .text(tenant.peerNaming.rawValue), .int(tenant.privacy.minimumStoreEntries),
+                      .int(tenant.privacy.minimumSpendingBuyers), .int(tenant.maximumAgeDays), .text(scope.tenantID)])
+            guard changed == 1 else {
+                throw CoordinatorError(.notFound, "Tenant \(scope.tenantID) does not exist; add it with `tenant add`.")
+            }
+        }
+    }
+
+    public func addTown(_ town: Town, _ scope: TenantScope) throws {
+        guard Identifier.isValid(town.id) else {
+            throw CoordinatorError(.invalidArgument, "'\(town.id)' is not a valid town id; use [a-z0-9][a-z0-9._-]{0,63}.")
+        }
+        try inTenant(scope.tenantID, "adding town \(town.id)") { db in
+            try db.run("INSERT INTO towns (tenant_id, town_id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                       [.text(scope.tenantID), .text(town.id), .text(town.name), .text(Timestamp.format(Date()))])
+        }
+    }
+
+    public func towns(_ scope: TenantScope) throws -> [Town] {
+        try inTenant(scope.tenantID, "listing towns") { db in
+            try db.query("SELECT town_id, name FROM towns WHERE tenant_id = $1 ORDER BY town_id", [.text(scope.tenantID)])
+                .map { Town(id: try $0.string(0), name: try $0.string(1)) }
+        }
+    }
+
+    // MARK: Keys
+
+    private static let keyColumns = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
+
+    private func keyRecord(_ row: PostgresRow, tenantID: String) throws -> KeyRecord {
+        let raw = try row.bytes(2)
+        let key: Ed25519.PublicKey
+        if let cached = publicKeys.withLock({ $0[raw] }) {
+            key = cached
+        } else {
+            key = try Ed25519.PublicKey(rawRepresentation: raw)
+            publicKeys.withLock { $0[raw] = key }
+        }
+        let statusAt = row.optionalString(5).flatMap(Timestamp.parse) ?? .distantPast
+        let status: KeyRecord.Status
+        switch try row.string(4) {
+        case "retired": status = .retired(at: statusAt, successor: row.optionalString(6) ?? "")
+        case "revoked": status = .revoked(at: statusAt)
+        default: status = .active
+        }
+        return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
+                         enrolledAt: Timestamp.parse(try row.string(3)) ?? .distantPast, status: status)
+    }
+
+    private static func statusColumns(_ status: KeyRecord.Status) -> [PostgresValue] {
+        switch status {
+        case .active: [.text("active"), .null, .null]
+        case .retired(let at, let successor): [.text("retired"), .text(Timestamp.format(at)), .text(successor)]
+        case .revoked(let at): [.text("revoked"), .text(Timestamp.format(at)), .null]
+        }
+    }
+
+    public func enrol(_ record: KeyRecord, _ scope: TenantScope) throws {
+        guard record.tenantID == scope.tenantID else {
+            throw CoordinatorError(.invalidArgument, "The key is for tenant \(record.tenantID), not \(scope.tenantID).")
+        }
+        let exists = CoordinatorError(.alreadyExists, "Key \(record.keyID) is already enrolled in tenant \(scope.tenantID), or town \(record.townID) is not in it. A town enrols a new key with a new request.")
+        try inTenant(scope.tenantID, "enrolling key \(record.keyID)",
+                     mapping: { PostgresError.Code.integrityConstraintViolation ~= $0 ? exists : nil }) { db in
+                try db.run("""
+                    INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    """, [.text(scope.tenantID), .text(record.keyID), .text(record.townID), .bytes(record.publicKey.rawRepresentation),
+                          .text(Timestamp.format(record.enrolledAt))] + Self.statusColumns(record.status))
+        }
+    }
+
+    public func keyRecord(id keyID: String, _ scope: TenantScope) throws -> KeyRecord? {
+        try inTenant(scope.tenantID, "reading key \(keyID)") { db in
+            try db.query("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = $1 AND key_id = $2",
+                         [.text(scope.tenantID), .text(keyID)]).first.map { try keyRecord($0, tenantID: scope.tenantID) }
+        }
+    }
+
+    public func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws {
+        try inTenant(scope.tenantID, "updating key \(record.keyID)") { db in
+            let changed = try db.run("UPDATE keys SET status = $1, status_at = $2, successor = $3 WHERE tenant_id = $4 AND key_id = $5",
+                                     Self.statusColumns(record.status) + [.text(scope.tenantID), .text(record.keyID)])
+            guard changed == 1 else {
+                throw CoordinatorError(.notFound, "No key \(record.keyID) in tenant \(scope.tenantID).")
+            }
+        }
+    }
+
+    /// Retires `old` (only if still active) and enrols `new`, in one transaction.
+    public func rotate(_ old: KeyRecord, to new: KeyRecord, _ scope: TenantScope) throws {
+        let exists = CoordinatorError(.alreadyExists, "Key \(new.keyID) is already enrolled in tenant \(scope.tenantID). Rotate to a new key.")
+        try inTenant(scope.tenantID, "rotating key \(old.keyID)",
+                     mapping: { PostgresError.Code.integrityConstraintViolation ~= $0 ? exists : nil }) { db in
+            let changed = try db.run("""
+                UPDATE keys SET status = $1, status_at = $2, successor = $3 WHERE tenant_id = $4 AND key_id = $5 AND status = 'active'
+                """, Self.statusColumns(old.status) + [.text(scope.tenantID), .text(old.keyID)])
+            guard changed == 1 else {
+                throw CoordinatorError(refusal: Refusal(.retiredKey, "key \(old.keyID) was already rotated or revoked"))
+            }
+            try db.run("""
+                INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                """, [.text(scope.tenantID), .text(new.keyID), .text(new.townID), .bytes(new.publicKey.rawRepresentation),
+                      .text(Timestamp.format(new.enrolledAt))] + Self.statusColumns(new.status))
+        }
+    }
+
+    public func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord] {
+        try inTenant(scope.tenantID, "listing keys") { db in
+            try db.query("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = $1 AND town_id = $2 ORDER BY enrolled_at, key_id",
+                         [.text(scope.tenantID), .text(townID)]).map { try keyRecord($0, tenantID: scope.tenantID) }
+        }
+    }
+
+    // MARK: Tokens
+
+    public func addToken(_ token: TokenRecord) throws {
+        try inTenant(token.tenantID, "issuing a token") { db in
+            try db.run("""
+                INSERT INTO tokens (token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)
+                """, [.bytes(token.hash), .text(token.id), .text(token.role.rawValue), .text(token.tenantID),
+                      .optional(token.townID), .text(Timestamp.format(token.createdAt)), .text(Timestamp.format(token.expiresAt))])
+        }
+    }
+
+    /// Runs `body` in a transaction with no tenant, where a row-level policy admits only the
+    /// token named by `setting` = `value` (its hash or its id).
+    private func inToken<T>(_ setting: String, _ value: String, _ what: String, _ body: (PostgresConnection) throws -> T) throws -> T {
+        do {
+            return try pool.withConnection { db in
+                try db.transaction {
+                    try db.query("SELECT set_config($1, $2, true)", [.text(setting), .text(value)])
+                    return try body(db)
+                }
+            }
+        } catch let error as CoordinatorError {
+            throw error
+        } catch {
+            throw Self.storageError(error, what)
+        }
+    }
+
+    public func token(hash: [UInt8]) throws -> TokenRecord? {
+        try inToken("townbench.token_hash", Hex.encode(hash), "checking a token") { db in
+            guard let row = try db.query("""
+                SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = $1
+                """, [.bytes(hash)]).first, let role = Role(rawValue: try row.string(2)) else { return nil }
+            return TokenRecord(id: try row.string(1), hash: try row.bytes(0), role: role, tenantID: try row.string(3),
+                               townID: row.optionalString(4), createdAt: Timestamp.parse(try row.string(5)) ?? .distantPast,
+                               expiresAt: Timestamp.parse(try row.string(6)) ?? .distantPast,
+                               revokedAt: row.optionalString(7).flatMap(Timestamp.parse))
+        }
+    }
+
+    public func revokeToken(id: String, at: Date) throws {
+        try inToken("townbench.token_id", id, "revoking token \(id)") { db in
+            let changed = try db.run("UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE token_id = $2",
+                                     [.text(Timestamp.format(at)), .text(id)])
+            guard changed == 1 else {
+                throw CoordinatorError(.notFound, "No token with id \(id). `token issue` printed the id beside the token.")
+            }
+        }
+    }
+
+    // MARK: Submissions
+
+    /// The town's last sequence and, if stored, the submission with this id (one round trip).
+    private static let stateSQL = """
+        SELECT (SELECT max(sequence) FROM submissions WHERE tenant_id = $1 AND town_id = $2),
+               s.payload_digest, s.envelope_digest, s.accepted_at
+        FROM (SELECT 1) AS one
+        LEFT JOIN submissions s ON s.tenant_id = $1 AND s.town_id = $2 AND s.submission_id = $3
+        """
+
+    private struct StoredState {
+        var lastSequence: Int?
+        /// payload digest, envelope digest, accepted at
+        var existing: (payload: [UInt8], envelope: [UInt8], acceptedAt: String)?
+    }
+
+    private static func state(_ db: PostgresConnection, tenant: String, town: String, submissionID: String) throws -> StoredState {
+        let row = try db.query(stateSQL, [.text(tenant), .text(town), .text(submissionID)])[0]
+        var state = StoredState(lastSequence: try row.optionalInt(0))
+        if let payload = try row.optionalBytes(1) {
+            state.existing = (payload, try row.bytes(2), try row.string(3))
+        }
+        return state
+    }
+
+    public func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState {
+        try inTenant(scope.tenantID, "reading the submission state") { db in
+            let state = try Self.state(db, tenant: scope.tenantID, town: townID, submissionID: submissionID)
+            return TownSubmissionState(lastSequence: state.lastSequence, existingPayloadDigest: state.existing?.payload)
+        }
+    }
+
+    public func commit(_ batch: [VerifiedSubmission], at now: Date) throws -> [CommitOutcome] {
+        let acceptedAt = Timestamp.format(now)
+        var outcomes = [CommitOutcome?](repeating: nil, count: batch.count)
+        // One tenant at a time (row-level security admits one tenant per setting), tenants in a
+        // fixed order, arrival order within a tenant.
+        let byTenant = Dictionary(grouping: batch.indices, by: { batch[$0].scope.tenantID })
+        do {
+            try writerPool.withConnection { db in
+                try db.transaction {
+                    for tenant in byTenant.keys.sorted() {
+                        let indices = byTenant[tenant] ?? []
+                        try db.query(Self.setTenantSQL, [.text(tenant)])
+                        // Serialise with other writers per town (same order everywhere: no deadlock).
+                        let towns = Set(indices.map { batch[$0].accepted.payload.townId }).sorted()
+                        try db.query("""
+                            SELECT town_id FROM towns WHERE tenant_id = $1 AND town_id = ANY($2::text[]) ORDER BY town_id FOR UPDATE
+                            """, [.text(tenant), .textArray(towns)])
+                        var aggregates = AggregateColumns(tenant: tenant)
+                        for i in indices {
+                            outcomes[i] = try store(batch[i], acceptedAt: acceptedAt, db: db, aggregates: &aggregates)
+                        }
+                        try aggregates.insert(db)
+                    }
+                }
+            }
+        } catch {
+            throw Self.storageError(error, "storing \(batch.count) submissions")
+        }
+        return outcomes.map { $0 ?? .refused(Refusal(.malformedEnvelope, "not stored")) }
+    }
+
+    static func receipt(submissionID: String, envelopeDigest: [UInt8], acceptedAt: String) -> Receipt {
+        Receipt(submissionId: submissionID, digest: "sha256:" + Hex.encode(envelopeDigest), acceptedAt: acceptedAt)
+    }
+
+    /// Decides one submission inside the batch's transaction (its town row is locked).
+    private func store(_ item: VerifiedSubmission, acceptedAt: String, db: PostgresConnection,
+                       aggregates: inout AggregateColumns) throws -> CommitOutcome {
+        let payload = item.accepted.payload
+        let tenant = item.scope.tenantID
+        let town = payload.townId
+        func decide(_ state: StoredState) -> CommitOutcome? {
+            if let existing = state.existing {
+                let receipt = Self.receipt(submissionID: payload.submissionId, envelopeDigest: existing.envelope,
+                                           acceptedAt: existing.acceptedAt)
+                if SecureRandom.constantTimeEqual(existing.payload, item.accepted.payloadDigest) { return .duplicate(receipt) }
+                return .refused(Refusal(.replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
+            }
+            if let last = state.lastSequence, payload.sequence <= last {
+                return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
+            }
+            return nil
+        }
+        // Re-check inside the transaction: the worker's check read an older snapshot.
+        if let outcome = decide(try Self.state(db, tenant: tenant, town: town, submissionID: payload.submissionId)) {
+            return outcome
+        }
+        let inserted = try db.query("""
+            INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
+                period_from, period_to, payload_digest, envelope_digest, envelope)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT DO NOTHING RETURNING row_id
+            """, [.text(tenant), .text(town), .text(payload.submissionId), .int(payload.sequence), .text(item.accepted.keyID),
+                  .text(payload.createdAt), .text(acceptedAt), .text(payload.period.from), .text(payload.period.to),
+                  .bytes(item.accepted.payloadDigest), .bytes(item.accepted.envelopeDigest), .bytes(item.body)])
+        guard let row = try inserted.first?.int64(0) else {
+            // Another process committed this id or sequence after our check (a town without a
+            // towns row is not locked): the unique keys refused it; report what won.
+            let state = try Self.state(db, tenant: tenant, town: town, submissionID: payload.submissionId)
+            return decide(state) ?? .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
+        }
+        // Issue 9: append the transparency-log leaf for `row` here, in this transaction.
+        aggregates.add(payload, row: row)
+        return .stored(Self.receipt(submissionID: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
+                                    acceptedAt: acceptedAt))
+    }
+
+    public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
+        try inTenant(scope.tenantID, "reading a receipt") { db in
+            try db.query("SELECT envelope_digest, accepted_at FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
+                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
+                Self.receipt(submissionID: submissionID, envelopeDigest: try $0.bytes(0), acceptedAt: try $0.string(1))
+            }
+        }
+    }
+
+    public func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary] {
+        try inTenant(scope.tenantID, "listing submissions") { db in
+            try db.query("""
+                SELECT submission_id, sequence, key_id, period_from, period_to, envelope_digest, accepted_at
+                FROM submissions WHERE tenant_id = $1 AND town_id = $2 ORDER BY sequence
+                """, [.text(scope.tenantID), .text(townID)]).map { row in
+                SubmissionSummary(townId: townID, sequence: try row.int(1), keyId: try row.string(2),
+                                  periodFrom: try row.string(3), periodTo: try row.string(4),
+                                  receipt: Self.receipt(submissionID: try row.string(0), envelopeDigest: try row.bytes(5),
+                                                        acceptedAt: try row.string(6)))
+            }
+        }
+    }
+
+    public func envelope(town townID: String, submissionID: String, _ scope: TenantScope) throws -> [UInt8]? {
+        try inTenant(scope.tenantID, "reading an envelope") { db in
+            try db.query("SELECT envelope FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
+                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes(0) }
+        }
+    }
+
+    public func submissionCount(_ scope: TenantScope) throws -> Int {
+        try inTenant(scope.tenantID, "counting submissions") { db in
+            try db.query("SELECT count(*) FROM submissions WHERE tenant_id = $1", [.text(scope.tenantID)]).first?.int(0) ?? 0
+        }
+    }
+
+    // MARK: Aggregates
+
+    public func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow] {
+        try inTenant(scope.tenantID, "reading sensor days") { db in
+            try db.query("""
+                SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
+                FROM current_cells c
+                JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
+                JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+                WHERE c.tenant_id = $1 AND c.measure = $2 AND c.day BETWEEN $3 AND $4
+                ORDER BY s.town_id, s.zone_id, s.sensor, s.day
+                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]).map { row in
+                SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
+                             measure: measure, sensor: try row.string(4), vendorKind: try row.string(5),
+                             total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
+                             uptimeMinutes: try row.int(9), validHours: try row.int(10))
+            }
+        }
+    }
+
+    public func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow] {
+        try inTenant(scope.tenantID, "reading zone days") { db in
+            try db.query("""
+                SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
+                FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+                WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
+                ORDER BY z.town_id, z.zone_id, z.day
+                """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
+                let text = try row.string(6)
+                let events = text == "[]" ? [] : (try? JSONDecoder().decode([AggregatePayload.Event].self, from: Data(text.utf8))) ?? []
+                return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
+                                  publicHoliday: try row.bool(4), schoolHoliday: try row.bool(5), events: events)
+            }
+        }
+    }
+
+    public func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ConversionDayRow] {
+        try inTenant(scope.tenantID, "reading conversion days") { db in
+            try db.query("""
+                SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
+                FROM current_cells c
+                JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
+                JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+                WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
+                ORDER BY v.town_id, v.zone_id, v.door, v.day
+                """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
+                ConversionDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
+                                 door: try row.string(4), street: try row.string(5), entries: try row.optionalDouble(6),
+                                 passersBy: try row.optionalDouble(7))
+            }
+        }
+    }
+}
+
+/// The aggregates of one tenant's part of a batch, column by column, inserted with one
+/// `unnest` statement per table.
+private struct AggregateColumns {
+    let tenant: String
+    var zoneRow: [Int64?] = [], zoneTown: [String?] = [], zoneID: [String?] = [], zoneKind: [String?] = []
+    var zoneDay: [Int64?] = [], zonePublicHoliday: [Bool?] = [], zoneSchoolHoliday: [Bool?] = [], zoneEvents: [String?] = []
+    var sensorRow: [Int64?] = [], sensorTown: [String?] = [], sensorZone: [String?] = [], sensorDay: [Int64?] = []
+    var sensorMeasure: [String?] = [], sensorID: [String?] = [], sensorVendor: [String?] = [], sensorTotal: [Double?] = []
+    var sensorCovered: [Int64?] = [], sensorExpected: [Int64?] = [], sensorUptime: [Int64?] = [], sensorValidHours: [Int64?] = []
+    var conversionRow: [Int64?] = [], conversionTown: [String?] = [], conversionZone: [String?] = [], conversionDay: [Int64?] = []
+    var conversionDoor: [String?] = [], conversionStreet: [String?] = [], conversionEntries: [Double?] = []
+    var conversionPassersBy: [Double?] = []
+    /// (town, zone, day, measure) → the newest submission row of this batch for that cell.
+    var cells: [CellKey: Int64] = [:]
+
+    struct CellKey: Hashable {
+        var town: String, zone: String, day: Int, measure: String
+    }
+
+    init(tenant: String) { self.tenant = tenant }
+
+    mutating func add(_ payload: AggregatePayload, row: Int64) {
+        let town = payload.townId
+        func markCurrent(zone: String, day: Int, measure: String) {
+            let key = CellKey(town: town, zone: zone, day: day, measure: measure)
+            cells[key] = max(cells[key] ?? row, row)
+        }
+        for zone in payload.zones {
+            for day in zone.days {
+                guard let dayNumber = try? DayNumber(iso: day.date).rawValue else { continue }  // validated by the check
+                let events = day.flags.events.isEmpty
+                    ? "[]" : String(decoding: (try? CanonicalJSON.encode(day.flags.events)) ?? Array("[]".utf8), as: UTF8.self)
+                zoneRow.append(row); zoneTown.append(town); zoneID.append(zone.zoneId); zoneKind.append(zone.zoneKind)
+                zoneDay.append(Int64(dayNumber)); zonePublicHoliday.append(day.flags.publicHoliday)
+                zoneSchoolHoliday.append(day.flags.schoolHoliday); zoneEvents.append(events)
+                markCurrent(zone: zone.zoneId, day: dayNumber, measure: "")
+                for measure in day.measures {
+                    for sensor in measure.sensors {
+                        sensorRow.append(row); sensorTown.append(town); sensorZone.append(zone.zoneId)
+                        sensorDay.append(Int64(dayNumber)); sensorMeasure.append(measure.measure); sensorID.append(sensor.sensor)
+                        sensorVendor.append(sensor.vendorKind); sensorTotal.append(sensor.suppressed ? nil : sensor.total)
+                        sensorCovered.append(Int64(sensor.coveredMinutes)); sensorExpected.append(Int64(sensor.expectedMinutes))
+                        sensorUptime.append(Int64(sensor.uptimeMinutes)); sensorValidHours.append(Int64(sensor.validHours))
+                    }
+                    markCurrent(zone: zone.zoneId, day: dayNumber, measure: measure.measure)
+                }
+                for pair in day.conversions {
+                    conversionRow.append(row); conversionTown.append(town); conversionZone.append(zone.zoneId)
+                    conversionDay.append(Int64(dayNumber)); conversionDoor.append(pair.door); conversionStreet.append(pair.street)
+                    conversionEntries.append(pair.suppressed ? nil : pair.entries)
+                    conversionPassersBy.append(pair.suppressed ? nil : pair.passersBy)
+                }
+            }
+        }
+    }
+
+    func insert(_ db: PostgresConnection) throws {
+        let tenantColumn = PostgresValue.text(tenant)
+        if !zoneRow.isEmpty {
+            try db.run("""
+                INSERT INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
+                SELECT r, $1, t, z, k, d, p, s, e
+                FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::bool[], $8::bool[], $9::text[])
+                    AS u(r, t, z, k, d, p, s, e)
+                ON CONFLICT DO NOTHING
+                """, [tenantColumn, .integerArray(zoneRow), .textArray(zoneTown), .textArray(zoneID), .textArray(zoneKind),
+                      .integerArray(zoneDay), .boolArray(zonePublicHoliday), .boolArray(zoneSchoolHoliday), .textArray(zoneEvents)])
+        }
+        if !sensorRow.isEmpty {
+            try db.run("""
+                INSERT INTO sensor_days (submission_row, tenant_id, town_id, zone_id, day, measure, sensor, vendor_kind,
+                    total, covered, expected, uptime, valid_hours)
+                SELECT r, $1, t, z, d, m, s, v, x, c, e, u, h
+                FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::float8[],
+                            $10::int8[], $11::int8[], $12::int8[], $13::int8[]) AS u(r, t, z, d, m, s, v, x, c, e, u, h)
+                ON CONFLICT DO NOTHING
+                """, [tenantColumn, .integerArray(sensorRow), .textArray(sensorTown), .textArray(sensorZone), .integerArray(sensorDay),
+                      .textArray(sensorMeasure), .textArray(sensorID), .textArray(sensorVendor), .doubleArray(sensorTotal),
+                      .integerArray(sensorCovered), .integerArray(sensorExpected), .integerArray(sensorUptime),
+                      .integerArray(sensorValidHours)])
+        }
+        if !conversionRow.isEmpty {
+            try db.run("""
+                INSERT INTO conversion_days (submission_row, tenant_id, town_id, zone_id, day, door, street, entries, passers_by)
+                SELECT r, $1, t, z, d, o, s, e, p
+                FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::float8[], $9::float8[])
+                    AS u(r, t, z, d, o, s, e, p)
+                ON CONFLICT DO NOTHING
+                """, [tenantColumn, .integerArray(conversionRow), .textArray(conversionTown), .textArray(conversionZone),
+                      .integerArray(conversionDay), .textArray(conversionDoor), .textArray(conversionStreet),
+                      .doubleArray(conversionEntries), .doubleArray(conversionPassersBy)])
+        }
+        if !cells.isEmpty {
+            let keys = Array(cells.keys)
+            try db.run("""
+                INSERT INTO current_cells (tenant_id, town_id, zone_id, day, measure, submission_row)
+                SELECT $1, t, z, d, m, r FROM unnest($2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[]) AS u(t, z, d, m, r)
+                ON CONFLICT (tenant_id, measure, day, town_id, zone_id) DO UPDATE SET submission_row = excluded.submission_row
+                WHERE excluded.submission_row > current_cells.submission_row
+                """, [tenantColumn, .textArray(keys.map(\.town)), .textArray(keys.map(\.zone)),
+                      .integerArray(keys.map { Int64($0.day) }), .textArray(keys.map(\.measure)),
+                      .integerArray(keys.map { cells[$0] })])
+        }
+    }
+}
