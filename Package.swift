@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
         // COORDINATOR-BEGIN (owned by the coordinator work; keep edits inside this block)
-        .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer"],
+        .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer", "PostgreSQL"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],
