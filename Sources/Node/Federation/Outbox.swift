@@ -143,6 +143,12 @@ extension NodeStore {
     /// makes the new key active, and returns the statement for the coordinator's operator. The old
     /// key file is kept (renamed) so earlier submissions can still be explained.
     public func rotateKey(now: Date = Date()) throws -> [UInt8] {
+        // Queued submissions carry the old key id and signature; the coordinator accepts them only
+        // while the old key is current, so deliver them first.
+        let queued = try db.queryFirst("SELECT count(*) FROM outbox WHERE state = 'queued'")?.int(0) ?? 0
+        guard queued == 0 else {
+            throw NodeError(.invalidArgument, "\(queued) submission(s) signed with the current key are still queued; run `townbench-node push` until the outbox is delivered, then rotate")
+        }
         let old = try signingKey()
         let new = try Ed25519.PrivateKey()
         let statement = try KeyRotationStatement.signed(tenantId: settings.tenant, townId: settings.town, oldKey: old, newKey: new,
