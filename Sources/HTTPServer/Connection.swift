@@ -96,10 +96,9 @@ func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?
 private func refuseTooLarge(_ connection: OpaquePointer, _ state: RequestState, _ context: ServerContext,
                             declared: Int?) -> MHD_Result {
     let what = declared.map { "The request body is \($0) bytes" } ?? "The request body is larger than allowed"
-    let response = HTTPResponse.error(
-        status: .payloadTooLarge,
-        reason: "\(what); this server accepts at most \(context.maxBodySize) bytes. Send a smaller body.",
-        headers: ["Connection": "close"])
+    var response = context.router.errorResponse(
+        .payloadTooLarge, "\(what); this server accepts at most \(context.maxBodySize) bytes. Send a smaller body.")
+    response.headers["Connection"] = "close"
     let result = queue(response, on: connection, state)
     // If libmicrohttpd refuses the response, .NO makes it close the connection.
     return result

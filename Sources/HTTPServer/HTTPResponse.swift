@@ -83,10 +83,12 @@ public protocol HTTPResponseError: Error {
     var reason: String { get }
     /// Extra headers (e.g. `Retry-After`); empty by default.
     var headers: HTTPHeaders { get }
+    /// The whole response; by default ``HTTPResponse/error(status:reason:headers:)`` of the
+    /// above. Implement it to send a richer body (e.g. with a machine-readable code).
+    var response: HTTPResponse { get }
 }
 
 extension HTTPResponseError {
     public var headers: HTTPHeaders { HTTPHeaders() }
-    /// The JSON error response for this error.
     public var response: HTTPResponse { .error(status: status, reason: reason, headers: headers) }
 }

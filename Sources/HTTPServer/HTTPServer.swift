@@ -18,12 +18,16 @@ import Glibc
 /// bounded too); the answer is queued on the handler's *second* call so keep-alive survives;
 /// per-request state is freed in `MHD_OPTION_NOTIFY_COMPLETED`, which also fires on aborts.
 ///
-/// **Threads.** libmicrohttpd runs a pool of ``Configuration/threadPoolSize`` threads, each
-/// with its own epoll loop (`MHD_USE_EPOLL_INTERNAL_THREAD` + `MHD_OPTION_THREAD_POOL_SIZE`).
-/// Handlers run synchronously on those threads and may block for a few milliseconds (e.g.
-/// waiting for a group commit). While one blocks, the other connections of its thread wait, so
-/// the pool is sized for blocking handlers, not for cores: the default of 16 keeps 16 requests
-/// in flight on 2 cores; raise it if handlers block longer.
+/// **Threads.** By default libmicrohttpd runs a pool of ``Configuration/threadPoolSize``
+/// threads, each with its own epoll loop (`MHD_USE_EPOLL_INTERNAL_THREAD` +
+/// `MHD_OPTION_THREAD_POOL_SIZE`). Handlers run synchronously on those threads and may block
+/// for a few milliseconds (e.g. waiting for a group commit). While one blocks, the other
+/// connections owned by its thread wait (a thread may accept several connections in one go), so
+/// the pool is sized for blocking handlers, not for cores: the default of 16 keeps at least 16
+/// requests in flight on 2 cores. ``Configuration/threadPerConnection`` instead gives every
+/// connection its own thread (`MHD_USE_THREAD_PER_CONNECTION`, poll): a blocked handler then
+/// delays nobody else, at some cost in throughput and one thread per open connection
+/// (bounded by ``Configuration/connectionLimit``). See BENCHMARKS.md for both, measured.
 ///
 /// **Limits.** ``Configuration/connectionLimit`` bounds open connections (more are refused
 /// at accept); ``Configuration/connectionTimeout`` closes a connection idle for that long (a
@@ -50,7 +54,11 @@ public final class HTTPServer: Sendable {
         /// Worker threads (each its own epoll loop); handlers may block, so keep it above the
         /// number of requests you expect to block at once. Default 16.
         public var threadPoolSize: Int
-        /// Maximum open connections; more are closed at accept. Default 1024.
+        /// One thread per connection instead of the pool (``threadPoolSize`` is then ignored).
+        /// Default false.
+        public var threadPerConnection: Bool
+        /// Maximum open connections; more are closed at accept. With a pool, libmicrohttpd
+        /// divides it evenly among the threads. Default 1024.
         public var connectionLimit: Int
         /// A connection with no traffic for this long is closed. libmicrohttpd counts whole
         /// seconds; a fraction rounds up. Default 30 s.
@@ -66,7 +74,8 @@ public final class HTTPServer: Sendable {
         public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
                     connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
                     maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
-                    logsLibraryErrors: Bool = false) {
+                    logsLibraryErrors: Bool = false, threadPerConnection: Bool = false) {
+            self.threadPerConnection = threadPerConnection
             self.host = host
             self.port = port
             self.threadPoolSize = threadPoolSize
@@ -119,6 +128,10 @@ public final class HTTPServer: Sendable {
         guard config.threadPoolSize >= 1, config.threadPoolSize <= 1024 else {
             throw HTTPServerError(.invalidConfiguration, "threadPoolSize is \(config.threadPoolSize); use 1…1024.")
         }
+        guard config.threadPerConnection || config.connectionLimit >= config.threadPoolSize else {
+            throw HTTPServerError(.invalidConfiguration,
+                                  "connectionLimit (\(config.connectionLimit)) must be at least threadPoolSize (\(config.threadPoolSize)): libmicrohttpd divides it among the pool's threads.")
+        }
         guard config.connectionLimit >= 1, config.maxBodySize >= 0, config.connectionMemoryLimit >= 4096 else {
             throw HTTPServerError(.invalidConfiguration,
                                   "connectionLimit must be ≥ 1, maxBodySize ≥ 0 and connectionMemoryLimit ≥ 4096.")
@@ -132,7 +145,12 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError(.invalidConfiguration, "The server is already running; call shutdown() first.")
         }
 
-        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ITC.rawValue
+        var flags = MHD_USE_ITC.rawValue
+        if config.threadPerConnection {
+            flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL_INTERNAL_THREAD.rawValue
+        } else {
+            flags |= MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
+        }
         if config.logsLibraryErrors { flags |= MHD_USE_ERROR_LOG.rawValue }
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
 
@@ -183,7 +201,8 @@ public final class HTTPServer: Sendable {
                              timeout: UInt32) -> OpaquePointer? {
         errno = 0
         return CMicroHTTPD_start_daemon(flags, address, accessHandler, context, requestCompleted, context,
-                                        UInt32(configuration.threadPoolSize), UInt32(configuration.connectionLimit),
+                                        configuration.threadPerConnection ? 0 : UInt32(configuration.threadPoolSize),
+                                        UInt32(configuration.connectionLimit),
                                         timeout, configuration.connectionMemoryLimit)
     }
 
@@ -210,32 +229,39 @@ public final class HTTPServer: Sendable {
         running.wait()
     }
 
-    /// For a `serve` command: blocks until one of `signals` arrives (default SIGTERM = 15, SIGINT = 2),
-    /// then shuts down gracefully and returns the signal number. Also returns (with 0) if
-    /// another thread calls ``shutdown(gracePeriod:)``. The signals' previous dispositions are
-    /// restored on return.
+    /// For a `serve` command: blocks until one of `signals` arrives (default SIGTERM = 15,
+    /// SIGINT = 2), then shuts down gracefully and returns the signal number. Also returns (with
+    /// 0) if another thread calls ``shutdown(gracePeriod:)``. The signals' previous handlers are
+    /// restored on return. One call at a time per process (signal handlers are process-wide).
+    ///
+    /// Implemented with `sigaction` and a self-pipe rather than `DispatchSource.makeSignalSource`:
+    /// on Linux, libdispatch reads signals through a `signalfd`, which only sees a signal that is
+    /// blocked in every thread; libmicrohttpd's and the main thread do not block them, so the
+    /// signal was delivered to one of those and lost (measured: the test hung).
     @discardableResult
     public func runUntilTerminated(signals: [Int32] = [15, 2], gracePeriod: Duration = .seconds(5)) -> Int32 {
-        final class Received: Sendable { let signal = Atomic<Int32>(0) }
-        let received = Received()
-        let queue = DispatchQueue(label: "townbench.http.signals")
-        var previous: [(Int32, sighandler_t?)] = []
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in signals {
-            previous.append((signalNumber, signal(signalNumber, SIG_IGN)))
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { [self] in
-                _ = received.signal.compareExchange(expected: 0, desired: signalNumber, ordering: .relaxed)
-                self.shutdown(gracePeriod: gracePeriod)
+        let watcher: SignalWatcher
+        do {
+            watcher = try SignalWatcher(signals: signals)
+        } catch {
+            // No pipe (out of descriptors): still serve, until shutdown() is called.
+            FileHandle.standardError.write(Data("HTTPServer: cannot watch signals (\(error)); stop the server with shutdown().\n".utf8))
+            waitUntilShutdown()
+            return 0
+        }
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { [self] in
+            if let signalNumber = watcher.waitForSignal() {
+                watcher.received.store(signalNumber, ordering: .releasing)
+                shutdown(gracePeriod: gracePeriod)
             }
-            source.resume()
-            sources.append(source)
+            done.signal()
         }
         waitUntilShutdown()
-        for source in sources { source.cancel() }
-        queue.sync {}
-        for (signalNumber, handler) in previous { signal(signalNumber, handler) }
-        return received.signal.load(ordering: .relaxed)
+        watcher.stopWaiting()
+        done.wait()
+        watcher.restore()
+        return watcher.received.load(ordering: .acquiring)
     }
 }
 

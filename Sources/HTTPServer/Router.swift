@@ -133,6 +133,13 @@ public struct Router: Sendable {
     /// Every route, in the order added.
     public private(set) var routes: [Route] = []
 
+    /// Renders the errors the router and server produce themselves: 404, 405 (the `Allow`
+    /// header is added afterwards), 413 and the generic 500. Default: ``HTTPResponse/error(status:reason:headers:)``.
+    /// Replace it to give those answers the same body shape as the application's own errors.
+    public var errorResponse: @Sendable (_ status: HTTPStatus, _ reason: String) -> HTTPResponse = {
+        HTTPResponse.error(status: $0, reason: $1)
+    }
+
     public init() {}
 
     /// Adds a route. Adding the same method and pattern twice is a programming error and traps.
@@ -199,20 +206,19 @@ public struct Router: Sendable {
     public func respond(to request: HTTPRequest) -> (response: HTTPResponse, pattern: String?, error: (any Error)?) {
         switch resolve(request.method, segments: request.pathSegments) {
         case .notFound:
-            return (.error(status: .notFound, reason: "No resource at \(request.path). Check the URL."), nil, nil)
+            return (errorResponse(.notFound, "No resource at \(request.path). Check the URL."), nil, nil)
         case .methodNotAllowed(let allowed):
             let list = allowed.map(\.rawValue).joined(separator: ", ")
-            return (.error(status: .methodNotAllowed,
-                           reason: "\(request.path) does not accept \(request.method). Use \(list).",
-                           headers: ["Allow": list]), nil, nil)
+            var response = errorResponse(.methodNotAllowed, "\(request.path) does not accept \(request.method). Use \(list).")
+            response.headers["Allow"] = list
+            return (response, nil, nil)
         case .matched(let route, let parameters):
             do {
                 return (try route.handler(request, parameters), route.pattern, nil)
             } catch let error as any HTTPResponseError {
                 return (error.response, route.pattern, error.status.isServerError ? error : nil)
             } catch {
-                return (.error(status: .internalServerError,
-                               reason: "Internal server error. The server logged the details; try again later."),
+                return (errorResponse(.internalServerError, "Internal server error. The server logged the details; try again later."),
                         route.pattern, error)
             }
         }

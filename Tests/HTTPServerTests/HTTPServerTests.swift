@@ -267,6 +267,7 @@ import Glibc
             kill(getpid(), SIGUSR2)
             usleep(20_000)
         }
+        if server.port != 0 { server.shutdown() }  // the signal never arrived: fail, don't hang
         signalled = await result.value
         #expect(signalled == SIGUSR2)
         #expect(server.port == 0)
@@ -285,6 +286,65 @@ import Glibc
         let badHost = HTTPServer(configuration: .init(host: "localhost"), router: Router(), accessLog: .disabled)
         let hostError = #expect(throws: HTTPServerError.self) { try badHost.start() }
         #expect(hostError?.code == .invalidConfiguration)
+    }
+
+    @Test func endlessChunkedBodyIsCutOff() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 1, maxBodySize: 1000)
+        try await withLiveServer(configuration) { server, _, log in
+            let connection = try RawConnection(port: server.port)
+            connection.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let chunk = Array("4000\r\n".utf8) + patternBytes(count: 0x4000) + Array("\r\n".utf8)
+            var sentEverything = true
+            for _ in 0..<200 where sentEverything {  // 3.2 MB, never terminated
+                sentEverything = connection.send(chunk)
+            }
+            #expect(connection.readResponse() == nil)
+            let entry = log.waitFor { $0.path == "/echo" }
+            #expect(entry?.status == nil)
+            #expect(entry?.outcome == .error)
+            #expect((entry?.bytesIn ?? 0) > 1000)
+            #expect((entry?.bytesIn ?? .max) <= 1000 + (1 << 20) + 0x4000)
+            let health = try #require(try rawRequest(port: server.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"))
+            #expect(health.status == 200)
+        }
+    }
+
+    @Test func connectionLimitRefusesExtraConnections() async throws {
+        let configuration = HTTPServer.Configuration(threadPoolSize: 1, connectionLimit: 2)
+        try await withLiveServer(configuration) { server, _, _ in
+            let first = try RawConnection(port: server.port, receiveTimeout: 2)
+            let second = try RawConnection(port: server.port, receiveTimeout: 2)
+            first.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            second.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(first.readResponse()?.status == 200)
+            #expect(second.readResponse()?.status == 200)
+            // The third is either closed at accept or left in the backlog: never answered.
+            let third = try RawConnection(port: server.port, receiveTimeout: 1)
+            third.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(third.readResponse() == nil)
+            // Once connections close, a new one is served again.
+            first.shutDown()
+            third.shutDown()
+            var status: Int?
+            for _ in 0..<20 where status == nil {
+                usleep(50_000)
+                status = try rawRequest(port: server.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")?.status
+            }
+            #expect(status == 200)
+        }
+    }
+
+    @Test func threadPerConnectionLetsBlockingHandlersOverlap() async throws {
+        let configuration = HTTPServer.Configuration(threadPerConnection: true)
+        try await withLiveServer(configuration) { server, _, _ in
+            // Four connections send their request at once; the client needs no threads of its own.
+            let connections = try (0..<4).map { _ in try RawConnection(port: server.port) }
+            let started = Date()
+            for connection in connections { connection.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n") }
+            let statuses = connections.map { $0.readResponse()?.status ?? 0 }
+            #expect(statuses == [200, 200, 200, 200])
+            #expect(Date().timeIntervalSince(started) < 1.1)
+        }
     }
 
     @Test func bindsIPv6Loopback() async throws {

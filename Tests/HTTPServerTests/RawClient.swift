@@ -39,7 +39,15 @@ final class RawConnection {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { close(fd) }
+    private var isOpen = true
+
+    deinit { shutDown() }
+
+    /// Closes the socket now.
+    func shutDown() {
+        if isOpen { close(fd) }
+        isOpen = false
+    }
 
     /// Sends all bytes; returns false if the peer closed or reset the connection.
     @discardableResult

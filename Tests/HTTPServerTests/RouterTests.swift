@@ -52,6 +52,29 @@ import Testing
         #expect(wrong.response.headers["Content-Type"] == "application/json")
     }
 
+    @Test func errorRenderingCanBeCustomised() {
+        struct Coded: HTTPResponseError {
+            var status: HTTPStatus { .forbidden }
+            var reason: String { "not yours" }
+            var response: HTTPResponse { .json(status: status, bytes: Array(#"{"code":"forbidden"}"#.utf8)) }
+        }
+        var router = router()
+        router.errorResponse = { status, reason in .text("\(status.code): \(reason)", status: status) }
+        router.get("/coded") { _, _ in throw Coded() }
+        router.get("/boom") { _, _ in throw CancellationError() }
+        #expect(body(router.respond(to: HTTPRequest(method: .get, target: "/nope")).response) == "404: No resource at /nope. Check the URL.")
+        let wrong = router.respond(to: HTTPRequest(method: .delete, target: "/coded")).response
+        #expect(body(wrong) == "405: /coded does not accept DELETE. Use GET.")
+        #expect(wrong.headers["Allow"] == "GET")
+        let boom = router.respond(to: HTTPRequest(method: .get, target: "/boom"))
+        #expect(boom.response.status == .internalServerError)
+        #expect(body(boom.response).hasPrefix("500: Internal server error."))
+        #expect(boom.error is CancellationError)
+        let coded = router.respond(to: HTTPRequest(method: .get, target: "/coded")).response
+        #expect(coded.status == .forbidden)
+        #expect(body(coded) == #"{"code":"forbidden"}"#)
+    }
+
     @Test func missingBodyIs400() {
         let result = router().respond(to: HTTPRequest(method: .post, target: "/v1/tenants/daks/submissions"))
         #expect(result.response.status == .badRequest)
