@@ -137,7 +137,7 @@ final class BackendFixture {
 
     /// A signed envelope of `town` in `tenant`.
     func envelope(_ tenant: String, _ town: String, sequence: Int, _ days: [DayData], submissionID: String? = nil) throws -> [UInt8] {
-        try Coordinator_Tests_envelope(tenant: tenant, town: town, key: try #require(keys["\(tenant)/\(town)"]), sequence: sequence,
+        try makeEnvelope(tenant: tenant, town: town, key: try #require(keys["\(tenant)/\(town)"]), sequence: sequence,
                                        days: days, submissionID: submissionID)
     }
 
@@ -147,8 +147,8 @@ final class BackendFixture {
     }
 }
 
-/// The test target's `envelope(tenant:town:…)` under a name a method called `envelope` can reach.
-func Coordinator_Tests_envelope(tenant: String, town: String, key: Ed25519.PrivateKey, sequence: Int, days: [DayData],
+/// The test target's `envelope(tenant:town:…)` under a name that a method called `envelope` does not shadow.
+func makeEnvelope(tenant: String, town: String, key: Ed25519.PrivateKey, sequence: Int, days: [DayData],
                                 submissionID: String? = nil) throws -> [UInt8] {
     try envelope(tenant: tenant, town: town, key: key, sequence: sequence, days: days, submissionID: submissionID)
 }
