@@ -27,7 +27,10 @@ let package = Package(
         .target(name: "Federation", dependencies: ["COpenSSL", "Indicators"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // HTTPSERVER-BEGIN (owned by the HTTP server work; keep edits inside this block)
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        // The smallest HTTPServer application, driven by deploy/bench/http-empty.sh (wrk).
+        .executableTarget(name: "bench-http", dependencies: ["HTTPServer"], path: "deploy/bench/bench-http",
+                          swiftSettings: swiftSettings),
         // HTTPSERVER-END
         // POSTGRES-BEGIN (owned by the PostgreSQL work, issue 7; keep edits inside this block)
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
