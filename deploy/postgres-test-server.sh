@@ -12,6 +12,8 @@
 #   TOWNBENCH_TEST_POSTGRES_URL   postgresql://townbench:…@127.0.0.1:PORT/townbench — a role that is
 #                                 NOSUPERUSER NOBYPASSRLS (row-level security applies to it), owns the
 #                                 database `townbench` and may CREATE DATABASE / schemas for tests.
+#   TOWNBENCH_TEST_POSTGRES_SUPERUSER_URL  the cluster's superuser (postgres), only for tests that check
+#                                 the coordinator refuses to run as a role that bypasses row-level security.
 #   TOWNBENCH_TEST_POSTGRES_DIR   the cluster's directory (data, socket, log); give it to `stop`.
 #   TOWNBENCH_TEST_POSTGRES_STOP  the stop command, ready for `trap "$TOWNBENCH_TEST_POSTGRES_STOP" EXIT`.
 # As root, it installs Debian's `postgresql` when its binaries are missing and runs the server as
@@ -84,6 +86,7 @@ SQL
   local stop="$(cd "$(dirname "$0")" && pwd)/$(basename "$0") stop $dir"
   log "PostgreSQL $PG_VERSION running on 127.0.0.1:$port (socket $dir/socket), data in $dir"
   printf 'export TOWNBENCH_TEST_POSTGRES_URL=%q\n' "$url"
+  printf 'export TOWNBENCH_TEST_POSTGRES_SUPERUSER_URL=%q\n' "postgresql://postgres:$password@127.0.0.1:$port/postgres"
   printf 'export TOWNBENCH_TEST_POSTGRES_DIR=%q\n' "$dir"
   printf 'export TOWNBENCH_TEST_POSTGRES_STOP=%q\n' "$stop"
 }
