@@ -4,6 +4,7 @@
 import Dispatch
 import Federation
 import Foundation
+import PostgreSQL
 import Synchronization
 import Testing
 import TestSupport
@@ -93,6 +94,71 @@ struct PostgresConcurrencyTests {
         for town in towns {
             #expect(try fixture.store.submissions(town: town, .administrative(Self.tenant)).map(\.sequence) == Array(1...10))
         }
+    }
+
+    @Test("a higher sequence still uncommitted at one coordinator holds back a lower one at the other, which is then refused")
+    func higherUncommittedHoldsLower() throws {
+        let fixture = try BackendFixture(.postgres)
+        let second = try fixture.storage.reopen()
+        defer { BackendStore.close(second) }
+        let first = fixture.store
+        let high = try Self.verified(fixture, town: "diksmuide", sequence: 2, total: 1)
+        let filler = try Self.verified(fixture, town: "oostkamp", sequence: 1, total: 1)
+        let low = try Self.verified(fixture, town: "diksmuide", sequence: 1, total: 2)
+        // A third session holds an uncommitted row with oostkamp's sequence 1, so the first
+        // coordinator's batch [diksmuide 2, oostkamp 1] stops at its second item, inside its
+        // transaction, after diksmuide 2 is inserted but before COMMIT.
+        let raw = try PostgresConnection(url: try PostgresTestServer.url(schema: try #require(fixture.storage.schema)))
+        defer { raw.close() }
+        try raw.execute("BEGIN")
+        try raw.query("SELECT set_config('townbench.tenant', $1, true)", [.text(Self.tenant)])
+        try raw.run("""
+            INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
+                period_from, period_to, payload_digest, envelope_digest, envelope)
+            VALUES ($1, 'oostkamp', 'blocker', 1, 'k', 'c', 'a', 'f', 't', '\\x00', '\\x00', '\\x00')
+            """, [.text(Self.tenant)])
+        let results = Mutex<[Int: [CommitOutcome]]>([:])
+        let errors = Mutex<[String]>([])
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            do { let r = try first.commit([high, filler], at: Date()); results.withLock { $0[1] = r } } catch { errors.withLock { $0.append("\(error)") } }
+        }
+        // Wait until the first coordinator's session is blocked by ours (not a timing guess).
+        let firstPID = try Self.waitForSessionBlocked(by: raw.backendPID, observer: fixture)
+        #expect(firstPID != nil, "the first coordinator never blocked on the uncommitted row")
+        DispatchQueue.global().async(group: group) {
+            do { let r = try second.commit([low], at: Date()); results.withLock { $0[2] = r } } catch { errors.withLock { $0.append("\(error)") } }
+        }
+        // The second coordinator must now wait for the first (its town lock); without that lock it
+        // would finish at once and accept sequence 1 before sequence 2 commits.
+        if let firstPID { _ = try Self.waitForSessionBlocked(by: firstPID, observer: fixture, timeout: 2) }
+        try raw.execute("ROLLBACK")
+        group.wait()
+        #expect(errors.withLock { $0 } == [])
+        let outcomes = results.withLock { $0 }
+        let firstStored = (outcomes[1] ?? []).map { if case .stored = $0 { true } else { false } }
+        #expect(firstStored == [true, true])
+        guard case .refused(let refusal)? = outcomes[2]?.first else {
+            Issue.record("sequence 1 was \(String(describing: outcomes[2])) although sequence 2 was being committed")
+            return
+        }
+        #expect(refusal.reason == .sequenceNotIncreasing)
+        #expect(try fixture.store.submissions(town: "diksmuide", .administrative(Self.tenant)).map(\.sequence) == [2])
+    }
+
+    /// The pid of a session blocked by `pid` (`pg_blocking_pids`), polling up to `timeout` seconds.
+    static func waitForSessionBlocked(by pid: Int, observer fixture: BackendFixture, timeout: Double = 10) throws -> Int? {
+        let observer = try PostgresConnection(url: try PostgresTestServer.url(schema: try #require(fixture.storage.schema)))
+        defer { observer.close() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let blocked = try observer.query("SELECT pid FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))",
+                                                [.int(pid)]).first {
+                return try blocked.int(0)
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
     }
 
     @Test("a lower sequence committed by the other coordinator after a higher one is refused")
