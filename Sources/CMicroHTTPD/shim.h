@@ -41,6 +41,29 @@ static inline struct MHD_Daemon *CMicroHTTPD_start_daemon(
                             MHD_OPTION_END);
 }
 
+/// `CMicroHTTPD_start_daemon` with TLS terminated by libmicrohttpd itself (GnuTLS in Debian's
+/// build): `MHD_USE_TLS` must be in `flags`; `key_pem` and `cert_pem` are PEM texts (the
+/// certificate may be a chain). The caller keeps both strings alive while the daemon runs.
+static inline struct MHD_Daemon *CMicroHTTPD_start_tls_daemon(
+    unsigned int flags, const struct sockaddr *address,
+    MHD_AccessHandlerCallback handler, void *handler_cls,
+    MHD_RequestCompletedCallback completed, void *completed_cls,
+    unsigned int thread_pool_size, unsigned int connection_limit,
+    unsigned int connection_timeout_seconds, size_t connection_memory_limit,
+    const char *key_pem, const char *cert_pem) {
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_SOCK_ADDR, address,
+                            MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
+                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_UNESCAPE_CALLBACK, CMicroHTTPD_keep_escaped, (void *)NULL,
+                            MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+                            MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+                            MHD_OPTION_END);
+}
+
 /// The port the daemon is bound to (`MHD_DAEMON_INFO_BIND_PORT`), or 0 if unknown.
 static inline uint16_t CMicroHTTPD_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);

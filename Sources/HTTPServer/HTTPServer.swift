@@ -39,8 +39,8 @@ import Glibc
 ///
 /// **TLS.** By default TLS is terminated by a reverse proxy in front of the server (see
 /// `deploy/` and `Sources/HTTPServer/README.md`); bind to `127.0.0.1` then. libmicrohttpd can
-/// terminate TLS itself (`MHD_USE_TLS` with `MHD_OPTION_HTTPS_MEM_KEY`/`_CERT`, GnuTLS here);
-/// this wrapper does not enable that yet.
+/// terminate TLS itself: set ``Configuration/tls`` (`MHD_USE_TLS` with
+/// `MHD_OPTION_HTTPS_MEM_KEY`/`_CERT`, GnuTLS underneath; certificate reloads need a restart).
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(port: 8080), router: router, metrics: metrics)
@@ -73,11 +73,25 @@ public final class HTTPServer: Sendable {
         public var connectionMemoryLimit: Int
         /// Let libmicrohttpd print its own error messages to stderr (`MHD_USE_ERROR_LOG`).
         public var logsLibraryErrors: Bool
+        /// Terminate TLS in-process (libmicrohttpd over GnuTLS). Default nil: plain HTTP behind
+        /// a TLS-terminating reverse proxy, the recommended deployment.
+        public var tls: TLS?
+
+        /// A certificate (chain) and its private key, both PEM text, for in-process TLS.
+        public struct TLS: Sendable {
+            public var certificatePEM: String
+            public var privateKeyPEM: String
+            public init(certificatePEM: String, privateKeyPEM: String) {
+                self.certificatePEM = certificatePEM
+                self.privateKeyPEM = privateKeyPEM
+            }
+        }
 
         public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
                     connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
                     maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
-                    logsLibraryErrors: Bool = false, threadPerConnection: Bool = false) {
+                    logsLibraryErrors: Bool = false, threadPerConnection: Bool = false, tls: TLS? = nil) {
+            self.tls = tls
             self.threadPerConnection = threadPerConnection
             self.host = host
             self.port = port
@@ -95,6 +109,13 @@ public final class HTTPServer: Sendable {
     /// `MHD_quiesce_daemon`/`MHD_stop_daemon` from any thread other than its own workers.
     private struct Daemon: @unchecked Sendable {
         var handle: OpaquePointer
+        /// C copies of the TLS key and certificate, freed after `MHD_stop_daemon`.
+        var tlsStrings: [UnsafeMutablePointer<CChar>] = []
+
+        func stop() {
+            MHD_stop_daemon(handle)
+            for pointer in tlsStrings { free(pointer) }
+        }
     }
 
     public let configuration: Configuration
@@ -113,7 +134,7 @@ public final class HTTPServer: Sendable {
 
     deinit {
         if let daemon = daemon.withLock({ $0.take() }) {
-            MHD_stop_daemon(daemon.handle)
+            daemon.stop()
             running.leave()  // a DispatchGroup must be balanced when it is freed
         }
     }
@@ -156,6 +177,14 @@ public final class HTTPServer: Sendable {
             flags |= MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
         }
         if config.logsLibraryErrors { flags |= MHD_USE_ERROR_LOG.rawValue }
+        var tlsStrings: [UnsafeMutablePointer<CChar>] = []
+        if let tls = config.tls {
+            guard let key = strdup(tls.privateKeyPEM), let certificate = strdup(tls.certificatePEM) else {
+                throw HTTPServerError(.invalidConfiguration, "Out of memory copying the TLS key and certificate.")
+            }
+            tlsStrings = [key, certificate]
+            flags |= MHD_USE_TLS.rawValue
+        }
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
 
         var ipv4 = sockaddr_in()
@@ -166,7 +195,8 @@ public final class HTTPServer: Sendable {
             ipv4.sin_port = config.port.bigEndian
             handle = withUnsafePointer(to: &ipv4) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                    startDaemon(flags: flags, address: address, context: contextPointer, timeout: timeoutSeconds)
+                    startDaemon(flags: flags, address: address, context: contextPointer, timeout: timeoutSeconds,
+                                tls: tlsStrings)
                 }
             }
         } else if inet_pton(AF_INET6, config.host, &ipv6.sin6_addr) == 1 {
@@ -175,15 +205,22 @@ public final class HTTPServer: Sendable {
             handle = withUnsafePointer(to: &ipv6) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                     startDaemon(flags: flags | MHD_USE_IPv6.rawValue, address: address, context: contextPointer,
-                                timeout: timeoutSeconds)
+                                timeout: timeoutSeconds, tls: tlsStrings)
                 }
             }
         } else {
+            for pointer in tlsStrings { free(pointer) }
             throw HTTPServerError(.invalidConfiguration,
                                   "host '\(config.host)' is not an IPv4 or IPv6 address. Use e.g. 127.0.0.1, 0.0.0.0 or ::1.")
         }
         let error = errno
         guard let handle else {
+            for pointer in tlsStrings { free(pointer) }
+            if config.tls != nil {
+                throw HTTPServerError(.startFailed,
+                                      "Could not start the HTTPS server on \(config.host) port \(config.port). Check that the TLS key and certificate are PEM, belong together and are readable, and that the port is free (errno \(error)).",
+                                      errno: error)
+            }
             throw HTTPServerError(.startFailed,
                                   "Could not start the HTTP server on \(config.host) port \(config.port) (errno \(error): \(String(cString: strerror(error)))). Is the port in use or below 1024? Choose another port or stop the other process.",
                                   errno: error)
@@ -191,23 +228,28 @@ public final class HTTPServer: Sendable {
         boundPort.store(CMicroHTTPD_bound_port(handle), ordering: .releasing)
         let installed = daemon.withLock { current -> Bool in
             guard current == nil else { return false }
-            current = Daemon(handle: handle)
+            current = Daemon(handle: handle, tlsStrings: tlsStrings)
             return true
         }
         guard installed else {
-            MHD_stop_daemon(handle)
+            Daemon(handle: handle, tlsStrings: tlsStrings).stop()
             throw HTTPServerError(.invalidConfiguration, "The server was started twice at once; call start() once.")
         }
         running.enter()
     }
 
     private func startDaemon(flags: UInt32, address: UnsafePointer<sockaddr>, context: UnsafeMutableRawPointer,
-                             timeout: UInt32) -> OpaquePointer? {
+                             timeout: UInt32, tls: [UnsafeMutablePointer<CChar>]) -> OpaquePointer? {
         errno = 0
+        let poolSize = configuration.threadPerConnection ? 0 : UInt32(configuration.threadPoolSize)
+        let limit = UInt32(configuration.connectionLimit)
+        if tls.count == 2 {
+            return CMicroHTTPD_start_tls_daemon(flags, address, accessHandler, context, requestCompleted, context,
+                                                poolSize, limit, timeout, configuration.connectionMemoryLimit,
+                                                tls[0], tls[1])
+        }
         return CMicroHTTPD_start_daemon(flags, address, accessHandler, context, requestCompleted, context,
-                                        configuration.threadPerConnection ? 0 : UInt32(configuration.threadPoolSize),
-                                        UInt32(configuration.connectionLimit),
-                                        timeout, configuration.connectionMemoryLimit)
+                                        poolSize, limit, timeout, configuration.connectionMemoryLimit)
     }
 
     /// Stops accepting connections, lets requests already in a handler finish for up to
@@ -221,7 +263,7 @@ public final class HTTPServer: Sendable {
         while context.activeRequests.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline {
             usleep(5_000)
         }
-        MHD_stop_daemon(daemon.handle)
+        daemon.stop()
         // After a quiesce the listening socket is ours to close, once the threads are gone.
         if listenSocket >= 0 { close(listenSocket) }
         boundPort.store(0, ordering: .releasing)

@@ -347,6 +347,36 @@ import Glibc
         }
     }
 
+    @Test func terminatesTLSInProcessWhenGivenAKeyAndCertificate() async throws {
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl"), curl = URL(fileURLWithPath: "/usr/bin/curl")
+        guard FileManager.default.isExecutableFile(atPath: openssl.path),
+              FileManager.default.isExecutableFile(atPath: curl.path) else { return }
+        try await withTemporaryDirectory { directory in
+            let key = directory.appendingPathComponent("key.pem").path
+            let certificate = directory.appendingPathComponent("cert.pem").path
+            let made = try runProcess(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                                                "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1"])
+            #expect(made.status == 0, "\(made.stderr)")
+            let tls = HTTPServer.Configuration.TLS(certificatePEM: try String(contentsOfFile: certificate, encoding: .utf8),
+                                                   privateKeyPEM: try String(contentsOfFile: key, encoding: .utf8))
+            let server = HTTPServer(configuration: .init(threadPoolSize: 2, tls: tls),
+                                    router: makeRouter(metrics: Metrics()), accessLog: .disabled)
+            try server.start()
+            defer { server.shutdown() }
+            let secure = try runProcess(curl, ["-sk", "--cacert", certificate, "https://127.0.0.1:\(server.port)/healthz"])
+            #expect(secure.status == 0)
+            #expect(secure.stdout == "ok\n")
+            // Plain HTTP to the TLS port gets no HTTP answer.
+            #expect(try rawRequest(port: server.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")?.status != 200)
+
+            let broken = HTTPServer(configuration: .init(tls: .init(certificatePEM: "not a certificate", privateKeyPEM: "nor a key")),
+                                    router: Router(), accessLog: .disabled)
+            let error = #expect(throws: HTTPServerError.self) { try broken.start() }
+            #expect(error?.code == .startFailed)
+            #expect(error?.description.contains("PEM") == true)
+        }
+    }
+
     @Test func bindsIPv6Loopback() async throws {
         let server = HTTPServer(configuration: .init(host: "::1"), router: makeRouter(metrics: Metrics()), accessLog: .disabled)
         do { try server.start() } catch { return }  // no IPv6 in this sandbox: nothing to test
