@@ -337,10 +337,63 @@ let configureCommand = Command(
     print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
 }
 
+let simulateCommand = Command(
+    name: "simulate", abstract: "Fill a demo node with realistic simulated data for its town (no real vendor data needed).",
+    usage: "simulate --dir DIR [--years N] [--end DATE] [--seed N] [--json]",
+    help: """
+    Writes sensors, hourly counts, store entries, vehicle counts, events and school holidays for
+    the node's town (a DAKS 2.0 or Lokaal 3D preset: \(SimulatedTown.presets.map(\.id).joined(separator: ", ")))
+    into DIR/simulated/ and imports them, as an admin would import vendor exports. The same seed
+    gives the same data; every town simulated with one seed shares its weather.
+
+    OPTIONS:
+      --dir DIR     The node's directory (init it first with the town's id).
+      --years N     Whole years of data ending on --end (default 2).
+      --end DATE    Last local day (default yesterday).
+      --seed N      Random seed (default 1).
+      --json        Print the summary as JSON.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let years = Int(arguments.option("years") ?? "2") ?? 0
+    guard (1...20).contains(years) else { throw UsageError("--years must be a whole number from 1 to 20") }
+    let seed = UInt64(arguments.option("seed") ?? "1")
+    guard let seed else { throw UsageError("--seed must be a whole number ≥ 0") }
+    var end: DayNumber?
+    if let text = arguments.option("end") {
+        guard let day = try? DayNumber(iso: text) else { throw UsageError("--end '\(text)' is not a date; write YYYY-MM-DD") }
+        end = day
+    }
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let store = try NodeStore.open(dir)
+    guard let town = SimulatedTown.preset(store.settings.town) else {
+        throw NodeError(.invalidArgument, "no simulation preset for town '\(store.settings.town)'; init the node with one of: \(SimulatedTown.presets.map(\.id).joined(separator: ", "))")
+    }
+    let lastDay = end ?? (LocalClock(timeZone: store.timeZone).local(Int64(Date().timeIntervalSince1970)).day - 1)
+    let files = try Simulator.write(town: town, years: years, endingOn: lastDay, seed: seed,
+                                    to: dir.appendingPathComponent("simulated", isDirectory: true))
+    var summaries: [ImportSummary] = []
+    for (format, file) in files.importOrder {
+        if let format, let importFormat = ImportFormat(rawValue: format) {
+            summaries.append(try store.importFile(file.path, format: importFormat,
+                                                  options: ImportOptions(showsProgress: standardErrorIsTerminal)))
+        } else {
+            summaries.append(try store.importSensors(file.path))
+        }
+    }
+    if json { return try printJSON(summaries) }
+    print("Simulated \(town.name) from \(files.firstDay) to \(files.lastDay): \(files.countRows) count rows")
+    for summary in summaries { try report(summary, json: false) }
+    for event in files.namedEvents {
+        print("  event \(event.id): \(event.name) in \(event.zone), \(event.days.lowerBound)…\(event.days.upperBound), simulated uplift \(String(format: "%+.0f%%", event.appliedUplift * 100))")
+    }
+}
+
 runCommandLine(
     executable: "townbench-node", version: version,
     root: Command(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
-                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand]))
+                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, simulateCommand]))
