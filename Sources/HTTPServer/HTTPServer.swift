@@ -90,7 +90,19 @@ public final class HTTPServer: Sendable {
         public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
                     connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
                     maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
-                    logsLibraryErrors: Bool = false, threadPerConnection: Bool = false, tls: TLS? = nil) {
+                    logsLibraryErrors: Bool = false, threadPerConnection: Bool = false) {
+            self.init(host: host, port: port, threadPoolSize: threadPoolSize, connectionLimit: connectionLimit,
+                      connectionTimeout: connectionTimeout, maxBodySize: maxBodySize,
+                      connectionMemoryLimit: connectionMemoryLimit, logsLibraryErrors: logsLibraryErrors,
+                      threadPerConnection: threadPerConnection, tls: nil)
+        }
+
+        /// As above, with in-process TLS. (A separate initializer so code built against the
+        /// one without `tls` keeps linking.)
+        public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
+                    connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
+                    maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
+                    logsLibraryErrors: Bool = false, threadPerConnection: Bool = false, tls: TLS?) {
             self.tls = tls
             self.threadPerConnection = threadPerConnection
             self.host = host
