@@ -112,5 +112,16 @@ enum NodeSchema {
                 done_at TEXT);
             CREATE INDEX outbox_period ON outbox (period_from, sequence);
             """),
+        .init(3, "reports", """
+            -- Network reports fetched from the coordinator, kept only after their signature verified
+            -- with the pinned coordinator key: the exact envelope bytes, so they can be re-verified.
+            CREATE TABLE reports (
+                id INTEGER PRIMARY KEY,
+                fetched_at TEXT NOT NULL,
+                period_from TEXT NOT NULL,
+                period_to TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                envelope BLOB NOT NULL);
+            """),
     ])
 }

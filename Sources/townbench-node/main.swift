@@ -314,11 +314,13 @@ let keysCommand = Command(
 
 let configureCommand = Command(
     name: "configure", abstract: "Set the coordinator URL and the tenant's privacy minimums.",
-    usage: "configure --dir DIR [--coordinator URL] [--min-store-entries N] [--min-spending-buyers N]",
+    usage: "configure --dir DIR [--coordinator URL] [--coordinator-key HEX] [--token-file FILE] [--min-store-entries N] [--min-spending-buyers N]",
     help: """
     OPTIONS:
       --dir DIR                 The node's directory.
       --coordinator URL         The coordinator's base URL.
+      --coordinator-key HEX     Pin the coordinator's report-signing key (as `townbench-coordinator init` printed it).
+      --token-file FILE         A file holding the town token the coordinator's operator issued (kept mode 0600).
       --min-store-entries N     Store-entry cells below N are suppressed before signing (tenant policy; default 10).
       --min-spending-buyers N   Spending cells with fewer buyers are suppressed (tenant policy; default 10).
     """
@@ -326,6 +328,16 @@ let configureCommand = Command(
     let dir = try directory(&arguments)
     let store = try NodeStore.open(dir)
     if arguments.option("coordinator") != nil { _ = try coordinatorURL(&arguments, store: store) }
+    if let hex = arguments.option("coordinator-key") {
+        let key = try store.pinCoordinatorKey(hex)
+        print("pinned coordinator key \(key.keyID)")
+    }
+    if let file = arguments.option("token-file") {
+        guard let token = try? String(contentsOfFile: file, encoding: .utf8), !token.isEmpty else {
+            throw UsageError("--token-file '\(file)' cannot be read")
+        }
+        try store.saveToken(token)
+    }
     for (flag, key) in [("min-store-entries", "privacy_min_store_entries"), ("min-spending-buyers", "privacy_min_spending_buyers")] {
         guard let text = arguments.option(flag) else { continue }
         guard let n = Int(text), n >= 1 else { throw UsageError("--\(flag) must be a whole number ≥ 1") }

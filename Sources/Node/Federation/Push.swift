@@ -95,17 +95,33 @@ struct HTTPPostResult: Sendable {
 
 /// POSTs bytes with URLSession and waits for the answer (the CLI is synchronous).
 func httpPost(_ url: URL, body: [UInt8], timeout: TimeInterval) throws -> HTTPPostResult {
+    let response = try httpRequest(url, method: "POST", body: body, bearer: nil, timeout: timeout)
+    return HTTPPostResult(status: response.status, bodyText: String(decoding: response.body, as: UTF8.self), retryAfter: response.retryAfter)
+}
+
+/// One HTTP exchange's answer.
+struct HTTPAnswer: Sendable {
+    var status: Int
+    var body: [UInt8]
+    var retryAfter: Int?
+}
+
+/// Sends one request with URLSession and waits for the answer (the CLI is synchronous).
+func httpRequest(_ url: URL, method: String, body: [UInt8]?, bearer: String?, timeout: TimeInterval) throws -> HTTPAnswer {
     var request = URLRequest(url: url, timeoutInterval: timeout)
-    request.httpMethod = "POST"
-    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    request.httpBody = Data(body)
-    let box = Mutex<Result<HTTPPostResult, NodeError>?>(nil)
+    request.httpMethod = method
+    if let body {
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body)
+    }
+    if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+    let box = Mutex<Result<HTTPAnswer, NodeError>?>(nil)
     let done = DispatchSemaphore(value: 0)
     let task = URLSession.shared.dataTask(with: request) { data, response, error in
-        let result: Result<HTTPPostResult, NodeError>
+        let result: Result<HTTPAnswer, NodeError>
         if let http = response as? HTTPURLResponse {
-            result = .success(HTTPPostResult(status: http.statusCode, bodyText: String(decoding: data ?? Data(), as: UTF8.self),
-                                             retryAfter: (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Int($0) }))
+            result = .success(HTTPAnswer(status: http.statusCode, body: Array(data ?? Data()),
+                                         retryAfter: (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Int($0) }))
         } else {
             result = .failure(NodeError(.io, "cannot reach \(url.absoluteString): \(error?.localizedDescription ?? "no response")"))
         }
