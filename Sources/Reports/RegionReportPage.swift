@@ -131,7 +131,7 @@ public enum TownReportPage {
                                       title: s.hourly + ": " + s.dayType(h.dayType), width: 340, height: 160)
             hourly += "</figure>"
         }
-        hourly += "</div>\n" + table("hourly-shares")
+        hourly += "</div>\n" + (report.hourly.isEmpty ? "" : table("hourly-shares"))
         body += HTML.section("hourly", s.hourly, hourly)
         body += HTML.section("conversion", s.conversion,
                              "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))

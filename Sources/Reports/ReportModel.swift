@@ -303,7 +303,7 @@ public struct RegionReport: Codable, Sendable, Hashable {
 ///
 /// Why: shops ask when to open; the opening-hours and lunchtime shares answer it in one number.
 public struct HourlyComparison: Codable, Sendable, Hashable {
-    /// `weekday`, `saturday` or `sundayOrHoliday` (see `DayType`).
+    /// A `DayType` raw value: `weekday`, `saturday` or `sunday-or-holiday`.
     public var dayType: String
     /// 24 shares (0–1) of the town's day per hour, `nil` for hours without data.
     public var town: [Double?]

@@ -86,7 +86,7 @@ struct Strings {
         switch raw {
         case "weekday": t("Weekdays", "Weekdagen")
         case "saturday": t("Saturdays", "Zaterdagen")
-        case "sundayOrHoliday": t("Sundays and holidays", "Zon- en feestdagen")
+        case "sunday-or-holiday", "sundayOrHoliday": t("Sundays and holidays", "Zon- en feestdagen")
         default: raw
         }
     }

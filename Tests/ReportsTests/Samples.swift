@@ -94,7 +94,7 @@ enum Samples {
             HourlyComparison(dayType: "saturday", town: profile(peak: 2.5, shift: 0), peers: profile(peak: 3, shift: 0),
                              openingHours: 9..<18, townOpeningHoursShare: 0.86, peersOpeningHoursShare: 0.83,
                              townLunchtimeShare: 0.22, peersLunchtimeShare: 0.2),
-            HourlyComparison(dayType: "sundayOrHoliday", town: profile(peak: 3, shift: 1), peers: profile(peak: 3, shift: 1),
+            HourlyComparison(dayType: DayType.sundayOrHoliday.rawValue, town: profile(peak: 3, shift: 1), peers: profile(peak: 3, shift: 1),
                              openingHours: nil, townOpeningHoursShare: nil, peersOpeningHoursShare: nil,
                              townLunchtimeShare: 0.18, peersLunchtimeShare: 0.16),
         ]

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# A TownBench demo network on this machine, in one command:
+#   deploy/demo.sh            build, start a coordinator with two tenants and nine towns' nodes
+#                             holding two years of simulated data, push, write the reports, and keep
+#                             the coordinator running (Ctrl-C stops it);
+#   deploy/demo.sh --static   the same, but stop the coordinator after writing the reports.
+# Options: --dir DIR (default ./demo-network, recreated), --port PORT (default 8080), --years N
+# (default 2), --seed N (default 42), --weeks N (weeks in the report charts, default 26),
+# --scratch-path DIR (SwiftPM build directory, default .build).
+# Needs: the Swift 6 toolchain and libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev curl
+# (installed with apt-get when run as root; otherwise the command is printed).
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+dir="$PWD/demo-network"
+port=8080
+years=2
+seed=42
+weeks=26
+static=0
+scratch=.build
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --static) static=1 ;;
+        --dir) dir="$2"; shift ;;
+        --port) port="$2"; shift ;;
+        --years) years="$2"; shift ;;
+        --seed) seed="$2"; shift ;;
+        --weeks) weeks="$2"; shift ;;
+        --scratch-path) scratch="$2"; shift ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "Error: unknown option '$1'. See: $0 --help" >&2; exit 64 ;;
+    esac
+    shift
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+started=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - started )) s"; }
+
+# --- 1. What the build and the demo need ---------------------------------------------------------
+step "Checking packages"
+packages="libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev pkg-config curl"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        info "installing:$missing"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+        echo "Error: missing packages:$missing. Install them with:" >&2
+        echo "  sudo apt-get install -y$missing" >&2
+        exit 1
+    fi
+fi
+if ! command -v swift >/dev/null 2>&1; then
+    echo "Error: the Swift 6 toolchain is not on PATH; install it from https://www.swift.org/install/linux/ and retry." >&2
+    exit 1
+fi
+info "ok"
+
+# --- 2. Build -------------------------------------------------------------------------------------
+step "Building (release; the first build takes a few minutes)"
+cd "$repo"
+swift build -c release --scratch-path "$scratch" --product townbench-coordinator 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -n 2 | sed 's/^/    /'
+swift build -c release --scratch-path "$scratch" --product townbench-node 2>&1 | grep -E "error|Build" | tail -n 1 | sed 's/^/    /'
+swift build -c release --scratch-path "$scratch" --product townbench-demo 2>&1 | grep -E "error|Build" | tail -n 1 | sed 's/^/    /'
+bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
+coordinator="$bin/townbench-coordinator"
+node="$bin/townbench-node"
+demo="$bin/townbench-demo"
+for exe in "$coordinator" "$node" "$demo"; do
+    [ -x "$exe" ] || { echo "Error: $exe was not built; see the build output above." >&2; exit 1; }
+done
+info "built in $(elapsed)"
+
+# --- 3. The coordinator and its tenants -----------------------------------------------------------
+step "Creating the coordinator in $dir/coordinator"
+rm -rf "$dir"
+mkdir -p "$dir"
+"$coordinator" init --dir "$dir/coordinator" | sed 's/^/    /'
+"$coordinator" tenant add --dir "$dir/coordinator" --tenant daks --name "DAKS West Flanders" --peers named | sed 's/^/    /'
+"$coordinator" tenant add --dir "$dir/coordinator" --tenant lokaal3d --name "Lokaal 3D" --peers anonymised | sed 's/^/    /'
+
+"$coordinator" serve --dir "$dir/coordinator" --port "$port" --quiet >"$dir/coordinator.log" 2>&1 &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 1 100); do
+    grep -q "Listening on" "$dir/coordinator.log" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || { echo "Error: the coordinator did not start:" >&2; cat "$dir/coordinator.log" >&2; exit 1; }
+    sleep 0.1
+done
+url="http://127.0.0.1:$port"
+info "serving on $url (log: $dir/coordinator.log)"
+
+# --- 4. One node per town, with simulated data ----------------------------------------------------
+end="$(date -u -d yesterday +%F)"
+# Whether the node CLI lists a subcommand (simulate and report are being added to it).
+has_command() { "$node" --help | grep -qE "^  $1 "; }
+daks="oostkamp blankenberge diksmuide harelbeke menen veurne waregem"
+lokaal="dendermonde ronse"
+node_setup() {  # town tenant name
+    local town="$1" tenant="$2" name="$3" nd="$dir/nodes/$1"
+    local t0; t0=$(date +%s)
+    "$node" init --dir "$nd" --town "$town" --tenant "$tenant" >/dev/null
+    if has_command simulate; then
+        "$node" simulate --dir "$nd" --town "$town" --years "$years" --end "$end" --seed "$seed" --out "$nd/import" >/dev/null
+    else
+        "$demo" simulate --town "$town" --years "$years" --end "$end" --seed "$seed" --out "$nd/import" >/dev/null
+    fi
+    "$node" sensors import --dir "$nd" "$nd/import/sensors.csv" >/dev/null
+    "$node" import --dir "$nd" --format school-holidays "$nd/import/school-holidays.csv" >/dev/null
+    "$node" import --dir "$nd" --format events "$nd/import/events.csv" >/dev/null
+    local rows; rows=$("$node" import --dir "$nd" --format counts "$nd/import/counts.csv" | sed -E 's/.*: ([0-9]+) rows read.*/\1/')
+    "$node" enroll-request --dir "$nd" >"$nd/enroll-request.json"
+    # One writer at a time on the coordinator's store from the CLI (the server writes too).
+    flock "$dir/enroll.lock" "$coordinator" town enroll --dir "$dir/coordinator" --tenant "$tenant" --name "$name" "$nd/enroll-request.json" >/dev/null
+    local pushed; pushed=$("$node" push --dir "$nd" --coordinator "$url" 2>>"$nd/push.log")
+    info "$(printf '%-12s %-9s %7s count rows, %s (%s s)' "$name" "$tenant" "$rows" "$pushed" "$(( $(date +%s) - t0 ))")"
+}
+step "Simulating $years years per town up to $end, importing, enrolling and pushing (two towns at a time)"
+pids=()
+for town in $daks $lokaal; do
+    tenant=daks; case " $lokaal " in *" $town "*) tenant=lokaal3d ;; esac
+    name="$(echo "${town:0:1}" | tr a-z A-Z)${town:1}"
+    node_setup "$town" "$tenant" "$name" &
+    pids+=($!)
+    if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+done
+for p in "${pids[@]}"; do wait "$p"; done
+info "all nodes pushed after $(elapsed)"
+
+# --- 5. Tokens ------------------------------------------------------------------------------------
+step "Issuing tokens (shown once; stored only as SHA-256)"
+token() { "$coordinator" token issue --dir "$dir/coordinator" "$@" --expires 30d | sed -n 's/^Token: //p'; }
+daks_token="$(token --role coordinator --tenant daks)"
+lokaal_token="$(token --role coordinator --tenant lokaal3d)"
+town_token="$(token --role town --tenant daks --town harelbeke)"
+
+# --- 6. Reports from the coordinator's figures -----------------------------------------------------
+step "Fetching $weeks weeks of network figures and writing the reports"
+last_sunday="$(date -u -d "$end -$(( $(date -u -d "$end" +%u) % 7 )) days" +%F)"
+fetch() {  # tenant token outdir
+    mkdir -p "$3"
+    for w in $(seq $(( weeks - 1 )) -1 0); do
+        local to from
+        to="$(date -u -d "$last_sunday -$(( w * 7 )) days" +%F)"
+        from="$(date -u -d "$to -6 days" +%F)"
+        curl -fsS -H "Authorization: Bearer $2" "$url/v1/tenants/$1/indicators?from=$from&to=$to" -o "$3/$to.json"
+    done
+}
+fetch daks "$daks_token" "$dir/figures/daks"
+fetch lokaal3d "$lokaal_token" "$dir/figures/lokaal3d"
+region_daks="$("$demo" region-report --tenant-name "DAKS West Flanders" --out "$dir/reports/daks" "$dir"/figures/daks/*.json)"
+"$demo" region-report --tenant-name "DAKS West Flanders" --lang nl --out "$dir/reports/daks-nl" "$dir"/figures/daks/*.json >/dev/null
+region_lokaal="$("$demo" region-report --tenant-name "Lokaal 3D" --out "$dir/reports/lokaal3d" "$dir"/figures/lokaal3d/*.json)"
+# Hourly profiles are local figures: each DAKS node computes its own over the last four weeks.
+mkdir -p "$dir/hourly"
+for town in $daks; do
+    "$node" indicators --dir "$dir/nodes/$town" --indicator hourly-profile --from "$(date -u -d "$last_sunday -27 days" +%F)" \
+        --to "$last_sunday" --opening-hours 9-18 --json >"$dir/hourly/$town.json"
+done
+peer_hourly=()
+for town in $daks; do [ "$town" = harelbeke ] || peer_hourly+=(--peer-hourly "$dir/hourly/$town.json"); done
+town_page="$("$demo" town-report --town harelbeke --tenant-name "DAKS West Flanders" --out "$dir/reports/harelbeke" \
+    --hourly "$dir/hourly/harelbeke.json" "${peer_hourly[@]}" "$dir"/figures/daks/*.json)"
+if has_command report; then
+    "$node" report --dir "$dir/nodes/harelbeke" --out "$dir/reports/harelbeke-offline.html" >/dev/null 2>&1 \
+        && info "node's offline report: $dir/reports/harelbeke-offline.html" \
+        || info "townbench-node report did not succeed (see: $node report --dir $dir/nodes/harelbeke --out FILE.html)"
+fi
+info "done after $(elapsed)"
+
+# --- 7. What to look at ---------------------------------------------------------------------------
+cat <<TXT
+
+TownBench demo network
+  Coordinator:        $url   (API; log in $dir/coordinator.log)
+  Coordinator token:  $daks_token   (DAKS West Flanders; Lokaal 3D: $lokaal_token)
+  Town token:         $town_token   (Harelbeke)
+  Region report:      $region_daks
+                      $dir/reports/daks-nl/index.html (Nederlands), $region_lokaal
+  Town report:        $town_page
+  Try:  curl -H "Authorization: Bearer $daks_token" "$url/v1/tenants/daks/indicators?period=$(date -u -d "$end" +%Y-%m)"
+        $node status --dir $dir/nodes/harelbeke
+TXT
+if [ "$static" = 1 ]; then
+    echo "Static reports written; stopping the coordinator (--static)."
+    exit 0
+fi
+echo "The coordinator keeps running; press Ctrl-C to stop it."
+wait "$server"
