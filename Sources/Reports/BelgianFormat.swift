@@ -72,8 +72,10 @@ public enum BelgianFormat {
 
     /// A day with its weekday name: `ma 23/11/2026` / `Mon 23/11/2026`.
     public static func dayWithWeekday(_ day: DayNumber, language: ReportLanguage) -> String {
-        let names = language == .nl ? ["ma", "di", "wo", "do", "vr", "za", "zo"]
-                                    : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        let names =
+            language == .nl
+            ? ["ma", "di", "wo", "do", "vr", "za", "zo"]
+            : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         return names[day.isoWeekday - 1] + " " + self.day(day)
     }
 

@@ -34,8 +34,10 @@ public struct RenderOptions: Sendable, Hashable {
     }
     var languageHrefs: [String]?
 
-    public init(language: ReportLanguage = .en, navigation: [NavLink] = [], tableLinkPrefix: String? = nil,
-                languageLinks: (en: String, nl: String)? = nil) {
+    public init(
+        language: ReportLanguage = .en, navigation: [NavLink] = [], tableLinkPrefix: String? = nil,
+        languageLinks: (en: String, nl: String)? = nil
+    ) {
         self.language = language
         self.navigation = navigation
         self.tableLinkPrefix = tableLinkPrefix
@@ -72,9 +74,11 @@ public enum HTML {
 
     /// The complete document: `<!doctype html>`, head with charset, CSP and the stylesheet, a header
     /// bar with `title` and the links, `body` (already HTML), and a footer.
-    public static func document(title: String, language: ReportLanguage, navigation: [NavLink] = [],
-                                languageLinks: (en: String, nl: String)? = nil, body: String,
-                                footer: String = "") -> String {
+    public static func document(
+        title: String, language: ReportLanguage, navigation: [NavLink] = [],
+        languageLinks: (en: String, nl: String)? = nil, body: String,
+        footer: String = ""
+    ) -> String {
         var html = "<!doctype html>\n<html lang=\"\(language == .nl ? "nl-BE" : "en")\">\n<head>\n"
         html += "<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -108,9 +112,12 @@ public enum HTML {
     }
 
     /// A table: header cells (text), rows of already-escaped HTML cells; `numeric` columns right-aligned.
-    static func table(caption: String, headers: [String], rows: [[String]], numeric: Set<Int> = [],
-                      downloads: String = "", isWide: Bool = false) -> String {
-        var t = "<div class=\"tablewrap\"><table\(isWide ? " class=\"wide\"" : "")>\n<caption>\(escape(caption))\(downloads)</caption>\n<thead><tr>"
+    static func table(
+        caption: String, headers: [String], rows: [[String]], numeric: Set<Int> = [],
+        downloads: String = "", isWide: Bool = false
+    ) -> String {
+        var t =
+            "<div class=\"tablewrap\"><table\(isWide ? " class=\"wide\"" : "")>\n<caption>\(escape(caption))\(downloads)</caption>\n<thead><tr>"
         for (i, h) in headers.enumerated() {
             t += "<th scope=\"col\"\(numeric.contains(i) ? " class=\"num\"" : "")>\(escape(h))</th>"
         }
@@ -118,7 +125,10 @@ public enum HTML {
         for row in rows {
             t += "<tr>"
             for (i, cell) in row.enumerated() {
-                t += i == 0 ? "<th scope=\"row\">\(cell)</th>" : "<td\(numeric.contains(i) ? " class=\"num\"" : "")>\(cell)</td>"
+                t +=
+                    i == 0
+                    ? "<th scope=\"row\">\(cell)</th>"
+                    : "<td\(numeric.contains(i) ? " class=\"num\"" : "")>\(cell)</td>"
             }
             t += "</tr>\n"
         }
@@ -130,44 +140,45 @@ public enum HTML {
     static func downloads(_ name: String, _ options: RenderOptions) -> String {
         guard let prefix = options.tableLinkPrefix else { return "" }
         let p = escape(prefix + name)
-        return " <span class=\"dl\"><a href=\"\(p).csv\" download>CSV</a> <a href=\"\(p).json\" download>JSON</a></span>"
+        return
+            " <span class=\"dl\"><a href=\"\(p).csv\" download>CSV</a> <a href=\"\(p).json\" download>JSON</a></span>"
     }
 
     /// The stylesheet: readable tables, small multiples in a grid, print rules (A4, no header bar).
     public static let stylesheet = """
-    :root{--ink:#1d2733;--muted:#5b6673;--line:#d5dbe1;--bg:#ffffff;--accent:#0b5fa5;--peer:#c05a00;--warn:#a61b1b;--ok:#2a7a2a}
-    *{box-sizing:border-box}
-    body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);background:var(--bg)}
-    .bar{display:flex;gap:1.2rem;align-items:center;padding:.6rem 1.2rem;background:#12324f;color:#fff}
-    .bar a{color:#fff}.bar nav{display:flex;gap:1rem;flex:1}.brand{font-weight:700;letter-spacing:.02em}.lang{margin-left:auto}
-    main{max-width:1100px;margin:0 auto;padding:1rem 1.2rem 2rem}
-    h1{font-size:1.6rem;margin:.6rem 0 .2rem}h2{font-size:1.2rem;margin:1.8rem 0 .5rem;border-bottom:2px solid var(--line);padding-bottom:.2rem}
-    .sub{color:var(--muted);margin:0 0 1rem}
-    .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:.8rem;margin:1rem 0}
-    .kpi{border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem}.kpi b{display:block;font-size:1.5rem}.kpi span{color:var(--muted);font-size:.85rem}
-    .tablewrap{overflow-x:auto}
-    table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-variant-numeric:tabular-nums}
-    caption{text-align:left;color:var(--muted);font-size:.85rem;padding:.2rem 0}
-    th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-    thead th{border-bottom:2px solid var(--ink);font-size:.85rem}
-    .num{text-align:right;white-space:nowrap}
-    table.wide{font-size:.84rem}table.wide th,table.wide td{padding:.3rem .35rem}td{min-width:3.5rem}
-    .dl{margin-left:.6rem;font-size:.8rem}.dl a{margin-right:.4rem}
-    .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.8rem}
-    figure{margin:0}figcaption{font-size:.85rem;font-weight:600}
-    svg{display:block;max-width:100%;height:auto}
-    svg text{font:11px system-ui,"DejaVu Sans",sans-serif;fill:var(--muted)}
-    .legend{font-size:.85rem;color:var(--muted)}.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .3em 0 .8em}
-    .status-complete{color:var(--ok)}.status-partial{color:#8a6d00}.status-stale,.status-missing{color:var(--warn);font-weight:600}
-    .note{color:var(--muted);font-size:.85rem}
-    .login{max-width:360px;margin:3rem auto;border:1px solid var(--line);border-radius:8px;padding:1.2rem 1.4rem}
-    .login label{display:block;margin:.8rem 0 .3rem;font-weight:600}
-    .login input{width:100%;padding:.5rem;font:inherit;border:1px solid #8894a0;border-radius:4px}
-    .login button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit;background:var(--accent);color:#fff;border:0;border-radius:4px}
-    .error{color:var(--warn);font-weight:600}
-    footer{max-width:1100px;margin:0 auto;padding:1rem 1.2rem 2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line)}
-    @media print{.bar,.dl,.lang{display:none}body{font-size:11pt}main{max-width:none;padding:0}h2{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:15mm}}
-    """
+        :root{--ink:#1d2733;--muted:#5b6673;--line:#d5dbe1;--bg:#ffffff;--accent:#0b5fa5;--peer:#c05a00;--warn:#a61b1b;--ok:#2a7a2a}
+        *{box-sizing:border-box}
+        body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);background:var(--bg)}
+        .bar{display:flex;gap:1.2rem;align-items:center;padding:.6rem 1.2rem;background:#12324f;color:#fff}
+        .bar a{color:#fff}.bar nav{display:flex;gap:1rem;flex:1}.brand{font-weight:700;letter-spacing:.02em}.lang{margin-left:auto}
+        main{max-width:1100px;margin:0 auto;padding:1rem 1.2rem 2rem}
+        h1{font-size:1.6rem;margin:.6rem 0 .2rem}h2{font-size:1.2rem;margin:1.8rem 0 .5rem;border-bottom:2px solid var(--line);padding-bottom:.2rem}
+        .sub{color:var(--muted);margin:0 0 1rem}
+        .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:.8rem;margin:1rem 0}
+        .kpi{border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem}.kpi b{display:block;font-size:1.5rem}.kpi span{color:var(--muted);font-size:.85rem}
+        .tablewrap{overflow-x:auto}
+        table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-variant-numeric:tabular-nums}
+        caption{text-align:left;color:var(--muted);font-size:.85rem;padding:.2rem 0}
+        th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
+        thead th{border-bottom:2px solid var(--ink);font-size:.85rem}
+        .num{text-align:right;white-space:nowrap}
+        table.wide{font-size:.84rem}table.wide th,table.wide td{padding:.3rem .35rem}td{min-width:3.5rem}
+        .dl{margin-left:.6rem;font-size:.8rem}.dl a{margin-right:.4rem}
+        .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.8rem}
+        figure{margin:0}figcaption{font-size:.85rem;font-weight:600}
+        svg{display:block;max-width:100%;height:auto}
+        svg text{font:11px system-ui,"DejaVu Sans",sans-serif;fill:var(--muted)}
+        .legend{font-size:.85rem;color:var(--muted)}.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .3em 0 .8em}
+        .status-complete{color:var(--ok)}.status-partial{color:#8a6d00}.status-stale,.status-missing{color:var(--warn);font-weight:600}
+        .note{color:var(--muted);font-size:.85rem}
+        .login{max-width:360px;margin:3rem auto;border:1px solid var(--line);border-radius:8px;padding:1.2rem 1.4rem}
+        .login label{display:block;margin:.8rem 0 .3rem;font-weight:600}
+        .login input{width:100%;padding:.5rem;font:inherit;border:1px solid #8894a0;border-radius:4px}
+        .login button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit;background:var(--accent);color:#fff;border:0;border-radius:4px}
+        .error{color:var(--warn);font-weight:600}
+        footer{max-width:1100px;margin:0 auto;padding:1rem 1.2rem 2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line)}
+        @media print{.bar,.dl,.lang{display:none}body{font-size:11pt}main{max-width:none;padding:0}h2{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:15mm}}
+        """
 }
 
 /// The login form the coordinator serves: a bearer token in, a session cookie out.
@@ -177,8 +188,10 @@ public enum HTML {
 /// The form posts `token` (and `next`, the page to return to) as
 /// `application/x-www-form-urlencoded` to `action`.
 public enum LoginPage {
-    public static func render(action: String = "/login", next: String? = nil, error: String? = nil,
-                              language: ReportLanguage = .en) -> String {
+    public static func render(
+        action: String = "/login", next: String? = nil, error: String? = nil,
+        language: ReportLanguage = .en
+    ) -> String {
         let s = Strings(language)
         var body = "<div class=\"login\"><h1>\(HTML.escape(s.signIn))</h1>\n"
         body += "<p class=\"sub\">\(HTML.escape(s.signInHelp))</p>\n"
@@ -196,8 +209,10 @@ public enum LoginPage {
 ///
 /// Why: the coordinator's browser routes need readable error pages in the same look.
 public enum MessagePage {
-    public static func render(title: String, message: String, link: NavLink? = nil,
-                              language: ReportLanguage = .en) -> String {
+    public static func render(
+        title: String, message: String, link: NavLink? = nil,
+        language: ReportLanguage = .en
+    ) -> String {
         var body = "<h1>\(HTML.escape(title))</h1>\n<p>\(HTML.escape(message))</p>\n"
         if let link { body += "<p><a href=\"\(HTML.escape(link.href))\">\(HTML.escape(link.title))</a></p>\n" }
         return HTML.document(title: title, language: language, body: body)

@@ -6,8 +6,9 @@ public enum RegionReportPage {
     /// The complete HTML document for `report`. Pure: the same model and options give the same bytes.
     public static func render(_ report: RegionReport, options: RenderOptions = RenderOptions()) -> String {
         let s = Strings(options.language)
-        let tables = Dictionary(report.tables(language: options.language).map { ($0.name, $0) },
-                                uniquingKeysWith: { a, _ in a })
+        let tables = Dictionary(
+            report.tables(language: options.language).map { ($0.name, $0) },
+            uniquingKeysWith: { a, _ in a })
         func table(_ name: String) -> String { tables[name].map { $0.html(s, options) } ?? "" }
         let title = s.regionReport + " · " + report.tenantName
         var body = "<h1>\(HTML.escape(title))</h1>\n"
@@ -17,12 +18,16 @@ public enum RegionReportPage {
         // Key figures.
         let missing = report.coverage.filter { $0.status == .missing || $0.status == .stale }
         body += "<div class=\"kpis\">"
-        body += kpi(BelgianFormat.number(report.network.index), s.networkIndex
-                    + (report.network.withheldReason.map { " (\(s.withheld): \($0))" } ?? ""))
+        body += kpi(
+            BelgianFormat.number(report.network.index),
+            s.networkIndex
+                + (report.network.withheldReason.map { " (\(s.withheld): \($0))" } ?? ""))
         body += kpi(BelgianFormat.number(report.network.change, signed: true), s.change)
         body += kpi("\(report.network.contributingTowns) / \(report.towns.count)", s.contributing)
-        body += kpi("\(missing.count)", s.coverageStatus(.missing) + " / " + s.coverageStatus(.stale)
-                    + (missing.isEmpty ? "" : ": " + missing.map(\.townName).joined(separator: ", ")))
+        body += kpi(
+            "\(missing.count)",
+            s.coverageStatus(.missing) + " / " + s.coverageStatus(.stale)
+                + (missing.isEmpty ? "" : ": " + missing.map(\.townName).joined(separator: ", ")))
         body += "</div>\n"
 
         // Small multiples on one scale.
@@ -35,10 +40,13 @@ public enum RegionReportPage {
             let missingDays = town.series.filter { $0.value == nil }.count
             let caption = town.name + " · " + BelgianFormat.number(town.index)
             multiples += "<figure><figcaption>\(HTML.escape(caption))</figcaption>"
-            multiples += SVGChart.indexLine(series: town.series,
-                                            overlay: report.network.series.isEmpty ? nil : report.network.series,
-                                            scale: scale, title: s.indexOverTime + ": " + town.name)
-            if missingDays > 0 { multiples += "<span class=\"note\">\(missingDays) \(HTML.escape(s.missingDays))</span>" }
+            multiples += SVGChart.indexLine(
+                series: town.series,
+                overlay: report.network.series.isEmpty ? nil : report.network.series,
+                scale: scale, title: s.indexOverTime + ": " + town.name)
+            if missingDays > 0 {
+                multiples += "<span class=\"note\">\(missingDays) \(HTML.escape(s.missingDays))</span>"
+            }
             multiples += "</figure>\n"
         }
         multiples += "</div>\n"
@@ -54,22 +62,26 @@ public enum RegionReportPage {
             var rows: [SVGChart.IntervalRow] = []
             for e in report.events {
                 rows.append(.init(label: e.townName + " · " + e.eventName, estimate: e.raw))
-                if e.peerAdjusted != nil { rows.append(.init(label: "   " + s.peerAdjusted, estimate: e.peerAdjusted, isSecondary: true)) }
+                if e.peerAdjusted != nil {
+                    rows.append(.init(label: "   " + s.peerAdjusted, estimate: e.peerAdjusted, isSecondary: true))
+                }
             }
             events += SVGChart.intervals(rows, title: s.events)
             events += table("events")
         }
         body += HTML.section("events", s.events, events)
-        body += HTML.section("conversion", s.conversion,
-                             "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
+        body += HTML.section(
+            "conversion", s.conversion,
+            "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
         body += HTML.section("coverage", s.coverage, table("coverage"))
         body += HTML.section("methodology", s.methodology, table("methodology") + notes(report.notes, s))
         if let chart = tables["footfall-series"], options.tableLinkPrefix != nil {
             body += "<p class=\"note\">\(HTML.escape(chart.title)):\(HTML.downloads(chart.name, options))</p>\n"
         }
-        return HTML.document(title: title, language: options.language, navigation: options.navigation,
-                             languageLinks: options.languageLinks, body: body,
-                             footer: footer(report.provenance, s))
+        return HTML.document(
+            title: title, language: options.language, navigation: options.navigation,
+            languageLinks: options.languageLinks, body: body,
+            footer: footer(report.provenance, s))
     }
 }
 
@@ -81,8 +93,9 @@ public enum TownReportPage {
     /// The complete HTML document for `report`. Pure: the same model and options give the same bytes.
     public static func render(_ report: TownReport, options: RenderOptions = RenderOptions()) -> String {
         let s = Strings(options.language)
-        let tables = Dictionary(report.tables(language: options.language).map { ($0.name, $0) },
-                                uniquingKeysWith: { a, _ in a })
+        let tables = Dictionary(
+            report.tables(language: options.language).map { ($0.name, $0) },
+            uniquingKeysWith: { a, _ in a })
         func table(_ name: String) -> String { tables[name].map { $0.html(s, options) } ?? "" }
         let title = report.townName + " · " + s.townReport
         var body = "<h1>\(HTML.escape(title))</h1>\n"
@@ -92,18 +105,23 @@ public enum TownReportPage {
 
         body += "<div class=\"kpis\">"
         body += kpi(BelgianFormat.number(report.footfall.index), s.townIndex + " · " + report.townName)
-        body += kpi(BelgianFormat.number(report.network.index), s.networkIndex
-                    + (report.network.withheldReason.map { " (\(s.withheld): \($0))" } ?? ""))
+        body += kpi(
+            BelgianFormat.number(report.network.index),
+            s.networkIndex
+                + (report.network.withheldReason.map { " (\(s.withheld): \($0))" } ?? ""))
         body += kpi(report.footfall.rank.map { "\($0) / \(report.rankedTowns)" } ?? BelgianFormat.missing, s.rank)
-        body += kpi(BelgianFormat.percent(report.coverage.completeness), s.coverage + ": "
-                    + s.coverageStatus(report.coverage.status))
+        body += kpi(
+            BelgianFormat.percent(report.coverage.completeness),
+            s.coverage + ": "
+                + s.coverageStatus(report.coverage.status))
         body += "</div>\n"
 
         var index = legend(report.townName, s.network)
         let scale = SVGChart.indexScale([report.footfall.series, report.network.series])
-        index += SVGChart.indexLine(series: report.footfall.series,
-                                    overlay: report.network.series.isEmpty ? nil : report.network.series,
-                                    scale: scale, title: s.townVsNetwork, width: 720, height: 220)
+        index += SVGChart.indexLine(
+            series: report.footfall.series,
+            overlay: report.network.series.isEmpty ? nil : report.network.series,
+            scale: scale, title: s.townVsNetwork, width: 720, height: 220)
         index += "<p class=\"note\">\(HTML.escape(s.indexOverTimeNote))</p>\n" + table("summary")
         body += HTML.section("footfall", s.townVsNetwork, index)
 
@@ -127,19 +145,22 @@ public enum TownReportPage {
         hourly += "<div class=\"multiples\">"
         for h in report.hourly {
             hourly += "<figure><figcaption>\(HTML.escape(s.dayType(h.dayType)))</figcaption>"
-            hourly += SVGChart.hourly(town: h.town, peers: h.peers, openingHours: h.openingHours,
-                                      title: s.hourly + ": " + s.dayType(h.dayType), width: 340, height: 160)
+            hourly += SVGChart.hourly(
+                town: h.town, peers: h.peers, openingHours: h.openingHours,
+                title: s.hourly + ": " + s.dayType(h.dayType), width: 340, height: 160)
             hourly += "</figure>"
         }
         hourly += "</div>\n" + (report.hourly.isEmpty ? "" : table("hourly-shares"))
         body += HTML.section("hourly", s.hourly, hourly)
-        body += HTML.section("conversion", s.conversion,
-                             "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
+        body += HTML.section(
+            "conversion", s.conversion,
+            "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
         body += HTML.section("coverage", s.coverage, table("coverage"))
         body += HTML.section("methodology", s.methodology, table("methodology") + notes(report.notes, s))
-        return HTML.document(title: title, language: options.language, navigation: options.navigation,
-                             languageLinks: options.languageLinks, body: body,
-                             footer: footer(report.provenance, s))
+        return HTML.document(
+            title: title, language: options.language, navigation: options.navigation,
+            languageLinks: options.languageLinks, body: body,
+            footer: footer(report.provenance, s))
     }
 }
 

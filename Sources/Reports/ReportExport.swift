@@ -23,11 +23,12 @@ public enum ReportExport {
         var out = dialect == .belgianExcel ? "\u{FEFF}" : ""
         out += table.columns.map { field($0.key, sep) }.joined(separator: String(sep)) + "\r\n"
         for row in table.rows {
-            out += row.map { cell in
-                var text = cell.plain(decimalComma: dialect == .belgianExcel)
-                if !cell.isNumeric, let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-                return field(text, sep)
-            }.joined(separator: String(sep)) + "\r\n"
+            out +=
+                row.map { cell in
+                    var text = cell.plain(decimalComma: dialect == .belgianExcel)
+                    if !cell.isNumeric, let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+                    return field(text, sep)
+                }.joined(separator: String(sep)) + "\r\n"
         }
         return out
     }
@@ -57,8 +58,10 @@ public enum ReportExport {
         do {
             return try encoder.encode(model)
         } catch {
-            throw ReportsError(.encodingFailed,
-                               "The report could not be encoded as JSON (\(error)). A figure is probably NaN or infinite: pass nil for a missing value.")
+            throw ReportsError(
+                .encodingFailed,
+                "The report could not be encoded as JSON (\(error)). A figure is probably NaN or infinite: pass nil for a missing value."
+            )
         }
     }
 
@@ -69,7 +72,9 @@ public enum ReportExport {
         do {
             return try decoder.decode(type, from: data)
         } catch {
-            throw ReportsError(.encodingFailed, "The report JSON could not be read (\(error)). Regenerate it with the same TownBench version.")
+            throw ReportsError(
+                .encodingFailed,
+                "The report JSON could not be read (\(error)). Regenerate it with the same TownBench version.")
         }
     }
 
@@ -79,16 +84,18 @@ public enum ReportExport {
     public static func write(region: RegionReport, language: ReportLanguage = .en, to directory: URL) throws -> URL {
         var options = RenderOptions(language: language, tableLinkPrefix: "tables/")
         options.navigation = []
-        return try write(html: RegionReportPage.render(region, options: options), model: json(model: region),
-                         tables: region.tables(language: language), to: directory)
+        return try write(
+            html: RegionReportPage.render(region, options: options), model: json(model: region),
+            tables: region.tables(language: language), to: directory)
     }
 
     /// As ``write(region:language:to:)`` for a town page.
     @discardableResult
     public static func write(town: TownReport, language: ReportLanguage = .en, to directory: URL) throws -> URL {
         let options = RenderOptions(language: language, tableLinkPrefix: "tables/")
-        return try write(html: TownReportPage.render(town, options: options), model: json(model: town),
-                         tables: town.tables(language: language), to: directory)
+        return try write(
+            html: TownReportPage.render(town, options: options), model: json(model: town),
+            tables: town.tables(language: language), to: directory)
     }
 
     static func write(html: String, model: Data, tables: [ReportTable], to directory: URL) throws -> URL {
@@ -104,8 +111,10 @@ public enum ReportExport {
                 try Data(json(t).utf8).write(to: tablesDir.appendingPathComponent(t.name + ".json"), options: .atomic)
             }
         } catch {
-            throw ReportsError(.writeFailed,
-                               "Could not write the report into \(directory.path) (\(error.localizedDescription)). Check that the directory is writable and the disk is not full.")
+            throw ReportsError(
+                .writeFailed,
+                "Could not write the report into \(directory.path) (\(error.localizedDescription)). Check that the directory is writable and the disk is not full."
+            )
         }
         return page
     }

@@ -84,8 +84,10 @@ public struct TownCoverage: Codable, Sendable, Hashable {
     /// Sensors the town has registered.
     public var sensors: Int
 
-    public init(townID: String, townName: String, status: CoverageStatus, completeness: Double?,
-                lastDay: DayNumber?, activeSensors: Int, sensors: Int) {
+    public init(
+        townID: String, townName: String, status: CoverageStatus, completeness: Double?,
+        lastDay: DayNumber?, activeSensors: Int, sensors: Int
+    ) {
         self.townID = townID
         self.townName = townName
         self.status = status
@@ -140,8 +142,10 @@ public struct NetworkFootfall: Codable, Sendable, Hashable {
     /// Why the figure is withheld (e.g. "fewer than 3 towns"), `nil` when shown.
     public var withheldReason: String?
 
-    public init(index: Double?, pooledIndex: Double? = nil, change: Double? = nil, series: [SeriesPoint] = [],
-                contributingTowns: Int, withheldReason: String? = nil) {
+    public init(
+        index: Double?, pooledIndex: Double? = nil, change: Double? = nil, series: [SeriesPoint] = [],
+        contributingTowns: Int, withheldReason: String? = nil
+    ) {
         self.index = index
         self.pooledIndex = pooledIndex
         self.change = change
@@ -172,8 +176,10 @@ public struct EventUpliftRow: Codable, Sendable, Hashable {
     /// Why a figure is missing, if it is.
     public var note: String?
 
-    public init(townID: String, townName: String, eventName: String, kind: String, zone: String, days: [DayNumber],
-                raw: Estimate?, peerAdjusted: Estimate?, peers: Int, note: String? = nil) {
+    public init(
+        townID: String, townName: String, eventName: String, kind: String, zone: String, days: [DayNumber],
+        raw: Estimate?, peerAdjusted: Estimate?, peers: Int, note: String? = nil
+    ) {
         self.townID = townID
         self.townName = townName
         self.eventName = eventName
@@ -201,7 +207,9 @@ public struct ConversionBenchmark: Codable, Sendable, Hashable {
     public var lowerQuartile: Double?
     public var upperQuartile: Double?
 
-    public init(zoneKind: String, towns: Int, median: Double?, lowerQuartile: Double? = nil, upperQuartile: Double? = nil) {
+    public init(
+        zoneKind: String, towns: Int, median: Double?, lowerQuartile: Double? = nil, upperQuartile: Double? = nil
+    ) {
         self.zoneKind = zoneKind
         self.towns = towns
         self.median = median
@@ -232,9 +240,12 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
             let note: String
             switch entry.id {
             case "footfall-index": note = "Like-for-like sensors, same weekday 364 days earlier = 100."
-            case "event-uplift": note = "Median of up to 8 clean same weekdays in the 12 weeks before; interval = quietest to busiest."
-            case "conversion-rate": note = "Store entries ÷ passers-by of the paired street counter, valid days of both."
-            case "hourly-profile": note = "Share of the day's footfall per hour, by day type; holidays count as Sundays."
+            case "event-uplift":
+                note = "Median of up to 8 clean same weekdays in the 12 weeks before; interval = quietest to busiest."
+            case "conversion-rate":
+                note = "Store entries ÷ passers-by of the paired street counter, valid days of both."
+            case "hourly-profile":
+                note = "Share of the day's footfall per hour, by day type; holidays count as Sundays."
             default: note = ""
             }
             return MethodologyEntry(indicator: entry.id, version: entry.version, note: note)
@@ -281,10 +292,12 @@ public struct RegionReport: Codable, Sendable, Hashable {
     /// Free sentences shown at the foot (suppression notes, caveats).
     public var notes: [String]
 
-    public init(tenantID: String, tenantName: String, period: ReportPeriod, provenance: ReportProvenance,
-                network: NetworkFootfall, towns: [TownFootfall], events: [EventUpliftRow] = [],
-                conversion: [ConversionBenchmark] = [], coverage: [TownCoverage] = [],
-                methodology: [MethodologyEntry] = MethodologyEntry.catalogue, notes: [String] = []) {
+    public init(
+        tenantID: String, tenantName: String, period: ReportPeriod, provenance: ReportProvenance,
+        network: NetworkFootfall, towns: [TownFootfall], events: [EventUpliftRow] = [],
+        conversion: [ConversionBenchmark] = [], coverage: [TownCoverage] = [],
+        methodology: [MethodologyEntry] = MethodologyEntry.catalogue, notes: [String] = []
+    ) {
         self.tenantID = tenantID
         self.tenantName = tenantName
         self.period = period
@@ -317,9 +330,11 @@ public struct HourlyComparison: Codable, Sendable, Hashable {
     public var townLunchtimeShare: Double?
     public var peersLunchtimeShare: Double?
 
-    public init(dayType: String, town: [Double?], peers: [Double?], openingHours: Range<Int>?,
-                townOpeningHoursShare: Double?, peersOpeningHoursShare: Double?,
-                townLunchtimeShare: Double?, peersLunchtimeShare: Double?) {
+    public init(
+        dayType: String, town: [Double?], peers: [Double?], openingHours: Range<Int>?,
+        townOpeningHoursShare: Double?, peersOpeningHoursShare: Double?,
+        townLunchtimeShare: Double?, peersLunchtimeShare: Double?
+    ) {
         self.dayType = dayType
         self.town = town
         self.peers = peers
@@ -376,11 +391,13 @@ public struct TownReport: Codable, Sendable, Hashable {
     public var methodology: [MethodologyEntry]
     public var notes: [String]
 
-    public init(tenantID: String, tenantName: String, townID: String, townName: String, period: ReportPeriod,
-                provenance: ReportProvenance, footfall: TownFootfall, rankedTowns: Int, network: NetworkFootfall,
-                events: [EventUpliftRow] = [], hourly: [HourlyComparison] = [], conversion: [ConversionComparison] = [],
-                coverage: TownCoverage, methodology: [MethodologyEntry] = MethodologyEntry.catalogue,
-                notes: [String] = []) {
+    public init(
+        tenantID: String, tenantName: String, townID: String, townName: String, period: ReportPeriod,
+        provenance: ReportProvenance, footfall: TownFootfall, rankedTowns: Int, network: NetworkFootfall,
+        events: [EventUpliftRow] = [], hourly: [HourlyComparison] = [], conversion: [ConversionComparison] = [],
+        coverage: TownCoverage, methodology: [MethodologyEntry] = MethodologyEntry.catalogue,
+        notes: [String] = []
+    ) {
         self.tenantID = tenantID
         self.tenantName = tenantName
         self.townID = townID

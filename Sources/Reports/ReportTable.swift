@@ -111,8 +111,9 @@ extension ReportTable {
     /// The table as page HTML (with download links when the options have a prefix).
     func html(_ s: Strings, _ options: RenderOptions) -> String {
         let numeric = Set(columns.indices.filter { i in rows.contains { i < $0.count && $0[i].isNumeric } })
-        return HTML.table(caption: title, headers: columns.map(\.title), rows: rows.map { $0.map { $0.html(s) } },
-                          numeric: numeric, downloads: HTML.downloads(name, options), isWide: columns.count >= 8)
+        return HTML.table(
+            caption: title, headers: columns.map(\.title), rows: rows.map { $0.map { $0.html(s) } },
+            numeric: numeric, downloads: HTML.downloads(name, options), isWide: columns.count >= 8)
     }
 }
 
@@ -125,44 +126,71 @@ extension RegionReport {
         let coverageByTown = Dictionary(coverage.map { ($0.townID, $0) }, uniquingKeysWith: { a, _ in a })
         let ranked = towns.sorted { ($0.rank ?? Int.max, $0.name) < ($1.rank ?? Int.max, $1.name) }
         var result: [ReportTable] = []
-        result.append(ReportTable(
-            name: "towns", title: s.townsTable,
-            columns: [.init(key: "rank", title: s.rank), .init(key: "town", title: s.town),
-                      .init(key: "index", title: s.townIndex), .init(key: "change", title: s.change),
-                      .init(key: "completeness", title: s.completeness), .init(key: "status", title: s.status)],
-            rows: ranked.map { t in
-                let c = coverageByTown[t.townID]
-                return [.integer(t.rank), .text(t.name), .number(t.index, decimals: 1), .signedNumber(t.change, decimals: 1),
-                        .percent(c?.completeness), c.map { .status($0.status) } ?? .text("")]
-            }))
-        result.append(ReportTable(
-            name: "network", title: s.networkIndex,
-            columns: [.init(key: "median_index", title: s.networkIndex), .init(key: "pooled_index", title: s.pooledIndex),
-                      .init(key: "change", title: s.change), .init(key: "contributing_towns", title: s.contributing),
-                      .init(key: "withheld_reason", title: s.note)],
-            rows: [[.number(network.index, decimals: 1), .number(network.pooledIndex, decimals: 1),
-                    .signedNumber(network.change, decimals: 1), .integer(network.contributingTowns),
-                    .text(network.withheldReason ?? "")]]))
+        result.append(
+            ReportTable(
+                name: "towns", title: s.townsTable,
+                columns: [
+                    .init(key: "rank", title: s.rank), .init(key: "town", title: s.town),
+                    .init(key: "index", title: s.townIndex), .init(key: "change", title: s.change),
+                    .init(key: "completeness", title: s.completeness), .init(key: "status", title: s.status),
+                ],
+                rows: ranked.map { t in
+                    let c = coverageByTown[t.townID]
+                    return [
+                        .integer(t.rank), .text(t.name), .number(t.index, decimals: 1),
+                        .signedNumber(t.change, decimals: 1),
+                        .percent(c?.completeness), c.map { .status($0.status) } ?? .text(""),
+                    ]
+                }))
+        result.append(
+            ReportTable(
+                name: "network", title: s.networkIndex,
+                columns: [
+                    .init(key: "median_index", title: s.networkIndex), .init(key: "pooled_index", title: s.pooledIndex),
+                    .init(key: "change", title: s.change), .init(key: "contributing_towns", title: s.contributing),
+                    .init(key: "withheld_reason", title: s.note),
+                ],
+                rows: [
+                    [
+                        .number(network.index, decimals: 1), .number(network.pooledIndex, decimals: 1),
+                        .signedNumber(network.change, decimals: 1), .integer(network.contributingTowns),
+                        .text(network.withheldReason ?? ""),
+                    ]
+                ]))
         result.append(eventsTable(events, s, withTown: true))
-        result.append(ReportTable(
-            name: "conversion", title: s.conversion,
-            columns: [.init(key: "zone_kind", title: s.zoneKind), .init(key: "towns", title: s.towns),
-                      .init(key: "median", title: s.median), .init(key: "lower_quartile", title: "Q1"),
-                      .init(key: "upper_quartile", title: "Q3")],
-            rows: conversion.map { [.text($0.zoneKind), .integer($0.towns), .percent($0.median),
-                                    .percent($0.lowerQuartile), .percent($0.upperQuartile)] }))
+        result.append(
+            ReportTable(
+                name: "conversion", title: s.conversion,
+                columns: [
+                    .init(key: "zone_kind", title: s.zoneKind), .init(key: "towns", title: s.towns),
+                    .init(key: "median", title: s.median), .init(key: "lower_quartile", title: "Q1"),
+                    .init(key: "upper_quartile", title: "Q3"),
+                ],
+                rows: conversion.map {
+                    [
+                        .text($0.zoneKind), .integer($0.towns), .percent($0.median),
+                        .percent($0.lowerQuartile), .percent($0.upperQuartile),
+                    ]
+                }))
         result.append(coverageTable(coverage, s))
         result.append(methodologyTable(methodology, s))
         var seriesRows: [[ReportCell]] = []
         for t in towns {
-            for p in t.series { seriesRows.append([.text(t.townID), .text(t.name), .day(p.day), .number(p.value, decimals: 1)]) }
+            for p in t.series {
+                seriesRows.append([.text(t.townID), .text(t.name), .day(p.day), .number(p.value, decimals: 1)])
+            }
         }
-        for p in network.series { seriesRows.append([.text(""), .text(s.network), .day(p.day), .number(p.value, decimals: 1)]) }
-        result.append(ReportTable(
-            name: "footfall-series", title: s.indexOverTime,
-            columns: [.init(key: "town_id", title: "id"), .init(key: "town", title: s.town),
-                      .init(key: "day", title: s.days), .init(key: "index", title: s.townIndex)],
-            rows: seriesRows, isChartData: true))
+        for p in network.series {
+            seriesRows.append([.text(""), .text(s.network), .day(p.day), .number(p.value, decimals: 1)])
+        }
+        result.append(
+            ReportTable(
+                name: "footfall-series", title: s.indexOverTime,
+                columns: [
+                    .init(key: "town_id", title: "id"), .init(key: "town", title: s.town),
+                    .init(key: "day", title: s.days), .init(key: "index", title: s.townIndex),
+                ],
+                rows: seriesRows, isChartData: true))
         return result
     }
 }
@@ -172,60 +200,91 @@ extension TownReport {
     public func tables(language: ReportLanguage = .en) -> [ReportTable] {
         let s = Strings(language)
         var result: [ReportTable] = []
-        result.append(ReportTable(
-            name: "summary", title: s.townVsNetwork,
-            columns: [.init(key: "town_index", title: s.townIndex + " · " + townName),
-                      .init(key: "town_change", title: s.change),
-                      .init(key: "network_index", title: s.networkIndex), .init(key: "network_change", title: s.change),
-                      .init(key: "rank", title: s.rank), .init(key: "ranked_towns", title: s.of)],
-            rows: [[.number(footfall.index, decimals: 1), .signedNumber(footfall.change, decimals: 1),
-                    .number(network.index, decimals: 1), .signedNumber(network.change, decimals: 1),
-                    .integer(footfall.rank), .integer(rankedTowns)]]))
+        result.append(
+            ReportTable(
+                name: "summary", title: s.townVsNetwork,
+                columns: [
+                    .init(key: "town_index", title: s.townIndex + " · " + townName),
+                    .init(key: "town_change", title: s.change),
+                    .init(key: "network_index", title: s.networkIndex), .init(key: "network_change", title: s.change),
+                    .init(key: "rank", title: s.rank), .init(key: "ranked_towns", title: s.of),
+                ],
+                rows: [
+                    [
+                        .number(footfall.index, decimals: 1), .signedNumber(footfall.change, decimals: 1),
+                        .number(network.index, decimals: 1), .signedNumber(network.change, decimals: 1),
+                        .integer(footfall.rank), .integer(rankedTowns),
+                    ]
+                ]))
         result.append(eventsTable(events, s, withTown: false))
-        result.append(ReportTable(
-            name: "hourly-shares", title: s.hourly,
-            columns: [.init(key: "day_type", title: s.dayTypeColumn), .init(key: "opening_hours", title: s.openingHours),
-                      .init(key: "town_opening_share", title: s.inOpeningHours + " · " + townName),
-                      .init(key: "peers_opening_share", title: s.inOpeningHours + " · " + s.peers),
-                      .init(key: "town_lunch_share", title: s.lunchtime + " · " + townName),
-                      .init(key: "peers_lunch_share", title: s.lunchtime + " · " + s.peers)],
-            rows: hourly.map { h in
-                [.text(s.dayType(h.dayType)), .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? s.closed),
-                 .percent(h.townOpeningHoursShare), .percent(h.peersOpeningHoursShare),
-                 .percent(h.townLunchtimeShare), .percent(h.peersLunchtimeShare)]
-            }))
-        result.append(ReportTable(
-            name: "conversion", title: s.conversion,
-            columns: [.init(key: "zone", title: s.zone), .init(key: "zone_kind", title: s.zoneKind),
-                      .init(key: "town", title: s.thisTown), .init(key: "pairs", title: s.pairs),
-                      .init(key: "benchmark_median", title: s.benchmark), .init(key: "benchmark_lower_quartile", title: "Q1"),
-                      .init(key: "benchmark_upper_quartile", title: "Q3"), .init(key: "benchmark_towns", title: s.towns)],
-            rows: conversion.map { c in
-                [.text(c.zone), .text(c.zoneKind), .percent(c.town), .integer(c.pairs), .percent(c.benchmark?.median),
-                 .percent(c.benchmark?.lowerQuartile), .percent(c.benchmark?.upperQuartile), .integer(c.benchmark?.towns)]
-            }))
+        result.append(
+            ReportTable(
+                name: "hourly-shares", title: s.hourly,
+                columns: [
+                    .init(key: "day_type", title: s.dayTypeColumn), .init(key: "opening_hours", title: s.openingHours),
+                    .init(key: "town_opening_share", title: s.inOpeningHours + " · " + townName),
+                    .init(key: "peers_opening_share", title: s.inOpeningHours + " · " + s.peers),
+                    .init(key: "town_lunch_share", title: s.lunchtime + " · " + townName),
+                    .init(key: "peers_lunch_share", title: s.lunchtime + " · " + s.peers),
+                ],
+                rows: hourly.map { h in
+                    [
+                        .text(s.dayType(h.dayType)),
+                        .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? s.closed),
+                        .percent(h.townOpeningHoursShare), .percent(h.peersOpeningHoursShare),
+                        .percent(h.townLunchtimeShare), .percent(h.peersLunchtimeShare),
+                    ]
+                }))
+        result.append(
+            ReportTable(
+                name: "conversion", title: s.conversion,
+                columns: [
+                    .init(key: "zone", title: s.zone), .init(key: "zone_kind", title: s.zoneKind),
+                    .init(key: "town", title: s.thisTown), .init(key: "pairs", title: s.pairs),
+                    .init(key: "benchmark_median", title: s.benchmark),
+                    .init(key: "benchmark_lower_quartile", title: "Q1"),
+                    .init(key: "benchmark_upper_quartile", title: "Q3"), .init(key: "benchmark_towns", title: s.towns),
+                ],
+                rows: conversion.map { c in
+                    [
+                        .text(c.zone), .text(c.zoneKind), .percent(c.town), .integer(c.pairs),
+                        .percent(c.benchmark?.median),
+                        .percent(c.benchmark?.lowerQuartile), .percent(c.benchmark?.upperQuartile),
+                        .integer(c.benchmark?.towns),
+                    ]
+                }))
         result.append(coverageTable([coverage], s))
         result.append(methodologyTable(methodology, s))
         var hourRows: [[ReportCell]] = []
         for h in hourly {
             for hour in 0..<24 {
-                hourRows.append([.text(h.dayType), .integer(hour),
-                                 .percent(hour < h.town.count ? h.town[hour] : nil),
-                                 .percent(hour < h.peers.count ? h.peers[hour] : nil)])
+                hourRows.append([
+                    .text(h.dayType), .integer(hour),
+                    .percent(hour < h.town.count ? h.town[hour] : nil),
+                    .percent(hour < h.peers.count ? h.peers[hour] : nil),
+                ])
             }
         }
-        result.append(ReportTable(
-            name: "hourly-profile", title: s.hourly,
-            columns: [.init(key: "day_type", title: s.dayTypeColumn), .init(key: "hour", title: "h"),
-                      .init(key: "town_share", title: s.thisTown), .init(key: "peers_share", title: s.peers)],
-            rows: hourRows, isChartData: true))
+        result.append(
+            ReportTable(
+                name: "hourly-profile", title: s.hourly,
+                columns: [
+                    .init(key: "day_type", title: s.dayTypeColumn), .init(key: "hour", title: "h"),
+                    .init(key: "town_share", title: s.thisTown), .init(key: "peers_share", title: s.peers),
+                ],
+                rows: hourRows, isChartData: true))
         let networkByDay = Dictionary(network.series.map { ($0.day, $0.value) }, uniquingKeysWith: { a, _ in a })
-        result.append(ReportTable(
-            name: "footfall-series", title: s.indexOverTime,
-            columns: [.init(key: "day", title: s.days), .init(key: "town_index", title: townName),
-                      .init(key: "network_index", title: s.network)],
-            rows: footfall.series.map { [.day($0.day), .number($0.value, decimals: 1), .number(networkByDay[$0.day] ?? nil, decimals: 1)] },
-            isChartData: true))
+        result.append(
+            ReportTable(
+                name: "footfall-series", title: s.indexOverTime,
+                columns: [
+                    .init(key: "day", title: s.days), .init(key: "town_index", title: townName),
+                    .init(key: "network_index", title: s.network),
+                ],
+                rows: footfall.series.map {
+                    [.day($0.day), .number($0.value, decimals: 1), .number(networkByDay[$0.day] ?? nil, decimals: 1)]
+                },
+                isChartData: true))
         return result
     }
 }
@@ -233,16 +292,20 @@ extension TownReport {
 func eventsTable(_ events: [EventUpliftRow], _ s: Strings, withTown: Bool) -> ReportTable {
     var columns: [ReportTable.Column] = []
     if withTown { columns.append(.init(key: "town", title: s.town)) }
-    columns += [.init(key: "event", title: s.event), .init(key: "kind", title: s.kind), .init(key: "zone", title: s.zone),
-                .init(key: "days", title: s.days), .init(key: "uplift", title: s.uplift),
-                .init(key: "uplift_low", title: s.interval + " ↓"), .init(key: "uplift_high", title: s.interval + " ↑"),
-                .init(key: "peer_adjusted", title: s.peerAdjusted), .init(key: "peers", title: s.peers),
-                .init(key: "note", title: s.note)]
+    columns += [
+        .init(key: "event", title: s.event), .init(key: "kind", title: s.kind), .init(key: "zone", title: s.zone),
+        .init(key: "days", title: s.days), .init(key: "uplift", title: s.uplift),
+        .init(key: "uplift_low", title: s.interval + " ↓"), .init(key: "uplift_high", title: s.interval + " ↑"),
+        .init(key: "peer_adjusted", title: s.peerAdjusted), .init(key: "peers", title: s.peers),
+        .init(key: "note", title: s.note),
+    ]
     let rows: [[ReportCell]] = events.map { e in
         var row: [ReportCell] = withTown ? [.text(e.townName)] : []
-        row += [.text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days),
-                .signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
-                .signedPercent(e.peerAdjusted?.value), .integer(e.peers), .text(e.note ?? "")]
+        row += [
+            .text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days),
+            .signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
+            .signedPercent(e.peerAdjusted?.value), .integer(e.peers), .text(e.note ?? ""),
+        ]
         return row
     }
     return ReportTable(name: "events", title: s.events, columns: columns, rows: rows)
@@ -251,19 +314,25 @@ func eventsTable(_ events: [EventUpliftRow], _ s: Strings, withTown: Bool) -> Re
 func coverageTable(_ coverage: [TownCoverage], _ s: Strings) -> ReportTable {
     ReportTable(
         name: "coverage", title: s.coverage,
-        columns: [.init(key: "town", title: s.town), .init(key: "status", title: s.status),
-                  .init(key: "completeness", title: s.completeness), .init(key: "last_day", title: s.lastDay),
-                  .init(key: "active_sensors", title: s.sensors), .init(key: "sensors", title: s.of)],
+        columns: [
+            .init(key: "town", title: s.town), .init(key: "status", title: s.status),
+            .init(key: "completeness", title: s.completeness), .init(key: "last_day", title: s.lastDay),
+            .init(key: "active_sensors", title: s.sensors), .init(key: "sensors", title: s.of),
+        ],
         rows: coverage.map { c in
-            [.text(c.townName), .status(c.status), .percent(c.completeness), .day(c.lastDay),
-             .integer(c.activeSensors), .integer(c.sensors)]
+            [
+                .text(c.townName), .status(c.status), .percent(c.completeness), .day(c.lastDay),
+                .integer(c.activeSensors), .integer(c.sensors),
+            ]
         })
 }
 
 func methodologyTable(_ entries: [MethodologyEntry], _ s: Strings) -> ReportTable {
     ReportTable(
         name: "methodology", title: s.methodology,
-        columns: [.init(key: "indicator", title: s.indicator), .init(key: "version", title: s.version),
-                  .init(key: "note", title: s.note)],
+        columns: [
+            .init(key: "indicator", title: s.indicator), .init(key: "version", title: s.version),
+            .init(key: "note", title: s.note),
+        ],
         rows: entries.map { [.text($0.indicator), .integer($0.version), .text($0.note)] })
 }

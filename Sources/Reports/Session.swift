@@ -37,7 +37,8 @@ public struct LoginForm: Sendable, Equatable {
     /// control characters), otherwise `/`: a login form must not become an open redirect.
     public static func safeNext(_ path: String?) -> String {
         guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.hasPrefix("/\\"), path.count <= 2048,
-              !path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return "/" }
+            !path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { return "/" }
         return path
     }
 
@@ -57,7 +58,8 @@ public enum SessionCookie {
     /// `Set-Cookie` value for a new session `value` (an opaque, random session id — never the
     /// bearer token itself) valid for `maxAge` seconds. `secure: false` only for plain-HTTP localhost.
     public static func set(_ value: String, maxAge: Int, secure: Bool = true) -> String {
-        "\(name(secure: secure))=\(value); Path=/; Max-Age=\(max(0, maxAge)); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+        "\(name(secure: secure))=\(value); Path=/; Max-Age=\(max(0, maxAge)); HttpOnly; SameSite=Strict"
+            + (secure ? "; Secure" : "")
     }
 
     /// `Set-Cookie` value that ends the session (logout).

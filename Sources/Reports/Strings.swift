@@ -7,7 +7,11 @@ struct Strings {
     private func t(_ en: String, _ nl: String) -> String { language == .nl ? nl : en }
 
     var signIn: String { t("Sign in", "Aanmelden") }
-    var signInHelp: String { t("Paste the access token your coordinator gave you.", "Plak het toegangstoken dat je van je coördinator kreeg.") }
+    var signInHelp: String {
+        t(
+            "Paste the access token your coordinator gave you.",
+            "Plak het toegangstoken dat je van je coördinator kreeg.")
+    }
     var token: String { t("Access token", "Toegangstoken") }
     var regionReport: String { t("Region report", "Regiorapport") }
     var townReport: String { t("Town against peers", "Gemeente tegenover de peers") }
@@ -23,14 +27,18 @@ struct Strings {
     var contributing: String { t("contributing towns", "bijdragende gemeenten") }
     var indexOverTime: String { t("Footfall index over time", "Index passanten doorheen de tijd") }
     var indexOverTimeNote: String {
-        t("100 = the same weekdays a year earlier, like-for-like sensors. All towns on one scale; gaps are missing data, not zero.",
-          "100 = dezelfde weekdagen een jaar eerder, met dezelfde sensoren. Alle gemeenten op dezelfde schaal; een onderbreking is ontbrekende data, geen nul.")
+        t(
+            "100 = the same weekdays a year earlier, like-for-like sensors. All towns on one scale; gaps are missing data, not zero.",
+            "100 = dezelfde weekdagen een jaar eerder, met dezelfde sensoren. Alle gemeenten op dezelfde schaal; een onderbreking is ontbrekende data, geen nul."
+        )
     }
     var townsTable: String { t("Towns this period", "Gemeenten deze periode") }
     var events: String { t("Event uplift", "Effect van evenementen") }
     var eventsNote: String {
-        t("Extra footfall against the median of recent ordinary same weekdays. The interval runs from the busiest to the quietest of those days; peer-adjusted divides by the peers' change on the same days.",
-          "Extra passanten tegenover de mediaan van recente gewone dezelfde weekdagen. Het interval loopt van de drukste tot de rustigste van die dagen; peer-gecorrigeerd deelt door de verandering bij de peers op dezelfde dagen.")
+        t(
+            "Extra footfall against the median of recent ordinary same weekdays. The interval runs from the busiest to the quietest of those days; peer-adjusted divides by the peers' change on the same days.",
+            "Extra passanten tegenover de mediaan van recente gewone dezelfde weekdagen. Het interval loopt van de drukste tot de rustigste van die dagen; peer-gecorrigeerd deelt door de verandering bij de peers op dezelfde dagen."
+        )
     }
     var event: String { t("Event", "Evenement") }
     var kind: String { t("Kind", "Soort") }
@@ -43,7 +51,9 @@ struct Strings {
     var note: String { t("Note", "Opmerking") }
     var conversion: String { t("Conversion by zone kind", "Conversie per soort zone") }
     var conversionNote: String {
-        t("Store entries ÷ passers-by on the paired street counter.", "Binnenstappers ÷ passanten aan de gekoppelde straatteller.")
+        t(
+            "Store entries ÷ passers-by on the paired street counter.",
+            "Binnenstappers ÷ passanten aan de gekoppelde straatteller.")
     }
     var zoneKind: String { t("Zone kind", "Soort zone") }
     var median: String { t("Median", "Mediaan") }
@@ -63,8 +73,9 @@ struct Strings {
     var noData: String { t("No data.", "Geen data.") }
     var hourly: String { t("Hourly profile against peers", "Uurprofiel tegenover de peers") }
     var hourlyNote: String {
-        t("Share of the day's footfall per hour. Shaded: usual opening hours; framed: lunchtime 12–14 h.",
-          "Aandeel van de passanten van de dag per uur. Gearceerd: gangbare openingsuren; omkaderd: middag 12–14 u.")
+        t(
+            "Share of the day's footfall per hour. Shaded: usual opening hours; framed: lunchtime 12–14 h.",
+            "Aandeel van de passanten van de dag per uur. Gearceerd: gangbare openingsuren; omkaderd: middag 12–14 u.")
     }
     var openingShare: String { t("Share in opening hours", "Aandeel binnen openingsuren") }
     var lunchShare: String { t("Lunchtime share", "Aandeel middag") }

@@ -1,8 +1,9 @@
 import Foundation
 import Indicators
-@testable import Node
-import Testing
 import TestSupport
+import Testing
+
+@testable import Node
 
 /// The simulator's files import cleanly into a node, carry the patterns they promise, and are
 /// deterministic.
@@ -27,10 +28,16 @@ struct SimulatorTests {
 
     @Test func sameSeedSameBytesAndAnotherSeedOtherBytes() throws {
         try withTemporaryDirectory { dir in
-            let a = try Simulator.write(town: .diksmuide, years: 1, endingOn: Self.end, seed: 7, to: dir.appendingPathComponent("a"))
-            let b = try Simulator.write(town: .diksmuide, years: 1, endingOn: Self.end, seed: 7, to: dir.appendingPathComponent("b"))
-            let c = try Simulator.write(town: .diksmuide, years: 1, endingOn: Self.end, seed: 8, to: dir.appendingPathComponent("c"))
-            for (x, y) in [(a.sensors, b.sensors), (a.counts, b.counts), (a.events, b.events), (a.schoolHolidays, b.schoolHolidays)] {
+            let a = try Simulator.write(
+                town: .diksmuide, years: 1, endingOn: Self.end, seed: 7, to: dir.appendingPathComponent("a"))
+            let b = try Simulator.write(
+                town: .diksmuide, years: 1, endingOn: Self.end, seed: 7, to: dir.appendingPathComponent("b"))
+            let c = try Simulator.write(
+                town: .diksmuide, years: 1, endingOn: Self.end, seed: 8, to: dir.appendingPathComponent("c"))
+            for (x, y) in [
+                (a.sensors, b.sensors), (a.counts, b.counts), (a.events, b.events),
+                (a.schoolHolidays, b.schoolHolidays),
+            ] {
                 #expect(try Data(contentsOf: x) == Data(contentsOf: y), "\(x.lastPathComponent)")
             }
             #expect(try Data(contentsOf: a.counts) != Data(contentsOf: c.counts))
@@ -40,7 +47,8 @@ struct SimulatorTests {
 
     @Test func filesImportCleanlyAndAnEventHasARealUplift() throws {
         try withTemporaryDirectory { dir in
-            let files = try Simulator.write(town: .veurne, years: 2, endingOn: Self.end, seed: 42, to: dir.appendingPathComponent("sim"))
+            let files = try Simulator.write(
+                town: .veurne, years: 2, endingOn: Self.end, seed: 42, to: dir.appendingPathComponent("sim"))
             #expect(files.firstDay == (try DayNumber(year: 2024, month: 11, day: 1)))
             let store = try NodeStore.create(in: dir.appendingPathComponent("node"), town: "veurne", tenant: "daks")
             _ = try store.importSensors(files.sensors.path)
@@ -56,13 +64,16 @@ struct SimulatorTests {
             // Veurne's Boetprocessie (+90 % in the centre) in the second year.
             let event = try #require(files.namedEvents.last { $0.name == "Boetprocessie" })
             #expect(event.days.lowerBound == (try DayNumber(year: 2026, month: 7, day: 26)))  // last Sunday of July 2026
-            let report = try store.computeIndicator(IndicatorQuery(indicator: "event-uplift", zone: "centre", eventID: event.id))
+            let report = try store.computeIndicator(
+                IndicatorQuery(indicator: "event-uplift", zone: "centre", eventID: event.id))
             let uplift = try #require(report.eventUplift?.value)
             #expect(uplift > 0.45 && uplift < 1.5, "uplift \(uplift) for an applied +90 %")
 
             // Year-on-year footfall index exists for the last month (two years of data).
-            let index = try store.computeIndicator(IndicatorQuery(indicator: "footfall-index",
-                                                                  from: Self.end - 27, to: Self.end))
+            let index = try store.computeIndicator(
+                IndicatorQuery(
+                    indicator: "footfall-index",
+                    from: Self.end - 27, to: Self.end))
             let value = try #require(index.footfallIndex?.value)
             #expect(value > 80 && value < 120)
         }
@@ -98,13 +109,17 @@ struct SimulatorTests {
         let october25 = try DayNumber(year: 2026, month: 10, day: 25).rawValue * 24
         #expect(Simulation.brusselsOffset(utcHour: october25) == 2)
         #expect(Simulation.brusselsOffset(utcHour: october25 + 1) == 1)
-        #expect(SimulatedTown.daks.map(\.id) == ["oostkamp", "blankenberge", "diksmuide", "harelbeke", "menen", "veurne", "waregem"])
+        #expect(
+            SimulatedTown.daks.map(\.id) == [
+                "oostkamp", "blankenberge", "diksmuide", "harelbeke", "menen", "veurne", "waregem",
+            ])
         #expect(SimulatedTown.preset("Ronse")?.name == "Ronse")
         #expect(SimulatedTown.harelbeke.inhabitants == 29_931 && SimulatedTown.waregem.coreShops == 204)
         // Last Sunday of July 2025 is the 27th; the first Saturday of September 2025 is the 6th.
         let procession = try #require(SimulatedTown.veurne.events.first)
         #expect(procession.firstDay(in: 2025) == (try DayNumber(year: 2025, month: 7, day: 27)))
-        #expect(SimulatedTown.braderie(9, uplift: 0).firstDay(in: 2025) == (try DayNumber(year: 2025, month: 9, day: 6)))
+        #expect(
+            SimulatedTown.braderie(9, uplift: 0).firstDay(in: 2025) == (try DayNumber(year: 2025, month: 9, day: 6)))
     }
 
     @Test func refusesAnAbsurdSpan() throws {

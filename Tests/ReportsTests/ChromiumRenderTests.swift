@@ -1,7 +1,7 @@
 import Foundation
 import Reports
-import Testing
 import TestSupport
+import Testing
 
 /// Renders the sample pages with headless Chromium through `deploy/check-pages.sh`: each must give
 /// a non-blank screenshot and no console output (a script error or a CSP violation would show).
@@ -19,8 +19,10 @@ struct ChromiumRenderTests {
         return nil
     }
 
-    @Test(.enabled(if: chromium != nil, "Chromium is not installed: apt-get install -y chromium (skipping the browser check)"),
-          .timeLimit(.minutes(5)))
+    @Test(
+        .enabled(
+            if: chromium != nil, "Chromium is not installed: apt-get install -y chromium (skipping the browser check)"),
+        .timeLimit(.minutes(5)))
     func samplePagesRenderInChromium() throws {
         try withTemporaryDirectory { dir in
             var pages: [URL] = []
@@ -32,11 +34,13 @@ struct ChromiumRenderTests {
                 pages.append(url)
             }
             pages.append(try ReportExport.write(region: Samples.region, to: dir.appendingPathComponent("region-en")))
-            pages.append(try ReportExport.write(town: Samples.town, language: .nl, to: dir.appendingPathComponent("town-nl")))
+            pages.append(
+                try ReportExport.write(town: Samples.town, language: .nl, to: dir.appendingPathComponent("town-nl")))
             try save(RegionReportPage.render(Samples.region, options: RenderOptions(language: .nl)), "region-nl")
             try save(TownReportPage.render(Samples.town), "town-en")
             try save(LoginPage.render(error: "Unknown or expired token."), "login")
-            let out = ProcessInfo.processInfo.environment["TOWNBENCH_SCREENSHOTS"]
+            let out =
+                ProcessInfo.processInfo.environment["TOWNBENCH_SCREENSHOTS"]
                 ?? dir.appendingPathComponent("png").path
             let script = Repository.root.appendingPathComponent("deploy/check-pages.sh")
             let result = try runProcess(URL(fileURLWithPath: "/bin/sh"), [script.path, "-o", out] + pages.map(\.path))
@@ -46,16 +50,20 @@ struct ChromiumRenderTests {
         }
     }
 
-    @Test(.enabled(if: chromium != nil, "Chromium is not installed: apt-get install -y chromium (skipping the browser check)"))
+    @Test(
+        .enabled(
+            if: chromium != nil, "Chromium is not installed: apt-get install -y chromium (skipping the browser check)"))
     func theCheckCatchesABlankPageAndAConsoleError() throws {
         try withTemporaryDirectory { dir in
             let blank = dir.appendingPathComponent("blank.html")
             try Data("<!doctype html><html><body></body></html>".utf8).write(to: blank)
             let failing = dir.appendingPathComponent("error.html")
-            try Data("<!doctype html><html><body><h1>x</h1><script>nope()</script></body></html>".utf8).write(to: failing)
+            try Data("<!doctype html><html><body><h1>x</h1><script>nope()</script></body></html>".utf8).write(
+                to: failing)
             let script = Repository.root.appendingPathComponent("deploy/check-pages.sh")
-            let result = try runProcess(URL(fileURLWithPath: "/bin/sh"),
-                                        [script.path, "-o", dir.appendingPathComponent("png").path, blank.path, failing.path])
+            let result = try runProcess(
+                URL(fileURLWithPath: "/bin/sh"),
+                [script.path, "-o", dir.appendingPathComponent("png").path, blank.path, failing.path])
             #expect(result.status == 1)
             #expect(result.stderr.contains("FAIL \(blank.path): blank page"))
             #expect(result.stderr.contains("FAIL \(failing.path): console output"))

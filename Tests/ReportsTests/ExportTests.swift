@@ -1,14 +1,16 @@
 import Foundation
 import Indicators
 import Reports
-import Testing
 import TestSupport
+import Testing
 
 /// CSV quoting, the Belgian dialect, table JSON and writing a report's files.
 struct ExportTests {
     static let tricky = ReportTable(
         name: "t", title: "T",
-        columns: [.init(key: "name", title: "Name"), .init(key: "value", title: "Value"), .init(key: "day", title: "Day")],
+        columns: [
+            .init(key: "name", title: "Name"), .init(key: "value", title: "Value"), .init(key: "day", title: "Day"),
+        ],
         rows: [
             [.text("a,b"), .number(1.5, decimals: 1), .day(DayNumber(20_000))],
             [.text("He said \"hi\""), .percent(-0.25), .day(nil)],
@@ -18,7 +20,8 @@ struct ExportTests {
         ])
 
     @Test func csvQuotesPerRFC4180AndDefusesFormulas() {
-        let expected = "name,value,day\r\n"
+        let expected =
+            "name,value,day\r\n"
             + "\"a,b\",1.5,2024-10-04\r\n"
             + "\"He said \"\"hi\"\"\",-0.25,\r\n"
             + "\"line\nbreak\",,\r\n"
@@ -56,7 +59,10 @@ struct ExportTests {
     @Test func everyPageTableHasTheSameRowsInFiles() throws {
         let region = Samples.region
         let tables = region.tables()
-        #expect(tables.map(\.name) == ["towns", "network", "events", "conversion", "coverage", "methodology", "footfall-series"])
+        #expect(
+            tables.map(\.name) == [
+                "towns", "network", "events", "conversion", "coverage", "methodology", "footfall-series",
+            ])
         let towns = try #require(tables.first { $0.name == "towns" })
         let csv = ReportExport.csv(towns)
         let lines = csv.split(separator: "\r\n", omittingEmptySubsequences: true)

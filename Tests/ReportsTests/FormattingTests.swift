@@ -37,8 +37,12 @@ struct FormattingTests {
 
     @Test func daysAndBrusselsTimes() throws {
         #expect(BelgianFormat.day(try DayNumber(year: 2026, month: 11, day: 3)) == "03/11/2026")
-        #expect(BelgianFormat.dayWithWeekday(try DayNumber(year: 2026, month: 11, day: 23), language: .nl) == "ma 23/11/2026")
-        #expect(BelgianFormat.dayWithWeekday(try DayNumber(year: 2026, month: 11, day: 22), language: .en) == "Sun 22/11/2026")
+        #expect(
+            BelgianFormat.dayWithWeekday(try DayNumber(year: 2026, month: 11, day: 23), language: .nl)
+                == "ma 23/11/2026")
+        #expect(
+            BelgianFormat.dayWithWeekday(try DayNumber(year: 2026, month: 11, day: 22), language: .en)
+                == "Sun 22/11/2026")
         // 2026-07-01T10:00Z is 12:00 summer time; 2026-01-15T10:00Z is 11:00 winter time.
         #expect(BelgianFormat.dateTime(Date(timeIntervalSince1970: 1_782_900_000)) == "01/07/2026 12:00")
         #expect(BelgianFormat.dateTime(Date(timeIntervalSince1970: 1_768_471_200)) == "15/01/2026 11:00")
@@ -48,8 +52,9 @@ struct FormattingTests {
     }
 
     @Test func periodLabel() throws {
-        let p = ReportPeriod(start: try DayNumber(year: 2026, month: 11, day: 16),
-                             end: try DayNumber(year: 2026, month: 11, day: 22), label: "2026-W47")
+        let p = ReportPeriod(
+            start: try DayNumber(year: 2026, month: 11, day: 16),
+            end: try DayNumber(year: 2026, month: 11, day: 22), label: "2026-W47")
         #expect(BelgianFormat.period(p) == "2026-W47 (16/11/2026 – 22/11/2026)")
         #expect(BelgianFormat.period(ReportPeriod(start: p.start, end: p.end)) == "16/11/2026 – 22/11/2026")
     }

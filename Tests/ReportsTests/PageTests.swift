@@ -17,10 +17,13 @@ struct PageTests {
         #expect(!html.contains(" src="), sourceLocation: sourceLocation)
         #expect(!html.contains("<link"), sourceLocation: sourceLocation)
         let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
-        #expect(!withoutNamespace.contains("http://") && !withoutNamespace.contains("https://"), sourceLocation: sourceLocation)
+        #expect(
+            !withoutNamespace.contains("http://") && !withoutNamespace.contains("https://"),
+            sourceLocation: sourceLocation)
         for tag in ["section", "table", "svg", "figure", "tr", "div", "p"] {
-            #expect(count("<\(tag)>", in: html) + count("<\(tag) ", in: html) == count("</\(tag)>", in: html),
-                    "unbalanced <\(tag)>", sourceLocation: sourceLocation)
+            #expect(
+                count("<\(tag)>", in: html) + count("<\(tag) ", in: html) == count("</\(tag)>", in: html),
+                "unbalanced <\(tag)>", sourceLocation: sourceLocation)
         }
     }
 
@@ -52,8 +55,10 @@ struct PageTests {
     }
 
     @Test func hostileNamesStayText() {
-        for html in [RegionReportPage.render(Samples.region), TownReportPage.render(Samples.town),
-                     RegionReportPage.render(Samples.region, options: RenderOptions(language: .nl))] {
+        for html in [
+            RegionReportPage.render(Samples.region), TownReportPage.render(Samples.town),
+            RegionReportPage.render(Samples.region, options: RenderOptions(language: .nl)),
+        ] {
             #expect(!html.contains("<script>"))
             #expect(!html.contains("<b>\"") && !html.contains("Kerstmarkt <b>"))
         }
@@ -67,8 +72,9 @@ struct PageTests {
     }
 
     @Test func navigationAndLinksAreEscaped() {
-        let options = RenderOptions(navigation: [NavLink(title: "A&B", href: "/r?a=1&b=\"2\"", isCurrent: true)],
-                                    tableLinkPrefix: "/t/", languageLinks: (en: "?lang=en", nl: "?lang=nl&x=1"))
+        let options = RenderOptions(
+            navigation: [NavLink(title: "A&B", href: "/r?a=1&b=\"2\"", isCurrent: true)],
+            tableLinkPrefix: "/t/", languageLinks: (en: "?lang=en", nl: "?lang=nl&x=1"))
         let html = RegionReportPage.render(Samples.region, options: options)
         #expect(html.contains("<a href=\"/r?a=1&amp;b=&quot;2&quot;\" aria-current=\"page\">A&amp;B</a>"))
         #expect(html.contains("<a href=\"?lang=nl&amp;x=1\" hreflang=\"nl\">NL</a>"))
@@ -84,7 +90,10 @@ struct PageTests {
         #expect(Self.count("<svg ", in: html) == 5)
         #expect(html.contains("<b>5 / 6</b>"))
         // Opening-hours and lunchtime shares, town and peers.
-        #expect(html.contains("<td class=\"num\">81,0\u{00A0}%</td><td class=\"num\">78,0\u{00A0}%</td><td class=\"num\">19,0\u{00A0}%</td><td class=\"num\">17,0\u{00A0}%</td>"))
+        #expect(
+            html.contains(
+                "<td class=\"num\">81,0\u{00A0}%</td><td class=\"num\">78,0\u{00A0}%</td><td class=\"num\">19,0\u{00A0}%</td><td class=\"num\">17,0\u{00A0}%</td>"
+            ))
         #expect(html.contains("<td>closed</td>"))
         // Conversion against the zone-kind benchmark 12,3 % (Q1 9,0 %, Q3 15,1 %).
         #expect(html.contains("14,1\u{00A0}%") && html.contains("12,3\u{00A0}%") && html.contains("15,1\u{00A0}%"))
@@ -109,9 +118,11 @@ struct PageTests {
     @Test func gapsAreNotDrawnAsZero() {
         // Two segments around a missing day: two "M" commands, and no point on the axis floor.
         let d = DayNumber(20_000)
-        let series = [SeriesPoint(day: d, value: 100), SeriesPoint(day: d + 1, value: 110),
-                      SeriesPoint(day: d + 2, value: nil),
-                      SeriesPoint(day: d + 3, value: 90), SeriesPoint(day: d + 4, value: 100)]
+        let series = [
+            SeriesPoint(day: d, value: 100), SeriesPoint(day: d + 1, value: 110),
+            SeriesPoint(day: d + 2, value: nil),
+            SeriesPoint(day: d + 3, value: 90), SeriesPoint(day: d + 4, value: 100),
+        ]
         let svg = SVGChart.indexLine(series: series, scale: 80...120, title: "t", width: 134, height: 124)
         // Plot area: x 34…128 over 4 days (23,5 per day), y 6…106 over 80…120 (2,5 per point).
         #expect(svg.contains("d=\"M34 56L57.5 31M104.5 81L128 56\""))

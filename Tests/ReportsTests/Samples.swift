@@ -12,8 +12,10 @@ enum Samples {
     }
 
     /// A smooth, deterministic index series of `days` days ending on `end`, with an optional gap.
-    static func series(end: DayNumber, days: Int, level: Double, amplitude: Double, phase: Double,
-                       gap: Range<Int>? = nil) -> [SeriesPoint] {
+    static func series(
+        end: DayNumber, days: Int, level: Double, amplitude: Double, phase: Double,
+        gap: Range<Int>? = nil
+    ) -> [SeriesPoint] {
         (0..<days).map { i in
             let d = end - (days - 1 - i)
             if let gap, gap.contains(i) { return SeriesPoint(day: d, value: nil) }
@@ -30,27 +32,36 @@ enum Samples {
         var towns: [TownFootfall] = []
         for (i, name) in names.enumerated() {
             let level = 92 + Double(i) * 3
-            towns.append(TownFootfall(
-                townID: "town-\(i)", name: name,
-                series: i == 5 ? [] : series(end: end, days: 91, level: level, amplitude: 6, phase: Double(i),
-                                             gap: i == 2 ? 40..<52 : nil),
-                index: i == 5 ? nil : level, change: i == 5 ? nil : Double(i) - 2.5, rank: i == 5 ? nil : 6 - min(i, 5)))
+            towns.append(
+                TownFootfall(
+                    townID: "town-\(i)", name: name,
+                    series: i == 5
+                        ? []
+                        : series(
+                            end: end, days: 91, level: level, amplitude: 6, phase: Double(i),
+                            gap: i == 2 ? 40..<52 : nil),
+                    index: i == 5 ? nil : level, change: i == 5 ? nil : Double(i) - 2.5,
+                    rank: i == 5 ? nil : 6 - min(i, 5)))
         }
-        let network = NetworkFootfall(index: 99.5, pooledIndex: 100.2, change: 1.3,
-                                      series: series(end: end, days: 91, level: 99, amplitude: 3, phase: 0.5),
-                                      contributingTowns: 6)
+        let network = NetworkFootfall(
+            index: 99.5, pooledIndex: 100.2, change: 1.3,
+            series: series(end: end, days: 91, level: 99, amplitude: 3, phase: 0.5),
+            contributingTowns: 6)
         let events = [
-            EventUpliftRow(townID: "town-1", townName: "Blankenberge", eventName: "Sinterklaasstoet", kind: "event",
-                           zone: "Kerkstraat", days: [day(2026, 11, 21)],
-                           raw: Estimate(value: 0.234, low: 0.102, high: 0.351),
-                           peerAdjusted: Estimate(value: 0.187), peers: 5),
-            EventUpliftRow(townID: "town-6", townName: hostileName, eventName: "Kerstmarkt <b>", kind: "market",
-                           zone: "Markt", days: [day(2026, 11, 20), day(2026, 11, 21)],
-                           raw: Estimate(value: -0.042, low: -0.12, high: 0.05), peerAdjusted: nil, peers: 2,
-                           note: "fewer than 3 peers"),
-            EventUpliftRow(townID: "town-0", townName: "Oostkamp", eventName: "Braderie", kind: "event", zone: "Centrum",
-                           days: [day(2026, 11, 22)], raw: nil, peerAdjusted: nil, peers: 0,
-                           note: "fewer than 4 clean baseline days"),
+            EventUpliftRow(
+                townID: "town-1", townName: "Blankenberge", eventName: "Sinterklaasstoet", kind: "event",
+                zone: "Kerkstraat", days: [day(2026, 11, 21)],
+                raw: Estimate(value: 0.234, low: 0.102, high: 0.351),
+                peerAdjusted: Estimate(value: 0.187), peers: 5),
+            EventUpliftRow(
+                townID: "town-6", townName: hostileName, eventName: "Kerstmarkt <b>", kind: "market",
+                zone: "Markt", days: [day(2026, 11, 20), day(2026, 11, 21)],
+                raw: Estimate(value: -0.042, low: -0.12, high: 0.05), peerAdjusted: nil, peers: 2,
+                note: "fewer than 3 peers"),
+            EventUpliftRow(
+                townID: "town-0", townName: "Oostkamp", eventName: "Braderie", kind: "event", zone: "Centrum",
+                days: [day(2026, 11, 22)], raw: nil, peerAdjusted: nil, peers: 0,
+                note: "fewer than 4 clean baseline days"),
         ]
         let conversion = [
             ConversionBenchmark(zoneKind: "core", towns: 5, median: 0.123, lowerQuartile: 0.09, upperQuartile: 0.151),
@@ -59,16 +70,19 @@ enum Samples {
         var coverage: [TownCoverage] = []
         for (i, name) in names.enumerated() {
             let status: CoverageStatus = i == 5 ? .missing : (i == 4 ? .stale : (i == 2 ? .partial : .complete))
-            coverage.append(TownCoverage(townID: "town-\(i)", townName: name, status: status,
-                                         completeness: i == 5 ? nil : (i == 2 ? 0.8 : 0.985),
-                                         lastDay: i == 5 ? nil : (i == 4 ? day(2026, 11, 2) : end),
-                                         activeSensors: i == 5 ? 0 : 8, sensors: 10))
+            coverage.append(
+                TownCoverage(
+                    townID: "town-\(i)", townName: name, status: status,
+                    completeness: i == 5 ? nil : (i == 2 ? 0.8 : 0.985),
+                    lastDay: i == 5 ? nil : (i == 4 ? day(2026, 11, 2) : end),
+                    activeSensors: i == 5 ? 0 : 8, sensors: 10))
         }
         return RegionReport(
             tenantID: "daks", tenantName: "DAKS West Flanders", period: period,
-            provenance: ReportProvenance(producer: "TownBench coordinator",
-                                         generatedAt: Date(timeIntervalSince1970: 1_795_420_800),  // 2026-11-23 08:00 UTC, 09:00 in Brussels
-                                         signature: "Signed by coordinator key ab12cd34; verified."),
+            provenance: ReportProvenance(
+                producer: "TownBench coordinator",
+                generatedAt: Date(timeIntervalSince1970: 1_795_420_800),  // 2026-11-23 08:00 UTC, 09:00 in Brussels
+                signature: "Signed by coordinator key ab12cd34; verified."),
             network: network, towns: towns, events: events, conversion: conversion, coverage: coverage,
             notes: ["Veurne sent no data for this period."])
     }
@@ -88,23 +102,29 @@ enum Samples {
         var townWeekday = profile(peak: 3, shift: 0)
         townWeekday[3] = nil
         let hourly = [
-            HourlyComparison(dayType: "weekday", town: townWeekday, peers: profile(peak: 3.5, shift: -1),
-                             openingHours: 9..<18, townOpeningHoursShare: 0.81, peersOpeningHoursShare: 0.78,
-                             townLunchtimeShare: 0.19, peersLunchtimeShare: 0.17),
-            HourlyComparison(dayType: "saturday", town: profile(peak: 2.5, shift: 0), peers: profile(peak: 3, shift: 0),
-                             openingHours: 9..<18, townOpeningHoursShare: 0.86, peersOpeningHoursShare: 0.83,
-                             townLunchtimeShare: 0.22, peersLunchtimeShare: 0.2),
-            HourlyComparison(dayType: DayType.sundayOrHoliday.rawValue, town: profile(peak: 3, shift: 1), peers: profile(peak: 3, shift: 1),
-                             openingHours: nil, townOpeningHoursShare: nil, peersOpeningHoursShare: nil,
-                             townLunchtimeShare: 0.18, peersLunchtimeShare: 0.16),
+            HourlyComparison(
+                dayType: "weekday", town: townWeekday, peers: profile(peak: 3.5, shift: -1),
+                openingHours: 9..<18, townOpeningHoursShare: 0.81, peersOpeningHoursShare: 0.78,
+                townLunchtimeShare: 0.19, peersLunchtimeShare: 0.17),
+            HourlyComparison(
+                dayType: "saturday", town: profile(peak: 2.5, shift: 0), peers: profile(peak: 3, shift: 0),
+                openingHours: 9..<18, townOpeningHoursShare: 0.86, peersOpeningHoursShare: 0.83,
+                townLunchtimeShare: 0.22, peersLunchtimeShare: 0.2),
+            HourlyComparison(
+                dayType: DayType.sundayOrHoliday.rawValue, town: profile(peak: 3, shift: 1),
+                peers: profile(peak: 3, shift: 1),
+                openingHours: nil, townOpeningHoursShare: nil, peersOpeningHoursShare: nil,
+                townLunchtimeShare: 0.18, peersLunchtimeShare: 0.16),
         ]
         let benchmark = r.conversion[0]
         return TownReport(
             tenantID: r.tenantID, tenantName: r.tenantName, townID: me.townID, townName: me.name, period: r.period,
             provenance: r.provenance, footfall: me, rankedTowns: 6, network: r.network,
             events: [r.events[0]], hourly: hourly,
-            conversion: [ConversionComparison(zone: "Kerkstraat", zoneKind: "core", town: 0.141, pairs: 4, benchmark: benchmark),
-                         ConversionComparison(zone: "Zeedijk", zoneKind: "high-street", town: nil, pairs: 1, benchmark: nil)],
+            conversion: [
+                ConversionComparison(zone: "Kerkstraat", zoneKind: "core", town: 0.141, pairs: 4, benchmark: benchmark),
+                ConversionComparison(zone: "Zeedijk", zoneKind: "high-street", town: nil, pairs: 1, benchmark: nil),
+            ],
             coverage: r.coverage[1])
     }
 }

@@ -16,18 +16,23 @@ struct SessionTests {
 
     @Test func nextIsNeverAnOpenRedirect() {
         #expect(LoginForm.safeNext("/reports/town?lang=nl") == "/reports/town?lang=nl")
-        for bad in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "reports",
-                    "/a\r\nSet-Cookie: x=1", nil] {
+        for bad in [
+            "https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "reports",
+            "/a\r\nSet-Cookie: x=1", nil,
+        ] {
             #expect(LoginForm.safeNext(bad) == "/", "\(String(describing: bad))")
         }
     }
 
     @Test func cookieAttributes() {
-        #expect(SessionCookie.set("s3ss10n", maxAge: 3600)
+        #expect(
+            SessionCookie.set("s3ss10n", maxAge: 3600)
                 == "__Host-townbench_session=s3ss10n; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict; Secure")
-        #expect(SessionCookie.set("x", maxAge: 60, secure: false)
+        #expect(
+            SessionCookie.set("x", maxAge: 60, secure: false)
                 == "townbench_session=x; Path=/; Max-Age=60; HttpOnly; SameSite=Strict")
-        #expect(SessionCookie.clear() == "__Host-townbench_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure")
+        #expect(
+            SessionCookie.clear() == "__Host-townbench_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure")
         #expect(SessionCookie.value(fromCookieHeader: "a=1; __Host-townbench_session=abc; b=2") == "abc")
         #expect(SessionCookie.value(fromCookieHeader: "townbench_session=abc") == nil)
         #expect(SessionCookie.value(fromCookieHeader: "townbench_session=abc", secure: false) == "abc")

@@ -18,19 +18,53 @@ struct DemoError: Error, CustomStringConvertible {
 
 /// The subset of the coordinator's `NetworkFigures` JSON the reports use.
 struct Figures: Decodable {
-    struct Period: Decodable { var from: String; var to: String }
-    struct Footfall: Decodable { var medianIndex: Double?; var pooledIndex: Double?; var towns: Int; var pooledPublication: String? }
-    struct FootfallResult: Decodable { var value: Double?; var pairs: Int; var sensors: Int; var days: Int; var daysRequested: Int }
+    struct Period: Decodable {
+        var from: String
+        var to: String
+    }
+    struct Footfall: Decodable {
+        var medianIndex: Double?
+        var pooledIndex: Double?
+        var towns: Int
+        var pooledPublication: String?
+    }
+    struct FootfallResult: Decodable {
+        var value: Double?
+        var pairs: Int
+        var sensors: Int
+        var days: Int
+        var daysRequested: Int
+    }
     struct Event: Decodable {
-        var eventId: String; var kind: String; var zoneId: String; var days: [String]
-        var uplift: Double?; var low: Double?; var high: Double?; var peerAdjusted: Double?; var peers: Int
+        var eventId: String
+        var kind: String
+        var zoneId: String
+        var days: [String]
+        var uplift: Double?
+        var low: Double?
+        var high: Double?
+        var peerAdjusted: Double?
+        var peers: Int
     }
-    struct ZoneConversion: Decodable { var zoneId: String; var zoneKind: String; var value: Double?; var contributingPairs: Int }
+    struct ZoneConversion: Decodable {
+        var zoneId: String
+        var zoneKind: String
+        var value: Double?
+        var contributingPairs: Int
+    }
     struct Town: Decodable {
-        var town: String; var footfall: FootfallResult?; var footfallIndex: Double?; var rank: Int?
-        var events: [Event]?; var conversion: [ZoneConversion]?
+        var town: String
+        var footfall: FootfallResult?
+        var footfallIndex: Double?
+        var rank: Int?
+        var events: [Event]?
+        var conversion: [ZoneConversion]?
     }
-    struct ZoneKindConversion: Decodable { var zoneKind: String; var towns: Int; var median: Double? }
+    struct ZoneKindConversion: Decodable {
+        var zoneKind: String
+        var towns: Int
+        var median: Double?
+    }
     var tenantId: String
     var period: Period
     var indicators: [String: Int]
@@ -42,12 +76,20 @@ struct Figures: Decodable {
 
 /// The node's `indicators --indicator hourly-profile --json` output (the part the page uses).
 struct LocalHourly: Decodable {
-    struct Profile: Decodable { var dayType: String; var shares: [Double]?; var openingHoursShare: Double?; var lunchtimeShare: Double? }
+    struct Profile: Decodable {
+        var dayType: String
+        var shares: [Double]?
+        var openingHoursShare: Double?
+        var lunchtimeShare: Double?
+    }
     var hourlyProfile: [Profile]?
 }
 
 func loadHourly(_ path: String) throws -> [LocalHourly.Profile] {
-    do { return try JSONDecoder().decode(LocalHourly.self, from: Data(contentsOf: URL(fileURLWithPath: path))).hourlyProfile ?? [] } catch {
+    do {
+        return try JSONDecoder().decode(LocalHourly.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            .hourlyProfile ?? []
+    } catch {
         throw DemoError("\(path): not the node's hourly-profile JSON (\(error))")
     }
 }
@@ -59,16 +101,21 @@ func median(_ values: [Double]) -> Double? {
 }
 
 /// The town's hourly profiles beside the median of its peers' (computed by each node locally).
-func hourlyComparisons(own: [LocalHourly.Profile], peers: [[LocalHourly.Profile]], openingHours: Range<Int>) -> [HourlyComparison] {
+func hourlyComparisons(own: [LocalHourly.Profile], peers: [[LocalHourly.Profile]], openingHours: Range<Int>)
+    -> [HourlyComparison]
+{
     own.map { mine in
         let theirs = peers.compactMap { $0.first { $0.dayType == mine.dayType } }
-        let peerShares: [Double?] = (0..<24).map { h in median(theirs.compactMap { $0.shares.flatMap { h < $0.count ? $0[h] : nil } }) }
+        let peerShares: [Double?] = (0..<24).map { h in
+            median(theirs.compactMap { $0.shares.flatMap { h < $0.count ? $0[h] : nil } })
+        }
         let open: Range<Int>? = mine.dayType == DayType.sundayOrHoliday.rawValue ? nil : openingHours
-        return HourlyComparison(dayType: mine.dayType, town: (0..<24).map { h in mine.shares.flatMap { h < $0.count ? $0[h] : nil } },
-                                peers: peerShares, openingHours: open,
-                                townOpeningHoursShare: open == nil ? nil : mine.openingHoursShare,
-                                peersOpeningHoursShare: open == nil ? nil : median(theirs.compactMap(\.openingHoursShare)),
-                                townLunchtimeShare: mine.lunchtimeShare, peersLunchtimeShare: median(theirs.compactMap(\.lunchtimeShare)))
+        return HourlyComparison(
+            dayType: mine.dayType, town: (0..<24).map { h in mine.shares.flatMap { h < $0.count ? $0[h] : nil } },
+            peers: peerShares, openingHours: open,
+            townOpeningHoursShare: open == nil ? nil : mine.openingHoursShare,
+            peersOpeningHoursShare: open == nil ? nil : median(theirs.compactMap(\.openingHoursShare)),
+            townLunchtimeShare: mine.lunchtimeShare, peersLunchtimeShare: median(theirs.compactMap(\.lunchtimeShare)))
     }
 }
 
@@ -97,7 +144,9 @@ func loadFigures(_ paths: [String]) throws -> [Figures] {
             throw DemoError("\(path): not the coordinator's indicators JSON (\(error))")
         }
     }
-    guard !figures.isEmpty else { throw DemoError("give at least one FIGURES.json (the last one is the report's period)") }
+    guard !figures.isEmpty else {
+        throw DemoError("give at least one FIGURES.json (the last one is the report's period)")
+    }
     return figures.sorted { $0.period.to < $1.period.to }
 }
 
@@ -111,30 +160,43 @@ func displayName(_ id: String) -> String {
 
 func methodology(_ f: Figures) -> [MethodologyEntry] {
     let notes = Dictionary(MethodologyEntry.catalogue.map { ($0.indicator, $0.note) }, uniquingKeysWith: { a, _ in a })
-    return f.indicators.keys.sorted().map { MethodologyEntry(indicator: $0, version: f.indicators[$0] ?? 0, note: notes[$0] ?? "") }
+    return f.indicators.keys.sorted().map {
+        MethodologyEntry(indicator: $0, version: f.indicators[$0] ?? 0, note: notes[$0] ?? "")
+    }
 }
 
 /// Quartiles of the towns' zone figures per zone kind (the coordinator publishes the median).
 func benchmarks(_ f: Figures) -> [ConversionBenchmark] {
     f.conversionByZoneKind.map { kind in
-        let values = f.towns.compactMap { t in t.conversion?.filter { $0.zoneKind == kind.zoneKind }.compactMap(\.value).first }.sorted()
+        let values = f.towns.compactMap { t in
+            t.conversion?.filter { $0.zoneKind == kind.zoneKind }.compactMap(\.value).first
+        }.sorted()
         func q(_ p: Double) -> Double? {
             guard values.count >= 4, kind.median != nil else { return nil }
             let x = p * Double(values.count - 1)
-            let lo = Int(x.rounded(.down)), hi = Int(x.rounded(.up))
+            let lo = Int(x.rounded(.down))
+            let hi = Int(x.rounded(.up))
             return values[lo] + (values[hi] - values[lo]) * (x - Double(lo))
         }
-        return ConversionBenchmark(zoneKind: kind.zoneKind, towns: kind.towns, median: kind.median,
-                                   lowerQuartile: q(0.25), upperQuartile: q(0.75))
+        return ConversionBenchmark(
+            zoneKind: kind.zoneKind, towns: kind.towns, median: kind.median,
+            lowerQuartile: q(0.25), upperQuartile: q(0.75))
     }
 }
 
 func coverage(_ t: Figures.Town, current: Figures, lastDays: [String: DayNumber]) -> TownCoverage {
     let completeness = t.footfall.map { $0.daysRequested > 0 ? Double($0.days) / Double($0.daysRequested) : 0 }
     let status: CoverageStatus
-    if t.footfallIndex == nil { status = .missing } else if (completeness ?? 0) < 0.9 { status = .partial } else { status = .complete }
-    return TownCoverage(townID: t.town, townName: displayName(t.town), status: status, completeness: completeness,
-                        lastDay: lastDays[t.town], activeSensors: t.footfall?.sensors ?? 0, sensors: t.footfall?.sensors ?? 0)
+    if t.footfallIndex == nil {
+        status = .missing
+    } else if (completeness ?? 0) < 0.9 {
+        status = .partial
+    } else {
+        status = .complete
+    }
+    return TownCoverage(
+        townID: t.town, townName: displayName(t.town), status: status, completeness: completeness,
+        lastDay: lastDays[t.town], activeSensors: t.footfall?.sensors ?? 0, sensors: t.footfall?.sensors ?? 0)
 }
 
 /// Every event of every week's figures, once, newest first.
@@ -142,12 +204,18 @@ func collectEvents(_ all: [Figures]) -> [EventUpliftRow] {
     var events: [EventUpliftRow] = []
     for f in all {
         for t in f.towns {
-            for e in t.events ?? [] where !events.contains(where: { $0.eventName == e.eventId && $0.townID == t.town }) {
-                events.append(EventUpliftRow(
-                    townID: t.town, townName: displayName(t.town), eventName: e.eventId, kind: e.kind, zone: e.zoneId,
-                    days: e.days.compactMap(day), raw: e.uplift.map { Estimate(value: $0, low: e.low, high: e.high) },
-                    peerAdjusted: e.peerAdjusted.map { Estimate(value: $0) }, peers: e.peers,
-                    note: e.uplift == nil ? "not enough clean baseline days" : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil)))
+            for e in t.events ?? [] where !events.contains(where: { $0.eventName == e.eventId && $0.townID == t.town })
+            {
+                events.append(
+                    EventUpliftRow(
+                        townID: t.town, townName: displayName(t.town), eventName: e.eventId, kind: e.kind,
+                        zone: e.zoneId,
+                        days: e.days.compactMap(day),
+                        raw: e.uplift.map { Estimate(value: $0, low: e.low, high: e.high) },
+                        peerAdjusted: e.peerAdjusted.map { Estimate(value: $0) }, peers: e.peers,
+                        note: e.uplift == nil
+                            ? "not enough clean baseline days"
+                            : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil)))
             }
         }
     }
@@ -173,8 +241,9 @@ func regionModel(_ all: [Figures], tenantName: String) throws -> RegionReport {
     }
     let towns = current.towns.map { t in
         let before = previous?.towns.first { $0.town == t.town }?.footfallIndex
-        return TownFootfall(townID: t.town, name: displayName(t.town), series: series[t.town] ?? [], index: t.footfallIndex,
-                            change: t.footfallIndex.flatMap { now in before.map { now - $0 } }, rank: t.rank)
+        return TownFootfall(
+            townID: t.town, name: displayName(t.town), series: series[t.town] ?? [], index: t.footfallIndex,
+            change: t.footfallIndex.flatMap { now in before.map { now - $0 } }, rank: t.rank)
     }
     let change = current.footfall.medianIndex.flatMap { now in previous?.footfall.medianIndex.map { now - $0 } }
     let withheld = current.footfall.medianIndex == nil ? "fewer than \(current.minimumTowns) towns" : nil
@@ -185,23 +254,32 @@ func regionModel(_ all: [Figures], tenantName: String) throws -> RegionReport {
     events = named.isEmpty ? Array(markets.prefix(12)) : named
     return RegionReport(
         tenantID: current.tenantId, tenantName: tenantName,
-        period: ReportPeriod(start: start, end: end, label: "\(end.isoWeek.year)-W\(end.isoWeek.week < 10 ? "0" : "")\(end.isoWeek.week)"),
-        provenance: ReportProvenance(producer: "TownBench coordinator (demo)", generatedAt: Date(),
-                                     signature: "Figures from GET /v1/tenants/\(current.tenantId)/indicators over TLS-less localhost (demo); not signed."),
-        network: NetworkFootfall(index: current.footfall.medianIndex, pooledIndex: current.footfall.pooledIndex, change: change,
-                                 series: network, contributingTowns: current.footfall.towns, withheldReason: withheld),
+        period: ReportPeriod(
+            start: start, end: end, label: "\(end.isoWeek.year)-W\(end.isoWeek.week < 10 ? "0" : "")\(end.isoWeek.week)"
+        ),
+        provenance: ReportProvenance(
+            producer: "TownBench coordinator (demo)", generatedAt: Date(),
+            signature:
+                "Figures from GET /v1/tenants/\(current.tenantId)/indicators over TLS-less localhost (demo); not signed."
+        ),
+        network: NetworkFootfall(
+            index: current.footfall.medianIndex, pooledIndex: current.footfall.pooledIndex, change: change,
+            series: network, contributingTowns: current.footfall.towns, withheldReason: withheld),
         towns: towns, events: events, conversion: benchmarks(current),
         coverage: current.towns.map { coverage($0, current: current, lastDays: lastDays) },
         methodology: methodology(current),
-        notes: ["Weekly footfall index per town (100 = the same ISO week a year earlier); each point is one week.",
-                "\(markets.count) weekly markets were evaluated too; they are in the coordinator's figures, not listed here.",
-                "Simulated data (deploy/demo.sh): the towns are real, the counts are not."])
+        notes: [
+            "Weekly footfall index per town (100 = the same ISO week a year earlier); each point is one week.",
+            "\(markets.count) weekly markets were evaluated too; they are in the coordinator's figures, not listed here.",
+            "Simulated data (deploy/demo.sh): the towns are real, the counts are not.",
+        ])
 }
 
 func townModel(_ all: [Figures], town: String, tenantName: String, hourly: [HourlyComparison]) throws -> TownReport {
     let region = try regionModel(all, tenantName: tenantName)
     guard let current = all.last, let own = region.towns.first(where: { $0.townID == town }),
-          let raw = current.towns.first(where: { $0.town == town }) else {
+        let raw = current.towns.first(where: { $0.town == town })
+    else {
         throw DemoError("town \(town) is not in the figures")
     }
     let kinds = Dictionary(region.conversion.map { ($0.zoneKind, $0) }, uniquingKeysWith: { a, _ in a })
@@ -215,13 +293,18 @@ func townModel(_ all: [Figures], town: String, tenantName: String, hourly: [Hour
         }(),
         hourly: hourly,
         conversion: (raw.conversion ?? []).map {
-            ConversionComparison(zone: $0.zoneId, zoneKind: $0.zoneKind, town: $0.value, pairs: $0.contributingPairs,
-                                 benchmark: kinds[$0.zoneKind])
+            ConversionComparison(
+                zone: $0.zoneId, zoneKind: $0.zoneKind, town: $0.value, pairs: $0.contributingPairs,
+                benchmark: kinds[$0.zoneKind])
         },
         coverage: region.coverage.first { $0.townID == town }
-            ?? TownCoverage(townID: town, townName: own.name, status: .missing, completeness: nil, lastDay: nil, activeSensors: 0, sensors: 0),
+            ?? TownCoverage(
+                townID: town, townName: own.name, status: .missing, completeness: nil, lastDay: nil, activeSensors: 0,
+                sensors: 0),
         methodology: region.methodology,
-        notes: ["Hourly profiles: each node's own `townbench-node indicators --indicator hourly-profile` over the last four weeks; peers = the median of the other demo towns' profiles (the coordinator's figures do not carry hourly shares)."])
+        notes: [
+            "Hourly profiles: each node's own `townbench-node indicators --indicator hourly-profile` over the last four weeks; peers = the median of the other demo towns' profiles (the coordinator's figures do not carry hourly shares)."
+        ])
 }
 
 func run() throws {
@@ -260,10 +343,14 @@ func run() throws {
         let figures = try loadFigures(args)
         let page: URL
         if let town {
-            page = try ReportExport.write(town: try townModel(figures, town: town, tenantName: name,
-                                                               hourly: hourlyComparisons(own: ownHourly, peers: peerHourly, openingHours: 9..<18)), language: language, to: out)
+            page = try ReportExport.write(
+                town: try townModel(
+                    figures, town: town, tenantName: name,
+                    hourly: hourlyComparisons(own: ownHourly, peers: peerHourly, openingHours: 9..<18)),
+                language: language, to: out)
         } else {
-            page = try ReportExport.write(region: try regionModel(figures, tenantName: name), language: language, to: out)
+            page = try ReportExport.write(
+                region: try regionModel(figures, tenantName: name), language: language, to: out)
         }
         print(page.path)
     default:

@@ -34,8 +34,10 @@ public struct SimulatedEvent: Sendable, Hashable {
             let offset = (weekday - first.isoWeekday + 7) % 7
             return first + offset + 7 * (nth - 1)
         }
-        let nextMonth = month == 12 ? (try? DayNumber(year: year + 1, month: 1, day: 1))
-                                    : (try? DayNumber(year: year, month: month + 1, day: 1))
+        let nextMonth =
+            month == 12
+            ? (try? DayNumber(year: year + 1, month: 1, day: 1))
+            : (try? DayNumber(year: year, month: month + 1, day: 1))
         guard let last = nextMonth.map({ $0 - 1 }) else { return nil }
         return last - (last.isoWeekday - weekday + 7) % 7
     }
@@ -67,9 +69,11 @@ public struct SimulatedTown: Sendable, Hashable {
     public var trend: Double
     public var events: [SimulatedEvent]
 
-    public init(id: String, name: String, inhabitants: Int, coreShops: Int, horeca: Int, marketWeekday: Int,
-                isCoastal: Bool = false, hasBusinessPark: Bool = false, streetSensors: Int = 6, storeDoors: Int = 3,
-                trend: Double = 0, events: [SimulatedEvent] = []) {
+    public init(
+        id: String, name: String, inhabitants: Int, coreShops: Int, horeca: Int, marketWeekday: Int,
+        isCoastal: Bool = false, hasBusinessPark: Bool = false, streetSensors: Int = 6, storeDoors: Int = 3,
+        trend: Double = 0, events: [SimulatedEvent] = []
+    ) {
         self.id = id
         self.name = name
         self.inhabitants = inhabitants
@@ -98,13 +102,17 @@ public struct SimulatedTown: Sendable, Hashable {
     public static let blankenberge = SimulatedTown(
         id: "blankenberge", name: "Blankenberge", inhabitants: 20_578, coreShops: 207, horeca: 233, marketWeekday: 2,
         isCoastal: true, streetSensors: 7, trend: 0.03,
-        events: [SimulatedEvent(name: "Bloemencorso", zone: "centre", month: 8, weekday: 7, nth: -1, days: 1, uplift: 0.8),
-                 SimulatedEvent(name: "Carnaval", zone: "centre", month: 3, weekday: 6, nth: 1, days: 2, uplift: 0.6)])
+        events: [
+            SimulatedEvent(name: "Bloemencorso", zone: "centre", month: 8, weekday: 7, nth: -1, days: 1, uplift: 0.8),
+            SimulatedEvent(name: "Carnaval", zone: "centre", month: 3, weekday: 6, nth: 1, days: 2, uplift: 0.6),
+        ])
     public static let diksmuide = SimulatedTown(
         id: "diksmuide", name: "Diksmuide", inhabitants: 17_226, coreShops: 82, horeca: 70, marketWeekday: 1,
         streetSensors: 5, trend: -0.01,
-        events: [SimulatedEvent(name: "IJzerfeesten", zone: "market", month: 8, weekday: 6, nth: 4, days: 2, uplift: 0.5),
-                 christmasMarket(uplift: 0.3)])
+        events: [
+            SimulatedEvent(name: "IJzerfeesten", zone: "market", month: 8, weekday: 6, nth: 4, days: 2, uplift: 0.5),
+            christmasMarket(uplift: 0.3),
+        ])
     public static let harelbeke = SimulatedTown(
         id: "harelbeke", name: "Harelbeke", inhabitants: 29_931, coreShops: 52, horeca: 90, marketWeekday: 4,
         trend: 0.0, events: [braderie(6, uplift: 0.4), christmasMarket(uplift: 0.25)])
@@ -114,23 +122,31 @@ public struct SimulatedTown: Sendable, Hashable {
     public static let veurne = SimulatedTown(
         id: "veurne", name: "Veurne", inhabitants: 12_551, coreShops: 62, horeca: 71, marketWeekday: 3,
         streetSensors: 5, storeDoors: 2, trend: 0.01,
-        events: [SimulatedEvent(name: "Boetprocessie", zone: "centre", month: 7, weekday: 7, nth: -1, days: 1, uplift: 0.9),
-                 christmasMarket(uplift: 0.3)])
+        events: [
+            SimulatedEvent(name: "Boetprocessie", zone: "centre", month: 7, weekday: 7, nth: -1, days: 1, uplift: 0.9),
+            christmasMarket(uplift: 0.3),
+        ])
     public static let waregem = SimulatedTown(
         id: "waregem", name: "Waregem", inhabitants: 40_025, coreShops: 204, horeca: 156, marketWeekday: 2,
         streetSensors: 7, trend: 0.02,
-        events: [SimulatedEvent(name: "Waregem Koerse", zone: "centre", month: 8, weekday: 2, nth: 4, days: 1, uplift: 0.7),
-                 braderie(9, uplift: 0.4)])
+        events: [
+            SimulatedEvent(name: "Waregem Koerse", zone: "centre", month: 8, weekday: 2, nth: 4, days: 1, uplift: 0.7),
+            braderie(9, uplift: 0.4),
+        ])
     public static let dendermonde = SimulatedTown(
         id: "dendermonde", name: "Dendermonde", inhabitants: 46_800, coreShops: 190, horeca: 150, marketWeekday: 1,
         streetSensors: 7, trend: 0.01,
-        events: [SimulatedEvent(name: "Katuit", zone: "market", month: 5, weekday: 7, nth: 2, days: 1, uplift: 0.6),
-                 christmasMarket(uplift: 0.3)])
+        events: [
+            SimulatedEvent(name: "Katuit", zone: "market", month: 5, weekday: 7, nth: 2, days: 1, uplift: 0.6),
+            christmasMarket(uplift: 0.3),
+        ])
     public static let ronse = SimulatedTown(
         id: "ronse", name: "Ronse", inhabitants: 26_700, coreShops: 110, horeca: 95, marketWeekday: 6,
         trend: -0.005,
-        events: [SimulatedEvent(name: "Bommelsfeesten", zone: "centre", month: 1, weekday: 6, nth: 2, days: 2, uplift: 0.55),
-                 braderie(6, uplift: 0.35)])
+        events: [
+            SimulatedEvent(name: "Bommelsfeesten", zone: "centre", month: 1, weekday: 6, nth: 2, days: 2, uplift: 0.55),
+            braderie(6, uplift: 0.35),
+        ])
 
     /// DAKS 2.0, West Flanders.
     public static let daks: [SimulatedTown] = [oostkamp, blankenberge, diksmuide, harelbeke, menen, veurne, waregem]

@@ -55,20 +55,24 @@ public enum Simulator {
     /// Writes `sensors.csv`, `counts.csv`, `events.csv` and `school-holidays.csv` for `town` into
     /// `directory` (created if needed), covering `years` whole years of local days ending on
     /// `endingOn` (inclusive).
-    public static func write(town: SimulatedTown, years: Int, endingOn lastDay: DayNumber, seed: UInt64,
-                             to directory: URL) throws -> SimulationFiles {
+    public static func write(
+        town: SimulatedTown, years: Int, endingOn lastDay: DayNumber, seed: UInt64,
+        to directory: URL
+    ) throws -> SimulationFiles {
         guard (1...20).contains(years) else {
             throw NodeError(.invalidArgument, "--years must be between 1 and 20, got \(years).")
         }
         let end = lastDay.civil
         // The same date `years` earlier (29 February → 28 February), plus one: whole years of days.
-        let sameDate = (try? DayNumber(year: end.year - years, month: end.month, day: end.day))
+        let sameDate =
+            (try? DayNumber(year: end.year - years, month: end.month, day: end.day))
             ?? (try? DayNumber(year: end.year - years, month: end.month, day: 28)) ?? lastDay - 365 * years
         let firstDay = sameDate + 1
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw NodeError(.io, "Could not create \(directory.path) (\(error.localizedDescription)). Choose a writable directory.")
+            throw NodeError(
+                .io, "Could not create \(directory.path) (\(error.localizedDescription)). Choose a writable directory.")
         }
         var sim = Simulation(town: town, firstDay: firstDay, lastDay: lastDay, seed: seed)
         let sensorsURL = directory.appendingPathComponent("sensors.csv")
@@ -79,15 +83,19 @@ public enum Simulator {
         try writeFile(holidaysURL, Array(sim.schoolHolidaysCSV().utf8))
         try writeFile(eventsURL, Array(sim.eventsCSV().utf8))
         let rows = try sim.writeCounts(to: countsURL)
-        return SimulationFiles(sensors: sensorsURL, counts: countsURL, events: eventsURL, schoolHolidays: holidaysURL,
-                               firstDay: firstDay, lastDay: lastDay, countRows: rows, namedEvents: sim.namedEvents)
+        return SimulationFiles(
+            sensors: sensorsURL, counts: countsURL, events: eventsURL, schoolHolidays: holidaysURL,
+            firstDay: firstDay, lastDay: lastDay, countRows: rows, namedEvents: sim.namedEvents)
     }
 
     static func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
         do {
             try Data(bytes).write(to: url, options: .atomic)
         } catch {
-            throw NodeError(.io, "Could not write \(url.path) (\(error.localizedDescription)). Check the directory is writable and the disk not full.")
+            throw NodeError(
+                .io,
+                "Could not write \(url.path) (\(error.localizedDescription)). Check the directory is writable and the disk not full."
+            )
         }
     }
 
@@ -103,7 +111,9 @@ public enum Simulator {
             let easterMonday = easter + 1
             // The Easter holiday: the two weeks around Easter Monday (Monday to Sunday).
             result.append(("Paasvakantie \(y)", easterMonday - 7, easterMonday + 6))
-            if let jul1 = try? DayNumber(year: y, month: 7, day: 1), let aug31 = try? DayNumber(year: y, month: 8, day: 31) {
+            if let jul1 = try? DayNumber(year: y, month: 7, day: 1),
+                let aug31 = try? DayNumber(year: y, month: 8, day: 31)
+            {
                 result.append(("Zomervakantie \(y)", jul1, aug31))
             }
             if let nov1 = try? DayNumber(year: y, month: 11, day: 1) {
@@ -140,7 +150,8 @@ struct Noise {
 
     /// Standard normal (Box–Muller).
     @inline(__always) func normal(_ a: UInt64, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Double {
-        let u1 = uniform(a, b, c), u2 = uniform(a ^ 0x5555, b, c ^ 0xAAAA)
+        let u1 = uniform(a, b, c)
+        let u2 = uniform(a ^ 0x5555, b, c ^ 0xAAAA)
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
@@ -202,8 +213,10 @@ struct Simulation {
                 let last = start + (e.days - 1)
                 guard start >= firstDay, last <= lastDay else { continue }
                 let slug = e.name.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
-                namedEvents.append(.init(id: "\(slug)-\(year)", name: e.name, zone: e.zone, kind: "event",
-                                         days: start...last, appliedUplift: e.uplift))
+                namedEvents.append(
+                    .init(
+                        id: "\(slug)-\(year)", name: e.name, zone: e.zone, kind: "event",
+                        days: start...last, appliedUplift: e.uplift))
                 for d in start.rawValue...last.rawValue {
                     eventUplift[d - firstDay.rawValue][e.zone, default: 0] += e.uplift
                 }
@@ -223,21 +236,27 @@ struct Simulation {
             counters[zone, default: 0] += 1
             let weight = 0.55 + 0.9 * townNoise.uniform(1, UInt64(i))
             let volume = base * weight * (zone == "business-park" ? 0.5 : 1)
-            sensors.append(Sensor(id: "\(zone)-\(counters[zone] ?? 1)", zone: zone, zoneKind: kind, kind: .street,
-                                  vendor: "crowdscan", pairedStreet: nil, dailyVolume: volume, conversion: 0,
-                                  outage: outages(sensor: UInt64(i))))
+            sensors.append(
+                Sensor(
+                    id: "\(zone)-\(counters[zone] ?? 1)", zone: zone, zoneKind: kind, kind: .street,
+                    vendor: "crowdscan", pairedStreet: nil, dailyVolume: volume, conversion: 0,
+                    outage: outages(sensor: UInt64(i))))
         }
         let centre = sensors.indices.filter { sensors[$0].zone == "centre" }
         for j in 0..<town.storeDoors where !centre.isEmpty {
             let street = centre[j % centre.count]
             let rate = 0.06 + 0.12 * townNoise.uniform(2, UInt64(j))
-            sensors.append(Sensor(id: "shop-\(j + 1)", zone: "centre", zoneKind: "core-shopping", kind: .door,
-                                  vendor: "retailfactory", pairedStreet: street, dailyVolume: 0, conversion: rate,
-                                  outage: outages(sensor: 100 + UInt64(j))))
+            sensors.append(
+                Sensor(
+                    id: "shop-\(j + 1)", zone: "centre", zoneKind: "core-shopping", kind: .door,
+                    vendor: "retailfactory", pairedStreet: street, dailyVolume: 0, conversion: rate,
+                    outage: outages(sensor: 100 + UInt64(j))))
         }
-        sensors.append(Sensor(id: "access-1", zone: "access-road", zoneKind: "access-road", kind: .vehicle,
-                              vendor: "movias", pairedStreet: nil, dailyVolume: Double(town.inhabitants) * 0.3,
-                              conversion: 0, outage: outages(sensor: 200)))
+        sensors.append(
+            Sensor(
+                id: "access-1", zone: "access-road", zoneKind: "access-road", kind: .vehicle,
+                vendor: "movias", pairedStreet: nil, dailyVolume: Double(town.inhabitants) * 0.3,
+                conversion: 0, outage: outages(sensor: 200)))
     }
 
     /// About one outage a year of 2–10 days per sensor, plus scattered single days.
@@ -257,7 +276,12 @@ struct Simulation {
     func sensorsCSV() -> String {
         var out = "sensor,zone,zone_kind,kind,vendor,paired_street_sensor,latitude,longitude,installed,removed\n"
         for s in sensors {
-            let kind = switch s.kind { case .street: "pedestrian"; case .door: "entries"; case .vehicle: "vehicle" }
+            let kind =
+                switch s.kind {
+                case .street: "pedestrian"
+                case .door: "entries"
+                case .vehicle: "vehicle"
+                }
             let paired = s.pairedStreet.map { sensors[$0].id } ?? ""
             out += "\(s.id),\(s.zone),\(s.zoneKind),\(kind),\(s.vendor),\(paired),,,\(firstDay),\n"
         }
@@ -303,7 +327,8 @@ struct Simulation {
     }
 
     // Hour shapes (shares of the local day), by day type and zone.
-    static let weekdayShape = normalised(bumps([(11, 1.6, 1.0), (15.5, 2.0, 1.1), (12.8, 0.8, 0.35), (19.5, 1.5, 0.25)], floor: 0.01))
+    static let weekdayShape = normalised(
+        bumps([(11, 1.6, 1.0), (15.5, 2.0, 1.1), (12.8, 0.8, 0.35), (19.5, 1.5, 0.25)], floor: 0.01))
     static let saturdayShape = normalised(bumps([(11.5, 1.8, 1.1), (15, 2.2, 1.4), (20, 1.6, 0.3)], floor: 0.01))
     static let sundayShape = normalised(bumps([(11, 1.5, 0.6), (15.5, 2.4, 1.0), (19, 1.5, 0.3)], floor: 0.012))
     static let lunchShape = normalised(bumps([(8.2, 0.7, 0.7), (12.7, 0.7, 1.6), (17.2, 0.8, 0.8)], floor: 0.005))
@@ -318,7 +343,8 @@ struct Simulation {
         let weekday = holiday ? 7 : day.isoWeekday
         let month = day.civil.month
         let coastal = town.isCoastal
-        let weekdayFactors = coastal ? [0.8, 0.85, 0.9, 0.9, 1.0, 1.35, 1.25] : [0.85, 0.9, 1.0, 0.95, 1.1, 1.35, 0.42]
+        let weekdayFactors =
+            coastal ? [0.8, 0.85, 0.9, 0.9, 1.0, 1.35, 1.25] : [0.85, 0.9, 1.0, 0.95, 1.1, 1.35, 0.42]
         let seasonInland = [0.86, 0.88, 0.96, 1.0, 1.02, 1.0, 0.97, 0.94, 1.0, 1.0, 1.04, 1.28]
         let seasonCoast = [0.55, 0.6, 0.75, 0.95, 1.1, 1.35, 2.0, 2.25, 1.1, 0.85, 0.65, 0.9]
         var factor = weekdayFactors[weekday - 1] * (coastal ? seasonCoast : seasonInland)[month - 1]
@@ -328,7 +354,8 @@ struct Simulation {
         factor *= exp((coastal && (6...9).contains(month) ? 0.16 : 0.08) * w)
         // The town's trend, compounded over the years since the first day.
         factor *= pow(1 + town.trend, Double(offset) / 365.25)
-        var shape = weekday == 6 ? Simulation.saturdayShape : (weekday == 7 ? Simulation.sundayShape : Simulation.weekdayShape)
+        var shape =
+            weekday == 6 ? Simulation.saturdayShape : (weekday == 7 ? Simulation.sundayShape : Simulation.weekdayShape)
         if zone == "business-park" {
             factor *= weekday >= 6 ? 0.25 : 1.0
             if weekday < 6 { shape = Simulation.lunchShape }
@@ -376,7 +403,8 @@ struct Simulation {
             cache[zone] = (0..<dayCount).map { dayFactor(zone: zone, offset: $0, day: firstDay + $0) }
         }
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: url) else {
+            let handle = try? FileHandle(forWritingTo: url)
+        else {
             throw NodeError(.io, "Could not create \(url.path). Check the directory is writable.")
         }
         defer { try? handle.close() }
@@ -406,7 +434,9 @@ struct Simulation {
         }
         // Street counts first, remembered per hour for the doors that pair with them.
         var streetCounts: [Int: [Int]] = [:]
-        let pedestrians = Array("pedestrians".utf8), entries = Array("entries".utf8), inDir = Array("in".utf8)
+        let pedestrians = Array("pedestrians".utf8)
+        let entries = Array("entries".utf8)
+        let inDir = Array("in".utf8)
         for (index, sensor) in sensors.enumerated() {
             let id = Array(sensor.id.utf8)
             let sid = UInt64(index + 1)
@@ -414,19 +444,28 @@ struct Simulation {
             case .street:
                 guard let days = cache[sensor.zone] else { continue }
                 var kept: [Int] = Array(repeating: 0, count: hours.count)
-                var dayNoise = 1.0, lastOffset = -1, partial = false
+                var dayNoise = 1.0
+                var lastOffset = -1
+                var partial = false
                 for (i, hour) in hours.enumerated() {
                     if hour.offset != lastOffset {
                         lastOffset = hour.offset
                         dayNoise = exp(0.05 * townNoise.normal(7, sid, UInt64(hour.offset)))
                         partial = townNoise.uniform(8, sid, UInt64(hour.offset)) < 0.004
                     }
-                    if sensor.outage.contains(hour.offset) { kept[i] = -1; continue }
+                    if sensor.outage.contains(hour.offset) {
+                        kept[i] = -1
+                        continue
+                    }
                     // A partial day: the counter drops out from 10:00 to 16:00 (the day is invalid).
-                    if partial && (10..<16).contains(hour.localHour) { kept[i] = -1; continue }
+                    if partial && (10..<16).contains(hour.localHour) {
+                        kept[i] = -1
+                        continue
+                    }
                     let (factor, shape) = days[hour.offset]
                     let expected = sensor.dailyVolume * factor * dayNoise * shape[hour.localHour]
-                    let count = max(0, Int((expected * exp(0.07 * townNoise.normal(9, sid, UInt64(hour.utc)))).rounded()))
+                    let count = max(
+                        0, Int((expected * exp(0.07 * townNoise.normal(9, sid, UInt64(hour.utc)))).rounded()))
                     kept[i] = count
                     row(id, stamps[i], pedestrians, count, [])
                 }
@@ -436,19 +475,30 @@ struct Simulation {
                 for (i, hour) in hours.enumerated() {
                     if sensor.outage.contains(hour.offset) { continue }
                     let day = firstDay + hour.offset
-                    let open = Simulation.shopHours.contains(hour.localHour) && day.isoWeekday != 7
+                    let open =
+                        Simulation.shopHours.contains(hour.localHour) && day.isoWeekday != 7
                         && !BelgianCalendar.isPublicHoliday(day)
                     var count = 0
                     if open {
                         // A door counter keeps counting when its street counter is out: estimate from the shape.
-                        let p = passers[i] >= 0 ? Double(passers[i]) : (cache["centre"]?[hour.offset]).map {
-                            sensors[street].dailyVolume * $0.0 * $0.1[hour.localHour] } ?? 0
-                        count = max(0, Int((p * sensor.conversion * exp(0.1 * townNoise.normal(10, sid, UInt64(hour.utc)))).rounded()))
+                        let p =
+                            passers[i] >= 0
+                            ? Double(passers[i])
+                            : (cache["centre"]?[hour.offset]).map {
+                                sensors[street].dailyVolume * $0.0 * $0.1[hour.localHour]
+                            } ?? 0
+                        count = max(
+                            0,
+                            Int(
+                                (p * sensor.conversion * exp(0.1 * townNoise.normal(10, sid, UInt64(hour.utc))))
+                                    .rounded()))
                     }
                     row(id, stamps[i], entries, count, inDir)
                 }
             case .vehicle:
-                let modes: [([UInt8], Double)] = [(Array("cars".utf8), 1.0), (Array("bikes".utf8), 0.16), (Array("heavy".utf8), 0.07)]
+                let modes: [([UInt8], Double)] = [
+                    (Array("cars".utf8), 1.0), (Array("bikes".utf8), 0.16), (Array("heavy".utf8), 0.07),
+                ]
                 for (i, hour) in hours.enumerated() {
                     if sensor.outage.contains(hour.offset) { continue }
                     let day = firstDay + hour.offset
@@ -470,10 +520,16 @@ struct Simulation {
     static let sixty = Array(",60,".utf8)
 
     static func appendInt(_ buffer: inout [UInt8], _ value: Int) {
-        if value == 0 { buffer.append(UInt8(ascii: "0")); return }
+        if value == 0 {
+            buffer.append(UInt8(ascii: "0"))
+            return
+        }
         var digits: [UInt8] = []
         var v = value
-        while v > 0 { digits.append(UInt8(ascii: "0") + UInt8(v % 10)); v /= 10 }
+        while v > 0 {
+            digits.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        }
         buffer += digits.reversed()
     }
 
@@ -487,7 +543,8 @@ struct Simulation {
             let last = next - 1
             return (last - (last.isoWeekday % 7)).rawValue
         }
-        let start = lastSunday(3) * 24 + 1, end = lastSunday(10) * 24 + 1
+        let start = lastSunday(3) * 24 + 1
+        let end = lastSunday(10) * 24 + 1
         return utcHour >= start && utcHour < end ? 2 : 1
     }
 }
