@@ -133,6 +133,8 @@ public struct SimulatedTown: Sendable, Hashable {
             SimulatedEvent(name: "Waregem Koerse", zone: "centre", month: 8, weekday: 2, nth: 4, days: 1, uplift: 0.7),
             braderie(9, uplift: 0.4),
         ])
+    // Dendermonde and Ronse are not in DOMAIN.md's table: their figures here are rounded
+    // approximations for the demo, not official statistics.
     public static let dendermonde = SimulatedTown(
         id: "dendermonde", name: "Dendermonde", inhabitants: 46_800, coreShops: 190, horeca: 150, marketWeekday: 1,
         streetSensors: 7, trend: 0.01,
