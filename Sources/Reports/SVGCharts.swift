@@ -175,14 +175,15 @@ public enum SVGChart {
         let plotW = w - labelW - right
         func x(_ v: Double) -> Double { labelW + (min(max(v, lo), hi) - lo) / (hi - lo) * plotW }
         var svg = open(title: title, width: width, height: Int(h.rounded(.up)))
+        // Stripes first, then the 0 % line over them, then the rows.
+        for i in stride(from: 0, to: rows.count, by: 2) {
+            let cy = top + rowH * (Double(i) + 0.5)
+            svg += "<rect x=\"0\" y=\"\(n(cy - rowH / 2))\" width=\"\(n(w))\" height=\"\(n(rowH))\" fill=\"#f7f9fb\"/>"
+        }
         svg += "<line x1=\"\(n(x(0)))\" x2=\"\(n(x(0)))\" y1=\"\(n(top))\" y2=\"\(n(h - bottom))\" stroke=\"#8894a0\"/>"
         for (i, r) in rows.enumerated() {
             let cy = top + rowH * (Double(i) + 0.5)
             let colour = r.isSecondary ? "#c05a00" : "#0b5fa5"
-            if i % 2 == 0 {
-                svg +=
-                    "<rect x=\"0\" y=\"\(n(cy - rowH / 2))\" width=\"\(n(w))\" height=\"\(n(rowH))\" fill=\"#f7f9fb\"/>"
-            }
             svg +=
                 "<text x=\"\(n(labelW - 8))\" y=\"\(n(cy + 4))\" text-anchor=\"end\" style=\"font-size:12px\">\(HTML.escape(truncate(r.label, 42)))</text>"
             guard let e = r.estimate, e.value.isFinite else {

@@ -139,4 +139,15 @@ struct PageTests {
         #expect(HTML.contentSecurityPolicy.contains("default-src 'none'"))
         #expect(html.contains("Content-Security-Policy"))
     }
+
+    @Test func intervalPlotCoordinates() throws {
+        // One row, +20 % in [+10 %, +30 %]: domain −5 %…+35 % (0 and a 5-point pad) over x 280…840.
+        let svg = SVGChart.intervals(
+            [.init(label: "A", estimate: Estimate(value: 0.2, low: 0.1, high: 0.3))], title: "t", width: 860)
+        #expect(svg.contains("<circle cx=\"630\" cy=\"17\" r=\"4\" fill=\"#0b5fa5\"/>"))
+        #expect(svg.contains("<line x1=\"490\" x2=\"770\" y1=\"17\" y2=\"17\""))
+        let zero = try #require(svg.range(of: "<line x1=\"350\" x2=\"350\""))
+        let stripe = try #require(svg.range(of: "<rect x=\"0\" y=\"6\""))
+        #expect(stripe.lowerBound < zero.lowerBound, "the 0 % line must be drawn over the row stripes")
+    }
 }
