@@ -81,7 +81,8 @@ info "built in $(elapsed)"
 step "Creating the coordinator in $dir/coordinator"
 rm -rf "$dir"
 mkdir -p "$dir"
-"$coordinator" init --dir "$dir/coordinator" | sed 's/^/    /'
+"$coordinator" init --dir "$dir/coordinator" | tee "$dir/coordinator-init.txt" | sed 's/^/    /'
+coordinator_key="$(sed -nE 's/.*public key ([0-9a-f]{64}).*/\1/p' "$dir/coordinator-init.txt")"
 "$coordinator" tenant add --dir "$dir/coordinator" --tenant daks --name "DAKS West Flanders" --peers named | sed 's/^/    /'
 "$coordinator" tenant add --dir "$dir/coordinator" --tenant lokaal3d --name "Lokaal 3D" --peers anonymised | sed 's/^/    /'
 
@@ -108,19 +109,24 @@ node_setup() {  # town tenant name
     local town="$1" tenant="$2" name="$3" nd="$dir/nodes/$1"
     local t0; t0=$(date +%s)
     "$node" init --dir "$nd" --town "$town" --tenant "$tenant" >/dev/null
+    local rows
     if has_command simulate; then
-        "$node" simulate --dir "$nd" --town "$town" --years "$years" --end "$end" --seed "$seed" --out "$nd/import" >/dev/null
+        # The node's own command: writes DIR/simulated/ and imports it.
+        rows=$("$node" simulate --dir "$nd" --years "$years" --end "$end" --seed "$seed" \
+            | sed -nE 's/^Simulated .*: ([0-9]+) count rows$/\1/p')
     else
-        "$demo" simulate --town "$town" --years "$years" --end "$end" --seed "$seed" --out "$nd/import" >/dev/null
+        "$demo" simulate --town "$town" --years "$years" --end "$end" --seed "$seed" --out "$nd/simulated" >/dev/null
+        "$node" sensors import --dir "$nd" "$nd/simulated/sensors.csv" >/dev/null
+        "$node" import --dir "$nd" --format school-holidays "$nd/simulated/school-holidays.csv" >/dev/null
+        "$node" import --dir "$nd" --format events "$nd/simulated/events.csv" >/dev/null
+        rows=$("$node" import --dir "$nd" --format counts "$nd/simulated/counts.csv" | sed -E 's/.*: ([0-9]+) rows read.*/\1/')
     fi
-    "$node" sensors import --dir "$nd" "$nd/import/sensors.csv" >/dev/null
-    "$node" import --dir "$nd" --format school-holidays "$nd/import/school-holidays.csv" >/dev/null
-    "$node" import --dir "$nd" --format events "$nd/import/events.csv" >/dev/null
-    local rows; rows=$("$node" import --dir "$nd" --format counts "$nd/import/counts.csv" | sed -E 's/.*: ([0-9]+) rows read.*/\1/')
+    # Pin the coordinator's report-signing key, so the node verifies what the coordinator signs.
+    "$node" configure --dir "$nd" --coordinator "$url" --coordinator-key "$coordinator_key" >/dev/null
     "$node" enroll-request --dir "$nd" >"$nd/enroll-request.json"
     # One writer at a time on the coordinator's store from the CLI (the server writes too).
     flock "$dir/enroll.lock" "$coordinator" town enroll --dir "$dir/coordinator" --tenant "$tenant" --name "$name" "$nd/enroll-request.json" >/dev/null
-    local pushed; pushed=$("$node" push --dir "$nd" --coordinator "$url" 2>>"$nd/push.log")
+    local pushed; pushed=$("$node" push --dir "$nd" 2>>"$nd/push.log")
     info "$(printf '%-12s %-9s %7s count rows, %s (%s s)' "$name" "$tenant" "$rows" "$pushed" "$(( $(date +%s) - t0 ))")"
 }
 step "Simulating $years years per town up to $end, importing, enrolling and pushing (two towns at a time)"
