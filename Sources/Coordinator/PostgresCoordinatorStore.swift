@@ -410,21 +410,23 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             }
             return nil
         }
-        // Re-check inside the transaction: the worker's check read an older snapshot.
-        if let outcome = decide(try Self.state(db, tenant: tenant, town: town, submissionID: payload.submissionId)) {
-            return outcome
-        }
+        // Re-check inside the transaction (the worker's check read an older snapshot) and insert,
+        // in one round trip: the row goes in only if the id is new and the sequence is above the
+        // town's last. The town's row is locked, so no other writer can change either meanwhile.
         let inserted = try db.query("""
+            WITH last AS (SELECT max(sequence) AS sequence FROM submissions WHERE tenant_id = $1 AND town_id = $2)
             INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
                 period_from, period_to, payload_digest, envelope_digest, envelope)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM last
+            WHERE (last.sequence IS NULL OR last.sequence < $4)
+              AND NOT EXISTS (SELECT 1 FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3)
             ON CONFLICT DO NOTHING RETURNING row_id
             """, [.text(tenant), .text(town), .text(payload.submissionId), .int(payload.sequence), .text(item.accepted.keyID),
                   .text(payload.createdAt), .text(acceptedAt), .text(payload.period.from), .text(payload.period.to),
                   .bytes(item.accepted.payloadDigest), .bytes(item.accepted.envelopeDigest), .bytes(item.body)])
         guard let row = try inserted.first?.int64(0) else {
-            // Another process committed this id or sequence after our check (a town without a
-            // towns row is not locked): the unique keys refused it; report what won.
+            // Not inserted: a replay, a sequence not above the last, or (for a town without a
+            // towns row, which is not locked) a concurrent writer that took the id or sequence.
             let state = try Self.state(db, tenant: tenant, town: town, submissionID: payload.submissionId)
             return decide(state) ?? .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
         }
