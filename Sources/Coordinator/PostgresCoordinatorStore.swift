@@ -368,15 +368,22 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                 try db.transaction {
                     for tenant in byTenant.keys.sorted() {
                         let indices = byTenant[tenant] ?? []
-                        try db.query(Self.setTenantSQL, [.text(tenant)])
-                        // Serialise with other writers per town (same order everywhere: no deadlock).
+                        // One round trip: the tenant setting, the town locks (serialising with other
+                        // writers per town, in one order everywhere: no deadlock), then each
+                        // submission's re-check-and-insert, in arrival order.
                         let towns = Set(indices.map { batch[$0].accepted.payload.townId }).sorted()
-                        try db.query("""
+                        var statements: [(sql: String, parameters: [PostgresValue])] = [
+                            (Self.setTenantSQL, [.text(tenant)]),
+                            ("""
                             SELECT town_id FROM towns WHERE tenant_id = $1 AND town_id = ANY($2::text[]) ORDER BY town_id FOR UPDATE
-                            """, [.text(tenant), .textArray(towns)])
+                            """, [.text(tenant), .textArray(towns)]),
+                        ]
+                        statements += indices.map { (Self.insertSQL, Self.insertParameters(batch[$0], acceptedAt: acceptedAt)) }
+                        let results = try db.pipeline(statements)
                         var aggregates = AggregateColumns(tenant: tenant)
-                        for i in indices {
-                            outcomes[i] = try store(batch[i], acceptedAt: acceptedAt, db: db, aggregates: &aggregates)
+                        for (k, i) in indices.enumerated() {
+                            outcomes[i] = try finish(batch[i], inserted: try results[k + 2].first?.int64(0), acceptedAt: acceptedAt,
+                                                     db: db, aggregates: &aggregates)
                         }
                         try aggregates.insert(db)
                     }
@@ -392,13 +399,34 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         Receipt(submissionId: submissionID, digest: "sha256:" + Hex.encode(envelopeDigest), acceptedAt: acceptedAt)
     }
 
-    /// Decides one submission inside the batch's transaction (its town row is locked).
-    private func store(_ item: VerifiedSubmission, acceptedAt: String, db: PostgresConnection,
-                       aggregates: inout AggregateColumns) throws -> CommitOutcome {
+    /// Re-checks (the worker's check read an older snapshot) and inserts one submission in one
+    /// statement: the row goes in only if its id is new and its sequence above the town's last.
+    /// The town's row is locked by then, so no other writer can change either meanwhile.
+    private static let insertSQL = """
+        WITH last AS (SELECT max(sequence) AS sequence FROM submissions WHERE tenant_id = $1 AND town_id = $2)
+        INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
+            period_from, period_to, payload_digest, envelope_digest, envelope)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM last
+        WHERE (last.sequence IS NULL OR last.sequence < $4)
+          AND NOT EXISTS (SELECT 1 FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3)
+        ON CONFLICT DO NOTHING RETURNING row_id
+        """
+
+    private static func insertParameters(_ item: VerifiedSubmission, acceptedAt: String) -> [PostgresValue] {
         let payload = item.accepted.payload
-        let tenant = item.scope.tenantID
-        let town = payload.townId
-        func decide(_ state: StoredState) -> CommitOutcome? {
+        return [.text(item.scope.tenantID), .text(payload.townId), .text(payload.submissionId), .int(payload.sequence),
+                .text(item.accepted.keyID), .text(payload.createdAt), .text(acceptedAt), .text(payload.period.from),
+                .text(payload.period.to), .bytes(item.accepted.payloadDigest), .bytes(item.accepted.envelopeDigest), .bytes(item.body)]
+    }
+
+    /// The outcome of one submission after its insert statement ran (inside the batch's transaction).
+    private func finish(_ item: VerifiedSubmission, inserted row: Int64?, acceptedAt: String, db: PostgresConnection,
+                        aggregates: inout AggregateColumns) throws -> CommitOutcome {
+        let payload = item.accepted.payload
+        guard let row else {
+            // Not inserted: a replay, a sequence not above the last, or (for a town without a
+            // towns row, which is not locked) a concurrent writer that took the id or sequence.
+            let state = try Self.state(db, tenant: item.scope.tenantID, town: payload.townId, submissionID: payload.submissionId)
             if let existing = state.existing {
                 let receipt = Self.receipt(submissionID: payload.submissionId, envelopeDigest: existing.envelope,
                                            acceptedAt: existing.acceptedAt)
@@ -408,27 +436,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             if let last = state.lastSequence, payload.sequence <= last {
                 return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
             }
-            return nil
-        }
-        // Re-check inside the transaction (the worker's check read an older snapshot) and insert,
-        // in one round trip: the row goes in only if the id is new and the sequence is above the
-        // town's last. The town's row is locked, so no other writer can change either meanwhile.
-        let inserted = try db.query("""
-            WITH last AS (SELECT max(sequence) AS sequence FROM submissions WHERE tenant_id = $1 AND town_id = $2)
-            INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
-                period_from, period_to, payload_digest, envelope_digest, envelope)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM last
-            WHERE (last.sequence IS NULL OR last.sequence < $4)
-              AND NOT EXISTS (SELECT 1 FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3)
-            ON CONFLICT DO NOTHING RETURNING row_id
-            """, [.text(tenant), .text(town), .text(payload.submissionId), .int(payload.sequence), .text(item.accepted.keyID),
-                  .text(payload.createdAt), .text(acceptedAt), .text(payload.period.from), .text(payload.period.to),
-                  .bytes(item.accepted.payloadDigest), .bytes(item.accepted.envelopeDigest), .bytes(item.body)])
-        guard let row = try inserted.first?.int64(0) else {
-            // Not inserted: a replay, a sequence not above the last, or (for a town without a
-            // towns row, which is not locked) a concurrent writer that took the id or sequence.
-            let state = try Self.state(db, tenant: tenant, town: town, submissionID: payload.submissionId)
-            return decide(state) ?? .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
+            return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
         }
         // Issue 9: append the transparency-log leaf for `row` here, in this transaction.
         aggregates.add(payload, row: row)

@@ -87,19 +87,92 @@ public final class PostgresConnection {
     /// this call's values; NULL lets the server infer) and reused afterwards.
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
-        let result = try withParameters(parameters) { count, types, values, lengths, formats in
-            if let name = prepared[sql] {
-                return PQexecPrepared(rawHandle, name, count, values, lengths, formats, 0)
-            }
-            if prepared.count < maximumPrepared {
-                let name = "tb\(prepared.count + 1)"
-                PQclear(try check(PQprepare(rawHandle, name, sql, count, types), sql: sql))
-                prepared[sql] = name
-                return PQexecPrepared(rawHandle, name, count, values, lengths, formats, 0)
-            }
+        let name = try preparedName(sql, parameters)
+        let result = withParameters(parameters) { count, types, values, lengths, formats in
+            if let name { return PQexecPrepared(rawHandle, name, count, values, lengths, formats, 0) }
             return PQexecParams(rawHandle, sql, count, types, values, lengths, formats, 0)
         }
         return PostgresRows(result: try check(result, sql: sql), target: target, sql: sql)
+    }
+
+    /// The name `sql` is prepared under on this connection (preparing it now if needed), or nil
+    /// when the cache is full and it should run unnamed.
+    private func preparedName(_ sql: String, _ parameters: [PostgresValue]) throws -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < maximumPrepared else { return nil }
+        let name = "tb\(prepared.count + 1)"
+        let types = parameters.map(\.typeOID)
+        PQclear(try check(PQprepare(rawHandle, name, sql, Int32(parameters.count), types), sql: sql))
+        prepared[sql] = name
+        return name
+    }
+
+    /// Runs several statements in one round trip (libpq pipeline mode) and returns their rows in
+    /// order. They run one after another on the server, as if sent one by one, but the client does
+    /// not wait between them. If one fails, the rest are skipped by the server and its error is
+    /// thrown; inside a transaction, that transaction is then failed (roll it back).
+    /// https://www.postgresql.org/docs/15/libpq-pipeline-mode.html
+    public func pipeline(_ statements: [(sql: String, parameters: [PostgresValue])]) throws -> [PostgresRows] {
+        if statements.isEmpty { return [] }
+        let names = try statements.map { try preparedName($0.sql, $0.parameters) }
+        guard PQenterPipelineMode(rawHandle) == 1 else {
+            throw PostgresError(code: .connectionException, message: Self.trimmed(String(cString: PQerrorMessage(rawHandle))),
+                                sql: statements[0].sql, target: target)
+        }
+        defer { leavePipelineMode() }
+        for (statement, name) in zip(statements, names) {
+            let sent = withParameters(statement.parameters) { count, types, values, lengths, formats in
+                if let name { return PQsendQueryPrepared(rawHandle, name, count, values, lengths, formats, 0) }
+                return PQsendQueryParams(rawHandle, statement.sql, count, types, values, lengths, formats, 0)
+            }
+            guard sent == 1 else {
+                throw PostgresError(code: .connectionFailure, message: Self.trimmed(String(cString: PQerrorMessage(rawHandle))),
+                                    sql: statement.sql, target: target)
+            }
+        }
+        guard PQpipelineSync(rawHandle) == 1 else {
+            throw PostgresError(code: .connectionFailure, message: Self.trimmed(String(cString: PQerrorMessage(rawHandle))),
+                                sql: statements[0].sql, target: target)
+        }
+        var results: [PostgresRows] = []
+        var firstError: (any Error)?
+        for statement in statements {
+            // Each statement's results end with a NULL.
+            var last: OpaquePointer?
+            while let result = PQgetResult(rawHandle) {
+                if let last { PQclear(last) }
+                last = result
+            }
+            guard let result = last else {
+                firstError = firstError ?? PostgresError(code: .connectionFailure, message: "no result for a pipelined statement",
+                                                         sql: statement.sql, target: target)
+                continue
+            }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+                continue
+            }
+            do {
+                results.append(PostgresRows(result: try check(result, sql: statement.sql), target: target, sql: statement.sql))
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+
+    /// Reads the pipeline's sync result (and anything left) and returns to normal mode.
+    private func leavePipelineMode() {
+        guard let handle else { return }
+        for _ in 0..<2 {
+            while let result = PQgetResult(handle) {
+                let isSync = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+                PQclear(result)
+                if isSync { break }
+            }
+            if PQexitPipelineMode(handle) == 1 { return }
+        }
     }
 
     /// Runs one statement with parameters and returns how many rows it changed.
@@ -109,10 +182,10 @@ public final class PostgresConnection {
     }
 
     /// Lays the parameters out in one buffer and hands libpq stable C pointers into it.
-    private func withParameters(
+    private func withParameters<R>(
         _ parameters: [PostgresValue],
-        _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) throws -> OpaquePointer?
-    ) throws -> OpaquePointer? {
+        _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) -> R
+    ) -> R {
         var buffer: [UInt8] = []
         var offsets: [Int?] = []
         var lengths: [Int32] = []
@@ -130,10 +203,11 @@ public final class PostgresConnection {
         if buffer.isEmpty { buffer.append(0) }
         let types = parameters.map(\.typeOID)
         let formats = parameters.map(\.format)
-        return try buffer.withUnsafeBufferPointer { raw in
+        return buffer.withUnsafeBufferPointer { raw in
+            // Not empty (a NUL was appended above), so the base address exists.
             let base = UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: CChar.self)
             let values = offsets.map { $0.map { base + $0 } }
-            return try body(Int32(parameters.count), types, values, lengths, formats)
+            return body(Int32(parameters.count), types, values, lengths, formats)
         }
     }
 

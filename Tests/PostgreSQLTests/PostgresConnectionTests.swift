@@ -177,4 +177,56 @@ struct PostgresConnectionTests {
             #expect(prepared == 256)
         }
     }
+
+    @Test("pipeline: statements run in order in one round trip and return their rows in order")
+    func pipeline() throws {
+        try TestServer.withSchema { url in
+            let db = try PostgresConnection(url: url)
+            defer { db.close() }
+            try db.execute("CREATE TABLE t (v BIGINT PRIMARY KEY)")
+            let results = try db.pipeline([
+                ("INSERT INTO t VALUES ($1) RETURNING v * 10", [.int(1)]),
+                ("INSERT INTO t VALUES ($1) RETURNING v * 10", [.int(2)]),
+                ("SELECT count(*), sum(v)::int8 FROM t", []),
+                ("SELECT $1::text || '!'", [.text("Menen")]),
+            ])
+            #expect(results.count == 4)
+            #expect(try results[0][0].int(0) == 10)
+            #expect(try results[1][0].int(0) == 20)
+            #expect(try results[2][0].int(0) == 2)  // the third statement saw the two inserts before it
+            #expect(try results[2][0].int(1) == 3)
+            #expect(try results[3][0].string(0) == "Menen!")
+            #expect(try db.pipeline([]).isEmpty)
+            // Back in normal mode.
+            #expect(try db.query("SELECT count(*) FROM t")[0].int(0) == 2)
+        }
+    }
+
+    @Test("pipeline: a failing statement throws its SQLSTATE, the rest are skipped, the pipeline's implicit transaction is undone")
+    func pipelineError() throws {
+        try TestServer.withSchema { url in
+            let db = try PostgresConnection(url: url)
+            defer { db.close() }
+            try db.execute("CREATE TABLE t (v BIGINT PRIMARY KEY)")
+            try db.run("INSERT INTO t VALUES ($1)", [.int(1)])
+            let error = try #require(throws: PostgresError.self) {
+                try db.pipeline([
+                    ("INSERT INTO t VALUES ($1)", [.int(2)]),
+                    ("INSERT INTO t VALUES ($1)", [.int(1)]),  // duplicate
+                    ("INSERT INTO t VALUES ($1)", [.int(3)]),
+                ])
+            }
+            #expect(error.code == .uniqueViolation)
+            #expect(try db.query("SELECT v FROM t ORDER BY v").map { try $0.int(0) } == [1])
+            // Inside an explicit transaction the failure fails the transaction, which is rolled back.
+            #expect(throws: PostgresError.self) {
+                try db.transaction {
+                    try db.run("INSERT INTO t VALUES ($1)", [.int(4)])
+                    _ = try db.pipeline([("INSERT INTO t VALUES ($1)", [.int(1)])])
+                }
+            }
+            #expect(!db.isInTransaction)
+            #expect(try db.query("SELECT v FROM t ORDER BY v").map { try $0.int(0) } == [1])
+        }
+    }
 }
