@@ -28,6 +28,7 @@ final class SignalWatcher: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
     private let previous: Mutex<[(Int32, sigaction)]>
+    private let previousMask: Mutex<sigset_t>
 
     struct PipeError: Error, CustomStringConvertible {
         var errno: Int32
@@ -53,6 +54,16 @@ final class SignalWatcher: Sendable {
             if sigaction(signalNumber, &action, &old) == 0 { saved.append((signalNumber, old)) }
         }
         previous = Mutex(saved)
+        // A process may start with these signals blocked: the mask is inherited across
+        // fork/exec, and Foundation's Process spawns from threads that block them. Blocked in
+        // every thread, a signal stays pending for ever, so unblock them in this thread (the
+        // one that waits in runUntilTerminated); restore() puts the mask back.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signalNumber in signals { sigaddset(&set, signalNumber) }
+        var oldMask = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &set, &oldMask)
+        previousMask = Mutex(oldMask)
     }
 
     /// Blocks until a signal arrives (its number) or ``stopWaiting()`` is called (nil).
@@ -72,8 +83,11 @@ final class SignalWatcher: Sendable {
         close(writeEnd)
     }
 
-    /// Restores the previous handlers and closes the pipe. Call after the waiting thread returned.
+    /// Restores the previous handlers and signal mask and closes the pipe. Call after the
+    /// waiting thread returned, on the thread that created the watcher.
     func restore() {
+        var mask = previousMask.withLock { $0 }
+        pthread_sigmask(SIG_SETMASK, &mask, nil)
         let saved = previous.withLock { $0 }
         for (signalNumber, old) in saved {
             var old = old

@@ -377,6 +377,31 @@ import Glibc
         }
     }
 
+    /// Foundation's Process spawns from a thread that blocks SIGTERM, and the child inherits
+    /// that mask: runUntilTerminated must still see the signal (the coordinator's `serve` case).
+    @Test func serveProcessStopsOnSIGTERMEvenWhenSpawnedWithItBlocked() throws {
+        let executable = Repository.executable("bench-http")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { return }  // not built here
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["--threads", "2"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "port=", with: "")))
+        #expect(try rawRequest(port: port, "GET /empty HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        #expect(!process.isRunning)
+        if !process.isRunning {
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 0)
+        }
+    }
+
     @Test func bindsIPv6Loopback() async throws {
         let server = HTTPServer(configuration: .init(host: "::1"), router: makeRouter(metrics: Metrics()), accessLog: .disabled)
         do { try server.start() } catch { return }  // no IPv6 in this sandbox: nothing to test
