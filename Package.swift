@@ -37,10 +37,10 @@ let package = Package(
         .target(name: "PostgreSQL", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"], swiftSettings: swiftSettings),
         // POSTGRES-END
-        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators"], swiftSettings: swiftSettings),
+        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators", "Reports"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
         // COORDINATOR-BEGIN (owned by the coordinator work; keep edits inside this block)
-        .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer", "PostgreSQL"],
+        .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer", "PostgreSQL", "Reports"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],

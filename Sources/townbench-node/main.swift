@@ -4,6 +4,7 @@ public import CLIKit
 import Foundation
 public import Node
 import Indicators
+import Reports
 
 extension NodeError: ExitCodeProviding {
     public var exitCode: Int32 {
@@ -402,10 +403,56 @@ let simulateCommand = Command(
     }
 }
 
+let reportCommand = Command(
+    name: "report", abstract: "Render the town-against-peers page offline from local data and the latest verified network report.",
+    usage: "report --dir DIR --out FILE.html [--fetch] [--from DATE --to DATE] [--language en|nl]",
+    help: """
+    The page shows the town's own footfall index, events, hourly profile and conversion, computed
+    here from its raw data, beside the network's figures from the latest coordinator report whose
+    signature verified with the pinned coordinator key. Nothing is sent.
+
+    OPTIONS:
+      --dir DIR              The node's directory.
+      --out FILE.html        Where to write the page.
+      --fetch                First fetch and verify the network report for the period (needs
+                             `configure --coordinator-key` and `--token-file`).
+      --from DATE, --to DATE The period (default: the stored report's, or the last 28 days).
+      --language en|nl       The page's language (default en).
+    """,
+    flags: ["fetch"]
+) { arguments in
+    let dir = try directory(&arguments)
+    let out = try arguments.required("out", "FILE.html")
+    let fetch = arguments.flag("fetch")
+    func day(_ name: String) throws -> DayNumber? {
+        guard let text = arguments.option(name) else { return nil }
+        guard let day = try? DayNumber(iso: text) else { throw UsageError("--\(name) '\(text)' is not a date; write YYYY-MM-DD") }
+        return day
+    }
+    let from = try day("from"), to = try day("to")
+    let languageName = arguments.option("language") ?? "en"
+    guard let language = ReportLanguage(rawValue: languageName) else { throw UsageError("--language must be en or nl") }
+    try arguments.checkAllConsumed()
+    let store = try NodeStore.open(dir)
+    if fetch {
+        guard let from, let to else { throw UsageError("--fetch needs --from and --to") }
+        let url = try coordinatorURL(&arguments, store: store)
+        try store.fetchReport(from: from.description, to: to.description, coordinator: url)
+    }
+    let model = try store.townReport(from: from, to: to)
+    let html = TownReportPage.render(model, options: RenderOptions(language: language))
+    do {
+        try html.write(toFile: out, atomically: true, encoding: .utf8)
+    } catch {
+        throw NodeError(.io, "cannot write \(out): \(error.localizedDescription)")
+    }
+    print("Wrote \(out)\(model.notes.isEmpty ? "" : "\n" + model.notes.joined(separator: "\n"))")
+}
+
 runCommandLine(
     executable: "townbench-node", version: version,
     root: Command(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
-                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, simulateCommand]))
+                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, simulateCommand, reportCommand]))

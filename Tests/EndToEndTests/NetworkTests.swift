@@ -40,7 +40,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let coordinatorDir = dir.appendingPathComponent("coordinator").path
             let nodeDir = dir.appendingPathComponent("harelbeke").path
-            _ = try run(coordinator, ["init", "--dir", coordinatorDir])
+            let initialised = try run(coordinator, ["init", "--dir", coordinatorDir, "--json"])
+            let coordinatorKey = try #require((try JSONSerialization.jsonObject(with: Data(initialised.stdout.utf8)) as? [String: Any])?["publicKey"] as? String)
             _ = try run(coordinator, ["tenant", "add", "--dir", coordinatorDir, "--tenant", "daks", "--peers", "named"])
 
             _ = try run(node, ["init", "--dir", nodeDir, "--town", "harelbeke", "--tenant", "daks"])
@@ -109,6 +110,24 @@ import Testing
                 #expect(localResult["pairs"] as? Int == remote["pairs"] as? Int)
                 #expect(localResult["sensors"] as? Int == remote["sensors"] as? Int)
             }
+            // The town's offline page: the network report fetched, verified with the pinned key, kept.
+            let tokenFile = dir.appendingPathComponent("town.token")
+            try token.write(to: tokenFile, atomically: true, encoding: .utf8)
+            _ = try run(node, ["configure", "--dir", nodeDir, "--coordinator-key", coordinatorKey, "--token-file", tokenFile.path])
+            let page = dir.appendingPathComponent("report.html")
+            _ = try run(node, ["report", "--dir", nodeDir, "--fetch", "--from", "2025-05-26", "--to", "2025-06-08", "--out", page.path])
+            let html = try String(contentsOf: page, encoding: .utf8)
+            #expect(html.contains("signature verified"))
+            #expect(html.contains("harelbeke"))
+            // A report altered in the node's store no longer verifies, and nothing renders from it.
+            let storePath = dir.appendingPathComponent("harelbeke/node.sqlite").path
+            let tamper = try runProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"),
+                                        [storePath, "UPDATE reports SET envelope = CAST(replace(CAST(envelope AS TEXT), 'eyJ', 'eyK') AS BLOB)"])
+            #expect(tamper.status == 0, "\(tamper.stderr)")
+            let refused = try runProcess(node, ["report", "--dir", nodeDir, "--out", page.path])
+            #expect(refused.status == 65)
+            #expect(refused.stderr.contains("does not verify"), "\(refused.stderr)")
+
             // SIGTERM stops the server cleanly (within its grace period), never a hang.
             server.terminate()
             let deadline = Date().addingTimeInterval(20)

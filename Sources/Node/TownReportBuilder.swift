@@ -1,0 +1,120 @@
+public import Foundation
+internal import Federation
+public import Indicators
+public import Reports
+
+/// The fields of the coordinator's signed network report that the town page shows.
+///
+/// Why a reader of our own: the node never imports the coordinator (a town audits what it runs);
+/// it reads the report's JSON (`Federation/openapi.yaml`, `NetworkReport`) only after verifying the
+/// coordinator's signature, and ignores fields it does not show.
+struct NetworkReportView: Decodable {
+    struct Period: Decodable { var from: String; var to: String }
+    struct Footfall: Decodable { var medianIndex: Double?; var pooledIndex: Double?; var towns: Int; var pooledPublication: String? }
+    struct Event: Decodable {
+        var eventId: String; var kind: String; var zoneId: String; var days: [String]
+        var uplift: Double?; var low: Double?; var high: Double?; var peerAdjusted: Double?; var peers: Int
+    }
+    struct Town: Decodable {
+        var town: String; var footfallIndex: Double?; var rank: Int?; var events: [Event]?
+    }
+    struct ZoneKindConversion: Decodable { var zoneKind: String; var towns: Int; var median: Double? }
+    struct Figures: Decodable {
+        var period: Period
+        var minimumTowns: Int?
+        var footfall: Footfall
+        var towns: [Town]
+        var conversionByZoneKind: [ZoneKindConversion]
+    }
+    var tenantId: String
+    var generatedAt: String
+    var figures: Figures
+}
+
+extension NodeStore {
+    /// The town-against-peers page model: the town's own figures from its raw data, beside the
+    /// network's figures from the latest verified coordinator report (if any).
+    public func townReport(from requestedFrom: DayNumber? = nil, to requestedTo: DayNumber? = nil) throws -> TownReport {
+        let stored = try latestReport()
+        let report = try stored.map { try JSONDecoder().decode(NetworkReportView.self, from: Data($0.payload)) }
+        guard let range = try dataRange() else {
+            throw NodeError(.invalidArgument, "the node holds no counts yet; import data first")
+        }
+        var from = requestedFrom ?? report.flatMap { try? DayNumber(iso: $0.figures.period.from) } ?? (range.upperBound - 27)
+        var to = requestedTo ?? report.flatMap { try? DayNumber(iso: $0.figures.period.to) } ?? range.upperBound
+        if from > to { swap(&from, &to) }
+        let own = try computeIndicator(IndicatorQuery(indicator: FootfallIndex.id, from: from, to: to))
+        let chartFrom = max(range.lowerBound, to - 181)
+        let series = try computeIndicator(IndicatorQuery(indicator: FootfallIndex.id, from: chartFrom, to: to)).daily ?? []
+        let ownTown = report?.figures.towns.first { $0.town == settings.town }
+        let ranked = report?.figures.towns.filter { $0.footfallIndex != nil }.count ?? 0
+
+        // Events: the coordinator's raw and peer-adjusted uplift for the town's own events.
+        let calendar = try events()
+        var eventRows: [EventUpliftRow] = (ownTown?.events ?? []).map { event in
+            let name = calendar.first { $0.id == event.eventId }?.name ?? event.eventId
+            return EventUpliftRow(townID: settings.town, townName: settings.town, eventName: name, kind: event.kind, zone: event.zoneId,
+                                  days: event.days.compactMap { try? DayNumber(iso: $0) },
+                                  raw: event.uplift.map { Estimate(value: $0, low: event.low, high: event.high) },
+                                  peerAdjusted: event.peerAdjusted.map { Estimate(value: $0) }, peers: event.peers)
+        }
+        // Events the report does not cover: their raw uplift computed here (no peers).
+        for event in calendar where event.kind != EventKind.market.rawValue && event.kind != EventKind.other.rawValue
+            && event.days.contains(where: { (from...to).contains($0) }) && !eventRows.contains(where: { $0.eventName == event.name }) {
+            let result = try computeIndicator(IndicatorQuery(indicator: EventUplift.id, eventID: event.id)).eventUplift
+            eventRows.append(EventUpliftRow(townID: settings.town, townName: settings.town, eventName: event.name, kind: event.kind,
+                                            zone: event.zone, days: event.days,
+                                            raw: result?.value.map { Estimate(value: $0, low: result?.low, high: result?.high) },
+                                            peerAdjusted: nil, peers: 0,
+                                            note: result?.value == nil ? result?.days.compactMap(\.reason).first : "computed on this node"))
+        }
+        // Hourly profile: the town's own (peers' profiles are not part of the network report v1).
+        let profiles = try computeIndicator(IndicatorQuery(indicator: HourlyProfile.id, from: from, to: to,
+                                                           openingHours: OpeningHours(weekday: 9..<18, saturday: 9..<18, sundayOrHoliday: nil)))
+        let hourly = (profiles.hourlyProfile ?? []).map { profile in
+            HourlyComparison(dayType: profile.dayType.rawValue, town: profile.shares.map { $0.map { Optional($0) } } ?? Array(repeating: nil, count: 24),
+                             peers: Array(repeating: nil, count: 24), openingHours: profile.dayType == .sundayOrHoliday ? nil : 9..<18,
+                             townOpeningHoursShare: profile.openingHoursShare, peersOpeningHoursShare: nil,
+                             townLunchtimeShare: profile.lunchtimeShare, peersLunchtimeShare: nil)
+        }
+        // Conversion: the town's zones against the network's benchmark for the zone kind.
+        let conversion = try computeIndicator(IndicatorQuery(indicator: ConversionRate.id, from: from, to: to)).conversion ?? []
+        let conversionRows = conversion.map { zone in
+            let benchmark = report?.figures.conversionByZoneKind.first { $0.zoneKind == zone.zoneKind }
+            return ConversionComparison(zone: zone.zone, zoneKind: zone.zoneKind, town: zone.result.value, pairs: zone.result.contributingPairs,
+                                        benchmark: benchmark.map { ConversionBenchmark(zoneKind: $0.zoneKind, towns: $0.towns, median: $0.median) })
+        }
+        // Coverage of the period from the node's own status.
+        let status = try self.status()
+        let active = status.sensors.filter { sensor in (sensor.lastDay.flatMap { try? DayNumber(iso: $0) }).map { $0 >= to - 1 } ?? false }.count
+        let coverageStatus: CoverageStatus = active == 0 ? .missing : (active == status.sensors.count ? .complete : .partial)
+
+        var notes: [String] = []
+        if stored == nil { notes.append("No verified coordinator report is stored yet: network figures are missing. Run `townbench-node report --fetch`.") }
+        if let index = ownTown?.footfallIndex, let local = own.footfallIndex?.value, abs(index - local) > 1e-9 {
+            notes.append("The coordinator's index for this town (\(index)) differs from the one computed here (\(local)): data changed since the last push?")
+        }
+        let withheld: String? = {
+            guard let footfall = report?.figures.footfall else { return "no network report" }
+            if footfall.medianIndex == nil { return "fewer than \(report?.figures.minimumTowns ?? 3) towns contribute" }
+            return nil
+        }()
+        return TownReport(
+            tenantID: settings.tenant, tenantName: settings.tenant, townID: settings.town, townName: settings.town,
+            period: ReportPeriod(start: from, end: to),
+            provenance: ReportProvenance(
+                producer: stored == nil ? "TownBench node (local data only)" : "TownBench node, with the coordinator's signed network report",
+                generatedAt: report.flatMap { Timestamp.parse($0.generatedAt) } ?? Date(),
+                signature: try stored.map { _ in "Network figures signed by coordinator key \(try pinnedCoordinatorKey()?.keyID ?? "?"); signature verified." }),
+            footfall: TownFootfall(townID: settings.town, name: settings.town,
+                                   series: series.map { SeriesPoint(day: $0.day, value: $0.value) },
+                                   index: own.footfallIndex?.value, change: nil, rank: ownTown?.rank),
+            rankedTowns: ranked,
+            network: NetworkFootfall(index: report?.figures.footfall.medianIndex, pooledIndex: report?.figures.footfall.pooledIndex,
+                                     contributingTowns: report?.figures.footfall.towns ?? 0, withheldReason: withheld),
+            events: eventRows, hourly: hourly, conversion: conversionRows,
+            coverage: TownCoverage(townID: settings.town, townName: settings.town, status: coverageStatus, completeness: nil,
+                                   lastDay: range.upperBound, activeSensors: active, sensors: status.sensors.count),
+            notes: notes)
+    }
+}
