@@ -2,6 +2,7 @@ public import Federation
 public import Foundation
 public import HTTPServer
 import Indicators
+import Synchronization
 
 /// The coordinator's HTTP API: routes, authentication, tenant scoping, the submission path and
 /// the signed report, over one ``CoordinatorStore``.
@@ -73,7 +74,23 @@ public struct NetworkReport: Sendable, Codable, Equatable {
     public var figures: NetworkFigures
 }
 
+/// Tenants' submission policies, re-read from the store at most once a second.
+///
+/// Why: every submission needs its tenant's policy; reading it once per request was one of four
+/// queries on the hot path. A policy changed with `tenant policy` applies within a second.
+final class PolicyCache: Sendable {
+    private let entries = Mutex<[String: (policy: TenantSubmissionPolicy, read: Date)]>([:])
+
+    func policy(_ scope: TenantScope, store: any CoordinatorStore, now: Date) throws -> TenantSubmissionPolicy {
+        if let entry = entries.withLock({ $0[scope.tenantID] }), abs(now.timeIntervalSince(entry.read)) < 1 { return entry.policy }
+        let policy = try store.tenant(scope)?.submissionPolicy ?? TenantSubmissionPolicy(tenantID: scope.tenantID)
+        entries.withLock { $0[scope.tenantID] = (policy, now) }
+        return policy
+    }
+}
+
 struct API: Sendable {
+    let policies = PolicyCache()
     let store: any CoordinatorStore
     let key: Ed25519.PrivateKey
     let metrics: Metrics
@@ -179,6 +196,7 @@ struct API: Sendable {
                                              with: key)
             return HTTPResponse.json(bytes: envelope.serialized())
         })
+        CoordinatorService.registerPageRoutes(on: &router, api: self)  // the report pages (PageRoutes.swift)
         return router
     }
 
@@ -214,7 +232,7 @@ struct API: Sendable {
         let tenantID = try parameters.require("tenant")
         let scope = TenantScope.submission(tenantID)
         // An unknown tenant has no keys: its submissions are refused `unknown_key` like any other.
-        let policy = try store.tenant(scope)?.submissionPolicy ?? TenantSubmissionPolicy(tenantID: tenantID)
+        let policy = try policies.policy(scope, store: store, now: clock())
         var town: String?
         let body = request.body
         let decision = try SubmissionCheck.check(body, policy: policy, now: clock(),

@@ -368,10 +368,13 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState {
         try read("reading the submission state") { box in
-            let bindings: [SQLValue] = [.text(scope.tenantID), .text(townID)]
-            let existing = try box.rows(Self.existingSQL, bindings + [.text(submissionID)]).first
-            let last = try box.rows(Self.lastSequenceSQL, bindings).first.flatMap { try $0.optionalInt64(0) }
-            return TownSubmissionState(lastSequence: last.map(Int.init), existingPayloadDigest: try existing?.bytes(0))
+            // One statement for both questions (the hot path: every submission asks them).
+            guard let row = try box.rows("""
+                SELECT (SELECT max(sequence) FROM submissions WHERE tenant_id = ?1 AND town_id = ?2),
+                       (SELECT payload_digest FROM submissions WHERE tenant_id = ?1 AND town_id = ?2 AND submission_id = ?3)
+                """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first else { return TownSubmissionState() }
+            let digest = try row.bytes(1)
+            return TownSubmissionState(lastSequence: try row.optionalInt64(0).map(Int.init), existingPayloadDigest: digest.isEmpty ? nil : digest)
         }
     }
 

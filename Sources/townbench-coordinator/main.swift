@@ -3,6 +3,9 @@ public import CLIKit
 public import Coordinator
 import Federation
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPServer
 
 extension CoordinatorError: ExitCodeProviding {
@@ -278,6 +281,13 @@ let serveCommand = Command(
     let threads = Int(threadsText) ?? 1
     let quiet = arguments.flag("quiet")
     try arguments.checkAllConsumed()
+    // A parent (a test harness, some supervisors) may start us with SIGTERM/SIGINT blocked, and
+    // threads inherit the mask: unblock them before any server thread exists, or they never arrive.
+    var stopSignals = sigset_t()
+    sigemptyset(&stopSignals)
+    sigaddset(&stopSignals, SIGTERM)
+    sigaddset(&stopSignals, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
     let store = try dir.openStore()
     let service = CoordinatorService(store: store, signingKey: try dir.signingKey())
     let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: threads,
@@ -290,6 +300,11 @@ let serveCommand = Command(
     service.stop()
     store.close()
     print("Stopped (signal \(signal)).")
+    fflush(nil)
+    // Everything is stopped, stored and closed. Leave now, holding the last references: letting
+    // `exit` tear the runtime down while a finished worker thread may still be releasing the
+    // server was seen to crash at exit (and a crashing process waits for its backtracer).
+    withExtendedLifetime((server, service, store)) { _exit(0) }
 }
 
 runCommandLine(
