@@ -42,8 +42,8 @@ struct MatrixTests {
         ]
         var dataRoutes = 0
         for route in routes {
-            let classes = route.tags.intersection(["public", "submission", "data"])
-            #expect(classes.count == 1, "route \(route.method) \(route.pattern) must be tagged public, submission or data")
+            let classes = route.tags.intersection(["public", "submission", "data", "session", "page"])
+            #expect(classes.count == 1, "route \(route.method) \(route.pattern) must be tagged public, submission, data, session or page")
             let path = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": aTown]))
             let target = path + "?period=2026-11"
             if route.tags.contains("public") {
@@ -64,11 +64,20 @@ struct MatrixTests {
                 }
                 continue
             }
+            if route.tags.contains("session") {
+                // Login and logout (HTML): without a form, the login form again (401) or the redirect to it.
+                let response = try http(fixture.port, route.method.rawValue, path)
+                #expect([303, 401].contains(response.status), "\(route.pattern): \(response.status)")
+                for secret in aSecrets { #expect(!response.bodyText.contains(secret), "\(route.pattern) leaked \(secret)") }
+                continue
+            }
+            // `data` (JSON API) and `page` (HTML report pages) routes: scoped alike; a page without
+            // credentials redirects (303) to the login form instead of answering 401.
             dataRoutes += 1
             let admitted = Set(route.tags.compactMap { $0.hasPrefix("role:") ? Role(rawValue: String($0.dropFirst(5))) : nil })
             #expect(!admitted.isEmpty, "\(route.pattern) admits no role")
             // Without a token: 401.
-            #expect(try http(fixture.port, route.method.rawValue, target).status == 401, "\(route.pattern)")
+            #expect(try http(fixture.port, route.method.rawValue, target).status == (route.tags.contains("page") ? 303 : 401), "\(route.pattern)")
             for principal in principals {
                 let response = try http(fixture.port, route.method.rawValue, target, token: principal.token)
                 if principal.tenant == Fixture.tenantB {
@@ -135,7 +144,7 @@ struct OpenAPITests {
     func documented() throws {
         let text = try String(contentsOf: Repository.root.appendingPathComponent("Federation/openapi.yaml"), encoding: .utf8)
         let fixture = try Fixture(withTowns: false)
-        for route in fixture.service.router.routes {
+        for route in fixture.service.router.routes where !route.tags.contains("html") {  // HTML pages are not API
             #expect(text.contains("\n  \(route.pattern):\n"), "\(route.pattern) is not in openapi.yaml")
             if route.tags.contains("data") {
                 let roles = route.tags.filter { $0.hasPrefix("role:") }.map { String($0.dropFirst(5)) }.sorted()

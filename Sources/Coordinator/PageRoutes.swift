@@ -1,0 +1,300 @@
+// The report pages the coordinator serves to people in a browser: a login form that exchanges a
+// bearer token for a session cookie, logout, and the region and town pages (Reports module),
+// scoped exactly like the JSON API.
+import Federation
+public import Foundation
+public import HTTPServer
+import Indicators
+import Reports
+import Synchronization
+
+/// The browser sessions of the report pages: random session id → the SHA-256 of the token that
+/// logged in, and when the session ends.
+///
+/// Why in memory and keyed to the token's hash: a session must die with its token (revocation and
+/// expiry are re-checked on every page, from the store, as for a bearer token), the bearer token
+/// itself never goes into a cookie, and a restart simply asks people to log in again.
+final class PageSessions: Sendable {
+    struct Entry: Sendable {
+        var tokenHash: [UInt8]
+        var expires: Date
+    }
+
+    /// How long a session lasts at most (it also ends when its token expires or is revoked).
+    static let lifetime: TimeInterval = 8 * 3600
+    /// Sessions kept at most; the oldest-expiring are dropped first.
+    static let capacity = 10_000
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// A new session for `tokenHash`; returns its id (32 random bytes, base64url).
+    func create(tokenHash: [UInt8], expires: Date, now: Date) throws -> String {
+        let id = BearerToken.base64URL(try SecureRandom.bytes(count: 32))
+        entries.withLock { entries in
+            entries = entries.filter { $0.value.expires > now }
+            if entries.count >= Self.capacity,
+               let oldest = entries.min(by: { $0.value.expires < $1.value.expires })?.key {
+                entries[oldest] = nil
+            }
+            entries[id] = Entry(tokenHash: tokenHash, expires: expires)
+        }
+        return id
+    }
+
+    func entry(_ id: String, now: Date) -> Entry? {
+        entries.withLock { entries in
+            guard let entry = entries[id] else { return nil }
+            if entry.expires <= now {
+                entries[id] = nil
+                return nil
+            }
+            return entry
+        }
+    }
+
+    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+}
+
+extension CoordinatorService {
+    /// Route tags of the browser routes. `html` marks every one of them (they are not part of the
+    /// JSON API's OpenAPI contract); `page` marks a report page (role tags say who may see it);
+    /// `session` marks login and logout.
+    static let htmlTag = "html", pageTag = "page", sessionTag = "session"
+
+    /// Registers `GET /login`, `POST /login`, `POST /logout`, `GET /tenants/{tenant}/region` and
+    /// `GET /tenants/{tenant}/towns/{town}` on `router`, served from `api`'s store and clock.
+    static func registerPageRoutes(on router: inout Router, api: API) {
+        let pages = PageRoutes(api: api, sessions: PageSessions())
+        let regional: Set<Role> = [.coordinator, .admin]
+        let all: Set<Role> = [.town, .coordinator, .admin]
+        router.get("/login", tags: ["public", htmlTag]) { request, _ in pages.loginForm(request) }
+        router.post("/login", tags: [sessionTag, htmlTag]) { request, _ in try pages.login(request) }
+        router.get("/logout", tags: ["public", htmlTag]) { request, _ in pages.logoutForm(request) }
+        router.post("/logout", tags: [sessionTag, htmlTag]) { request, _ in pages.logout(request) }
+        router.get("/tenants/{tenant}/region", tags: pages.tags(regional), handler: pages.page(regional) { request, _, principal, language in
+            let inputs = try pages.inputs(request, principal)
+            let report = ReportPages.region(inputs)
+            return RegionReportPage.render(report, options: pages.options(request, principal, language))
+        })
+        router.get("/tenants/{tenant}/towns/{town}", tags: pages.tags(all), handler: pages.page(all) { request, parameters, principal, language in
+            let town = try api.visibleTown(parameters, principal)
+            let inputs = try pages.inputs(request, principal)
+            let report = try ReportPages.town(inputs, town: town)
+            return TownReportPage.render(report, options: pages.options(request, principal, language))
+        })
+    }
+}
+
+/// The handlers behind the page routes.
+struct PageRoutes: Sendable {
+    let api: API
+    let sessions: PageSessions
+
+    func tags(_ roles: Set<Role>) -> Set<String> {
+        Set([CoordinatorService.pageTag, CoordinatorService.htmlTag] + roles.map { "role:\($0.rawValue)" })
+    }
+
+    // MARK: Responses
+
+    /// An HTML page with the headers every page carries.
+    static func html(_ html: String, status: HTTPStatus = .ok) -> HTTPResponse {
+        var response = HTTPResponse.html(html, status: status)
+        secure(&response)
+        return response
+    }
+
+    static func secure(_ response: inout HTTPResponse) {
+        response.headers["Content-Security-Policy"] = HTML.contentSecurityPolicy
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+    }
+
+    static func redirect(_ location: String, cookie: String? = nil) -> HTTPResponse {
+        var response = HTTPResponse(status: 303, headers: ["Location": location, "Content-Type": "text/plain; charset=utf-8"],
+                                    body: Array("See \(location)\n".utf8))
+        if let cookie { response.headers["Set-Cookie"] = cookie }
+        secure(&response)
+        return response
+    }
+
+    static func message(_ status: HTTPStatus, _ title: String, _ text: String, language: ReportLanguage) -> HTTPResponse {
+        html(MessagePage.render(title: title, message: text, link: NavLink(title: "TownBench", href: "/login"), language: language),
+             status: status)
+    }
+
+    /// Whether cookies get the `Secure` attribute and the `__Host-` name: always, except for a
+    /// plain-HTTP request to a loopback host (the demo; a browser drops Secure cookies over HTTP
+    /// elsewhere, so a deployment must sit behind the TLS proxy).
+    static func isSecure(_ request: HTTPRequest) -> Bool {
+        if request.headers["X-Forwarded-Proto"]?.lowercased() == "https" { return true }
+        var host = (request.headers["Host"] ?? "").lowercased()
+        if host.hasPrefix("[") {
+            host = String(host.dropFirst().prefix { $0 != "]" })
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        return !(host == "localhost" || host == "127.0.0.1" || host == "::1" || host.hasSuffix(".localhost"))
+    }
+
+    static func sessionID(_ request: HTTPRequest) -> String? {
+        let header = request.headers.values(for: "Cookie").joined(separator: "; ")
+        return SessionCookie.value(fromCookieHeader: header, secure: true)
+            ?? SessionCookie.value(fromCookieHeader: header, secure: false)
+    }
+
+    /// The path and query of the request, for `next=` (same-origin by construction).
+    static func target(_ request: HTTPRequest) -> String {
+        let query = request.query.items.map { escape($0.name) + "=" + escape($0.value) }.joined(separator: "&")
+        return request.path + (query.isEmpty ? "" : "?" + query)
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    static func language(_ request: HTTPRequest) -> ReportLanguage { ReportLanguage(tag: request.query["lang"]) }
+
+    // MARK: Login and logout
+
+    func loginForm(_ request: HTTPRequest) -> HTTPResponse {
+        let next = request.query["next"].map { LoginForm.safeNext($0) }
+        return Self.html(LoginPage.render(next: next, language: Self.language(request)))
+    }
+
+    /// Checks the posted token exactly as a bearer token; on success a session and a 303 to `next`
+    /// (or the principal's own page), on failure the form again with the reason, 401.
+    func login(_ request: HTTPRequest) throws -> HTTPResponse {
+        let form = LoginForm.parse(request.body)
+        let language = Self.language(request)
+        let next = form.next == "/" ? nil : form.next
+        guard let token = form.token else {
+            return Self.html(LoginPage.render(next: next, error: "Enter your token.", language: language), status: .unauthorized)
+        }
+        let now = api.clock()
+        let principal: Principal
+        do {
+            principal = try BearerToken.authenticate(header: "Bearer " + token, store: api.store, now: now)
+        } catch let error as CoordinatorError where error.status == .unauthorized {
+            return Self.html(LoginPage.render(next: next, error: error.message, language: language), status: .unauthorized)
+        }
+        let hash = SHA256.hash(Array(token.utf8))
+        guard let record = try api.store.token(hash: hash) else {
+            return Self.html(LoginPage.render(next: next, error: "The token is not valid.", language: language), status: .unauthorized)
+        }
+        let expires = min(record.expiresAt, now.addingTimeInterval(PageSessions.lifetime))
+        let id = try sessions.create(tokenHash: hash, expires: expires, now: now)
+        let secure = Self.isSecure(request)
+        let cookie = SessionCookie.set(id, maxAge: Int(expires.timeIntervalSince(now)), secure: secure)
+        return Self.redirect(next ?? Self.home(principal), cookie: cookie)
+    }
+
+    /// A page with the logout button (navigation links cannot POST; logging out by GET would let
+    /// any link end a session).
+    func logoutForm(_ request: HTTPRequest) -> HTTPResponse {
+        let language = Self.language(request)
+        let title = language == .nl ? "Afmelden" : "Log out"
+        let body = "<div class=\"login\"><h1>\(HTML.escape(title))</h1>\n<form method=\"post\" action=\"/logout\">"
+            + "<button type=\"submit\">\(HTML.escape(title))</button></form></div>"
+        return Self.html(HTML.document(title: title, language: language, body: body))
+    }
+
+    func logout(_ request: HTTPRequest) -> HTTPResponse {
+        if let id = Self.sessionID(request) { sessions.remove(id) }
+        return Self.redirect("/login", cookie: SessionCookie.clear(secure: Self.isSecure(request)))
+    }
+
+    /// The page a principal lands on: the region for coordinators and admins, the town's own page.
+    static func home(_ principal: Principal) -> String {
+        let tenant = escape(principal.tenantID)
+        if principal.role == .town, let town = principal.townID { return "/tenants/\(tenant)/towns/\(escape(town))" }
+        return "/tenants/\(tenant)/region"
+    }
+
+    // MARK: Pages
+
+    /// The principal of a page request: a bearer header if sent (checked as on the API), else the
+    /// session cookie, re-checked against the token's stored record. `nil`: not logged in.
+    func principal(_ request: HTTPRequest) throws -> Principal? {
+        let now = api.clock()
+        if let header = request.headers["Authorization"] {
+            return try BearerToken.authenticate(header: header, store: api.store, now: now)
+        }
+        guard let id = Self.sessionID(request), let session = sessions.entry(id, now: now) else { return nil }
+        guard let record = try api.store.token(hash: session.tokenHash),
+              SecureRandom.constantTimeEqual(record.hash, session.tokenHash),
+              !(record.revokedAt.map { $0 <= now } ?? false), record.expiresAt > now else {
+            sessions.remove(id)
+            return nil
+        }
+        return Principal(role: record.role, tenantID: record.tenantID, townID: record.townID, tokenID: record.id)
+    }
+
+    /// A page route: not logged in → 303 to the login form; the path's tenant not the principal's
+    /// (or no such tenant) → 404 page; role not admitted → 403 page; a ``CoordinatorError`` → a
+    /// page with its status and message; anything else → the server's generic 500.
+    func page(_ roles: Set<Role>,
+              _ render: @escaping @Sendable (HTTPRequest, RouteParameters, Principal, ReportLanguage) throws -> String)
+        -> RouteHandler {
+        { request, parameters in
+            let language = Self.language(request)
+            do {
+                guard let principal = try principal(request) else {
+                    return Self.redirect("/login?next=" + Self.escape(Self.target(request)))
+                }
+                guard try parameters.require("tenant") == principal.tenantID else {
+                    throw CoordinatorError(.notFound, "No such tenant, or not yours. Check the URL and your token.")
+                }
+                guard roles.contains(principal.role) else {
+                    throw CoordinatorError(.forbidden, "This page is for a tenant's \(roles.map(\.rawValue).sorted().joined(separator: " or ")); you are logged in as a \(principal.role.rawValue). Your page is \(Self.home(principal)).")
+                }
+                return Self.html(try render(request, parameters, principal, language))
+            } catch let error as CoordinatorError {
+                if error.status.isServerError { throw error }
+                let title = error.status == .notFound ? "Not found" : (error.status == .forbidden ? "Not allowed" : "Cannot show this page")
+                return Self.message(error.status, title, error.message, language: language)
+            }
+        }
+    }
+
+    func inputs(_ request: HTTPRequest, _ principal: Principal) throws -> ReportPages.Inputs {
+        let period = try DayPeriod.parse(period: request.query["period"] ?? (request.query["from"] == nil ? defaultMonth() : nil),
+                                         from: request.query["from"], to: request.query["to"]).get()
+        var weeks = ReportPages.defaultWeeks
+        if let text = request.query["weeks"] {
+            guard let value = Int(text), (1...156).contains(value) else {
+                throw CoordinatorError(.invalidArgument, "weeks must be a whole number 1…156.")
+            }
+            weeks = value
+        }
+        return try ReportPages.inputs(principal.scope, store: api.store, period: period,
+                                      label: ReportPages.label(period: request.query["period"]), weeks: weeks, now: api.clock())
+    }
+
+    /// The last complete month by the coordinator's clock (UTC), `YYYY-MM`: the page without `period`.
+    func defaultMonth() -> String {
+        let today = DayNumber(Int((api.clock().timeIntervalSince1970 / 86400).rounded(.down)))
+        let (y, m, _) = today.civil
+        return m == 1 ? String(format: "%04d-12", y - 1) : String(format: "%04d-%02d", y, m - 1)
+    }
+
+    func options(_ request: HTTPRequest, _ principal: Principal, _ language: ReportLanguage) -> RenderOptions {
+        var navigation = [NavLink(title: language == .nl ? "Mijn pagina" : "My page", href: Self.home(principal)),
+                          NavLink(title: language == .nl ? "Afmelden" : "Log out", href: "/logout")]
+        if principal.role == .town, let town = principal.townID {
+            navigation[0].isCurrent = request.path.hasSuffix("/towns/" + town)
+        } else {
+            navigation[0].isCurrent = request.path.hasSuffix("/region")
+        }
+        var options = RenderOptions(language: language, navigation: navigation)
+        func link(_ tag: String) -> String {
+            let items = request.query.items.filter { $0.name != "lang" } + [QueryParameters.Item(name: "lang", value: tag)]
+            return request.path + "?" + items.map { Self.escape($0.name) + "=" + Self.escape($0.value) }.joined(separator: "&")
+        }
+        options.languageLinks = (en: link("en"), nl: link("nl"))
+        return options
+    }
+}

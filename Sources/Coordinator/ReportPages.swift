@@ -1,0 +1,241 @@
+// The mapping from the coordinator's NetworkFigures to the Reports model (Sources/Reports/README.md,
+// "Filling the model"), plus what one period's figures lack: a weekly series for the charts, the
+// previous period for the change, and the coverage of each town.
+import Federation
+public import Foundation
+public import Indicators
+public import Reports
+
+/// The region and town report models, built from the same ``NetworkIndicators`` computation the
+/// API serves.
+///
+/// Why: the served pages, `townbench-coordinator report render` and the tests must show exactly the
+/// figures `GET /v1/tenants/{tenant}/indicators` returns; this is the one place that maps them. The
+/// weekly series is one ``NetworkIndicators/compute(tenantID:towns:sensorDays:zoneDays:conversions:period:lag:)``
+/// per week over rows loaded once, so a chart point equals that week's `/indicators?from=&to=` value.
+public enum ReportPages {
+    /// Weeks in the charts unless asked otherwise.
+    public static let defaultWeeks = 26
+    /// A town whose latest data is older than this many days before the period's end is *stale*.
+    public static let staleAfterDays = 7
+
+    /// Everything the two pages are built from: the period's figures, the previous period's, one
+    /// figure set per week (oldest first) and each town's last day with data.
+    ///
+    /// Why a value: computed once per request (or per `report render`), then mapped to a region or
+    /// a town page; tests compare the pages against these very figures.
+    public struct Inputs: Sendable {
+        public var tenant: Tenant
+        public var towns: [Town]
+        public var label: String
+        public var current: NetworkFigures
+        public var previous: NetworkFigures?
+        public var weekly: [NetworkFigures]
+        public var lastDays: [String: DayNumber]
+        public var sensors: [String: Int]
+        public var generatedAt: Date
+    }
+
+    /// The label of a period as the routes name it: `2026-11` for `period=2026-11`, else empty
+    /// (the pages then show the two dates).
+    public static func label(period: String?) -> String { period ?? "" }
+
+    /// Loads the rows the period, the previous period and `weeks` weekly points need, once, and
+    /// computes every figure set from them.
+    public static func inputs(_ scope: TenantScope, store: any CoordinatorStore, period: DayPeriod, label: String = "",
+                              weeks: Int = defaultWeeks, lag: Int = FootfallIndex.defaultLag,
+                              now: Date = Date()) throws -> Inputs {
+        guard let tenant = try store.tenant(scope) else {
+            throw CoordinatorError(.notFound, "No such tenant, or not yours. Check the URL and your token.")
+        }
+        let towns = try store.towns(scope)
+        let range = period.range
+        let length = range.upperBound.rawValue - range.lowerBound.rawValue + 1
+        let weekCount = max(1, min(weeks, 156))
+        let previousRange = (range.lowerBound - length)...(range.lowerBound - 1)
+        let windows: [ClosedRange<DayNumber>] = (0..<weekCount).reversed().map { w in
+            let end = range.upperBound - 7 * w
+            return (end - 6)...end
+        }
+        let earliest = min(previousRange.lowerBound, windows.first?.lowerBound ?? range.lowerBound)
+        let load = (earliest - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
+        let sensorDays = try store.sensorDays(measure: NetworkIndicators.footfallMeasure, days: load, scope)
+        let zoneDays = try store.zoneDays(days: load, scope)
+        let conversions = try store.conversionDays(days: load, scope)
+        let ids = towns.map(\.id)
+        func compute(_ window: ClosedRange<DayNumber>) throws -> NetworkFigures {
+            let days = window.lowerBound.rawValue...window.upperBound.rawValue
+            return try NetworkIndicators.compute(tenantID: scope.tenantID, towns: ids, sensorDays: sensorDays, zoneDays: zoneDays,
+                                                 conversions: conversions.filter { days.contains($0.day) },
+                                                 period: DayPeriod(window), lag: lag)
+        }
+        var lastDays: [String: DayNumber] = [:]
+        var sensorSets: [String: Set<String>] = [:]
+        for row in sensorDays where row.total != nil && row.day <= range.upperBound.rawValue {
+            lastDays[row.townID] = max(lastDays[row.townID] ?? DayNumber(row.day), DayNumber(row.day))
+            sensorSets[row.townID, default: []].insert(row.sensor)
+        }
+        return Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range), previous: try compute(previousRange),
+                      weekly: try windows.map(compute), lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now)
+    }
+
+    // MARK: Region
+
+    /// The region report (coordinator and admin of the tenant: every town by name).
+    public static func region(_ inputs: Inputs) -> RegionReport {
+        let current = inputs.current
+        let names = Dictionary(inputs.towns.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func name(_ id: String) -> String { names[id] ?? id }
+        let towns = current.towns.map { t in
+            let before = inputs.previous?.towns.first { $0.town == t.town }?.footfallIndex
+            return TownFootfall(townID: t.town, name: name(t.town), series: series(inputs, town: t.town), index: t.footfallIndex,
+                                change: difference(t.footfallIndex, before), rank: t.rank)
+        }
+        let (events, markets) = eventRows(current, names: name, town: nil)
+        return RegionReport(
+            tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, period: reportPeriod(inputs),
+            provenance: provenance(inputs), network: network(inputs), towns: towns, events: events,
+            conversion: benchmarks(current), coverage: current.towns.map { coverage(inputs, $0, name: name($0.town)) },
+            methodology: methodology(current), notes: notes(inputs, markets: markets))
+    }
+
+    // MARK: Town
+
+    /// The town-against-peers page: the town's own figures in full, the network's beside them, and
+    /// of its peers nothing but their number (the page names none).
+    public static func town(_ inputs: Inputs, town: String) throws -> TownReport {
+        let current = inputs.current
+        guard let own = current.towns.first(where: { $0.town == town }) ?? inputs.towns.first(where: { $0.id == town }).map({
+            NetworkFigures.TownFigures(town: $0.id, footfall: nil, footfallIndex: nil, rank: nil, percentile: nil, events: [], conversion: [])
+        }) else {
+            throw CoordinatorError(.notFound, "No such town in this tenant.")
+        }
+        let name = inputs.towns.first { $0.id == town }?.name ?? town
+        let before = inputs.previous?.towns.first { $0.town == town }?.footfallIndex
+        let footfall = TownFootfall(townID: town, name: name, series: series(inputs, town: town), index: own.footfallIndex,
+                                    change: difference(own.footfallIndex, before), rank: own.rank)
+        let kinds = Dictionary(benchmarks(current).map { ($0.zoneKind, $0) }, uniquingKeysWith: { a, _ in a })
+        let (events, markets) = eventRows(current, names: { $0 == town ? name : $0 }, town: town)
+        return TownReport(
+            tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, townID: town, townName: name, period: reportPeriod(inputs),
+            provenance: provenance(inputs), footfall: footfall, rankedTowns: current.towns.filter { $0.rank != nil }.count,
+            network: network(inputs), events: events + markets.prefix(4), hourly: [],
+            conversion: (own.conversion ?? []).map {
+                ConversionComparison(zone: $0.zoneId, zoneKind: $0.zoneKind, town: $0.value, pairs: $0.contributingPairs,
+                                     benchmark: kinds[$0.zoneKind])
+            },
+            coverage: coverage(inputs, own, name: name), methodology: methodology(current),
+            notes: [
+                "Weekly footfall index (100 = the same days a year earlier); each chart point is the week ending on its day.",
+                "Hourly profiles are computed by the town's own node (`townbench-node report`); the coordinator does not receive hourly shares.",
+            ])
+    }
+
+    // MARK: Pieces
+
+    static func difference(_ now: Double?, _ before: Double?) -> Double? {
+        guard let now, let before else { return nil }
+        return now - before
+    }
+
+    static func reportPeriod(_ inputs: Inputs) -> ReportPeriod {
+        let range = inputs.current.period.range
+        return ReportPeriod(start: range.lowerBound, end: range.upperBound, label: inputs.label)
+    }
+
+    static func provenance(_ inputs: Inputs) -> ReportProvenance {
+        ReportProvenance(producer: "TownBench coordinator", generatedAt: inputs.generatedAt,
+                         signature: "Computed by this coordinator from the towns' verified, signed aggregates.")
+    }
+
+    static func series(_ inputs: Inputs, town: String) -> [SeriesPoint] {
+        inputs.weekly.map { week in
+            SeriesPoint(day: week.period.range.upperBound, value: week.towns.first { $0.town == town }?.footfallIndex)
+        }
+    }
+
+    static func network(_ inputs: Inputs) -> NetworkFootfall {
+        let current = inputs.current
+        return NetworkFootfall(
+            index: current.footfall.medianIndex, pooledIndex: current.footfall.pooledIndex,
+            change: difference(current.footfall.medianIndex, inputs.previous?.footfall.medianIndex),
+            series: inputs.weekly.map { SeriesPoint(day: $0.period.range.upperBound, value: $0.footfall.medianIndex) },
+            contributingTowns: current.footfall.towns,
+            withheldReason: current.footfall.medianIndex == nil ? "fewer than \(current.minimumTowns) towns" : nil)
+    }
+
+    /// The period's events, named events first; the weekly markets (one "event" per market day)
+    /// are returned apart so a page can show a few without drowning the rest.
+    static func eventRows(_ figures: NetworkFigures, names: (String) -> String, town: String?)
+        -> (events: [EventUpliftRow], markets: [EventUpliftRow]) {
+        var rows: [EventUpliftRow] = []
+        for t in figures.towns where town == nil || t.town == town {
+            for e in t.events ?? [] {
+                rows.append(EventUpliftRow(
+                    townID: t.town, townName: names(t.town), eventName: e.eventId, kind: e.kind, zone: e.zoneId,
+                    days: e.days.compactMap { try? DayNumber(iso: $0) },
+                    raw: e.uplift.map { Estimate(value: $0, low: e.low, high: e.high) },
+                    peerAdjusted: e.peerAdjusted.map { Estimate(value: $0) }, peers: e.peers,
+                    note: e.uplift == nil ? "not enough clean baseline days"
+                        : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil)))
+            }
+        }
+        rows.sort { ($0.days.first ?? DayNumber(0), $0.townID) > ($1.days.first ?? DayNumber(0), $1.townID) }
+        let markets = rows.filter { $0.kind == EventKind.market.rawValue }
+        let named = rows.filter { $0.kind != EventKind.market.rawValue }
+        return named.isEmpty && town == nil ? (Array(markets.prefix(12)), markets) : (named, markets)
+    }
+
+    /// The network's benchmark per zone kind: the coordinator's median, and quartiles of the towns'
+    /// publishable zone figures when at least 4 towns contribute.
+    static func benchmarks(_ figures: NetworkFigures) -> [ConversionBenchmark] {
+        figures.conversionByZoneKind.map { kind in
+            let values = figures.towns.compactMap { t -> Double? in
+                let zones = (t.conversion ?? []).filter { $0.zoneKind == kind.zoneKind && $0.publishableAcrossTowns }.compactMap(\.value)
+                return zones.isEmpty ? nil : IndicatorMath.median(zones)
+            }.sorted()
+            func quartile(_ p: Double) -> Double? {
+                guard values.count >= 4, kind.median != nil else { return nil }
+                let x = p * Double(values.count - 1)
+                let lo = Int(x.rounded(.down)), hi = Int(x.rounded(.up))
+                return values[lo] + (values[hi] - values[lo]) * (x - Double(lo))
+            }
+            return ConversionBenchmark(zoneKind: kind.zoneKind, towns: kind.towns, median: kind.median,
+                                       lowerQuartile: quartile(0.25), upperQuartile: quartile(0.75))
+        }
+    }
+
+    static func coverage(_ inputs: Inputs, _ town: NetworkFigures.TownFigures, name: String) -> TownCoverage {
+        let end = inputs.current.period.range.upperBound
+        let completeness = town.footfall.map { $0.daysRequested > 0 ? Double($0.days) / Double($0.daysRequested) : 0 }
+        let last = inputs.lastDays[town.town]
+        let status: CoverageStatus
+        if let last, last < end - staleAfterDays {
+            status = .stale
+        } else if town.footfallIndex == nil || last == nil {
+            status = .missing
+        } else if (completeness ?? 0) < 0.9 {
+            status = .partial
+        } else {
+            status = .complete
+        }
+        return TownCoverage(townID: town.town, townName: name, status: status, completeness: completeness, lastDay: last,
+                            activeSensors: town.footfall?.sensors ?? 0, sensors: inputs.sensors[town.town] ?? 0)
+    }
+
+    static func methodology(_ figures: NetworkFigures) -> [MethodologyEntry] {
+        let notes = Dictionary(MethodologyEntry.catalogue.map { ($0.indicator, $0.note) }, uniquingKeysWith: { a, _ in a })
+        return figures.indicators.keys.sorted().map {
+            MethodologyEntry(indicator: $0, version: figures.indicators[$0] ?? 0, note: notes[$0] ?? "")
+        }
+    }
+
+    static func notes(_ inputs: Inputs, markets: [EventUpliftRow]) -> [String] {
+        var notes = ["Weekly footfall index per town (100 = the same days a year earlier); each chart point is the week ending on its day."]
+        if !markets.isEmpty {
+            notes.append("\(markets.count) weekly market days were evaluated too; they are in the figures' JSON, not all listed here.")
+        }
+        notes.append("A town is stale when its latest data is more than \(staleAfterDays) days older than the period's end.")
+        return notes
+    }
+}
