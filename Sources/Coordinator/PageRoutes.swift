@@ -261,8 +261,8 @@ struct PageRoutes: Sendable {
     }
 
     func inputs(_ request: HTTPRequest, _ principal: Principal) throws -> ReportPages.Inputs {
-        let period = try DayPeriod.parse(period: request.query["period"] ?? (request.query["from"] == nil ? defaultMonth() : nil),
-                                         from: request.query["from"], to: request.query["to"]).get()
+        let month = request.query["period"] ?? (request.query["from"] == nil && request.query["to"] == nil ? defaultMonth() : nil)
+        let period = try DayPeriod.parse(period: month, from: request.query["from"], to: request.query["to"]).get()
         var weeks = ReportPages.defaultWeeks
         if let text = request.query["weeks"] {
             guard let value = Int(text), (1...156).contains(value) else {
@@ -271,7 +271,7 @@ struct PageRoutes: Sendable {
             weeks = value
         }
         return try ReportPages.inputs(principal.scope, store: api.store, period: period,
-                                      label: ReportPages.label(period: request.query["period"]), weeks: weeks, now: api.clock())
+                                      label: ReportPages.label(period: month, days: period), weeks: weeks, now: api.clock())
     }
 
     /// The last complete month by the coordinator's clock (UTC), `YYYY-MM`: the page without `period`.

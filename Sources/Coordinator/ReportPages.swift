@@ -36,9 +36,32 @@ public enum ReportPages {
         public var generatedAt: Date
     }
 
-    /// The label of a period as the routes name it: `2026-11` for `period=2026-11`, else empty
-    /// (the pages then show the two dates).
-    public static func label(period: String?) -> String { period ?? "" }
+    /// The label of a period: `2026-11` for `period=2026-11`, `2026-W47` for a Monday-to-Sunday
+    /// ISO week, else empty (the pages then show the two dates).
+    public static func label(period: String?, days: DayPeriod) -> String {
+        if let period { return period }
+        let range = days.range
+        guard range.lowerBound.isoWeekday == 1, range.upperBound.rawValue - range.lowerBound.rawValue == 6 else { return "" }
+        let week = range.upperBound.isoWeek
+        return "\(week.year)-W\(week.week < 10 ? "0" : "")\(week.week)"
+    }
+
+    /// Writes the region report of `scope`'s tenant (or, with `town`, that town's page) with
+    /// `ReportExport.write` into `directory`: `index.html`, `report.json` and `tables/`. Returns the
+    /// HTML file. `language` is `en` or `nl`. Used by `townbench-coordinator report render`.
+    @discardableResult
+    public static func write(_ scope: TenantScope, store: any CoordinatorStore, period: DayPeriod, label: String, town: String?,
+                             language: String, weeks: Int = defaultWeeks, to directory: URL, now: Date = Date()) throws -> URL {
+        let inputs = try inputs(scope, store: store, period: period, label: label, weeks: weeks, now: now)
+        let language = ReportLanguage(tag: language)
+        if let town {
+            guard inputs.towns.contains(where: { $0.id == town }) else {
+                throw CoordinatorError(.notFound, "Town \(town) is not in tenant \(scope.tenantID). List the towns with GET /v1/tenants/\(scope.tenantID)/towns.")
+            }
+            return try ReportExport.write(town: try ReportPages.town(inputs, town: town), language: language, to: directory)
+        }
+        return try ReportExport.write(region: region(inputs), language: language, to: directory)
+    }
 
     /// Loads the rows the period, the previous period and `weeks` weekly points need, once, and
     /// computes every figure set from them.

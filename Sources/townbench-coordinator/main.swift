@@ -45,6 +45,16 @@ func peerNaming(_ text: String?) throws -> PeerNaming? {
     return naming
 }
 
+extension Date {
+    /// Year, month and day of this instant in UTC.
+    var civilUTC: (year: Int, month: Int, day: Int) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: self)
+        return (c.year ?? 1970, c.month ?? 1, c.day ?? 1)
+    }
+}
+
 func integer(_ arguments: inout Arguments, _ name: String) throws -> Int? {
     guard let text = arguments.option(name) else { return nil }
     guard let value = Int(text), value >= 0 else { throw UsageError("--\(name) must be a whole number ≥ 0, not '\(text)'") }
@@ -256,6 +266,55 @@ let tokenCommand = Command(
         },
     ])
 
+let reportCommand = Command(
+    name: "report", abstract: "Write the report pages as static files, from the store, without a server.",
+    subcommands: [
+        Command(
+            name: "render", abstract: "Write a tenant's region report, or one town's page, with its tables.",
+            usage: "render --dir DIR --tenant TENANT_ID [--town TOWN_ID] [--period YYYY-MM | --from YYYY-MM-DD --to YYYY-MM-DD] [--weeks N] --out DIR [--language en|nl]",
+            help: """
+            OPTIONS:
+              --dir DIR          The coordinator's directory.
+              --tenant ID        The tenant whose region report (or town page) to write.
+              --town ID          Write this town's page against its peers instead of the region report.
+              --period YYYY-MM   The month to report (default: the last complete month, UTC).
+              --from, --to DAY   Or the first and last day to report (at most 3 years).
+              --weeks N          Weeks in the charts, ending with the period's last day (default 26).
+              --out DIR          Directory to write index.html, report.json and tables/*.csv|json into.
+              --language LANG    en (default) or nl.
+            The path of index.html is printed.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let tenant = try tenantID(&arguments)
+            let town = arguments.option("town")
+            var month = arguments.option("period")
+            let from = arguments.option("from"), to = arguments.option("to")
+            let weeks = try integer(&arguments, "weeks") ?? 26
+            let out = URL(fileURLWithPath: try arguments.required("out", "DIR (where to write the report)"), isDirectory: true)
+            let language = arguments.option("language") ?? "en"
+            try arguments.checkAllConsumed()
+            guard language == "en" || language == "nl" else { throw UsageError("--language must be en or nl, not '\(language)'") }
+            guard (1...156).contains(weeks) else { throw UsageError("--weeks must be 1…156, not \(weeks)") }
+            guard month == nil || (from == nil && to == nil) else { throw UsageError("give --period or --from and --to, not both") }
+            guard (from == nil) == (to == nil) else { throw UsageError("--from and --to go together") }
+            if month == nil && from == nil {
+                let (y, m, _) = Date().civilUTC
+                month = m == 1 ? String(format: "%04d-12", y - 1) : String(format: "%04d-%02d", y, m - 1)
+            }
+            guard case .success(let period) = DayPeriod.parse(period: month, from: from, to: to) else {
+                throw UsageError("--period must be YYYY-MM, or --from and --to days YYYY-MM-DD with from ≤ to, at most 3 years apart")
+            }
+            let store = try dir.openStore()
+            defer { store.close() }
+            _ = try existingTenant(store, tenant)
+            let page = try ReportPages.write(.administrative(tenant), store: store, period: period,
+                                             label: ReportPages.label(period: month, days: period), town: town,
+                                             language: language, weeks: weeks, to: out)
+            print(page.path)
+        },
+    ])
+
 let serveCommand = Command(
     name: "serve", abstract: "Serve the coordinator API until SIGTERM or SIGINT.",
     usage: "serve --dir DIR --port PORT [--host ADDRESS] [--threads connection|N] [--quiet]",
@@ -312,4 +371,4 @@ runCommandLine(
     root: Command(
         name: "townbench-coordinator",
         abstract: "A TownBench coordinator: verifies towns' signed aggregates and computes network indicators per tenant.",
-        subcommands: [initCommand, tenantCommand, townCommand, tokenCommand, serveCommand]))
+        subcommands: [initCommand, tenantCommand, townCommand, tokenCommand, reportCommand, serveCommand]))

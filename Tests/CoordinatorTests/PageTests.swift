@@ -263,6 +263,40 @@ struct PageTests {
         #expect(throws: CoordinatorError.self) { try ReportPages.town(inputs, town: "ronse") }
     }
 
+    @Test("report render writes the region and a town page with their tables from the store, no server")
+    func renderCommand() throws {
+        let fixture = try Self.populated()
+        let binary = Repository.executable("townbench-coordinator")
+        try withTemporaryDirectory { dir in
+            let out = dir.appendingPathComponent("region").path
+            let region = try runProcess(binary, ["report", "render", "--dir", fixture.directory.path, "--tenant", Self.a,
+                                                 "--period", "2026-11", "--out", out])
+            #expect(region.status == 0, "\(region.stderr)")
+            #expect(region.stdout == out + "/index.html\n")
+            let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+            #expect(html.contains("123,4") && html.contains("105,0") && html.contains("Veurne"))
+            let towns = try String(contentsOfFile: out + "/tables/towns.csv", encoding: .utf8)
+            #expect(towns.contains("Oostkamp") && towns.contains("123.4"))
+            #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
+
+            let townOut = dir.appendingPathComponent("town").path
+            let town = try runProcess(binary, ["report", "render", "--dir", fixture.directory.path, "--tenant", Self.a, "--town", "oostkamp",
+                                               "--from", "2026-11-02", "--to", "2026-11-08", "--language", "nl", "--out", townOut])
+            #expect(town.status == 0, "\(town.stderr)")
+            let townHTML = try String(contentsOfFile: townOut + "/index.html", encoding: .utf8)
+            #expect(townHTML.contains("lang=\"nl-BE\"") && townHTML.contains("123,4") && townHTML.contains("2026-W45"))
+
+            let unknown = try runProcess(binary, ["report", "render", "--dir", fixture.directory.path, "--tenant", Self.a, "--town", "ronse",
+                                                  "--period", "2026-11", "--out", townOut])
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr.contains("Town ronse is not in tenant \(Self.a)"))
+            let usage = try runProcess(binary, ["report", "render", "--dir", fixture.directory.path, "--tenant", Self.a,
+                                                "--period", "2026-13", "--out", townOut])
+            #expect(usage.status == 64)
+            #expect(usage.stderr.contains("--period must be YYYY-MM"))
+        }
+    }
+
     @Test("a served region page renders in headless Chromium without console errors and is not blank")
     func chromium() throws {
         let fixture = try Self.populated()
