@@ -258,12 +258,13 @@ import Glibc
         let server = HTTPServer(configuration: .init(threadPoolSize: 1), router: Router(), accessLog: .disabled)
         try server.start()
         let port = server.port
-        let result = Task.detached { server.runUntilTerminated(signals: [SIGUSR2], gracePeriod: .milliseconds(100)) }
-        // The signal handler is installed by the call above; until then SIGUSR2 would kill the
-        // test process, so ignore it here first and send it until the server reports shutdown.
+        // Until runUntilTerminated installs its handler SIGUSR2 would kill the test process, so
+        // ignore it first — before the call, or this could replace the handler it installs — then
+        // send it until the server reports shutdown (up to 30 s on a loaded machine).
         signal(SIGUSR2, SIG_IGN)
+        let result = Task.detached { server.runUntilTerminated(signals: [SIGUSR2], gracePeriod: .milliseconds(100)) }
         var signalled: Int32 = 0
-        for _ in 0..<200 where server.port != 0 {
+        for _ in 0..<1500 where server.port != 0 {
             kill(getpid(), SIGUSR2)
             usleep(20_000)
         }
