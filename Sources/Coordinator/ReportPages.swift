@@ -11,8 +11,9 @@ public import Reports
 ///
 /// Why: the served pages, `townbench-coordinator report render` and the tests must show exactly the
 /// figures `GET /v1/tenants/{tenant}/indicators` returns; this is the one place that maps them. The
-/// weekly series is one ``NetworkIndicators/compute(tenantID:towns:sensorDays:zoneDays:conversions:period:lag:)``
-/// per week over rows loaded once, so a chart point equals that week's `/indicators?from=&to=` value.
+/// weekly series is each town's `FootfallIndex` per week over one panel per town (built with
+/// ``NetworkIndicators/townPanel(_:days:)`` from rows loaded once) and the median of the towns'
+/// indices, so a chart point equals that week's `/indicators?from=&to=` value (the tests compare).
 public enum ReportPages {
     /// Weeks in the charts unless asked otherwise.
     public static let defaultWeeks = 26
@@ -30,10 +31,18 @@ public enum ReportPages {
         public var label: String
         public var current: NetworkFigures
         public var previous: NetworkFigures?
-        public var weekly: [NetworkFigures]
+        public var weekly: [WeekPoint]
         public var lastDays: [String: DayNumber]
         public var sensors: [String: Int]
         public var generatedAt: Date
+    }
+
+    /// One chart point: the week ending on `end`, each town's footfall index and the network's
+    /// (median of at least ``NetworkIndicators/minimumTowns`` towns' indices).
+    public struct WeekPoint: Sendable, Equatable {
+        public var end: DayNumber
+        public var towns: [String: Double]
+        public var median: Double?
     }
 
     /// The label of a period: `2026-11` for `period=2026-11`, `2026-W47` for a Monday-to-Sunday
@@ -86,11 +95,28 @@ public enum ReportPages {
         let zoneDays = try store.zoneDays(days: load, scope)
         let conversions = try store.conversionDays(days: load, scope)
         let ids = towns.map(\.id)
-        func compute(_ window: ClosedRange<DayNumber>) throws -> NetworkFigures {
+        // The previous period needs only the footfall figures: without zone days and conversions
+        // the computation skips event uplifts and conversion rates.
+        func compute(_ window: ClosedRange<DayNumber>, footfallOnly: Bool) throws -> NetworkFigures {
             let days = window.lowerBound.rawValue...window.upperBound.rawValue
-            return try NetworkIndicators.compute(tenantID: scope.tenantID, towns: ids, sensorDays: sensorDays, zoneDays: zoneDays,
-                                                 conversions: conversions.filter { days.contains($0.day) },
+            return try NetworkIndicators.compute(tenantID: scope.tenantID, towns: ids, sensorDays: sensorDays,
+                                                 zoneDays: footfallOnly ? [] : zoneDays,
+                                                 conversions: footfallOnly ? [] : conversions.filter { days.contains($0.day) },
                                                  period: DayPeriod(window), lag: lag)
+        }
+        // The series: one panel per town over every loaded day, one FootfallIndex per week (a
+        // whole NetworkIndicators.compute per week cost ≈ 65 ms each on the demo network).
+        let allDays = DayNumber(load.lowerBound)...DayNumber(load.upperBound)
+        let rowsByTown = Dictionary(grouping: sensorDays, by: \.townID)
+        let townIDs = Array(Set(ids + sensorDays.map(\.townID))).sorted()
+        let panels = try townIDs.map { ($0, try NetworkIndicators.townPanel(rowsByTown[$0] ?? [], days: allDays).panel) }
+        let weekly = try windows.map { window in
+            var values: [String: Double] = [:]
+            for (town, panel) in panels {
+                if let value = try FootfallIndex.compute(panel: panel, period: window, lag: lag).value { values[town] = value }
+            }
+            let median = values.count >= NetworkIndicators.minimumTowns ? IndicatorMath.median(Array(values.values)) : nil
+            return WeekPoint(end: window.upperBound, towns: values, median: median)
         }
         var lastDays: [String: DayNumber] = [:]
         var sensorSets: [String: Set<String>] = [:]
@@ -98,8 +124,8 @@ public enum ReportPages {
             lastDays[row.townID] = max(lastDays[row.townID] ?? DayNumber(row.day), DayNumber(row.day))
             sensorSets[row.townID, default: []].insert(row.sensor)
         }
-        return Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range), previous: try compute(previousRange),
-                      weekly: try windows.map(compute), lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now)
+        return Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range, footfallOnly: false), previous: try compute(previousRange, footfallOnly: true),
+                      weekly: weekly, lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now)
     }
 
     // MARK: Region
@@ -172,9 +198,7 @@ public enum ReportPages {
     }
 
     static func series(_ inputs: Inputs, town: String) -> [SeriesPoint] {
-        inputs.weekly.map { week in
-            SeriesPoint(day: week.period.range.upperBound, value: week.towns.first { $0.town == town }?.footfallIndex)
-        }
+        inputs.weekly.map { SeriesPoint(day: $0.end, value: $0.towns[town]) }
     }
 
     static func network(_ inputs: Inputs) -> NetworkFootfall {
@@ -182,7 +206,7 @@ public enum ReportPages {
         return NetworkFootfall(
             index: current.footfall.medianIndex, pooledIndex: current.footfall.pooledIndex,
             change: difference(current.footfall.medianIndex, inputs.previous?.footfall.medianIndex),
-            series: inputs.weekly.map { SeriesPoint(day: $0.period.range.upperBound, value: $0.footfall.medianIndex) },
+            series: inputs.weekly.map { SeriesPoint(day: $0.end, value: $0.median) },
             contributingTowns: current.footfall.towns,
             withheldReason: current.footfall.medianIndex == nil ? "fewer than \(current.minimumTowns) towns" : nil)
     }

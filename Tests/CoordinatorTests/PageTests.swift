@@ -251,6 +251,13 @@ struct PageTests {
         #expect(oostkamp.rank == 1)
         #expect(oostkamp.change == nil)  // no index the week before
         #expect(region.network.series.last?.value == 105)
+        // Every chart point equals that week's NetworkIndicators figures (what /indicators serves).
+        for week in inputs.weekly {
+            let figures = try NetworkIndicators.compute(.administrative(Self.a), store: fixture.store,
+                                                        period: DayPeriod((week.end - 6)...week.end))
+            #expect(week.median == figures.footfall.medianIndex)
+            #expect(week.towns == Dictionary(uniqueKeysWithValues: figures.towns.compactMap { t in t.footfallIndex.map { (t.town, $0) } }))
+        }
         let coverage = try #require(region.coverage.first { $0.townID == "veurne" })
         #expect(coverage.lastDay == (try DayNumber(iso: "2026-11-02")))
         #expect(coverage.status == .partial)  // one day of seven with a year-earlier pair
