@@ -51,9 +51,6 @@ let package = Package(
         // REPORTS-BEGIN (owned by the reports work; keep edits inside this block)
         .target(name: "Reports", dependencies: ["Indicators"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], swiftSettings: swiftSettings),
-        // deploy/demo.sh's helper: simulated import files and static reports from the coordinator's JSON.
-        .executableTarget(name: "townbench-demo", dependencies: ["Node", "Reports", "Indicators"], path: "deploy/demo-tool",
-                          swiftSettings: swiftSettings),
         // REPORTS-END
 
         // MARK: Executables

@@ -67,12 +67,10 @@ step "Building (release; the first build takes a few minutes)"
 cd "$repo"
 swift build -c release --scratch-path "$scratch" --product townbench-coordinator 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -n 2 | sed 's/^/    /'
 swift build -c release --scratch-path "$scratch" --product townbench-node 2>&1 | grep -E "error|Build" | tail -n 1 | sed 's/^/    /'
-swift build -c release --scratch-path "$scratch" --product townbench-demo 2>&1 | grep -E "error|Build" | tail -n 1 | sed 's/^/    /'
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 coordinator="$bin/townbench-coordinator"
 node="$bin/townbench-node"
-demo="$bin/townbench-demo"
-for exe in "$coordinator" "$node" "$demo"; do
+for exe in "$coordinator" "$node"; do
     [ -x "$exe" ] || { echo "Error: $exe was not built; see the build output above." >&2; exit 1; }
 done
 info "built in $(elapsed)"
@@ -101,7 +99,7 @@ info "serving on $url (log: $dir/coordinator.log)"
 
 # --- 4. One node per town, with simulated data ----------------------------------------------------
 end="$(date -u -d yesterday +%F)"
-# Whether the node CLI lists a subcommand (simulate and report are being added to it).
+# Whether the node CLI lists a subcommand.
 has_command() { "$node" --help | grep -qE "^  $1 "; }
 daks="oostkamp blankenberge diksmuide harelbeke menen veurne waregem"
 lokaal="dendermonde ronse"
@@ -110,17 +108,9 @@ node_setup() {  # town tenant name
     local t0; t0=$(date +%s)
     "$node" init --dir "$nd" --town "$town" --tenant "$tenant" >/dev/null
     local rows
-    if has_command simulate; then
-        # The node's own command: writes DIR/simulated/ and imports it.
-        rows=$("$node" simulate --dir "$nd" --years "$years" --end "$end" --seed "$seed" \
-            | sed -nE 's/^Simulated .*: ([0-9]+) count rows$/\1/p')
-    else
-        "$demo" simulate --town "$town" --years "$years" --end "$end" --seed "$seed" --out "$nd/simulated" >/dev/null
-        "$node" sensors import --dir "$nd" "$nd/simulated/sensors.csv" >/dev/null
-        "$node" import --dir "$nd" --format school-holidays "$nd/simulated/school-holidays.csv" >/dev/null
-        "$node" import --dir "$nd" --format events "$nd/simulated/events.csv" >/dev/null
-        rows=$("$node" import --dir "$nd" --format counts "$nd/simulated/counts.csv" | sed -E 's/.*: ([0-9]+) rows read.*/\1/')
-    fi
+    # The node's own command: writes DIR/simulated/ and imports it.
+    rows=$("$node" simulate --dir "$nd" --years "$years" --end "$end" --seed "$seed" \
+        | sed -nE 's/^Simulated .*: ([0-9]+) count rows$/\1/p')
     # Pin the coordinator's report-signing key, so the node verifies what the coordinator signs.
     "$node" configure --dir "$nd" --coordinator "$url" --coordinator-key "$coordinator_key" >/dev/null
     "$node" enroll-request --dir "$nd" >"$nd/enroll-request.json"
@@ -148,33 +138,19 @@ daks_token="$(token --role coordinator --tenant daks)"
 lokaal_token="$(token --role coordinator --tenant lokaal3d)"
 town_token="$(token --role town --tenant daks --town harelbeke)"
 
-# --- 6. Reports from the coordinator's figures -----------------------------------------------------
-step "Fetching $weeks weeks of network figures and writing the reports"
+# --- 6. Reports from the coordinator's store -------------------------------------------------------
+# `report render` computes the same figures the API serves (the last full ISO week, with $weeks weekly
+# chart points) and writes index.html, report.json and tables/ per report.
+step "Writing the region and town reports (last full week, $weeks weeks in the charts)"
 last_sunday="$(date -u -d "$end -$(( $(date -u -d "$end" +%u) % 7 )) days" +%F)"
-fetch() {  # tenant token outdir
-    mkdir -p "$3"
-    for w in $(seq $(( weeks - 1 )) -1 0); do
-        local to from
-        to="$(date -u -d "$last_sunday -$(( w * 7 )) days" +%F)"
-        from="$(date -u -d "$to -6 days" +%F)"
-        curl -fsS -H "Authorization: Bearer $2" "$url/v1/tenants/$1/indicators?from=$from&to=$to" -o "$3/$to.json"
-    done
+render() {
+    "$coordinator" report render --dir "$dir/coordinator" --from "$(date -u -d "$last_sunday -6 days" +%F)" \
+        --to "$last_sunday" --weeks "$weeks" "$@"
 }
-fetch daks "$daks_token" "$dir/figures/daks"
-fetch lokaal3d "$lokaal_token" "$dir/figures/lokaal3d"
-region_daks="$("$demo" region-report --tenant-name "DAKS West Flanders" --out "$dir/reports/daks" "$dir"/figures/daks/*.json)"
-"$demo" region-report --tenant-name "DAKS West Flanders" --lang nl --out "$dir/reports/daks-nl" "$dir"/figures/daks/*.json >/dev/null
-region_lokaal="$("$demo" region-report --tenant-name "Lokaal 3D" --out "$dir/reports/lokaal3d" "$dir"/figures/lokaal3d/*.json)"
-# Hourly profiles are local figures: each DAKS node computes its own over the last four weeks.
-mkdir -p "$dir/hourly"
-for town in $daks; do
-    "$node" indicators --dir "$dir/nodes/$town" --indicator hourly-profile --from "$(date -u -d "$last_sunday -27 days" +%F)" \
-        --to "$last_sunday" --opening-hours 9-18 --json >"$dir/hourly/$town.json"
-done
-peer_hourly=()
-for town in $daks; do [ "$town" = harelbeke ] || peer_hourly+=(--peer-hourly "$dir/hourly/$town.json"); done
-town_page="$("$demo" town-report --town harelbeke --tenant-name "DAKS West Flanders" --out "$dir/reports/harelbeke" \
-    --hourly "$dir/hourly/harelbeke.json" "${peer_hourly[@]}" "$dir"/figures/daks/*.json)"
+region_daks="$(render --tenant daks --out "$dir/reports/daks")"
+render --tenant daks --language nl --out "$dir/reports/daks-nl" >/dev/null
+region_lokaal="$(render --tenant lokaal3d --out "$dir/reports/lokaal3d")"
+town_page="$(render --tenant daks --town harelbeke --out "$dir/reports/harelbeke")"
 if has_command report; then
     "$node" report --dir "$dir/nodes/harelbeke" --out "$dir/reports/harelbeke-offline.html" >/dev/null 2>&1 \
         && info "node's offline report: $dir/reports/harelbeke-offline.html" \
@@ -187,6 +163,7 @@ cat <<TXT
 
 TownBench demo network
   Coordinator:        $url   (API; log in $dir/coordinator.log)
+  Report pages:       $url/login   (log in with a token below; then $url/tenants/daks/region)
   Coordinator token:  $daks_token   (DAKS West Flanders; Lokaal 3D: $lokaal_token)
   Town token:         $town_token   (Harelbeke)
   Region report:      $region_daks
