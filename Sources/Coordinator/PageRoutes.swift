@@ -73,13 +73,13 @@ extension CoordinatorService {
         router.post("/logout", tags: [sessionTag, htmlTag]) { request, _ in pages.logout(request) }
         router.get("/tenants/{tenant}/region", tags: pages.tags(regional), handler: pages.page(regional) { request, _, principal, language in
             let inputs = try pages.inputs(request, principal)
-            let report = ReportPages.region(inputs)
+            let report = ReportPages.region(inputs, language: language)
             return RegionReportPage.render(report, options: pages.options(request, principal, language))
         })
         router.get("/tenants/{tenant}/towns/{town}", tags: pages.tags(all), handler: pages.page(all) { request, parameters, principal, language in
             let town = try api.visibleTown(parameters, principal)
             let inputs = try pages.inputs(request, principal)
-            let report = try ReportPages.town(inputs, town: town)
+            let report = try ReportPages.town(inputs, town: town, language: language)
             return TownReportPage.render(report, options: pages.options(request, principal, language))
         })
     }
@@ -129,13 +129,8 @@ struct PageRoutes: Sendable {
     /// elsewhere, so a deployment must sit behind the TLS proxy).
     static func isSecure(_ request: HTTPRequest) -> Bool {
         if request.headers["X-Forwarded-Proto"]?.lowercased() == "https" { return true }
-        var host = (request.headers["Host"] ?? "").lowercased()
-        if host.hasPrefix("[") {
-            host = String(host.dropFirst().prefix { $0 != "]" })
-        } else if let colon = host.lastIndex(of: ":") {
-            host = String(host[..<colon])
-        }
-        return !(host == "localhost" || host == "127.0.0.1" || host == "::1" || host.hasSuffix(".localhost"))
+        let host = hostname(request.headers["Host"] ?? "")
+        return !(host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.hasSuffix(".localhost"))
     }
 
     static func sessionID(_ request: HTTPRequest) -> String? {
@@ -170,6 +165,7 @@ struct PageRoutes: Sendable {
     func login(_ request: HTTPRequest) throws -> HTTPResponse {
         let form = LoginForm.parse(request.body)
         let language = Self.language(request)
+        if let refusal = Self.crossOrigin(request, language: language) { return refusal }
         let next = form.next == "/" ? nil : form.next
         guard let token = form.token else {
             return Self.html(LoginPage.render(next: next, error: "Enter your token.", language: language), status: .unauthorized)
@@ -203,8 +199,26 @@ struct PageRoutes: Sendable {
     }
 
     func logout(_ request: HTTPRequest) -> HTTPResponse {
+        if let refusal = Self.crossOrigin(request, language: Self.language(request)) { return refusal }
         if let id = Self.sessionID(request) { sessions.remove(id) }
         return Self.redirect("/login", cookie: SessionCookie.clear(secure: Self.isSecure(request)))
+    }
+
+    /// A 403 page for a form posted from another site (an `Origin` header naming another host), or
+    /// nil. Why, besides SameSite=Strict: it also stops login CSRF (being logged in as someone else).
+    static func crossOrigin(_ request: HTTPRequest, language: ReportLanguage) -> HTTPResponse? {
+        guard let origin = request.headers["Origin"], let host = request.headers["Host"] else { return nil }
+        // Host names only: behind the TLS proxy the Host header carries no port (nginx `$host`).
+        if let scheme = origin.range(of: "://"), hostname(String(origin[scheme.upperBound...])) == hostname(host) { return nil }
+        return message(.forbidden, "Not allowed", "This form was posted from another site (\(origin)). Open \(host)/login and log in there.",
+                       language: language)
+    }
+
+    /// The host name of a `Host` header value or an origin's authority, lower-cased, without port.
+    static func hostname(_ authority: String) -> String {
+        let text = authority.lowercased()
+        if text.hasPrefix("[") { return String(text.prefix { $0 != "]" }) + "]" }
+        return String(text.prefix { $0 != ":" && $0 != "/" })
     }
 
     /// The page a principal lands on: the region for coordinators and admins, the town's own page.

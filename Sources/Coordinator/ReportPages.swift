@@ -67,9 +67,10 @@ public enum ReportPages {
             guard inputs.towns.contains(where: { $0.id == town }) else {
                 throw CoordinatorError(.notFound, "Town \(town) is not in tenant \(scope.tenantID). List the towns with GET /v1/tenants/\(scope.tenantID)/towns.")
             }
-            return try ReportExport.write(town: try ReportPages.town(inputs, town: town), language: language, to: directory)
+            return try ReportExport.write(town: try ReportPages.town(inputs, town: town, language: language), language: language,
+                                          to: directory)
         }
-        return try ReportExport.write(region: region(inputs), language: language, to: directory)
+        return try ReportExport.write(region: region(inputs, language: language), language: language, to: directory)
     }
 
     /// Loads the rows the period, the previous period and `weeks` weekly points need, once, and
@@ -131,7 +132,8 @@ public enum ReportPages {
     // MARK: Region
 
     /// The region report (coordinator and admin of the tenant: every town by name).
-    public static func region(_ inputs: Inputs) -> RegionReport {
+    /// `language` chooses the language of the notes (the pages translate everything else).
+    public static func region(_ inputs: Inputs, language: ReportLanguage = .en) -> RegionReport {
         let current = inputs.current
         let names = Dictionary(inputs.towns.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         func name(_ id: String) -> String { names[id] ?? id }
@@ -145,14 +147,14 @@ public enum ReportPages {
             tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, period: reportPeriod(inputs),
             provenance: provenance(inputs), network: network(inputs), towns: towns, events: events,
             conversion: benchmarks(current), coverage: current.towns.map { coverage(inputs, $0, name: name($0.town)) },
-            methodology: methodology(current), notes: notes(inputs, markets: markets))
+            methodology: methodology(current), notes: notes(inputs, markets: markets, language: language))
     }
 
     // MARK: Town
 
     /// The town-against-peers page: the town's own figures in full, the network's beside them, and
     /// of its peers nothing but their number (the page names none).
-    public static func town(_ inputs: Inputs, town: String) throws -> TownReport {
+    public static func town(_ inputs: Inputs, town: String, language: ReportLanguage = .en) throws -> TownReport {
         let current = inputs.current
         guard let own = current.towns.first(where: { $0.town == town }) ?? inputs.towns.first(where: { $0.id == town }).map({
             NetworkFigures.TownFigures(town: $0.id, footfall: nil, footfallIndex: nil, rank: nil, percentile: nil, events: [], conversion: [])
@@ -174,7 +176,10 @@ public enum ReportPages {
                                      benchmark: kinds[$0.zoneKind])
             },
             coverage: coverage(inputs, own, name: name), methodology: methodology(current),
-            notes: [
+            notes: language == .nl ? [
+                "Wekelijkse index passanten (100 = dezelfde dagen een jaar eerder); elk punt van de grafiek is de week die op die dag eindigt.",
+                "Het uurprofiel berekent de node van de gemeente zelf (`townbench-node report`); de coördinator ontvangt geen uuraandelen.",
+            ] : [
                 "Weekly footfall index (100 = the same days a year earlier); each chart point is the week ending on its day.",
                 "Hourly profiles are computed by the town's own node (`townbench-node report`); the coordinator does not receive hourly shares.",
             ])
@@ -277,12 +282,16 @@ public enum ReportPages {
         }
     }
 
-    static func notes(_ inputs: Inputs, markets: [EventUpliftRow]) -> [String] {
-        var notes = ["Weekly footfall index per town (100 = the same days a year earlier); each chart point is the week ending on its day."]
+    static func notes(_ inputs: Inputs, markets: [EventUpliftRow], language: ReportLanguage) -> [String] {
+        let nl = language == .nl
+        var notes = [nl ? "Wekelijkse index passanten per gemeente (100 = dezelfde dagen een jaar eerder); elk punt van de grafiek is de week die op die dag eindigt."
+                        : "Weekly footfall index per town (100 = the same days a year earlier); each chart point is the week ending on its day."]
         if !markets.isEmpty {
-            notes.append("\(markets.count) weekly market days were evaluated too; they are in the figures' JSON, not all listed here.")
+            notes.append(nl ? "Ook \(markets.count) weekmarktdagen werden geëvalueerd; ze staan in de JSON van de cijfers, niet allemaal hier."
+                            : "\(markets.count) weekly market days were evaluated too; they are in the figures' JSON, not all listed here.")
         }
-        notes.append("A town is stale when its latest data is more than \(staleAfterDays) days older than the period's end.")
+        notes.append(nl ? "Een gemeente is verouderd als haar laatste data meer dan \(staleAfterDays) dagen ouder zijn dan het einde van de periode."
+                        : "A town is stale when its latest data is more than \(staleAfterDays) days older than the period's end.")
         return notes
     }
 }

@@ -107,6 +107,13 @@ struct PageTests {
         #expect(try Self.login(fixture, token, next: "/tenants/\(Self.a)/towns/oostkamp?period=2026-11").response
             .headers["location"] == "/tenants/\(Self.a)/towns/oostkamp?period=2026-11")
         #expect(try Self.login(fixture, token, next: "//evil.example/x").response.headers["location"] == "/tenants/\(Self.a)/region")
+        // A form posted from another site: refused, no session (login CSRF).
+        let (crossCookie, cross) = try Self.login(fixture, token, headers: ["Origin": "https://evil.example"])
+        #expect(cross.status == 403 && crossCookie == nil)
+        #expect(try Self.login(fixture, token, headers: ["Origin": "http://127.0.0.1"]).response.status == 303)
+        #expect(PageRoutes.hostname("Coordinator.Example.org:8443") == "coordinator.example.org")
+        #expect(PageRoutes.hostname("[::1]:8080") == "[::1]")
+        #expect(try Self.login(fixture, token, headers: ["Origin": "http://127.0.0.1.evil.example"]).response.status == 403)
     }
 
     @Test("a bad, empty, expired or revoked token gets the form again with the reason, 401, and no cookie")
