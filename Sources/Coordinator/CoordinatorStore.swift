@@ -16,6 +16,9 @@ public import Foundation
 /// Implementations must be safe to call from many threads; ``commit(_:at:)`` is called from one
 /// writer thread at a time.
 public protocol CoordinatorStore: Sendable {
+    /// Closes the store's connections; the store must not be used afterwards.
+    func close()
+
     // MARK: Tenants and towns (admin)
     func addTenant(_ tenant: Tenant) throws
     func tenant(_ scope: TenantScope) throws -> Tenant?

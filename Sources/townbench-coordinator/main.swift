@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import HTTPServer
+import Synchronization
 
 extension CoordinatorError: ExitCodeProviding {
     public var exitCode: Int32 {
@@ -20,8 +21,19 @@ extension CoordinatorError: ExitCodeProviding {
 
 let version = "0.1.0"
 
+/// The `--database` URL of this invocation (or `TOWNBENCH_DATABASE`), read with `--dir`: a
+/// PostgreSQL store instead of the directory's SQLite file. One CLI invocation, one value.
+let databaseURL = Mutex<String?>(ProcessInfo.processInfo.environment["TOWNBENCH_DATABASE"])
+
 func directory(_ arguments: inout Arguments) throws -> CoordinatorDirectory {
-    try CoordinatorDirectory.open(URL(fileURLWithPath: try arguments.required("dir", "DIR (the coordinator's directory)"), isDirectory: true))
+    if let database = arguments.option("database") { databaseURL.withLock { $0 = database } }
+    return try CoordinatorDirectory.open(URL(fileURLWithPath: try arguments.required("dir", "DIR (the coordinator's directory)"), isDirectory: true))
+}
+
+/// The coordinator's store: PostgreSQL when `--database postgres://…` (or `TOWNBENCH_DATABASE`)
+/// is given, else the SQLite file in the directory (which still holds the signing key).
+func openStore(_ dir: CoordinatorDirectory) throws -> any CoordinatorStore {
+    try CoordinatorDatabase.open(databaseURL.withLock { $0 }, directory: dir)
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {
@@ -99,7 +111,7 @@ let tenantCommand = Command(
             let name = arguments.option("name") ?? id
             let naming = try peerNaming(arguments.option("peers")) ?? .anonymised
             try arguments.checkAllConsumed()
-            try dir.openStore().addTenant(Tenant(id: id, name: name, peerNaming: naming))
+            try openStore(dir).addTenant(Tenant(id: id, name: name, peerNaming: naming))
             print("Added tenant \(id) (peers \(naming.rawValue)).")
         },
         Command(
@@ -124,7 +136,7 @@ let tenantCommand = Command(
             let age = try integer(&arguments, "max-age-days")
             let json = arguments.flag("json")
             try arguments.checkAllConsumed()
-            let store = try dir.openStore()
+            let store = try openStore(dir)
             var tenant = try existingTenant(store, id)
             if let naming { tenant.peerNaming = naming }
             if let entries { tenant.privacy.minimumStoreEntries = entries }
@@ -167,7 +179,7 @@ let townCommand = Command(
             guard request.tenantId == id else {
                 throw CoordinatorError(refusal: Refusal(.wrongTenant, "the request is for tenant \(request.tenantId), not \(id)"))
             }
-            let store = try dir.openStore()
+            let store = try openStore(dir)
             _ = try existingTenant(store, id)
             try store.addTown(Town(id: request.townId, name: name ?? request.townId), .administrative(id))
             try store.enrol(KeyRecord(approving: request, key: key, at: Date()), .administrative(id))
@@ -194,7 +206,7 @@ let townCommand = Command(
                 guard let parsed = Timestamp.parse(atText) else { throw UsageError("--at must be RFC 3339 UTC like 2026-11-23T06:00:00Z") }
                 at = parsed
             }
-            let store = try dir.openStore()
+            let store = try openStore(dir)
             guard let record = try store.keyRecord(id: keyID, .administrative(id)) else {
                 throw CoordinatorError(.notFound, "No key \(keyID) in tenant \(id).")
             }
@@ -235,7 +247,7 @@ let tokenCommand = Command(
             }
             if role == .town && town == nil { throw UsageError("--town is required for role town") }
             if role != .town && town != nil { throw UsageError("--town is only for role town") }
-            let store = try dir.openStore()
+            let store = try openStore(dir)
             _ = try existingTenant(store, id)
             if let town, try !store.towns(.administrative(id)).contains(where: { $0.id == town }) {
                 throw CoordinatorError(.notFound, "Town \(town) is not in tenant \(id). Enrol it first with `town enroll`.")
@@ -261,7 +273,7 @@ let tokenCommand = Command(
             let dir = try directory(&arguments)
             let id = try arguments.required("id", "TOKEN_ID")
             try arguments.checkAllConsumed()
-            try dir.openStore().revokeToken(id: id, at: Date())
+            try openStore(dir).revokeToken(id: id, at: Date())
             print("Token \(id) is revoked.")
         },
     ])
@@ -305,7 +317,7 @@ let reportCommand = Command(
             guard case .success(let period) = DayPeriod.parse(period: month, from: from, to: to) else {
                 throw UsageError("--period must be YYYY-MM, or --from and --to days YYYY-MM-DD with from ≤ to, at most 3 years apart")
             }
-            let store = try dir.openStore()
+            let store = try openStore(dir)
             defer { store.close() }
             _ = try existingTenant(store, tenant)
             let page = try ReportPages.write(.administrative(tenant), store: store, period: period,
@@ -317,10 +329,12 @@ let reportCommand = Command(
 
 let serveCommand = Command(
     name: "serve", abstract: "Serve the coordinator API until SIGTERM or SIGINT.",
-    usage: "serve --dir DIR --port PORT [--host ADDRESS] [--threads connection|N] [--quiet]",
+    usage: "serve --dir DIR [--database postgres://…] --port PORT [--host ADDRESS] [--threads connection|N] [--quiet]",
     help: """
     OPTIONS:
-      --dir DIR          The coordinator's directory.
+      --dir DIR          The coordinator's directory (signing key; SQLite store by default).
+      --database URL     A postgres:// URL: keep the store in PostgreSQL (also for every other
+                         command, or set TOWNBENCH_DATABASE). Several coordinators may share it.
       --port PORT        TCP port (0 picks a free one; the bound port is printed).
       --host ADDRESS     Address to bind (default 127.0.0.1; put a TLS proxy in front).
       --threads MODE     'connection' (default): one thread per connection, so a submission waiting for
@@ -347,7 +361,7 @@ let serveCommand = Command(
     sigaddset(&stopSignals, SIGTERM)
     sigaddset(&stopSignals, SIGINT)
     pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-    let store = try dir.openStore()
+    let store = try openStore(dir)
     let service = CoordinatorService(store: store, signingKey: try dir.signingKey())
     let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: threads,
                                                          threadPerConnection: perConnection),
