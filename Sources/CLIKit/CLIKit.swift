@@ -208,5 +208,12 @@ private func editDistance(_ a: String, _ b: String) -> Int {
     return row[b.count]
 }
 
+/// Prints a value as pretty JSON with sorted keys (the `--json` output of every command: stable keys).
+public func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
 /// Whether standard error is a terminal (progress is shown only then).
 public var standardErrorIsTerminal: Bool { isatty(2) == 1 }

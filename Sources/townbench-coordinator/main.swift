@@ -36,12 +36,6 @@ func openStore(_ dir: CoordinatorDirectory) throws -> any CoordinatorStore {
     try CoordinatorDatabase.open(databaseURL.withLock { $0 }, directory: dir)
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
 func tenantID(_ arguments: inout Arguments) throws -> String { try arguments.required("tenant", "TENANT_ID") }
 
 func existingTenant(_ store: any CoordinatorStore, _ id: String) throws -> Tenant {

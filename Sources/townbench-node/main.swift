@@ -19,12 +19,6 @@ func directory(_ arguments: inout Arguments) throws -> URL {
     URL(fileURLWithPath: try arguments.required("dir", "DIR (the node's directory)"), isDirectory: true)
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
 func report(_ summary: ImportSummary, json: Bool) throws {
     if json { return try printJSON(summary) }
     print("\(summary.file): \(summary.rowsRead) rows read, \(summary.rowsInserted) new, \(summary.rowsUnchanged) unchanged, \(summary.rowsReplaced) replaced")

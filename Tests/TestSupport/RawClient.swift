@@ -1,26 +1,28 @@
 // A deliberately dumb HTTP/1.1 client over a raw socket, for the cases a real client will not
-// produce: half a header, a stalled upload, garbage, two requests on one connection.
+// produce: half a header, a stalled upload, garbage, two requests on one connection. Shared by the
+// HTTPServer and Coordinator tests.
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct RawResponse {
-    var status: Int
-    var headers: [String: String]  // lower-cased names
-    var body: [UInt8]
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
+public struct RawResponse {
+    public var status: Int
+    public var headers: [String: String]  // lower-cased names
+    public var body: [UInt8]
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 
-struct RawClientError: Error, CustomStringConvertible {
-    var description: String
+public struct RawClientError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
-final class RawConnection {
-    let fd: Int32
+public final class RawConnection {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: UInt16, receiveTimeout: Double = 5) throws {
+    public init(port: UInt16, receiveTimeout: Double = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawClientError(description: "socket() failed: \(errno)") }
         var address = sockaddr_in()
@@ -44,14 +46,14 @@ final class RawConnection {
     deinit { shutDown() }
 
     /// Closes the socket now.
-    func shutDown() {
+    public func shutDown() {
         if isOpen { close(fd) }
         isOpen = false
     }
 
     /// Sends all bytes; returns false if the peer closed or reset the connection.
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -62,7 +64,7 @@ final class RawConnection {
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads more bytes into the buffer; false on EOF, error or timeout.
     private func fill() -> Bool {
@@ -74,7 +76,7 @@ final class RawConnection {
     }
 
     /// Reads one response (Content-Length framed, as this server always sends). nil on EOF/timeout.
-    func readResponse() -> RawResponse? {
+    public func readResponse() -> RawResponse? {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {
@@ -105,7 +107,7 @@ final class RawConnection {
     }
 
     /// True if the server closed the connection (recv returns 0 or a reset) within the receive timeout.
-    func isClosedByPeer() -> Bool {
+    public func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
         while true {
             let n = recv(fd, &byte, 1, 0)
@@ -116,7 +118,7 @@ final class RawConnection {
 }
 
 /// One request on a fresh connection.
-func rawRequest(port: UInt16, _ text: String) throws -> RawResponse? {
+public func rawRequest(port: UInt16, _ text: String) throws -> RawResponse? {
     let connection = try RawConnection(port: port)
     connection.send(text)
     return connection.readResponse()
