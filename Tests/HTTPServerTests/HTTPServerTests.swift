@@ -1,5 +1,6 @@
 // Live tests: a real server on port 0, real clients (URLSession and raw sockets).
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -254,23 +255,29 @@ import Glibc
         server.waitUntilShutdown()
     }
 
-    @Test func runUntilTerminatedReturnsOnSignalAndShutsDown() async throws {
+    @Test func runUntilTerminatedReturnsOnSignalAndShutsDown() throws {
         let server = HTTPServer(configuration: .init(threadPoolSize: 1), router: Router(), accessLog: .disabled)
         try server.start()
         let port = server.port
         // Until runUntilTerminated installs its handler SIGUSR2 would kill the test process, so
         // ignore it first — before the call, or this could replace the handler it installs — then
-        // send it until the server reports shutdown (up to 30 s on a loaded machine).
+        // send it until the server reports shutdown (up to 30 s on a loaded machine). The call
+        // runs on a thread of its own: on the 2-thread cooperative pool of a busy test run, a Task
+        // may not start for longer than that.
         signal(SIGUSR2, SIG_IGN)
-        let result = Task.detached { server.runUntilTerminated(signals: [SIGUSR2], gracePeriod: .milliseconds(100)) }
-        var signalled: Int32 = 0
+        let received = Atomic<Int32>(-1)
+        let returned = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            received.store(server.runUntilTerminated(signals: [SIGUSR2], gracePeriod: .milliseconds(100)), ordering: .releasing)
+            returned.signal()
+        }
         for _ in 0..<1500 where server.port != 0 {
             kill(getpid(), SIGUSR2)
             usleep(20_000)
         }
         if server.port != 0 { server.shutdown() }  // the signal never arrived: fail, don't hang
-        signalled = await result.value
-        #expect(signalled == SIGUSR2)
+        #expect(returned.wait(timeout: .now() + 30) == .success)
+        #expect(received.load(ordering: .acquiring) == SIGUSR2)
         #expect(server.port == 0)
         #expect(throws: RawClientError.self) { try RawConnection(port: port) }
     }
