@@ -261,7 +261,7 @@ import Glibc
         let port = server.port
         // Until runUntilTerminated installs its handler SIGUSR2 would kill the test process, so
         // ignore it first — before the call, or this could replace the handler it installs — then
-        // send it until the server reports shutdown (up to 30 s on a loaded machine). The call
+        // send it until the server reports shutdown (up to 60 s on a loaded machine). The call
         // runs on a thread of its own: on the 2-thread cooperative pool of a busy test run, a Task
         // may not start for longer than that.
         signal(SIGUSR2, SIG_IGN)
@@ -271,7 +271,7 @@ import Glibc
             received.store(server.runUntilTerminated(signals: [SIGUSR2], gracePeriod: .milliseconds(100)), ordering: .releasing)
             returned.signal()
         }
-        for _ in 0..<1500 where server.port != 0 {
+        for _ in 0..<3000 where server.port != 0 {
             kill(getpid(), SIGUSR2)
             usleep(20_000)
         }
