@@ -213,3 +213,36 @@ public struct ConversionDayRow: Sendable, Hashable {
     public var entries: Double?
     public var passersBy: Double?
 }
+
+/// How a key's status is stored: a state word plus the instant and successor it may carry.
+///
+/// Why one place: the SQLite and PostgreSQL stores keep the same three columns and must read
+/// back exactly what either wrote.
+struct StoredKeyStatus {
+    var state: String
+    var at: String?
+    var successor: String?
+
+    init(_ status: KeyRecord.Status) {
+        switch status {
+        case .active: (state, at, successor) = ("active", nil, nil)
+        case .retired(let when, let next): (state, at, successor) = ("retired", Timestamp.format(when), next)
+        case .revoked(let when): (state, at, successor) = ("revoked", Timestamp.format(when), nil)
+        }
+    }
+
+    init(state: String, at: String?, successor: String?) {
+        self.state = state
+        self.at = at
+        self.successor = successor
+    }
+
+    var status: KeyRecord.Status {
+        let when = at.flatMap(Timestamp.parse) ?? .distantPast
+        switch state {
+        case "retired": return .retired(at: when, successor: successor ?? "")
+        case "revoked": return .revoked(at: when)
+        default: return .active
+        }
+    }
+}

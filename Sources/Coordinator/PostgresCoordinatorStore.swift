@@ -197,23 +197,14 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             key = try Ed25519.PublicKey(rawRepresentation: raw)
             publicKeys.withLock { $0[raw] = key }
         }
-        let statusAt = row.optionalString(5).flatMap(Timestamp.parse) ?? .distantPast
-        let status: KeyRecord.Status
-        switch try row.string(4) {
-        case "retired": status = .retired(at: statusAt, successor: row.optionalString(6) ?? "")
-        case "revoked": status = .revoked(at: statusAt)
-        default: status = .active
-        }
+        let status = StoredKeyStatus(state: try row.string(4), at: row.optionalString(5), successor: row.optionalString(6)).status
         return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
                          enrolledAt: Timestamp.parse(try row.string(3)) ?? .distantPast, status: status)
     }
 
     private static func statusColumns(_ status: KeyRecord.Status) -> [PostgresValue] {
-        switch status {
-        case .active: [.text("active"), .null, .null]
-        case .retired(let at, let successor): [.text("retired"), .text(Timestamp.format(at)), .text(successor)]
-        case .revoked(let at): [.text("revoked"), .text(Timestamp.format(at)), .null]
-        }
+        let stored = StoredKeyStatus(status)
+        return [.text(stored.state), stored.at.map { .text($0) } ?? .null, stored.successor.map { .text($0) } ?? .null]
     }
 
     public func enrol(_ record: KeyRecord, _ scope: TenantScope) throws {
