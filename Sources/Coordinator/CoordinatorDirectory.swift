@@ -1,8 +1,9 @@
 public import Federation
 public import Foundation
 
-/// A coordinator's directory: `coordinator.sqlite` (the store) and `coordinator.key` (the
-/// 32-byte Ed25519 seed that signs reports, mode 0600).
+/// A coordinator's directory: `coordinator.sqlite` (the store), `coordinator.key` (the
+/// 32-byte Ed25519 seed that signs reports and checkpoints, mode 0600) and `coordinator.name`
+/// (the name its tenants' log origins start with).
 ///
 /// Why: `init` creates both once; every other command and `serve` open them by `--dir`, so an
 /// operator backs up one directory.
@@ -10,9 +11,12 @@ public struct CoordinatorDirectory: Sendable {
     public let url: URL
     public var databaseURL: URL { url.appendingPathComponent("coordinator.sqlite") }
     public var keyURL: URL { url.appendingPathComponent("coordinator.key") }
+    public var nameURL: URL { url.appendingPathComponent("coordinator.name") }
 
     /// Creates the directory, the store and a fresh signing key. Refuses a directory that holds a coordinator.
-    public static func create(at url: URL) throws -> CoordinatorDirectory {
+    /// `name` goes into every checkpoint's origin (`<name>/townbench/<tenant>`) and cannot change
+    /// afterwards without towns seeing a different log: use the public host name.
+    public static func create(at url: URL, name: String = CoordinatorService.defaultName) throws -> CoordinatorDirectory {
         let dir = CoordinatorDirectory(url: url)
         let fm = FileManager.default
         if fm.fileExists(atPath: dir.keyURL.path) || fm.fileExists(atPath: dir.databaseURL.path) {
@@ -21,6 +25,8 @@ public struct CoordinatorDirectory: Sendable {
         do {
             try fm.createDirectory(at: url, withIntermediateDirectories: true)
             let key = try Ed25519.PrivateKey()
+            _ = try CheckpointSigner(name: name, key: key)  // refuses a name a note cannot carry
+            try Data((name + "\n").utf8).write(to: dir.nameURL)
             guard fm.createFile(atPath: dir.keyURL.path, contents: Data(try key.seed()), attributes: [.posixPermissions: 0o600]) else {
                 throw CoordinatorError(.directory, "Cannot write \(dir.keyURL.path). Check the directory's permissions.")
             }
@@ -44,6 +50,16 @@ public struct CoordinatorDirectory: Sendable {
     }
 
     public func openStore() throws -> SQLiteCoordinatorStore { try SQLiteCoordinatorStore(path: databaseURL.path) }
+
+    /// The coordinator's name (``CoordinatorService/defaultName`` for a directory made before names).
+    public func name() -> String {
+        guard let text = try? String(contentsOf: nameURL, encoding: .utf8) else { return CoordinatorService.defaultName }
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return name.isEmpty ? CoordinatorService.defaultName : name
+    }
+
+    /// The signer of this coordinator's checkpoints.
+    public func checkpointSigner() throws -> CheckpointSigner { try CheckpointSigner(name: name(), key: try signingKey()) }
 
     public func signingKey() throws -> Ed25519.PrivateKey {
         guard let seed = FileManager.default.contents(atPath: keyURL.path), seed.count == 32 else {

@@ -17,6 +17,8 @@ public final class CoordinatorService: Sendable {
 
     public let store: any CoordinatorStore
     public let signingKey: Ed25519.PrivateKey
+    /// Signs the tenants' log checkpoints (same key as reports, named by the coordinator's name).
+    public let checkpointSigner: CheckpointSigner
     public let metrics: Metrics
     public let writer: SubmissionWriter
     public let router: Router
@@ -26,21 +28,27 @@ public final class CoordinatorService: Sendable {
     static let batchesMetric = "townbench_coordinator_commit_batches_total"
     static let batchedMetric = "townbench_coordinator_committed_submissions_total"
 
+    /// The name checkpoints carry when the operator chose none (`init --name`).
+    public static let defaultName = "townbench-coordinator"
+
+    /// - Parameter name: the coordinator's name, which the tenants' log origins start with.
     /// - Parameter clock: the coordinator's clock (tests pin it to the vectors' `now`).
-    public init(store: any CoordinatorStore, signingKey: Ed25519.PrivateKey, metrics: Metrics = Metrics(),
-                clock: @escaping @Sendable () -> Date = Date.init, maximumQueue: Int = 4096) {
+    public init(store: any CoordinatorStore, signingKey: Ed25519.PrivateKey, name: String = defaultName, metrics: Metrics = Metrics(),
+                clock: @escaping @Sendable () -> Date = Date.init, maximumQueue: Int = 4096) throws {
         self.store = store
         self.signingKey = signingKey
+        let signer = try CheckpointSigner(name: name, key: signingKey)
+        checkpointSigner = signer
         self.metrics = metrics
         self.clock = clock
         metrics.describeCounter(Self.submissionsMetric, help: "Submissions answered, by outcome (accepted, duplicate, refused) and refusal reason.")
         metrics.describeCounter(Self.batchesMetric, help: "Group-commit transactions committed.")
         metrics.describeCounter(Self.batchedMetric, help: "Submissions written by group-commit transactions.")
-        writer = SubmissionWriter(store: store, clock: clock, maximumQueue: maximumQueue, onBatch: { n in
+        writer = SubmissionWriter(store: store, signer: signer, clock: clock, maximumQueue: maximumQueue, onBatch: { n in
             metrics.increment(Self.batchesMetric)
             metrics.increment(Self.batchedMetric, by: UInt64(n))
         })
-        let api = API(store: store, key: signingKey, metrics: metrics, writer: writer, clock: clock)
+        let api = API(store: store, key: signingKey, signer: signer, metrics: metrics, writer: writer, clock: clock)
         router = api.makeRouter()
     }
 
@@ -72,6 +80,40 @@ public struct NetworkReport: Sendable, Codable, Equatable {
     /// Who the report was cut for: role and town (a town sees anonymised peers per policy).
     public var audience: [String: String]
     public var figures: NetworkFigures
+
+    /// Who a report is cut for: role, the town for a town, and how its peers are named.
+    public static func audience(for principal: Principal, naming: PeerNaming) -> [String: String] {
+        var audience = ["role": principal.role.rawValue]
+        if let town = principal.townID {
+            audience["town"] = town
+            audience["peers"] = naming.rawValue
+        }
+        return audience
+    }
+
+    /// The stored form of an audience (canonical JSON), part of a published report's key.
+    public static func audienceKey(_ audience: [String: String]) -> String {
+        String(decoding: (try? CanonicalJSON.encode(audience)) ?? [], as: UTF8.self)
+    }
+
+    /// The principal a stored audience describes, and the peer naming its figures were cut with.
+    static func viewer(_ audience: [String: String], tenantID: String) throws -> (Principal, PeerNaming) {
+        guard let role = audience["role"].flatMap(Role.init(rawValue:)) else {
+            throw CoordinatorError(.storage, "A published report has an unknown audience \(audience).")
+        }
+        return (Principal(role: role, tenantID: tenantID, townID: audience["town"], tokenID: ""),
+                audience["peers"].flatMap(PeerNaming.init(rawValue:)) ?? .anonymised)
+    }
+
+    /// The signed envelope of the report on `figures` (already viewed for `audience`).
+    /// Ed25519 is deterministic, so the same inputs give the same bytes.
+    static func signed(figures: NetworkFigures, audience: [String: String], generatedAt: String, signingKey: Ed25519.PrivateKey)
+        throws -> [UInt8] {
+        let report = NetworkReport(reportVersion: 1, tenantId: figures.tenantId, period: figures.period, generatedAt: generatedAt,
+                                   audience: audience, figures: figures)
+        return try Envelope.sign(payload: try CanonicalJSON.encode(report), payloadType: CoordinatorService.reportPayloadType,
+                                 with: signingKey).serialized()
+    }
 }
 
 /// Tenants' submission policies, re-read from the store at most once a second.
@@ -93,6 +135,7 @@ struct API: Sendable {
     let policies = PolicyCache()
     let store: any CoordinatorStore
     let key: Ed25519.PrivateKey
+    let signer: CheckpointSigner
     let metrics: Metrics
     let writer: SubmissionWriter
     let clock: @Sendable () -> Date
@@ -186,15 +229,30 @@ struct API: Sendable {
                                                return peer
                                            }, conversionByZoneKind: figures.conversionByZoneKind, period: figures.period))
         })
-        router.get("/v1/tenants/{tenant}/report", tags: API.tags(all), handler: data(all) { [self] request, _, principal in
-            let figures = try figures(request, principal)
-            var audience = ["role": principal.role.rawValue]
-            if let town = principal.townID { audience["town"] = town }
-            let report = NetworkReport(reportVersion: 1, tenantId: principal.tenantID, period: figures.period,
-                                       generatedAt: Timestamp.format(clock()), audience: audience, figures: figures)
-            let envelope = try Envelope.sign(payload: try CanonicalJSON.encode(report), payloadType: CoordinatorService.reportPayloadType,
-                                             with: key)
-            return HTTPResponse.json(bytes: envelope.serialized())
+        let readers: Set<Role> = [.town, .coordinator, .admin, .auditor]
+        router.get("/v1/tenants/{tenant}/report", tags: API.tags(readers), handler: data(readers) { [self] request, _, principal in
+            HTTPResponse.json(bytes: try report(request, principal))
+        })
+        router.get("/v1/tenants/{tenant}/log/checkpoint", tags: API.tags(readers), handler: data(readers) { [self] request, _, principal in
+            let size = try API.treeSize(request.query["treeSize"], name: "treeSize")
+            if let size, try store.storedCheckpoint(treeSize: size, principal.scope) == nil, size != (try store.logHead(principal.scope).size) {
+                throw CoordinatorError(.notFound, "No checkpoint was signed at tree size \(size). Ask for the latest one without treeSize.")
+            }
+            return try API.json(try store.checkpoint(treeSize: size, signer: signer, principal.scope))
+        })
+        router.get("/v1/tenants/{tenant}/log/inclusion", tags: API.tags(readers), handler: data(readers) { [self] request, _, principal in
+            try API.json(try inclusion(request, principal))
+        })
+        router.get("/v1/tenants/{tenant}/log/consistency", tags: API.tags(readers), handler: data(readers) { [self] request, _, principal in
+            let head = try store.logHead(principal.scope)
+            guard let from = try API.treeSize(request.query["from"], name: "from") else {
+                throw CoordinatorError(.invalidArgument, "Give from=N (the tree size you hold) and optionally to=M (default: the current size).")
+            }
+            let to = try API.treeSize(request.query["to"], name: "to") ?? head.size
+            guard from > 0, from <= to, to <= head.size else {
+                throw CoordinatorError(.invalidArgument, "Need 0 < from ≤ to ≤ \(head.size) (the log's size); got from=\(from), to=\(to).")
+            }
+            return try API.json(try store.consistencyProof(from: from, to: to, principal.scope))
         })
         CoordinatorService.registerPageRoutes(on: &router, api: self)  // the report pages (PageRoutes.swift)
         return router
@@ -212,7 +270,71 @@ struct API: Sendable {
         return town
     }
 
-    func figures(_ request: HTTPRequest, _ principal: Principal) throws -> NetworkFigures {
+    static func treeSize(_ text: String?, name: String) throws -> UInt64? {
+        guard let text else { return nil }
+        guard let value = UInt64(text) else { throw CoordinatorError(.invalidArgument, "\(name) must be a whole number ≥ 0, not '\(text)'.") }
+        return value
+    }
+
+    /// The inclusion proof of one submission (`submission` + `town`, or `leafHash`) at `treeSize`
+    /// (default: the current size). A town may only ask about its own submissions: any other
+    /// answers 404, exactly as a submission that is not in the log.
+    func inclusion(_ request: HTTPRequest, _ principal: Principal) throws -> TransparencyLog.InclusionProof {
+        let notFound = CoordinatorError(.notFound, "That submission is not in this tenant's log (or not yours).")
+        let entry: LogEntry?
+        if let submission = request.query["submission"] {
+            let town: String
+            if principal.role == .town, let own = principal.townID {
+                guard request.query["town"] == nil || request.query["town"] == own else { throw notFound }
+                town = own
+            } else {
+                guard let given = request.query["town"] else {
+                    throw CoordinatorError(.invalidArgument, "Give town=TOWN_ID with submission=ID (submission ids are unique per town).")
+                }
+                town = given
+            }
+            entry = try store.logEntry(town: town, submissionID: submission, principal.scope)
+        } else if let text = request.query["leafHash"] {
+            guard let hash = Base64.decode(text), hash.count == 32 else {
+                throw CoordinatorError(.invalidArgument, "leafHash must be the base64 of a 32-byte SHA-256 leaf hash.")
+            }
+            entry = try store.logEntry(leafHash: hash, principal.scope)
+        } else {
+            throw CoordinatorError(.invalidArgument, "Give submission=ID (and town=TOWN_ID unless you are the town) or leafHash=BASE64.")
+        }
+        guard let entry, principal.role != .town || entry.townID == principal.townID else { throw notFound }
+        let head = try store.logHead(principal.scope)
+        let size = try API.treeSize(request.query["treeSize"], name: "treeSize") ?? head.size
+        guard size <= head.size else {
+            throw CoordinatorError(.invalidArgument, "The log has \(head.size) entries; there is no tree of size \(size).")
+        }
+        guard entry.leafIndex < size else {
+            throw CoordinatorError(.invalidArgument, "That submission is leaf \(entry.leafIndex), appended after tree size \(size); ask for a larger treeSize.")
+        }
+        return try store.inclusionProof(of: entry, treeSize: size, principal.scope)
+    }
+
+    /// The signed report for this principal's question, published at the snapshot's log size:
+    /// the first answer is stored and every later ask of the same question at the same size gets
+    /// the same bytes (`report recompute` checks them against the log).
+    func report(_ request: HTTPRequest, _ principal: Principal) throws -> [UInt8] {
+        let (period, lag) = try API.question(request)
+        guard let tenant = try store.tenant(principal.scope) else { throw CoordinatorError(.notFound, "No such tenant.") }
+        let figures = try NetworkIndicators.compute(principal.scope, store: store, origin: signer.origin(principal.tenantID),
+                                                    period: period, lag: lag)
+        let audience = NetworkReport.audience(for: principal, naming: tenant.peerNaming)
+        let key = PublishedReportKey(treeSize: figures.checkpoint?.treeSize ?? 0, period: period, lag: lag,
+                                     audience: NetworkReport.audienceKey(audience))
+        if let published = try store.publishedReport(key, principal.scope) { return published.envelope }
+        // The checkpoint the report names is signed and kept before the report is.
+        _ = try store.checkpoint(treeSize: key.treeSize, signer: signer, principal.scope)
+        let envelope = try NetworkReport.signed(figures: NetworkIndicators.view(figures, for: principal, naming: tenant.peerNaming),
+                                                audience: audience, generatedAt: Timestamp.format(clock()), signingKey: self.key)
+        return try store.publish(PublishedReport(key: key, envelope: envelope), principal.scope).envelope
+    }
+
+    /// The period and lag of an indicators or report request.
+    static func question(_ request: HTTPRequest) throws -> (DayPeriod, Int) {
         let period = try DayPeriod.parse(period: request.query["period"], from: request.query["from"], to: request.query["to"]).get()
         var lag = FootfallIndex.defaultLag
         if let text = request.query["lag"] {
@@ -221,8 +343,14 @@ struct API: Sendable {
             }
             lag = value
         }
+        return (period, lag)
+    }
+
+    func figures(_ request: HTTPRequest, _ principal: Principal) throws -> NetworkFigures {
+        let (period, lag) = try API.question(request)
         guard let tenant = try store.tenant(principal.scope) else { throw CoordinatorError(.notFound, "No such tenant.") }
-        let figures = try NetworkIndicators.compute(principal.scope, store: store, period: period, lag: lag)
+        let figures = try NetworkIndicators.compute(principal.scope, store: store, origin: signer.origin(principal.tenantID),
+                                                    period: period, lag: lag)
         return NetworkIndicators.view(figures, for: principal, naming: tenant.peerNaming)
     }
 

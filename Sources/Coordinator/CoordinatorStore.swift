@@ -49,12 +49,43 @@ public protocol CoordinatorStore: Sendable {
     /// Stores a batch in one durable transaction, re-checking replay and sequence inside it;
     /// returns one outcome per input, in order. Throws only if the transaction as a whole failed
     /// (then nothing of the batch is stored).
-    func commit(_ batch: [VerifiedSubmission], at now: Date) throws -> [CommitOutcome]
+    ///
+    /// Each stored submission's exact body is appended to its tenant's transparency log in the
+    /// same transaction (leaf index = acceptance order); with a `signer`, each touched tenant's
+    /// new log state is signed as a checkpoint in that transaction too.
+    func commit(_ batch: [VerifiedSubmission], at now: Date, signer: CheckpointSigner?) throws -> [CommitOutcome]
     func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt?
     func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary]
     /// The exact stored body of an accepted submission.
     func envelope(town townID: String, submissionID: String, _ scope: TenantScope) throws -> [UInt8]?
     func submissionCount(_ scope: TenantScope) throws -> Int
+
+    // MARK: Transparency log (issue 9; PROTOCOL.md §8)
+    /// The log's size and root (the empty log if nothing was accepted).
+    func logHead(_ scope: TenantScope) throws -> LogHead
+    /// Stored node hashes; a coordinate that is not stored is absent from the answer.
+    func logNodes(_ coordinates: [LogNodeCoordinate], _ scope: TenantScope) throws -> [LogNodeCoordinate: [UInt8]]
+    /// The stored checkpoint of `treeSize`, or the latest one when nil.
+    func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint?
+    /// Stores a checkpoint unless one of its size exists; returns the one stored for that size
+    /// (checkpoints are kept, never replaced).
+    func storeCheckpoint(_ checkpoint: TransparencyLog.SignedCheckpoint, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint
+    /// The log entry of a town's submission, if it is in the log.
+    func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry?
+    /// The log entry whose leaf hash is `leafHash`, if any.
+    func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry?
+    /// Entries with leaf index in `range`, in leaf order.
+    func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry]
+    /// The log head and the current aggregates as of exactly that head, in one read snapshot:
+    /// sensor days of `measure` and zone days over `days`, conversion days over `conversionDays`.
+    func networkInputs(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws
+        -> NetworkInputs
+    /// The report published for `key`, if any.
+    func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport?
+    /// Stores `report` unless one is published for its key; returns the one stored for that key.
+    func publish(_ report: PublishedReport, _ scope: TenantScope) throws -> PublishedReport
+    /// Every report published at `treeSize`.
+    func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport]
 
     // MARK: Aggregates (current cells after supersession)
     func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow]

@@ -12,6 +12,9 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     case coordinator
     /// An administrator of a tenant: like a coordinator, plus administrative routes.
     case admin
+    /// An independent auditor of a tenant: the transparency log's checkpoints and proofs for any
+    /// submission, and the signed report, to check what the coordinator published (issue 9).
+    case auditor
 }
 
 /// The authenticated caller of a request.

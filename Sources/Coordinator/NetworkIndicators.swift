@@ -1,4 +1,4 @@
-import Federation
+public import Federation
 public import Indicators
 
 /// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD`).
@@ -14,6 +14,12 @@ public struct DayPeriod: Sendable, Hashable, Codable {
     public init(_ range: ClosedRange<DayNumber>) {
         from = range.lowerBound.description
         to = range.upperBound.description
+    }
+
+    /// A stored period (`YYYY-MM-DD` days, as written by this type).
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
     }
 
     /// `period=YYYY-MM` (a month) or `from`/`to` days; nil with a message when neither parses.
@@ -106,6 +112,9 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
     public var footfall: Footfall
     public var towns: [TownFigures]
     public var conversionByZoneKind: [ZoneKindConversion]
+    /// The log state these figures were computed from (PROTOCOL.md §8.2): its leaves, after
+    /// supersession, are exactly the input. Nil only for figures computed from hand-made rows.
+    public var checkpoint: TransparencyLog.CheckpointReference?
 }
 
 /// Computes ``NetworkFigures`` from stored daily aggregates with the `Indicators` library.
@@ -142,17 +151,30 @@ public enum NetworkIndicators {
         return (panel, sensors)
     }
 
-    /// Loads what the period needs from `store` and computes.
-    public static func compute(_ scope: TenantScope, store: any CoordinatorStore, period: DayPeriod,
-                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+    /// The days a period's computation reads: the lag's and the event baselines' look-back before it.
+    public static func loadDays(_ period: DayPeriod, lag: Int) -> (days: ClosedRange<Int>, conversionDays: ClosedRange<Int>) {
         let range = period.range
-        let load = (range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
-        let towns = try store.towns(scope).map(\.id)
-        return try compute(tenantID: scope.tenantID, towns: towns,
-                           sensorDays: try store.sensorDays(measure: footfallMeasure, days: load, scope),
-                           zoneDays: try store.zoneDays(days: load, scope),
-                           conversions: try store.conversionDays(days: range.lowerBound.rawValue...range.upperBound.rawValue, scope),
-                           period: period, lag: lag)
+        return ((range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue,
+                range.lowerBound.rawValue...range.upperBound.rawValue)
+    }
+
+    /// Reads what the period needs from one snapshot of `store` and computes; the figures name
+    /// the log state (`origin`, size, root) of that snapshot. The towns are those with data.
+    public static func compute(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod,
+                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+        let load = loadDays(period, lag: lag)
+        let inputs = try store.networkInputs(measure: footfallMeasure, days: load.days, conversionDays: load.conversionDays, scope)
+        return try compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: period, lag: lag)
+    }
+
+    /// Computes from inputs read from a store or replayed from the log (``LogReplay``).
+    public static func compute(tenantID: String, inputs: NetworkInputs, origin: String, period: DayPeriod,
+                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+        var figures = try compute(tenantID: tenantID, towns: [], sensorDays: inputs.sensorDays, zoneDays: inputs.zoneDays,
+                                  conversions: inputs.conversions, period: period, lag: lag)
+        figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: inputs.head.size,
+                                                                 rootHash: Base64.encode(inputs.head.rootHash))
+        return figures
     }
 
     /// The pure computation (tests call it with hand-made rows).
@@ -275,7 +297,8 @@ public enum NetworkIndicators {
             tenantId: tenantID, period: period,
             indicators: [FootfallIndex.id: FootfallIndex.version, EventUplift.id: EventUplift.version,
                          ConversionRate.id: ConversionRate.version],
-            minimumTowns: minimumTowns, footfall: footfall, towns: towns.compactMap { figures[$0] }, conversionByZoneKind: byKind)
+            minimumTowns: minimumTowns, footfall: footfall, towns: towns.compactMap { figures[$0] }, conversionByZoneKind: byKind,
+            checkpoint: nil)
     }
 
     static func kind(_ text: String) -> EventKind { EventKind(rawValue: text) ?? .event }

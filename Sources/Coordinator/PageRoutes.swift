@@ -284,7 +284,7 @@ struct PageRoutes: Sendable {
             }
             weeks = value
         }
-        return try ReportPages.inputs(principal.scope, store: api.store, period: period,
+        return try ReportPages.inputs(principal.scope, store: api.store, origin: api.signer.origin(principal.tenantID), period: period,
                                       label: ReportPages.label(period: month, days: period), weeks: weeks, now: api.clock())
     }
 

@@ -348,7 +348,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         }
     }
 
-    public func commit(_ batch: [VerifiedSubmission], at now: Date) throws -> [CommitOutcome] {
+    public func commit(_ batch: [VerifiedSubmission], at now: Date, signer: CheckpointSigner?) throws -> [CommitOutcome] {
         let acceptedAt = Timestamp.format(now)
         var outcomes = [CommitOutcome?](repeating: nil, count: batch.count)
         // One tenant at a time (row-level security admits one tenant per setting), tenants in a
@@ -629,4 +629,20 @@ private struct AggregateColumns {
                       .integerArray(keys.map { cells[$0] })])
         }
     }
+}
+
+// TEMPORARY (being implemented by the PostgreSQL log work): the transparency log on PostgreSQL.
+extension PostgresCoordinatorStore {
+    private var pending: CoordinatorError { CoordinatorError(.storage, "The PostgreSQL transparency log is not implemented yet.") }
+    public func logHead(_ scope: TenantScope) throws -> LogHead { throw pending }
+    public func logNodes(_ coordinates: [LogNodeCoordinate], _ scope: TenantScope) throws -> [LogNodeCoordinate: [UInt8]] { throw pending }
+    public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? { throw pending }
+    public func storeCheckpoint(_ checkpoint: TransparencyLog.SignedCheckpoint, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint { throw pending }
+    public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? { throw pending }
+    public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? { throw pending }
+    public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] { throw pending }
+    public func networkInputs(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws -> NetworkInputs { throw pending }
+    public func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport? { throw pending }
+    public func publish(_ report: PublishedReport, _ scope: TenantScope) throws -> PublishedReport { throw pending }
+    public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] { throw pending }
 }

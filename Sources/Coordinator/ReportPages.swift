@@ -59,9 +59,10 @@ public enum ReportPages {
     /// `ReportExport.write` into `directory`: `index.html`, `report.json` and `tables/`. Returns the
     /// HTML file. `language` is `en` or `nl`. Used by `townbench-coordinator report render`.
     @discardableResult
-    public static func write(_ scope: TenantScope, store: any CoordinatorStore, period: DayPeriod, label: String, town: String?,
-                             language: String, weeks: Int = defaultWeeks, to directory: URL, now: Date = Date()) throws -> URL {
-        let inputs = try inputs(scope, store: store, period: period, label: label, weeks: weeks, now: now)
+    public static func write(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod, label: String,
+                             town: String?, language: String, weeks: Int = defaultWeeks, to directory: URL, now: Date = Date()) throws
+        -> URL {
+        let inputs = try inputs(scope, store: store, origin: origin, period: period, label: label, weeks: weeks, now: now)
         let language = ReportLanguage(tag: language)
         if let town {
             guard inputs.towns.contains(where: { $0.id == town }) else {
@@ -75,7 +76,9 @@ public enum ReportPages {
 
     /// Loads the rows the period, the previous period and `weeks` weekly points need, once, and
     /// computes every figure set from them.
-    public static func inputs(_ scope: TenantScope, store: any CoordinatorStore, period: DayPeriod, label: String = "",
+    /// `origin` names the tenant's log (``CheckpointSigner/origin(_:)``); the figures carry the
+    /// checkpoint of the one snapshot everything is read from.
+    public static func inputs(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod, label: String = "",
                               weeks: Int = defaultWeeks, lag: Int = FootfallIndex.defaultLag,
                               now: Date = Date()) throws -> Inputs {
         guard let tenant = try store.tenant(scope) else {
@@ -92,18 +95,17 @@ public enum ReportPages {
         }
         let earliest = min(previousRange.lowerBound, windows.first?.lowerBound ?? range.lowerBound)
         let load = (earliest - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
-        let sensorDays = try store.sensorDays(measure: NetworkIndicators.footfallMeasure, days: load, scope)
-        let zoneDays = try store.zoneDays(days: load, scope)
-        let conversions = try store.conversionDays(days: load, scope)
+        let snapshot = try store.networkInputs(measure: NetworkIndicators.footfallMeasure, days: load, conversionDays: load, scope)
+        let sensorDays = snapshot.sensorDays
         let ids = towns.map(\.id)
         // The previous period needs only the footfall figures: without zone days and conversions
         // the computation skips event uplifts and conversion rates.
         func compute(_ window: ClosedRange<DayNumber>, footfallOnly: Bool) throws -> NetworkFigures {
             let days = window.lowerBound.rawValue...window.upperBound.rawValue
-            return try NetworkIndicators.compute(tenantID: scope.tenantID, towns: ids, sensorDays: sensorDays,
-                                                 zoneDays: footfallOnly ? [] : zoneDays,
-                                                 conversions: footfallOnly ? [] : conversions.filter { days.contains($0.day) },
-                                                 period: DayPeriod(window), lag: lag)
+            let inputs = NetworkInputs(head: snapshot.head, sensorDays: sensorDays, zoneDays: footfallOnly ? [] : snapshot.zoneDays,
+                                       conversions: footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) })
+            return try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: DayPeriod(window),
+                                                 lag: lag)
         }
         // The series: one panel per town over every loaded day, one FootfallIndex per week (a
         // whole NetworkIndicators.compute per week cost ≈ 65 ms each on the demo network).
@@ -198,8 +200,11 @@ public enum ReportPages {
     }
 
     static func provenance(_ inputs: Inputs) -> ReportProvenance {
-        ReportProvenance(producer: "TownBench coordinator", generatedAt: inputs.generatedAt,
-                         signature: "Computed by this coordinator from the towns' verified, signed aggregates.")
+        let log = inputs.current.checkpoint.map {
+            " Input: the first \($0.treeSize) entries of the transparency log \($0.origin) (root \($0.rootHash)); any town can verify its submissions are in it."
+        } ?? ""
+        return ReportProvenance(producer: "TownBench coordinator", generatedAt: inputs.generatedAt,
+                                signature: "Computed by this coordinator from the towns' verified, signed aggregates." + log)
     }
 
     static func series(_ inputs: Inputs, town: String) -> [SeriesPoint] {

@@ -119,6 +119,36 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 measure TEXT NOT NULL, submission_row INTEGER NOT NULL,
                 PRIMARY KEY (tenant_id, measure, day, town_id, zone_id)) STRICT, WITHOUT ROWID;
             """),
+        .init(2, "transparency log", """
+            -- Issue 9: each tenant's append-only Merkle log (PROTOCOL.md §8). A submission's leaf index
+            -- is its position in its tenant's log; leaves are the exact envelope bytes.
+            ALTER TABLE submissions ADD COLUMN leaf_index INTEGER;
+            CREATE UNIQUE INDEX submissions_by_leaf ON submissions (tenant_id, leaf_index);
+            -- Every complete subtree hash: (level 0, i) is leaf i; proofs read O(log n) of these.
+            CREATE TABLE log_nodes (
+                tenant_id TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+                PRIMARY KEY (tenant_id, level, idx)) STRICT, WITHOUT ROWID;
+            CREATE INDEX log_leaves_by_hash ON log_nodes (tenant_id, hash) WHERE level = 0;
+            -- The right edge (MerkleFrontier) of each tenant's tree: appends read one row.
+            CREATE TABLE log_heads (tenant_id TEXT PRIMARY KEY, size INTEGER NOT NULL, frontier BLOB NOT NULL) STRICT;
+            CREATE TABLE checkpoints (
+                tenant_id TEXT NOT NULL, tree_size INTEGER NOT NULL, root_hash BLOB NOT NULL, origin TEXT NOT NULL,
+                note TEXT NOT NULL, verifier_key TEXT NOT NULL, signed_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, tree_size)) STRICT;
+            CREATE TABLE published_reports (
+                tenant_id TEXT NOT NULL, tree_size INTEGER NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL,
+                lag INTEGER NOT NULL, audience TEXT NOT NULL, envelope BLOB NOT NULL, published_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, tree_size, period_from, period_to, lag, audience)) STRICT;
+            -- Append-only, enforced: nothing of the log, its checkpoints or published reports is changed or removed.
+            CREATE TRIGGER log_nodes_append_only BEFORE UPDATE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+            CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+            CREATE TRIGGER checkpoints_append_only BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are kept'); END;
+            CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are kept'); END;
+            CREATE TRIGGER reports_append_only BEFORE UPDATE ON published_reports BEGIN SELECT RAISE(ABORT, 'published reports are kept'); END;
+            CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions BEGIN SELECT RAISE(ABORT, 'submissions are kept'); END;
+            CREATE TRIGGER submissions_envelope_kept BEFORE UPDATE OF envelope, leaf_index ON submissions
+                WHEN old.leaf_index IS NOT NULL BEGIN SELECT RAISE(ABORT, 'a logged submission is kept as accepted'); END;
+            """),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -128,6 +158,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         do {
             connection = try Connection(path: path, durability: .full, busyTimeout: .seconds(10))
             try SQLiteCoordinatorStore.migrations.migrate(connection)
+            try Self.logUnloggedSubmissions(connection)
         } catch {
             throw CoordinatorError.storage(error, "opening \(path)")
         }
@@ -373,21 +404,89 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         Receipt(submissionId: submissionID, digest: "sha256:" + Hex.encode(envelopeDigest), acceptedAt: acceptedAt)
     }
 
-    public func commit(_ batch: [VerifiedSubmission], at now: Date) throws -> [CommitOutcome] {
+    public func commit(_ batch: [VerifiedSubmission], at now: Date, signer: CheckpointSigner?) throws -> [CommitOutcome] {
         let acceptedAt = Timestamp.format(now)
         return try write("storing \(batch.count) submissions") { box in
             try box.connection.transaction {
                 var outcomes: [CommitOutcome] = []
                 outcomes.reserveCapacity(batch.count)
+                var logs = LogAppender()
                 for item in batch {
-                    outcomes.append(try store(item, acceptedAt: acceptedAt, box: box))
+                    outcomes.append(try store(item, acceptedAt: acceptedAt, box: box, logs: &logs))
                 }
+                try logs.finish(box, signer: signer, at: acceptedAt)
                 return outcomes
             }
         }
     }
 
-    private func store(_ item: VerifiedSubmission, acceptedAt: String, box: ConnectionBox) throws -> CommitOutcome {
+    /// Appends to tenants' logs within one write transaction: each touched tenant's frontier is
+    /// read once, extended in memory, and written back with the checkpoint at the end.
+    struct LogAppender {
+        var frontiers: [String: MerkleFrontier] = [:]
+
+        /// Appends `envelope` to `tenant`'s log; returns its leaf index.
+        mutating func append(_ envelope: [UInt8], tenant: String, box: ConnectionBox) throws -> UInt64 {
+            var frontier = try frontiers[tenant] ?? SQLiteCoordinatorStore.frontier(tenant, box)
+            let index = frontier.size
+            let insert = try box.statement("INSERT INTO log_nodes (tenant_id, level, idx, hash) VALUES (?, ?, ?, ?)")
+            for node in frontier.append(leafHash: Merkle.leafHash(envelope)) {
+                try insert.bind([.text(tenant), .int(node.level), .integer(Int64(node.index)), .blob(node.hash)])
+                while try insert.step() {}
+                try insert.reset()
+            }
+            frontiers[tenant] = frontier
+            return index
+        }
+
+        /// Writes the new heads and, with a signer, each head's checkpoint.
+        func finish(_ box: ConnectionBox, signer: CheckpointSigner?, at: String) throws {
+            for (tenant, frontier) in frontiers {
+                try box.run("""
+                    INSERT INTO log_heads (tenant_id, size, frontier) VALUES (?, ?, ?)
+                    ON CONFLICT DO UPDATE SET size = excluded.size, frontier = excluded.frontier
+                    """, [.text(tenant), .integer(Int64(frontier.size)), .blob(frontier.encoded)])
+                if let signer {
+                    try SQLiteCoordinatorStore.insertCheckpoint(
+                        try signer.sign(tenantID: tenant, size: frontier.size, root: frontier.rootHash), tenant: tenant, at: at, box)
+                }
+            }
+        }
+    }
+
+    static func frontier(_ tenant: String, _ box: ConnectionBox) throws -> MerkleFrontier {
+        guard let row = try box.rows("SELECT size, frontier FROM log_heads WHERE tenant_id = ?", [.text(tenant)]).first else {
+            return MerkleFrontier()
+        }
+        return try MerkleFrontier(size: UInt64(try row.int64(0)), encoded: try row.bytes(1))
+    }
+
+    static func insertCheckpoint(_ c: TransparencyLog.SignedCheckpoint, tenant: String, at: String, _ box: ConnectionBox) throws {
+        try box.run("""
+            INSERT INTO checkpoints (tenant_id, tree_size, root_hash, origin, note, verifier_key, signed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, [.text(tenant), .integer(Int64(c.treeSize)), .blob(Base64.decode(c.rootHash) ?? []), .text(c.origin), .text(c.note),
+                  .text(c.verifierKey), .text(at)])
+    }
+
+    /// Appends submissions stored before the log existed (schema v1) to their tenants' logs, in
+    /// acceptance order, once, in one transaction. Their checkpoints are signed on demand.
+    static func logUnloggedSubmissions(_ connection: Connection) throws {
+        let box = ConnectionBox(connection)
+        let rows = try box.rows("SELECT row_id, tenant_id, envelope FROM submissions WHERE leaf_index IS NULL ORDER BY row_id")
+        guard !rows.isEmpty else { return }
+        try connection.transaction {
+            var logs = LogAppender()
+            for row in rows {
+                let index = try logs.append(try row.bytes(2), tenant: try row.string(1), box: box)
+                try box.run("UPDATE submissions SET leaf_index = ? WHERE row_id = ?", [.integer(Int64(index)), .integer(try row.int64(0))])
+            }
+            try logs.finish(box, signer: nil, at: Timestamp.format(Date()))
+        }
+    }
+
+    private func store(_ item: VerifiedSubmission, acceptedAt: String, box: ConnectionBox,
+                       logs: inout LogAppender) throws -> CommitOutcome {
         let payload = item.accepted.payload
         let tenant = item.scope.tenantID
         let town = payload.townId
@@ -402,15 +501,16 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
            payload.sequence <= Int(last) {
             return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
         }
+        // The log leaf goes in with the row, in this transaction: never one without the other.
+        let leaf = try logs.append(item.body, tenant: tenant, box: box)
         try box.run("""
             INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
-                period_from, period_to, payload_digest, envelope_digest, envelope)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                period_from, period_to, payload_digest, envelope_digest, envelope, leaf_index)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(tenant), .text(town), .text(payload.submissionId), .int(payload.sequence), .text(item.accepted.keyID),
                   .text(payload.createdAt), .text(acceptedAt), .text(payload.period.from), .text(payload.period.to),
-                  .blob(item.accepted.payloadDigest), .blob(item.accepted.envelopeDigest), .blob(item.body)])
+                  .blob(item.accepted.payloadDigest), .blob(item.accepted.envelopeDigest), .blob(item.body), .integer(Int64(leaf))])
         let row = box.connection.lastInsertRowID
-        // Issue 9: append the transparency-log leaf for `row` here, in this transaction.
         try extract(payload, row: row, tenant: tenant, box: box)
         return .stored(Self.receipt(submissionID: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
@@ -418,48 +518,44 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     private func extract(_ payload: AggregatePayload, row: Int64, tenant: String, box: ConnectionBox) throws {
         let town = payload.townId
+        let rows = PayloadRows(payload)
+        func run(_ statement: Statement, _ values: [SQLValue]) throws {
+            try statement.bind(values)
+            while try statement.step() {}
+            try statement.reset()
+        }
+        let zoneDay = try box.statement("""
+            INSERT OR IGNORE INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for z in rows.zoneDays {
+            try run(zoneDay, [.integer(row), .text(tenant), .text(town), .text(z.zoneID), .text(z.zoneKind), .int(z.day),
+                              .int(z.publicHoliday ? 1 : 0), .int(z.schoolHoliday ? 1 : 0), .text(PayloadRows.eventsText(z.events))])
+        }
+        let sensorDay = try box.statement("""
+            INSERT OR IGNORE INTO sensor_days (submission_row, tenant_id, town_id, zone_id, day, measure, sensor, vendor_kind,
+                total, covered, expected, uptime, valid_hours)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for r in rows.sensorDays {
+            try run(sensorDay, [.integer(row), .text(tenant), .text(town), .text(r.zoneID), .int(r.day), .text(r.measure),
+                                .text(r.sensor), .text(r.vendorKind), .optional(r.total), .int(r.coveredMinutes),
+                                .int(r.expectedMinutes), .int(r.uptimeMinutes), .int(r.validHours)])
+        }
+        let conversion = try box.statement("""
+            INSERT OR IGNORE INTO conversion_days (submission_row, tenant_id, town_id, zone_id, day, door, street, entries, passers_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for c in rows.conversions {
+            try run(conversion, [.integer(row), .text(tenant), .text(town), .text(c.zoneID), .int(c.day), .text(c.door),
+                                 .text(c.street), .optional(c.entries), .optional(c.passersBy)])
+        }
         let cell = try box.statement("""
             INSERT INTO current_cells (tenant_id, town_id, zone_id, day, measure, submission_row) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT DO UPDATE SET submission_row = excluded.submission_row WHERE excluded.submission_row > current_cells.submission_row
             """)
-        func markCurrent(zone: String, day: Int, measure: String) throws {
-            try cell.bind([.text(tenant), .text(town), .text(zone), .int(day), .text(measure), .integer(row)])
-            while try cell.step() {}
-            try cell.reset()
-        }
-        for zone in payload.zones {
-            for day in zone.days {
-                guard let dayNumber = try? DayNumber(iso: day.date).rawValue else { continue }  // validated by the check
-                let events = day.flags.events.isEmpty
-                    ? "[]" : String(decoding: (try? CanonicalJSON.encode(day.flags.events)) ?? Array("[]".utf8), as: UTF8.self)
-                try box.run("""
-                    INSERT INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.integer(row), .text(tenant), .text(town), .text(zone.zoneId), .text(zone.zoneKind), .int(dayNumber),
-                          .int(day.flags.publicHoliday ? 1 : 0), .int(day.flags.schoolHoliday ? 1 : 0), .text(events)])
-                try markCurrent(zone: zone.zoneId, day: dayNumber, measure: "")
-                for measure in day.measures {
-                    for sensor in measure.sensors {
-                        try box.run("""
-                            INSERT OR IGNORE INTO sensor_days (submission_row, tenant_id, town_id, zone_id, day, measure, sensor, vendor_kind,
-                                total, covered, expected, uptime, valid_hours)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, [.integer(row), .text(tenant), .text(town), .text(zone.zoneId), .int(dayNumber), .text(measure.measure),
-                                  .text(sensor.sensor), .text(sensor.vendorKind), sensor.suppressed ? .null : .optional(sensor.total),
-                                  .int(sensor.coveredMinutes), .int(sensor.expectedMinutes), .int(sensor.uptimeMinutes),
-                                  .int(sensor.validHours)])
-                    }
-                    try markCurrent(zone: zone.zoneId, day: dayNumber, measure: measure.measure)
-                }
-                for pair in day.conversions {
-                    try box.run("""
-                        INSERT OR IGNORE INTO conversion_days (submission_row, tenant_id, town_id, zone_id, day, door, street, entries, passers_by)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [.integer(row), .text(tenant), .text(town), .text(zone.zoneId), .int(dayNumber), .text(pair.door),
-                              .text(pair.street), pair.suppressed ? .null : .optional(pair.entries),
-                              pair.suppressed ? .null : .optional(pair.passersBy)])
-                }
-            }
+        for c in rows.cells {
+            try run(cell, [.text(tenant), .text(town), .text(c.zone), .int(c.day), .text(c.measure), .integer(row)])
         }
     }
 
@@ -498,10 +594,156 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         }
     }
 
+    // MARK: Transparency log
+
+    public func logHead(_ scope: TenantScope) throws -> LogHead {
+        try read("reading the log head") { box in
+            let frontier = try Self.frontier(scope.tenantID, box)
+            return LogHead(size: frontier.size, rootHash: frontier.rootHash)
+        }
+    }
+
+    public func logNodes(_ coordinates: [LogNodeCoordinate], _ scope: TenantScope) throws -> [LogNodeCoordinate: [UInt8]] {
+        try read("reading log nodes") { box in
+            var out: [LogNodeCoordinate: [UInt8]] = [:]
+            for c in Set(coordinates) {
+                if let row = try box.rows("SELECT hash FROM log_nodes WHERE tenant_id = ? AND level = ? AND idx = ?",
+                                          [.text(scope.tenantID), .int(c.level), .integer(Int64(c.index))]).first {
+                    out[c] = try row.bytes(0)
+                }
+            }
+            return out
+        }
+    }
+
+    private static let checkpointColumns = "tree_size, root_hash, origin, note, verifier_key"
+
+    private static func checkpoint(_ row: Row) throws -> TransparencyLog.SignedCheckpoint {
+        TransparencyLog.SignedCheckpoint(origin: try row.string(2), treeSize: UInt64(try row.int64(0)), rootHash: try row.bytes(1),
+                                         note: try row.string(3), verifierKey: try row.string(4))
+    }
+
+    public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? {
+        try read("reading a checkpoint") { box in
+            let rows = if let treeSize {
+                try box.rows("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
+                             [.text(scope.tenantID), .integer(Int64(treeSize))])
+            } else {
+                try box.rows("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
+                             [.text(scope.tenantID)])
+            }
+            return try rows.first.map(Self.checkpoint)
+        }
+    }
+
+    public func storeCheckpoint(_ checkpoint: TransparencyLog.SignedCheckpoint, _ scope: TenantScope) throws
+        -> TransparencyLog.SignedCheckpoint {
+        try write("storing a checkpoint") { box in
+            try Self.insertCheckpoint(checkpoint, tenant: scope.tenantID, at: Timestamp.format(Date()), box)
+            guard let row = try box.rows("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
+                                         [.text(scope.tenantID), .integer(Int64(checkpoint.treeSize))]).first else {
+                throw CoordinatorError(.storage, "The checkpoint just stored is missing.")
+            }
+            return try Self.checkpoint(row)
+        }
+    }
+
+    private static let entryColumns = "leaf_index, town_id, submission_id, envelope"
+
+    private static func entry(_ row: Row) throws -> LogEntry {
+        LogEntry(leafIndex: UInt64(try row.int64(0)), townID: try row.string(1), submissionID: try row.string(2),
+                 envelope: try row.bytes(3))
+    }
+
+    public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? {
+        try read("reading a log entry") { box in
+            try box.rows("""
+                SELECT \(Self.entryColumns) FROM submissions
+                WHERE tenant_id = ? AND town_id = ? AND submission_id = ? AND leaf_index IS NOT NULL
+                """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(Self.entry)
+        }
+    }
+
+    public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? {
+        try read("reading a log entry") { box in
+            try box.rows("""
+                SELECT \(Self.entryColumns) FROM submissions
+                WHERE tenant_id = ?1 AND leaf_index = (SELECT idx FROM log_nodes WHERE tenant_id = ?1 AND level = 0 AND hash = ?2 LIMIT 1)
+                """, [.text(scope.tenantID), .blob(leafHash)]).first.map(Self.entry)
+        }
+    }
+
+    public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] {
+        try read("reading log entries") { box in
+            try box.rows("""
+                SELECT \(Self.entryColumns) FROM submissions WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index
+                """, [.text(scope.tenantID), .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]).map(Self.entry)
+        }
+    }
+
+    public func networkInputs(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws
+        -> NetworkInputs {
+        try read("reading network inputs") { box in
+            // One read transaction: the head and the rows come from the same WAL snapshot.
+            try box.run("BEGIN")
+            defer { try? box.run("COMMIT") }
+            let frontier = try Self.frontier(scope.tenantID, box)
+            return NetworkInputs(head: LogHead(size: frontier.size, rootHash: frontier.rootHash),
+                                 sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box),
+                                 zoneDays: try Self.zoneDays(days: days, scope, box),
+                                 conversions: try Self.conversionDays(days: conversionDays, scope, box))
+        }
+    }
+
+    private static let reportKeySQL = "tenant_id = ? AND tree_size = ? AND period_from = ? AND period_to = ? AND lag = ? AND audience = ?"
+
+    private static func reportKeyValues(_ key: PublishedReportKey, _ scope: TenantScope) -> [SQLValue] {
+        [.text(scope.tenantID), .integer(Int64(key.treeSize)), .text(key.period.from), .text(key.period.to), .int(key.lag),
+         .text(key.audience)]
+    }
+
+    public func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport? {
+        try read("reading a published report") { box in
+            try box.rows("SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)", Self.reportKeyValues(key, scope)).first
+                .map { PublishedReport(key: key, envelope: try $0.bytes(0)) }
+        }
+    }
+
+    public func publish(_ report: PublishedReport, _ scope: TenantScope) throws -> PublishedReport {
+        try write("publishing a report") { box in
+            try box.run("""
+                INSERT INTO published_reports (tenant_id, tree_size, period_from, period_to, lag, audience, envelope, published_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, Self.reportKeyValues(report.key, scope) + [.blob(report.envelope), .text(Timestamp.format(Date()))])
+            guard let row = try box.rows("SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)",
+                                         Self.reportKeyValues(report.key, scope)).first else {
+                throw CoordinatorError(.storage, "The report just published is missing.")
+            }
+            return PublishedReport(key: report.key, envelope: try row.bytes(0))
+        }
+    }
+
+    public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] {
+        try read("listing published reports") { box in
+            try box.rows("""
+                SELECT period_from, period_to, lag, audience, envelope FROM published_reports WHERE tenant_id = ? AND tree_size = ?
+                ORDER BY period_from, period_to, lag, audience
+                """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { row in
+                PublishedReport(key: PublishedReportKey(treeSize: treeSize, period: DayPeriod(from: try row.string(0), to: try row.string(1)),
+                                                        lag: try row.int(2), audience: try row.string(3)),
+                                envelope: try row.bytes(4))
+            }
+        }
+    }
+
     // MARK: Aggregates
 
     public func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow] {
-        try read("reading sensor days") { box in
+        try read("reading sensor days") { box in try Self.sensorDays(measure: measure, days: days, scope, box) }
+    }
+
+    private static func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws
+        -> [SensorDayRow] {
             try box.rows("""
                 SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
                 FROM current_cells c
@@ -515,11 +757,13 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                              total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
                              uptimeMinutes: try row.int(9), validHours: try row.int(10))
             }
-        }
     }
 
     public func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow] {
-        try read("reading zone days") { box in
+        try read("reading zone days") { box in try Self.zoneDays(days: days, scope, box) }
+    }
+
+    private static func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ZoneDayRow] {
             try box.rows("""
                 SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
                 FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
@@ -530,11 +774,13 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
                                   publicHoliday: try row.int(4) != 0, schoolHoliday: try row.int(5) != 0, events: events)
             }
-        }
     }
 
     public func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ConversionDayRow] {
-        try read("reading conversion days") { box in
+        try read("reading conversion days") { box in try Self.conversionDays(days: days, scope, box) }
+    }
+
+    private static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
             try box.rows("""
                 SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
                 FROM current_cells c
@@ -547,6 +793,5 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                                  door: try row.string(4), street: try row.string(5), entries: try row.optionalDouble(6),
                                  passersBy: try row.optionalDouble(7))
             }
-        }
     }
 }

@@ -28,6 +28,8 @@ public final class SubmissionWriter: Sendable {
     }
 
     private let store: any CoordinatorStore
+    /// Signs each committed batch's new log states, in the batch's transaction.
+    private let signer: CheckpointSigner?
     private let clock: @Sendable () -> Date
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
@@ -39,9 +41,10 @@ public final class SubmissionWriter: Sendable {
     /// Called after each committed batch with its size (metrics).
     private let onBatch: @Sendable (Int) -> Void
 
-    public init(store: any CoordinatorStore, clock: @escaping @Sendable () -> Date = Date.init, maximumQueue: Int = 4096,
+    public init(store: any CoordinatorStore, signer: CheckpointSigner?, clock: @escaping @Sendable () -> Date = Date.init, maximumQueue: Int = 4096,
                 maximumBatch: Int = 512, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.store = store
+        self.signer = signer
         self.clock = clock
         self.maximumQueue = maximumQueue
         self.maximumBatch = maximumBatch
@@ -98,7 +101,7 @@ public final class SubmissionWriter: Sendable {
                 }
                 let result: Result<[CommitOutcome], CoordinatorError>
                 do {
-                    result = .success(try store.commit(batch.map(\.submission), at: clock()))
+                    result = .success(try store.commit(batch.map(\.submission), at: clock(), signer: signer))
                 } catch {
                     result = .failure(CoordinatorError.storage(error, "committing a batch"))
                 }

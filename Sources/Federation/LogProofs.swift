@@ -34,6 +34,46 @@ public enum TransparencyLog {
         }
     }
 
+    /// `GET …/log/checkpoint`: a signed checkpoint with what a node needs to check it. A node
+    /// never trusts ``verifierKey`` as sent: its public key must be the coordinator key it pinned.
+    public struct SignedCheckpoint: Codable, Sendable, Hashable {
+        public var origin: String
+        public var treeSize: UInt64
+        /// base64 of the root hash.
+        public var rootHash: String
+        /// The whole C2SP signed note (text, signature lines included).
+        public var note: String
+        /// `<name>+<key id hex>+<base64(0x01 ‖ key)>`.
+        public var verifierKey: String
+        public init(origin: String, treeSize: UInt64, rootHash: [UInt8], note: String, verifierKey: String) {
+            self.origin = origin
+            self.treeSize = treeSize
+            self.rootHash = Base64.encode(rootHash)
+            self.note = note
+            self.verifierKey = verifierKey
+        }
+
+        /// The state it signs, as reports name it.
+        public var reference: CheckpointReference {
+            CheckpointReference(origin: origin, treeSize: treeSize, rootHash: rootHash)
+        }
+    }
+
+    /// The log state a report or figure was computed from: its leaves 0..<treeSize, after
+    /// supersession, are exactly the input. Why in every figure: a town can ask for the signed
+    /// checkpoint of that size and check its submissions were in it.
+    public struct CheckpointReference: Codable, Sendable, Hashable {
+        public var origin: String
+        public var treeSize: UInt64
+        /// base64 of the root hash.
+        public var rootHash: String
+        public init(origin: String, treeSize: UInt64, rootHash: String) {
+            self.origin = origin
+            self.treeSize = treeSize
+            self.rootHash = rootHash
+        }
+    }
+
     static func decodeHashes(_ values: [String]) throws(FederationError) -> [[UInt8]] {
         var out: [[UInt8]] = []
         for v in values {

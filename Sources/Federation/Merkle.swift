@@ -288,3 +288,66 @@ public struct MerkleTree: Sendable {
         try Merkle.consistencyProof(size1: size1, size2: size2 ?? size) { node(level: $0, index: $1) }
     }
 }
+
+/// The right edge of a Merkle log: one complete-subtree hash per set bit of the tree size,
+/// largest (leftmost) first. Enough to append and to compute the root, in O(log n) memory.
+///
+/// Why: the coordinator appends a batch of leaves inside the submission transaction; it reads
+/// the frontier once (one row per tenant), appends in memory, and writes the rows each append
+/// completed plus the new frontier — no per-leaf reads of sibling hashes.
+public struct MerkleFrontier: Sendable, Hashable {
+    public private(set) var size: UInt64
+    /// Complete subtree hashes, largest first; `hashes.count == size.nonzeroBitCount`.
+    public private(set) var hashes: [[UInt8]]
+
+    /// The empty log.
+    public init() {
+        size = 0
+        hashes = []
+    }
+
+    /// A stored frontier: throws `invalid_proof` when the hash count does not match the size.
+    public init(size: UInt64, hashes: [[UInt8]]) throws(FederationError) {
+        guard hashes.count == size.nonzeroBitCount, hashes.allSatisfy({ $0.count == 32 }) else {
+            throw Merkle.fail("A frontier of size \(size) needs \(size.nonzeroBitCount) hashes of 32 bytes, not \(hashes.count).")
+        }
+        self.size = size
+        self.hashes = hashes
+    }
+
+    /// The frontier's hashes as one byte string (32 bytes each), for storage.
+    public var encoded: [UInt8] { hashes.flatMap { $0 } }
+
+    /// Decodes ``encoded`` bytes for a tree of `size`.
+    public init(size: UInt64, encoded: [UInt8]) throws(FederationError) {
+        guard encoded.count % 32 == 0 else { throw Merkle.fail("A stored frontier is a multiple of 32 bytes.") }
+        try self.init(size: size, hashes: stride(from: 0, to: encoded.count, by: 32).map { Array(encoded[$0..<$0 + 32]) })
+    }
+
+    /// Appends a leaf hash; returns the node rows it completed (the leaf at level 0, then each
+    /// parent that now has both children), exactly as ``MerkleTree/append(leafHash:)`` does.
+    @discardableResult
+    public mutating func append(leafHash: [UInt8]) -> [MerkleTree.StoredNode] {
+        var out = [MerkleTree.StoredNode(level: 0, index: size, hash: leafHash)]
+        var hash = leafHash
+        var level = 0
+        var index = size
+        // Each trailing one bit of the old size is a complete left sibling to merge with.
+        while index & 1 == 1, let left = hashes.popLast() {
+            hash = Merkle.nodeHash(left, hash)
+            level += 1
+            index >>= 1
+            out.append(MerkleTree.StoredNode(level: level, index: index, hash: hash))
+        }
+        hashes.append(hash)
+        size += 1
+        return out
+    }
+
+    /// The root hash (RFC 9162 MTH) of the tree of ``size`` leaves.
+    public var rootHash: [UInt8] {
+        guard var root = hashes.last else { return Merkle.emptyRoot }
+        for left in hashes.dropLast().reversed() { root = Merkle.nodeHash(left, root) }
+        return root
+    }
+}

@@ -69,21 +69,26 @@ func integer(_ arguments: inout Arguments, _ name: String) throws -> Int? {
 
 let initCommand = Command(
     name: "init", abstract: "Create a coordinator: its store and its Ed25519 report-signing key.",
-    usage: "init --dir DIR [--json]",
+    usage: "init --dir DIR [--name NAME] [--json]",
     help: """
     OPTIONS:
       --dir DIR   Directory of the new coordinator (created if missing; refused if it holds one).
-      --json      Print the key id and public key as JSON.
+      --name NAME The coordinator's public host name, e.g. coordinator.example.org (default
+                  townbench-coordinator). Every tenant's log checkpoint names it in its origin
+                  (NAME/townbench/TENANT), so choose it once.
+      --json      Print the key id, public key and name as JSON.
     """
 ) { arguments in
     let url = URL(fileURLWithPath: try arguments.required("dir", "DIR"), isDirectory: true)
+    let name = arguments.option("name") ?? CoordinatorService.defaultName
     let json = arguments.flag("json")
     try arguments.checkAllConsumed()
-    let dir = try CoordinatorDirectory.create(at: url)
+    let dir = try CoordinatorDirectory.create(at: url, name: name)
     let key = try dir.signingKey().publicKey
-    if json { return try printJSON(CoordinatorService.keyDocument(key)) }
-    print("Created coordinator in \(url.path)")
+    if json { return try printJSON(CoordinatorService.keyDocument(key).merging(["name": name]) { a, _ in a }) }
+    print("Created coordinator \(name) in \(url.path)")
     print("Report-signing key \(key.keyID), public key \(key) (nodes pin it; also at GET /v1/coordinator-key).")
+    print("Checkpoint verifier key: \(try dir.checkpointSigner().verifierKey)")
 }
 
 let tenantCommand = Command(
@@ -217,11 +222,12 @@ let tokenCommand = Command(
     subcommands: [
         Command(
             name: "issue", abstract: "Issue a bearer token; it is printed once and stored only as SHA-256.",
-            usage: "issue --dir DIR --role town|coordinator|admin --tenant TENANT_ID [--town TOWN_ID] --expires WHEN [--json]",
+            usage: "issue --dir DIR --role town|coordinator|admin|auditor --tenant TENANT_ID [--town TOWN_ID] --expires WHEN [--json]",
             help: """
             OPTIONS:
               --dir DIR        The coordinator's directory.
-              --role ROLE      town (one town's view), coordinator (the tenant's towns) or admin.
+              --role ROLE      town (one town's view), coordinator (the tenant's towns), admin, or
+                               auditor (the tenant's log proofs and reports, nothing else).
               --tenant ID      The tenant the token belongs to.
               --town TOWN_ID   The town (required for role town, refused otherwise).
               --expires WHEN   RFC 3339 UTC time, or a duration such as 90d, 12h, 30m.
@@ -229,8 +235,10 @@ let tokenCommand = Command(
             """
         ) { arguments in
             let dir = try directory(&arguments)
-            let roleText = try arguments.required("role", "ROLE (town, coordinator or admin)")
-            guard let role = Role(rawValue: roleText) else { throw UsageError("--role must be town, coordinator or admin, not '\(roleText)'") }
+            let roleText = try arguments.required("role", "ROLE (town, coordinator, admin or auditor)")
+            guard let role = Role(rawValue: roleText) else {
+                throw UsageError("--role must be town, coordinator, admin or auditor, not '\(roleText)'")
+            }
             let id = try tenantID(&arguments)
             let town = arguments.option("town")
             let expiresText = try arguments.required("expires", "WHEN (e.g. 90d or 2027-01-01T00:00:00Z)")
@@ -314,10 +322,84 @@ let reportCommand = Command(
             let store = try openStore(dir)
             defer { store.close() }
             _ = try existingTenant(store, tenant)
-            let page = try ReportPages.write(.administrative(tenant), store: store, period: period,
+            let page = try ReportPages.write(.administrative(tenant), store: store, origin: try dir.checkpointSigner().origin(tenant),
+                                             period: period,
                                              label: ReportPages.label(period: month, days: period), town: town,
                                              language: language, weeks: weeks, to: out)
             print(page.path)
+        },
+        Command(
+            name: "recompute", abstract: "Re-derive every report published at a checkpoint from the log's entries alone and compare, byte for byte.",
+            usage: "recompute --dir DIR --tenant TENANT_ID --checkpoint N [--json]",
+            help: """
+            OPTIONS:
+              --dir DIR         The coordinator's directory.
+              --tenant ID       The tenant.
+              --checkpoint N    The tree size of the checkpoint the reports name (figures.checkpoint.treeSize).
+              --json            Print the verdicts as JSON.
+            The log's first N entries must hash to the signed checkpoint's root; each report published at N
+            is computed again from them (same period, lag, audience and time) and signed again (Ed25519 is
+            deterministic). Exit status 0 when every report is equal, 1 when one differs.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let tenant = try tenantID(&arguments)
+            let sizeText = try arguments.required("checkpoint", "N (the checkpoint's tree size)")
+            let json = arguments.flag("json")
+            try arguments.checkAllConsumed()
+            guard let size = UInt64(sizeText) else { throw UsageError("--checkpoint must be a tree size (a whole number), not '\(sizeText)'") }
+            let store = try openStore(dir)
+            defer { store.close() }
+            _ = try existingTenant(store, tenant)
+            let (checkpoint, verdicts) = try ReportRecompute.run(.administrative(tenant), treeSize: size, store: store,
+                                                                 signer: try dir.checkpointSigner(), signingKey: try dir.signingKey())
+            let differing = verdicts.filter { !$0.matches }
+            if json {
+                try printJSON(["checkpoint": checkpoint.reference.rootHash, "treeSize": String(size),
+                               "reports": String(verdicts.count), "differing": String(differing.count)])
+            } else {
+                print("Checkpoint \(checkpoint.origin) size \(size) root \(checkpoint.rootHash): the log's entries match it.")
+                for v in verdicts {
+                    print("\(v.matches ? "equal  " : "DIFFERS") \(v.period.from)…\(v.period.to) lag \(v.lag) for \(v.audience)\(v.matches ? "" : ": " + v.difference)")
+                }
+                if verdicts.isEmpty { print("No report was published at this checkpoint.") }
+            }
+            guard differing.isEmpty else {
+                throw CoordinatorError(.storage, "\(differing.count) of \(verdicts.count) reports published at checkpoint \(size) differ from what the log gives. Do not trust them; investigate the store.")
+            }
+            if !json { print("All \(verdicts.count) reports published at checkpoint \(size) are equal to their recomputation.") }
+        },
+    ])
+
+let logCommand = Command(
+    name: "log", abstract: "The tenants' transparency logs: sign or show checkpoints.",
+    subcommands: [
+        Command(
+            name: "checkpoint", abstract: "Print a tenant's signed checkpoint (signing the current state on demand).",
+            usage: "checkpoint --dir DIR --tenant TENANT_ID [--tree-size N] [--json]",
+            help: """
+            OPTIONS:
+              --dir DIR        The coordinator's directory.
+              --tenant ID      The tenant.
+              --tree-size N    A stored checkpoint of this size (default: the log's current size, signed if needed).
+              --json           Print origin, size, root, note and verifier key as JSON.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let tenant = try tenantID(&arguments)
+            let sizeText = arguments.option("tree-size")
+            let json = arguments.flag("json")
+            try arguments.checkAllConsumed()
+            let size = try sizeText.map { text -> UInt64 in
+                guard let value = UInt64(text) else { throw UsageError("--tree-size must be a whole number, not '\(text)'") }
+                return value
+            }
+            let store = try openStore(dir)
+            defer { store.close() }
+            _ = try existingTenant(store, tenant)
+            let checkpoint = try store.checkpoint(treeSize: size, signer: try dir.checkpointSigner(), .administrative(tenant))
+            if json { return try printJSON(checkpoint) }
+            print(checkpoint.note, terminator: "")
         },
     ])
 
@@ -356,7 +438,7 @@ let serveCommand = Command(
     sigaddset(&stopSignals, SIGINT)
     pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
     let store = try openStore(dir)
-    let service = CoordinatorService(store: store, signingKey: try dir.signingKey())
+    let service = try CoordinatorService(store: store, signingKey: try dir.signingKey(), name: dir.name())
     let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: threads,
                                                          threadPerConnection: perConnection),
                                     accessLog: quiet ? .disabled : .standardError)
@@ -379,4 +461,4 @@ runCommandLine(
     root: Command(
         name: "townbench-coordinator",
         abstract: "A TownBench coordinator: verifies towns' signed aggregates and computes network indicators per tenant.",
-        subcommands: [initCommand, tenantCommand, townCommand, tokenCommand, reportCommand, serveCommand]))
+        subcommands: [initCommand, tenantCommand, townCommand, tokenCommand, reportCommand, logCommand, serveCommand]))

@@ -63,12 +63,12 @@ final class Fixture {
         let dir = try CoordinatorDirectory.create(at: directory)
         store = try dir.openStore()
         let fixed = clock
-        service = CoordinatorService(store: store, signingKey: try dir.signingKey(), clock: { fixed ?? Date() })
+        service = try CoordinatorService(store: store, signingKey: try dir.signingKey(), clock: { fixed ?? Date() })
         server = service.makeServer(configuration: .init(port: 0, threadPoolSize: 8, connectionTimeout: connectionTimeout,
                                                          maxBodySize: maxBodySize), accessLog: .disabled)
         for tenant in [Self.tenantA, Self.tenantB] {
             try store.addTenant(Tenant(id: tenant, name: tenant, peerNaming: peerNaming))
-            for role in [Role.coordinator, .admin] {
+            for role in [Role.coordinator, .admin, .auditor] {
                 let (token, record) = try BearerToken.issue(role: role, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(3600))
                 try store.addToken(record)
                 tokens["\(tenant)/\(role.rawValue)"] = token

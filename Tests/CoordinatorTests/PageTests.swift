@@ -217,7 +217,7 @@ struct PageTests {
         // Hand-computed: 100 × 1234 ÷ 1000, and the median of 123.4, 90 and 105.
         #expect(BelgianFormat.number(123.4) == "123,4")
         #expect(BelgianFormat.number(105) == "105,0")
-        let computed = try NetworkIndicators.compute(.administrative(Self.a), store: fixture.store,
+        let computed = try NetworkIndicators.compute(.administrative(Self.a), store: fixture.store, origin: "o",
                                                      period: DayPeriod.parse(period: "2026-11", from: nil, to: nil).get())
         let oostkampIndex = try #require(computed.towns.first { $0.town == "oostkamp" }?.footfallIndex)
         #expect(abs(oostkampIndex - 123.4) < 1e-9)
@@ -248,7 +248,7 @@ struct PageTests {
     func mapping() throws {
         let fixture = try Self.populated()
         let period = try DayPeriod.parse(period: nil, from: "2026-10-27", to: "2026-11-02").get()
-        let inputs = try ReportPages.inputs(.administrative(Self.a), store: fixture.store, period: period, weeks: 3)
+        let inputs = try ReportPages.inputs(.administrative(Self.a), store: fixture.store, origin: "o", period: period, weeks: 3)
         let region = ReportPages.region(inputs)
         #expect(region.tenantName == Self.a)
         #expect(region.period.start == (try DayNumber(iso: "2026-10-27")))
@@ -260,7 +260,7 @@ struct PageTests {
         #expect(region.network.series.last?.value == 105)
         // Every chart point equals that week's NetworkIndicators figures (what /indicators serves).
         for week in inputs.weekly {
-            let figures = try NetworkIndicators.compute(.administrative(Self.a), store: fixture.store,
+            let figures = try NetworkIndicators.compute(.administrative(Self.a), store: fixture.store, origin: "o",
                                                         period: DayPeriod((week.end - 6)...week.end))
             #expect(week.median == figures.footfall.medianIndex)
             #expect(week.towns == Dictionary(uniqueKeysWithValues: figures.towns.compactMap { t in t.footfallIndex.map { (t.town, $0) } }))
@@ -270,7 +270,7 @@ struct PageTests {
         #expect(coverage.status == .partial)  // one day of seven with a year-earlier pair
         #expect(abs((coverage.completeness ?? 0) - 1.0 / 7) < 1e-9)
         // A week whose end is 10 days after the last data: stale.
-        let later = try ReportPages.inputs(.administrative(Self.a), store: fixture.store,
+        let later = try ReportPages.inputs(.administrative(Self.a), store: fixture.store, origin: "o",
                                            period: DayPeriod.parse(period: nil, from: "2026-11-06", to: "2026-11-12").get(), weeks: 1)
         #expect(ReportPages.region(later).coverage.allSatisfy { $0.status == .stale })
         #expect(try ReportPages.town(inputs, town: "oostkamp").footfall.index == 123.4)

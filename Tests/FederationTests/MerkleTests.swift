@@ -186,4 +186,19 @@ private func b64(_ s: String?) -> [UInt8] { s.flatMap { Data(base64Encoded: $0) 
                 encoded: "bad+00000000+" + Base64.encode([0x01, 0x01] + [UInt8](repeating: 0, count: 31)))
         }
     }
+
+    @Test func frontierAgreesWithTheFullTree() throws {
+        var tree = MerkleTree()
+        var frontier = MerkleFrontier()
+        #expect(frontier.rootHash == Merkle.emptyRoot)
+        for i in 0..<100 {
+            let leaf = Merkle.leafHash(Array("entry \(i)".utf8))
+            #expect(frontier.append(leafHash: leaf) == tree.append(leafHash: leaf))
+            #expect(frontier.rootHash == tree.rootHash())
+            // Stored and read back, it continues the same tree.
+            frontier = try MerkleFrontier(size: frontier.size, encoded: frontier.encoded)
+        }
+        #expect(frontier.size == 100 && frontier.hashes.count == 3)
+        #expect(throws: FederationError.self) { try MerkleFrontier(size: 7, hashes: [Merkle.emptyRoot]) }
+    }
 }
