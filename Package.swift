@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation"],
+        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation", "Storage"],
                           path: "deploy/bench/bench-coordinator", swiftSettings: swiftSettings),
         // COORDINATOR-END
         // REPORTS-BEGIN (owned by the reports work; keep edits inside this block)

@@ -148,7 +148,7 @@ struct IndicatorTests {
         let report = try JSONDecoder().decode(NetworkReport.self, from: Data(envelope.payload))
         #expect(report.tenantId == Self.tenant)
         #expect(report.period == DayPeriod(try DayNumber(iso: "2026-11-01")...(try DayNumber(iso: "2026-11-30"))))
-        #expect(report.audience == ["role": "town", "town": "veurne"])
+        #expect(report.audience == ["role": "town", "town": "veurne", "peers": "anonymised"])
         // Tampering with one byte of the payload breaks the signature.
         var tampered = envelope
         tampered.payload[10] ^= 1

@@ -36,16 +36,25 @@ struct MatrixTests {
             ("A town", Fixture.tenantA, .town, #require(fixture.tokens["\(Fixture.tenantA)/town:\(aTown)"])),
             ("A coordinator", Fixture.tenantA, .coordinator, #require(fixture.tokens["\(Fixture.tenantA)/coordinator"])),
             ("A admin", Fixture.tenantA, .admin, #require(fixture.tokens["\(Fixture.tenantA)/admin"])),
+            ("A auditor", Fixture.tenantA, .auditor, #require(fixture.tokens["\(Fixture.tenantA)/auditor"])),
             ("B town", Fixture.tenantB, .town, #require(fixture.tokens["\(Fixture.tenantB)/town:dendermonde"])),
             ("B coordinator", Fixture.tenantB, .coordinator, #require(fixture.tokens["\(Fixture.tenantB)/coordinator"])),
             ("B admin", Fixture.tenantB, .admin, #require(fixture.tokens["\(Fixture.tenantB)/admin"])),
+            ("B auditor", Fixture.tenantB, .auditor, #require(fixture.tokens["\(Fixture.tenantB)/auditor"])),
         ]
+        // The query each route needs to answer 200 to an admitted role: the log's routes name
+        // A town's own submission (by its leaf hash) or a tree size; the others a period.
+        let aLeaf = try #require(try fixture.store.logEntries(0..<1, .administrative(Fixture.tenantA)).first)
+        #expect(aLeaf.townID == aTown)
+        let leafQuery = Base64.encode(Merkle.leafHash(aLeaf.envelope)).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let queries = ["/v1/tenants/{tenant}/log/inclusion": "?leafHash=\(leafQuery)", "/v1/tenants/{tenant}/log/consistency": "?from=1"]
         var dataRoutes = 0
         for route in routes {
             let classes = route.tags.intersection(["public", "submission", "data", "session", "page"])
             #expect(classes.count == 1, "route \(route.method) \(route.pattern) must be tagged public, submission, data, session or page")
             let path = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": aTown]))
-            let target = path + "?period=2026-11"
+            let query = queries[route.pattern] ?? "?period=2026-11"
+            let target = path + query
             if route.tags.contains("public") {
                 #expect(try http(fixture.port, route.method.rawValue, target).status == 200, "\(route.pattern)")
                 continue
@@ -89,7 +98,7 @@ struct MatrixTests {
                 }
                 // The same principal on a tenant that does not exist: the same 404.
                 let ghost = try #require(route.path(with: ["tenant": "no-such-tenant", "town": aTown]))
-                #expect(try http(fixture.port, route.method.rawValue, ghost + "?period=2026-11", token: principal.token).status == 404)
+                #expect(try http(fixture.port, route.method.rawValue, ghost + query, token: principal.token).status == 404)
             }
             // A town of A on another town of A: 404 where the route names a town.
             if route.parameterNames.contains("town") {
@@ -99,7 +108,7 @@ struct MatrixTests {
                 #expect(response.status == 404, "A town on another town's \(route.pattern)")
             }
         }
-        #expect(dataRoutes >= 5)
+        #expect(dataRoutes >= 8)
     }
 
     @Test("a town sees its own figures in full and its peers anonymised; a coordinator sees all by name")

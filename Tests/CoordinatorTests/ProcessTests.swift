@@ -58,6 +58,17 @@ struct ProcessTests {
         return (process, port, out)
     }
 
+    /// The latest checkpoint, opened with the coordinator's key (from its directory) and origin.
+    static func checkpoint(_ port: UInt16, token: String, dir: URL) throws -> Checkpoint {
+        let response = try http(port, "GET", "/v1/tenants/\(tenant)/log/checkpoint", token: token)
+        guard response.status == 200 else { throw RawClientError(description: "checkpoint: \(response.status) \(response.bodyText)") }
+        let document = try JSONDecoder().decode(TransparencyLog.SignedCheckpoint.self, from: Data(response.body))
+        let seed = try Data(contentsOf: dir.appendingPathComponent("coord/coordinator.key"))
+        let key = try Ed25519.PrivateKey(seed: [UInt8](seed)).publicKey
+        return try TransparencyLog.openCheckpoint(document.note, verifier: SignedNote.Verifier(name: "townbench-coordinator", publicKey: key),
+                                                  origin: "townbench-coordinator/townbench/\(tenant)")
+    }
+
     @Test("help, usage errors, weak-key and wrong-tenant enrolment exit codes")
     func cli() throws {
         try withTemporaryDirectory { dir in
@@ -91,13 +102,14 @@ struct ProcessTests {
         }
     }
 
-    @Test("kill -9 during a stream of submissions: every submission that got a 202 is stored after restart")
+    @Test("kill -9 during a stream of submissions: every submission that got a 202 is stored and in the log after restart, and the log verifies from the first checkpoint to the last")
     func durability() throws {
         try withTemporaryDirectory { dir in
             let towns = ["oostkamp", "veurne", "diksmuide", "menen"]
             let (keys, token) = try Self.setUp(dir, towns: towns)
             let (server, port, _) = try Self.serve(dir)
             let acknowledged = Mutex<[String: [String]]>([:])
+            let sentBodies = Mutex<[String: [UInt8]]>([:])
             let stop = Atomic<Bool>(false)
             let group = DispatchGroup()
             for town in towns {
@@ -112,11 +124,16 @@ struct ProcessTests {
                                                        submissionID: id),
                               let response = try? http(port, "POST", "/v1/tenants/\(Self.tenant)/submissions", body: body)
                         else { break }
-                        if response.status == 202 { acknowledged.withLock { $0[town, default: []].append(id) } }
+                        if response.status == 202 {
+                            sentBodies.withLock { $0[id] = body }
+                            acknowledged.withLock { $0[town, default: []].append(id) }
+                        }
                     }
                 }
             }
-            // Let the stream run, then kill -9 while it is in full flow.
+            // A checkpoint early in the stream (what a town would have stored), then kill -9 in full flow.
+            while acknowledged.withLock({ $0.values.map(\.count).reduce(0, +) }) < 50 { usleep(10_000) }
+            let first = try Self.checkpoint(port, token: token, dir: dir)
             while acknowledged.withLock({ $0.values.map(\.count).reduce(0, +) }) < 200 { usleep(10_000) }
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
@@ -134,6 +151,24 @@ struct ProcessTests {
                 let missing = (acked[town] ?? []).filter { !stored.contains($0) }
                 #expect(missing.isEmpty, "\(town): \(missing.count) acknowledged submissions lost")
             }
+            // The log: every acknowledged submission's exact bytes are in the latest checkpoint, and
+            // the log after the crash extends the checkpoint taken before it.
+            let last = try Self.checkpoint(newPort, token: token, dir: dir)
+            #expect(last.size >= UInt64(acked.values.map(\.count).reduce(0, +)))
+            let bodies = sentBodies.withLock { $0 }
+            for (town, ids) in acked {
+                for id in ids {
+                    let response = try http(newPort, "GET", "/v1/tenants/\(Self.tenant)/log/inclusion?submission=\(id)&town=\(town)&treeSize=\(last.size)",
+                                            token: token)
+                    #expect(response.status == 200, "\(town)/\(id) has no inclusion proof: \(response.bodyText)")
+                    let proof = try JSONDecoder().decode(TransparencyLog.InclusionProof.self, from: Data(response.body))
+                    try TransparencyLog.verifyInclusion(of: try #require(bodies[id]), proof: proof, in: last)
+                }
+            }
+            let consistency = try http(newPort, "GET", "/v1/tenants/\(Self.tenant)/log/consistency?from=\(first.size)&to=\(last.size)", token: token)
+            #expect(consistency.status == 200, "\(consistency.bodyText)")
+            try TransparencyLog.verifyConsistency(
+                from: first, to: last, proof: try JSONDecoder().decode(TransparencyLog.ConsistencyProof.self, from: Data(consistency.body)))
             // SIGTERM: a clean shutdown with exit status 0.
             restarted.terminate()
             restarted.waitUntilExit()

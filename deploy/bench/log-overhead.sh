@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# What the transparency log (issue 9) costs the submission path: accepted, durably committed
+# submissions per second over HTTP with the log (this tree) and without it (BASELINE, the last
+# commit before the log), measured alternately in one run with deploy/bench/coordinator.sh, then
+# the inclusion-proof latency of a 1,000,000-leaf log served from the SQLite store.
+# Usage: deploy/bench/log-overhead.sh [SECONDS] [ROUNDS] [CONNECTIONS]   (default 10 3 64)
+#        BASELINE=<commit> (default cde5fc0), LEAVES=<n> (default 1000000). Figures: BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-10}"
+rounds="${2:-3}"
+connections="${3:-64}"
+baseline="${BASELINE:-cde5fc0}"
+leaves="${LEAVES:-1000000}"
+root=$(pwd)
+work=$(mktemp -d /tmp/townbench-log-overhead.XXXXXX)
+cleanup() { git -C "$root" worktree remove --force "$work/baseline" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "== build (release): this tree and the baseline $baseline in a worktree" >&2
+git worktree add --detach "$work/baseline" "$baseline" >&2
+for tree in "$root" "$work/baseline"; do
+  (cd "$tree" && swift build -c release --scratch-path "$tree/.build-logbench" --product townbench-coordinator >&2 \
+    && swift build -c release --scratch-path "$tree/.build-logbench" --product bench-coordinator >&2)
+done
+
+run() {  # $1: tree → prints accepted_202_per_s
+  (cd "$1" && SKIP_BUILD=1 SCRATCH="$1/.build-logbench" deploy/bench/coordinator.sh "$seconds" "$connections" 2>/dev/null) \
+    | awk '/^accepted_202_per_s/ {print $2}'
+}
+echo "== machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $rounds rounds of ${seconds}s, alternating"
+with=(); without=()
+for r in $(seq "$rounds"); do
+  without+=("$(run "$work/baseline")"); echo "round $r without log: ${without[-1]}/s"
+  with+=("$(run "$root")"); echo "round $r with log:    ${with[-1]}/s"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+m_with=$(median "${with[@]}"); m_without=$(median "${without[@]}")
+awk -v w="$m_with" -v o="$m_without" 'BEGIN {
+  printf "median with log %d/s, without %d/s: the log costs %.1f%% of the rate (target <= 10%%)\n", w, o, 100 * (1 - w / o) }'
+
+echo "== inclusion proofs from the SQLite store, $leaves leaves"
+"$root/.build-logbench/release/bench-coordinator" --log-proofs "$leaves" "$work/proofs"
