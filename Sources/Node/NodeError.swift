@@ -20,6 +20,11 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         public static let conflict = Code(name: "conflict")
         /// The file could not be read.
         public static let io = Code(name: "io")
+        /// The coordinator's log or a checkpoint failed a check (`verify`, `checkpoint compare`):
+        /// bad signature, missing or altered submission, rewritten history, split view.
+        public static let verificationFailed = Code(name: "verification_failed")
+        /// No verified checkpoint is stored yet (run `verify`).
+        public static let noCheckpoint = Code(name: "no_checkpoint")
 
         public static func ~= (pattern: Code, error: any Error) -> Bool {
             (error as? NodeError)?.code == pattern
@@ -52,6 +57,7 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         location.map { "\($0): \(message)" } ?? message
     }
 
-    /// Whether this is bad data (exit code 65, `EX_DATAERR`) rather than a usage error or failure.
-    public var isDataError: Bool { code == .badInput || code == .conflict }
+    /// Whether this is bad data (exit code 65, `EX_DATAERR`) rather than a usage error or failure;
+    /// a coordinator log that fails verification is bad data from the coordinator.
+    public var isDataError: Bool { code == .badInput || code == .conflict || code == .verificationFailed }
 }

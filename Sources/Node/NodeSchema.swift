@@ -123,5 +123,20 @@ enum NodeSchema {
                 key_id TEXT NOT NULL,
                 envelope BLOB NOT NULL);
             """),
+        .init(4, "checkpoints", """
+            -- Log checkpoints of the coordinator (Federation/PROTOCOL.md §8.3) that `verify` checked:
+            -- signature with the pinned key, origin, consistency with the previous one, inclusion of
+            -- every acknowledged submission. Kept, never replaced: the next verify proves consistency
+            -- from the latest, and the exact signed note can be shown to another town.
+            CREATE TABLE checkpoints (
+                id INTEGER PRIMARY KEY,
+                origin TEXT NOT NULL,
+                tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+                root_hash TEXT NOT NULL,
+                note TEXT NOT NULL,
+                verifier_key TEXT NOT NULL,
+                verified_at TEXT NOT NULL,
+                UNIQUE (origin, tree_size));
+            """),
     ])
 }

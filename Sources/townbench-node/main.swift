@@ -168,7 +168,12 @@ let indicatorsCommand = Command(
 }
 
 func coordinatorURL(_ arguments: inout Arguments, store: NodeStore) throws -> URL {
-    if let given = arguments.option("coordinator") {
+    try coordinatorURL(given: arguments.option("coordinator"), store: store)
+}
+
+/// The `--coordinator` URL if given (then remembered), else the remembered one.
+func coordinatorURL(given: String?, store: NodeStore) throws -> URL {
+    if let given {
         guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw UsageError("--coordinator '\(given)' is not an http(s) URL, e.g. https://coordinator.example.org/")
         }
@@ -443,10 +448,107 @@ let reportCommand = Command(
     print("Wrote \(out)\(model.notes.isEmpty ? "" : "\n" + model.notes.joined(separator: "\n"))")
 }
 
+let verifyCommand = Command(
+    name: "verify", abstract: "Check the coordinator's transparency log: signature, history, and every acknowledged submission.",
+    usage: "verify --dir DIR [--coordinator URL] [--from DATE --to DATE] [--json]",
+    help: """
+    Fetches the tenant's latest log checkpoint and checks, with the pinned coordinator key
+    (Federation/PROTOCOL.md §8.3):
+      - its signature and origin (<coordinator>/townbench/<tenant>, as stored before);
+      - consistency with the last checkpoint this node stored (history was not rewritten; equal
+        sizes with different roots are a split view);
+      - the inclusion of every acknowledged submission, by the exact bytes in the outbox (a
+        missing one was dropped; another leaf hash means the stored envelope was altered);
+      - the network report's signature and the log state it names (consistent with the checkpoint).
+    The new checkpoint is stored only when everything passed. On any failure every reason is
+    printed, nothing is stored, and the exit code is 65.
+
+    OPTIONS:
+      --dir DIR              The node's directory (needs `configure --coordinator-key` and `--token-file`).
+      --coordinator URL      The coordinator (default: the one remembered by push).
+      --from DATE, --to DATE The report's period (default: the stored report's, else the last acknowledged week).
+      --json                 Print the result as JSON.
+    """
+) { arguments in
+    let dir = try directory(&arguments)
+    let store = try NodeStore.open(dir)
+    let url = try coordinatorURL(&arguments, store: store)
+    let from = arguments.option("from"), to = arguments.option("to")
+    for (flag, value) in [("from", from), ("to", to)] {
+        if let value, (try? DayNumber(iso: value)) == nil { throw UsageError("--\(flag) '\(value)' is not a date; write YYYY-MM-DD") }
+    }
+    guard (from == nil) == (to == nil) else { throw UsageError("give both --from and --to, or neither") }
+    let json = arguments.flag("json")
+    try arguments.checkAllConsumed()
+    let result = try store.verifyLog(coordinator: url, reportPeriod: from.flatMap { f in to.map { (f, $0) } })
+    if json { try printJSON(result) } else { print(result.text, terminator: "") }
+    if !result.passed {
+        throw NodeError(.verificationFailed, "the coordinator's log failed verification: \(result.failures.map(\.message).joined(separator: "; ")). The new checkpoint was not stored; keep this output as evidence and raise it with the coordinator's operator and the other towns")
+    }
+}
+
+let checkpointCommand = Command(
+    name: "checkpoint", abstract: "Show this node's verified log checkpoint, or compare another town's with it.",
+    subcommands: [
+        Command(
+            name: "show", abstract: "Print the latest verified checkpoint's signed note, exactly as the coordinator signed it.",
+            usage: "show --dir DIR [--json]",
+            help: """
+            Save the output to a file and give it to another town of the tenant: it runs
+            `townbench-node checkpoint compare --dir ITS_DIR FILE` to check both towns see one log.
+
+            OPTIONS:
+              --dir DIR   The node's directory.
+              --json      Print origin, size, root, note, verifier key and when it was verified as JSON.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let json = arguments.flag("json")
+            try arguments.checkAllConsumed()
+            let store = try NodeStore.open(dir)
+            guard let checkpoint = try store.latestCheckpoint() else {
+                throw NodeError(.noCheckpoint, "no verified checkpoint is stored yet: run `townbench-node verify --dir \(dir.path)` first")
+            }
+            if json { return try printJSON(checkpoint) }
+            FileHandle.standardOutput.write(Data(checkpoint.note.utf8))
+        },
+        Command(
+            name: "compare", abstract: "Check another town's checkpoint note against this node's: same log, or proof of a split view.",
+            usage: "compare --dir DIR [--coordinator URL] [--json] FILE",
+            help: """
+            FILE is the output of `townbench-node checkpoint show` on another town's node of the
+            same tenant. Its signature must verify with the pinned coordinator key and its origin
+            must be this node's. Equal sizes with different roots prove a split view (the
+            coordinator showed the towns different logs). Different sizes: the coordinator must
+            prove the smaller log is a prefix of the larger (consistency proof); if it cannot,
+            that is a split view or rewritten history. Exit code 65 when the check fails.
+
+            OPTIONS:
+              --dir DIR           The node's directory (run `verify` first).
+              --coordinator URL   The coordinator (default: the one remembered by push); needed for different sizes.
+              --json              Print the comparison as JSON.
+            """
+        ) { arguments in
+            let dir = try directory(&arguments)
+            let store = try NodeStore.open(dir)
+            let given = arguments.option("coordinator")
+            let json = arguments.flag("json")
+            let file = try arguments.single("FILE")
+            try arguments.checkAllConsumed(positionals: 1)
+            let note: String
+            do { note = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw NodeError(.io, "cannot read \(file): \(error.localizedDescription)")
+            }
+            let comparison = try store.compareCheckpoint(note: note) { try coordinatorURL(given: given, store: store) }
+            if json { try printJSON(comparison) } else { print(comparison.message) }
+        },
+    ])
+
 runCommandLine(
     executable: "townbench-node", version: version,
     root: Command(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
-                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, simulateCommand, reportCommand]))
+                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
+                      simulateCommand, reportCommand]))

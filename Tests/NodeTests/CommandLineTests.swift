@@ -12,7 +12,7 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         #expect(result.stdout.hasPrefix("OVERVIEW: A TownBench town node"))
-        for sub in ["init", "sensors", "import", "status", "indicators"] {
+        for sub in ["init", "sensors", "import", "status", "indicators", "verify", "checkpoint"] {
             #expect(result.stdout.contains("\n  \(sub) "), "missing \(sub)")
         }
         #expect(try runProcess(node, ["help", "import"]).stdout == runProcess(node, ["import", "--help"]).stdout)

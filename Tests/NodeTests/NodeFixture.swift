@@ -18,9 +18,9 @@ struct NodeFixture {
 
         """
 
-    init(in dir: URL, sensors: Bool = true) throws {
+    init(in dir: URL, town: String = "harelbeke", sensors: Bool = true) throws {
         self.dir = dir
-        store = try NodeStore.create(in: dir.appendingPathComponent("node"), town: "harelbeke", tenant: "daks")
+        store = try NodeStore.create(in: dir.appendingPathComponent("node"), town: town, tenant: "daks")
         if sensors { _ = try store.importSensors(try write("sensors.csv", Self.sensorsCSV)) }
     }
 

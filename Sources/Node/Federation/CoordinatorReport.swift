@@ -63,18 +63,38 @@ extension NodeStore {
     /// signature, and keeps it. Nothing unverified is stored.
     @discardableResult
     public func fetchReport(from: String, to: String, coordinator: URL) throws -> StoredReport {
-        var components = URLComponents(url: coordinator.appendingPathComponent("v1/tenants/\(settings.tenant)/report"), resolvingAgainstBaseURL: false)
-        components?.queryItems = [URLQueryItem(name: "from", value: from), URLQueryItem(name: "to", value: to)]
-        guard let url = components?.url else { throw NodeError(.invalidArgument, "cannot build the report URL from \(coordinator)") }
-        let response = try httpRequest(url, method: "GET", body: nil, bearer: try token(), timeout: 60)
+        guard let report = try downloadReport(from: from, to: to, coordinator: coordinator) else {
+            throw NodeError(.io, "the coordinator answered 404 for the report of \(from)–\(to): it has no report for that period")
+        }
+        return try keepReport(report, from: from, to: to)
+    }
+
+    /// Fetches and verifies (pinned key) the network report for a period without storing it;
+    /// nil when the coordinator has none (404). `verify` uses this so that it stores the report
+    /// only together with a checkpoint that passed every check.
+    func downloadReport(from: String, to: String, coordinator: URL) throws -> StoredReport? {
+        let response = try coordinatorGET(coordinator, "report", query: [("from", from), ("to", to)])
+        if response.status == 404 { return nil }
         guard response.status == 200 else {
             throw NodeError(.io, "the coordinator answered \(response.status) for the report: \(String(decoding: response.body, as: UTF8.self))")
         }
-        let payload = try verifyReport(response.body)
-        let now = Timestamp.format(Date())
+        return StoredReport(fetchedAt: Timestamp.format(Date()), envelope: response.body, payload: try verifyReport(response.body))
+    }
+
+    /// Stores a report whose signature verified.
+    @discardableResult
+    func keepReport(_ report: StoredReport, from: String, to: String) throws -> StoredReport {
         try db.run("INSERT INTO reports (fetched_at, period_from, period_to, key_id, envelope) VALUES (?, ?, ?, ?, ?)",
-                   [.text(now), .text(from), .text(to), .text(try pinnedCoordinatorKey()?.keyID ?? ""), .blob(response.body)])
-        return StoredReport(fetchedAt: now, envelope: response.body, payload: payload)
+                   [.text(report.fetchedAt), .text(from), .text(to), .text(try pinnedCoordinatorKey()?.keyID ?? ""), .blob(report.envelope)])
+        return report
+    }
+
+    /// A GET of `{coordinator}/v1/tenants/{tenant}/{path}` with the town's bearer token.
+    func coordinatorGET(_ coordinator: URL, _ path: String, query: [(String, String)] = []) throws -> HTTPAnswer {
+        var components = URLComponents(url: coordinator.appendingPathComponent("v1/tenants/\(settings.tenant)/\(path)"), resolvingAgainstBaseURL: false)
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        guard let url = components?.url else { throw NodeError(.invalidArgument, "cannot build a URL for \(path) from \(coordinator)") }
+        return try httpRequest(url, method: "GET", body: nil, bearer: try token(), timeout: 60)
     }
 
     /// The latest stored report, re-verified now (a tampered store is caught here too).
