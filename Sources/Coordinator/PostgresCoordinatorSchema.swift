@@ -15,9 +15,34 @@ import PostgreSQL
 /// transaction names that exact hash or id. Superusers and `BYPASSRLS` roles ignore all of this,
 /// so the store refuses to run as one.
 /// https://www.postgresql.org/docs/15/ddl-rowsecurity.html
+///
+/// Migration 3 adds each tenant's transparency log (issue 9, PROTOCOL.md §8): the same tenant
+/// policy on its four tables, and append-only guards (triggers, which bind the tables' owner
+/// too, unlike `REVOKE`) mirroring the SQLite store's.
 enum PostgresCoordinatorSchema {
+    /// The tables of migrations 1 and 2. Migration 2's SQL is generated from this list, so it
+    /// must never change: new tables go in a list of their own (``logTables``).
     static let tenantTables = ["tenants", "towns", "keys", "tokens", "submissions", "sensor_days", "zone_days",
                                "conversion_days", "current_cells"]
+    /// The transparency log's tables (migration 3).
+    static let logTables = ["log_nodes", "log_heads", "checkpoints", "published_reports"]
+    /// Every table that holds a tenant's rows, each under row-level security.
+    static var allTenantTables: [String] { tenantTables + logTables }
+
+    /// The session setting under which opening a store may see, across tenants, only the
+    /// submissions that are not in a log yet (see migration 3 and `logUnloggedSubmissions`).
+    static let backfillSetting = "townbench.log_backfill"
+
+    /// ENABLE and FORCE row-level security on `table` with the tenant policy of migration 2.
+    private static func tenantPolicy(_ table: String) -> String {
+        """
+        ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE \(table) FORCE ROW LEVEL SECURITY;
+        CREATE POLICY tenant_isolation ON \(table)
+            USING (tenant_id = current_setting('townbench.tenant', true))
+            WITH CHECK (tenant_id = current_setting('townbench.tenant', true));
+        """
+    }
 
     static let migrator = PostgresMigrator([
         .init(1, "coordinator schema v1", """
@@ -88,5 +113,73 @@ enum PostgresCoordinatorSchema {
                 USING (token_id = current_setting('townbench.token_id', true))
                 WITH CHECK (token_id = current_setting('townbench.token_id', true));
             """),
+        .init(3, "transparency log", """
+            -- Issue 9: each tenant's append-only Merkle log (PROTOCOL.md §8). A submission's leaf index is
+            -- its position in its tenant's log (leaves are the exact envelope bytes); row_id stays the
+            -- acceptance order within a town, leaf_index is the order of the tenant's log.
+            ALTER TABLE submissions ADD COLUMN leaf_index BIGINT CHECK (leaf_index >= 0);
+            ALTER TABLE submissions ADD CONSTRAINT submissions_leaf_index UNIQUE (tenant_id, leaf_index);
+            -- Submissions stored before this migration (or by an older coordinator still running):
+            -- found through this small index when a store opens, and appended to their logs then.
+            CREATE INDEX submissions_unlogged ON submissions (tenant_id, row_id) WHERE leaf_index IS NULL;
+            -- Every complete subtree hash: (level 0, i) is leaf i; a proof reads O(log n) of these.
+            CREATE TABLE log_nodes (
+                tenant_id TEXT NOT NULL, level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),
+                idx BIGINT NOT NULL CHECK (idx >= 0), hash BYTEA NOT NULL CHECK (octet_length(hash) = 32),
+                PRIMARY KEY (tenant_id, level, idx));
+            CREATE INDEX log_leaves_by_hash ON log_nodes (tenant_id, hash) WHERE level = 0;
+            -- The right edge (MerkleFrontier) of each tenant's tree: an append reads and locks one row,
+            -- which serialises the appends of every coordinator process sharing the database.
+            CREATE TABLE log_heads (
+                tenant_id TEXT PRIMARY KEY, size BIGINT NOT NULL CHECK (size >= 0), frontier BYTEA NOT NULL);
+            CREATE TABLE checkpoints (
+                tenant_id TEXT NOT NULL, tree_size BIGINT NOT NULL CHECK (tree_size >= 0), root_hash BYTEA NOT NULL,
+                origin TEXT NOT NULL, note TEXT NOT NULL, verifier_key TEXT NOT NULL, signed_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, tree_size));
+            CREATE TABLE published_reports (
+                tenant_id TEXT NOT NULL, tree_size BIGINT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL,
+                lag BIGINT NOT NULL, audience TEXT NOT NULL, envelope BYTEA NOT NULL, published_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, tree_size, period_from, period_to, lag, audience));
+            """ + logTables.map(tenantPolicy).joined(separator: "\n") + """
+
+            -- Opening a store appends pre-log submissions to their tenants' logs; it must find which
+            -- tenants have any, though no tenant is set then. This admits, for reading only and only
+            -- under that explicit setting, the rows that are in no log yet (none, once appended).
+            CREATE POLICY unlogged_for_backfill ON submissions FOR SELECT
+                USING (leaf_index IS NULL AND current_setting('\(backfillSetting)', true) = 'on');
+
+            -- Append-only, enforced on the server for every role that row-level security binds: nothing
+            -- of a log, its checkpoints or published reports is changed or removed, a head never
+            -- shrinks, and a logged submission keeps its bytes and its place. TRUNCATE ignores
+            -- row-level security, so it is refused too.
+            CREATE OR REPLACE FUNCTION townbench_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
+            END
+            $$;
+            CREATE TRIGGER log_nodes_append_only BEFORE UPDATE OR DELETE ON log_nodes
+                FOR EACH ROW EXECUTE FUNCTION townbench_refuse_change('the log is append-only');
+            CREATE TRIGGER checkpoints_kept BEFORE UPDATE OR DELETE ON checkpoints
+                FOR EACH ROW EXECUTE FUNCTION townbench_refuse_change('checkpoints are kept');
+            CREATE TRIGGER reports_kept BEFORE UPDATE OR DELETE ON published_reports
+                FOR EACH ROW EXECUTE FUNCTION townbench_refuse_change('published reports are kept');
+            CREATE TRIGGER log_heads_kept BEFORE DELETE ON log_heads
+                FOR EACH ROW EXECUTE FUNCTION townbench_refuse_change('a log head is kept');
+            CREATE TRIGGER log_heads_grow_only BEFORE UPDATE ON log_heads
+                FOR EACH ROW WHEN (NEW.size < OLD.size OR NEW.tenant_id <> OLD.tenant_id)
+                EXECUTE FUNCTION townbench_refuse_change('a log never shrinks');
+            CREATE TRIGGER submissions_kept BEFORE DELETE ON submissions
+                FOR EACH ROW EXECUTE FUNCTION townbench_refuse_change('submissions are kept');
+            CREATE TRIGGER submissions_logged_kept BEFORE UPDATE ON submissions
+                FOR EACH ROW WHEN (OLD.leaf_index IS NOT NULL AND (NEW.envelope IS DISTINCT FROM OLD.envelope
+                    OR NEW.leaf_index IS DISTINCT FROM OLD.leaf_index OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id))
+                EXECUTE FUNCTION townbench_refuse_change('a logged submission is kept as accepted');
+            """ + ["log_nodes", "log_heads", "checkpoints", "published_reports", "submissions"].map { table in
+                """
+
+                CREATE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table)
+                    FOR EACH STATEMENT EXECUTE FUNCTION townbench_refuse_change('\(table) cannot be truncated: it is append-only');
+                """
+            }.joined()),
     ])
 }

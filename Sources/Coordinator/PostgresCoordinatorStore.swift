@@ -13,15 +13,24 @@ import Synchronization
 ///   transaction first sets `townbench.tenant` (transaction-local), on which the row-level security
 ///   policies of ``PostgresCoordinatorSchema`` admit rows. The store refuses to connect as a role
 ///   that bypasses those policies (superuser or `BYPASSRLS`).
-/// - **Durability.** ``commit(_:at:)`` is one transaction; it returns after COMMIT, which with
+/// - **Durability.** ``commit(_:at:signer:)`` is one transaction; it returns after COMMIT, which with
 ///   PostgreSQL's default `synchronous_commit=on` is flushed to the WAL on disk.
-/// - **Several processes.** ``commit(_:at:)`` locks the rows of the batch's towns
+/// - **Several processes.** ``commit(_:at:signer:)`` locks the rows of the batch's towns
 ///   (`SELECT … FOR UPDATE`, in one global order so two writers cannot deadlock) before it re-checks
 ///   replay and sequence, so two coordinators never both accept a sequence number of one town, nor
 ///   a lower one after a higher; the `UNIQUE (tenant_id, town_id, sequence)` key backs that up
 ///   (`ON CONFLICT DO NOTHING`, then re-read).
-/// - **Round trips.** A batch's aggregates go in with one `INSERT … SELECT FROM unnest($1::…[], …)`
-///   per table, not one statement per row; statements are prepared once per connection.
+/// - **The transparency log** (issue 9, PROTOCOL.md §8). In the same transaction, after the town
+///   locks, the tenant's `log_heads` row is locked (`FOR UPDATE`), so the appends of every process
+///   sharing the database are serialised per tenant: each inserted submission takes leaf index
+///   `max + 1` under that lock (contiguous, no gap when an insert is refused), its exact body is
+///   appended to the ``MerkleFrontier`` read from the head, and the completed node rows, the new
+///   head and (with a signer) the signed checkpoint go in before COMMIT. Lock order is the same
+///   everywhere (tenants sorted, then towns sorted, then the head), so writers cannot deadlock.
+/// - **Round trips.** A tenant's part of a batch is two pipelines: locks and inserts, then the
+///   aggregates (one `INSERT … SELECT FROM unnest($1::…[], …)` per table, not one per row) and the
+///   log rows. A log read (head, proof nodes, entries) is one pipeline: the tenant setting and the
+///   query in one implicit transaction. Statements are prepared once per connection.
 public final class PostgresCoordinatorStore: CoordinatorStore {
     /// The server, as `user@host:port/database` (no password).
     public let target: String
@@ -29,7 +38,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     public let schema: String?
     /// Reads and administrative writes, from many threads.
     private let pool: PostgresPool
-    /// The submission writer's connection (``commit(_:at:)`` is called from one thread at a time).
+    /// The submission writer's connection (``commit(_:at:signer:)`` is called from one thread at a time).
     private let writerPool: PostgresPool
     /// Parsed public keys by their raw bytes (immutable facts; status is always read from the store).
     private let publicKeys = Mutex<[[UInt8]: Ed25519.PublicKey]>([:])
@@ -70,6 +79,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
                 }
                 try PostgresCoordinatorSchema.migrator.migrate(connection)
+                try Self.logUnloggedSubmissions(connection)
                 return connection.target
             }
         } catch let error as CoordinatorError {
@@ -123,6 +133,27 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     static func storageError(_ error: any Error, _ what: String) -> CoordinatorError {
         CoordinatorError(.storage, "The coordinator's PostgreSQL store failed while \(what): \(error)")
+    }
+
+    /// Runs `statements` after setting `tenantID`, in one pipeline: one round trip and one
+    /// implicit transaction (everything up to a pipeline's sync is one), so the transaction-local
+    /// tenant setting holds for them and ends with them. For reads; returns the statements' rows.
+    private func read(_ tenantID: String, _ what: String, _ statements: [(sql: String, parameters: [PostgresValue])]) throws
+        -> [PostgresRows] {
+        do {
+            return try pool.withConnection { db in
+                Array(try db.pipeline([(Self.setTenantSQL, [.text(tenantID)])] + statements).dropFirst())
+            }
+        } catch let error as CoordinatorError {
+            throw error
+        } catch {
+            throw Self.storageError(error, what)
+        }
+    }
+
+    /// ``read(_:_:_:)`` of one statement.
+    private func read(_ tenantID: String, _ what: String, _ sql: String, _ parameters: [PostgresValue]) throws -> PostgresRows {
+        try read(tenantID, what, [(sql, parameters)])[0]
     }
 
     // MARK: Tenants and towns
@@ -333,7 +364,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     private static func state(_ db: PostgresConnection, tenant: String, town: String, submissionID: String) throws -> StoredState {
-        let row = try db.query(stateSQL, [.text(tenant), .text(town), .text(submissionID)])[0]
+        try state(try db.query(stateSQL, [.text(tenant), .text(town), .text(submissionID)]))
+    }
+
+    private static func state(_ rows: PostgresRows) throws -> StoredState {
+        let row = rows[0]
         var state = StoredState(lastSequence: try row.optionalInt(0))
         if let payload = try row.optionalBytes(1) {
             state.existing = (payload, try row.bytes(2), try row.string(3))
@@ -341,11 +376,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         return state
     }
 
+    /// Every submission's check asks this: one round trip (``read(_:_:_:_:)``).
     public func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState {
-        try inTenant(scope.tenantID, "reading the submission state") { db in
-            let state = try Self.state(db, tenant: scope.tenantID, town: townID, submissionID: submissionID)
-            return TownSubmissionState(lastSequence: state.lastSequence, existingPayloadDigest: state.existing?.payload)
-        }
+        let state = try Self.state(try read(scope.tenantID, "reading the submission state", Self.stateSQL,
+                                            [.text(scope.tenantID), .text(townID), .text(submissionID)]))
+        return TownSubmissionState(lastSequence: state.lastSequence, existingPayloadDigest: state.existing?.payload)
     }
 
     public func commit(_ batch: [VerifiedSubmission], at now: Date, signer: CheckpointSigner?) throws -> [CommitOutcome] {
@@ -360,26 +395,40 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     for tenant in byTenant.keys.sorted() {
                         let indices = byTenant[tenant] ?? []
                         // One round trip: the tenant setting, the town locks (serialising with other
-                        // writers per town, in one order everywhere: no deadlock), then each
-                        // submission's re-check-and-insert, in arrival order.
+                        // writers per town, in one order everywhere: no deadlock), the log head's lock
+                        // (serialising the tenant's appends; taken after the towns by every writer),
+                        // then each submission's re-check-and-insert, in arrival order, each taking
+                        // the next leaf index if it goes in.
                         let towns = Set(indices.map { batch[$0].accepted.payload.townId }).sorted()
                         var statements: [(sql: String, parameters: [PostgresValue])] = [
                             (Self.setTenantSQL, [.text(tenant)]),
                             ("""
                             SELECT town_id FROM towns WHERE tenant_id = $1 AND town_id = ANY($2::text[]) ORDER BY town_id FOR UPDATE
                             """, [.text(tenant), .textArray(towns)]),
+                            (Self.createHeadSQL, [.text(tenant)]),
+                            (Self.lockHeadSQL, [.text(tenant)]),
                         ]
+                        let firstInsert = statements.count
                         statements += indices.map { (Self.insertSQL, Self.insertParameters(batch[$0], acceptedAt: acceptedAt)) }
                         let results = try db.pipeline(statements)
+                        var log = try LogAppender(tenant: tenant, head: results[firstInsert - 1])
                         var aggregates = AggregateColumns(tenant: tenant)
                         for (k, i) in indices.enumerated() {
-                            outcomes[i] = try finish(batch[i], inserted: try results[k + 2].first?.int64(0), acceptedAt: acceptedAt,
-                                                     db: db, aggregates: &aggregates)
+                            let inserted = try results[firstInsert + k].first.map { (row: try $0.int64(0), leaf: try $0.int64(1)) }
+                            if let inserted {
+                                // The log leaf went in with the row, in this transaction: never one without the other.
+                                try log.append(batch[i].body, expectedIndex: inserted.leaf)
+                                aggregates.add(batch[i].accepted.payload, row: inserted.row)
+                            }
+                            outcomes[i] = try finish(batch[i], inserted: inserted != nil, acceptedAt: acceptedAt, db: db)
                         }
-                        try aggregates.insert(db)
+                        // One more round trip: the aggregates, the log's nodes and head, the checkpoint.
+                        try db.pipeline(aggregates.statements() + log.statements(signer: signer, at: acceptedAt))
                     }
                 }
             }
+        } catch let error as CoordinatorError {
+            throw error
         } catch {
             throw Self.storageError(error, "storing \(batch.count) submissions")
         }
@@ -392,15 +441,19 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     /// Re-checks (the worker's check read an older snapshot) and inserts one submission in one
     /// statement: the row goes in only if its id is new and its sequence above the town's last.
-    /// The town's row is locked by then, so no other writer can change either meanwhile.
+    /// The town's row is locked by then, so no other writer can change either meanwhile. The row
+    /// takes the next leaf index of its tenant's log: the head row is locked too, so no other
+    /// writer appends meanwhile, and an insert that does not happen takes no index (no gaps).
     private static let insertSQL = """
         WITH last AS (SELECT max(sequence) AS sequence FROM submissions WHERE tenant_id = $1 AND town_id = $2)
         INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
-            period_from, period_to, payload_digest, envelope_digest, envelope)
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM last
+            period_from, period_to, payload_digest, envelope_digest, envelope, leaf_index)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+               (SELECT coalesce(max(leaf_index) + 1, 0) FROM submissions WHERE tenant_id = $1)
+        FROM last
         WHERE (last.sequence IS NULL OR last.sequence < $4)
           AND NOT EXISTS (SELECT 1 FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3)
-        ON CONFLICT DO NOTHING RETURNING row_id
+        ON CONFLICT DO NOTHING RETURNING row_id, leaf_index
         """
 
     private static func insertParameters(_ item: VerifiedSubmission, acceptedAt: String) -> [PostgresValue] {
@@ -411,10 +464,9 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     /// The outcome of one submission after its insert statement ran (inside the batch's transaction).
-    private func finish(_ item: VerifiedSubmission, inserted row: Int64?, acceptedAt: String, db: PostgresConnection,
-                        aggregates: inout AggregateColumns) throws -> CommitOutcome {
+    private func finish(_ item: VerifiedSubmission, inserted: Bool, acceptedAt: String, db: PostgresConnection) throws -> CommitOutcome {
         let payload = item.accepted.payload
-        guard let row else {
+        guard inserted else {
             // Not inserted: a replay, a sequence not above the last, or (for a town without a
             // towns row, which is not locked) a concurrent writer that took the id or sequence.
             let state = try Self.state(db, tenant: item.scope.tenantID, town: payload.townId, submissionID: payload.submissionId)
@@ -429,18 +481,144 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             }
             return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
         }
-        // Issue 9: append the transparency-log leaf for `row` here, in this transaction.
-        aggregates.add(payload, row: row)
         return .stored(Self.receipt(submissionID: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
     }
 
-    public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
-        try inTenant(scope.tenantID, "reading a receipt") { db in
-            try db.query("SELECT envelope_digest, accepted_at FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
-                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
-                Self.receipt(submissionID: submissionID, envelopeDigest: try $0.bytes(0), acceptedAt: try $0.string(1))
+    // MARK: Appending to the log
+
+    /// Makes sure the tenant has a head row to lock (the empty log) without touching an existing one.
+    private static let createHeadSQL = """
+        INSERT INTO log_heads (tenant_id, size, frontier) VALUES ($1, 0, '\\x'::bytea) ON CONFLICT (tenant_id) DO NOTHING
+        """
+    /// Locks the tenant's head row until COMMIT and reads the newest committed frontier (a waiting
+    /// `FOR UPDATE` re-reads the row its holder committed).
+    private static let lockHeadSQL = "SELECT size, frontier FROM log_heads WHERE tenant_id = $1 FOR UPDATE"
+
+    /// A tenant's log during one transaction that holds its head row locked: the frontier read
+    /// from the head, extended in memory, and the rows that makes, written with one pipeline.
+    ///
+    /// Why batch the rows: a batch of n leaves completes about 2n node rows; one `unnest` insert
+    /// carries them all (the hashes as one `bytea` of 32-byte slices), not 2n statements.
+    struct LogAppender {
+        let tenant: String
+        private(set) var frontier: MerkleFrontier
+        private var levels: [Int64?] = []
+        private var indices: [Int64?] = []
+        /// The node hashes in `levels`/`indices` order, 32 bytes each.
+        private var hashes: [UInt8] = []
+        private var appended = 0
+
+        /// From the locked head row (`size`, `frontier`).
+        init(tenant: String, head: PostgresRows) throws {
+            self.tenant = tenant
+            guard let row = head.first else {
+                throw CoordinatorError(.storage, "The log head of tenant \(tenant) could not be read or created; check the database role's rights on log_heads.")
             }
+            let size = try row.int64(0)
+            do {
+                frontier = try MerkleFrontier(size: UInt64(size), encoded: try row.bytes(1))
+            } catch let error as FederationError {
+                throw CoordinatorError(.storage, "The log head of tenant \(tenant) is damaged (\(error.message)). Restore the database from a backup.")
+            }
+        }
+
+        /// Appends `envelope` as the next leaf, which the database gave `expectedIndex`.
+        mutating func append(_ envelope: [UInt8], expectedIndex: Int64? = nil) throws {
+            if let expectedIndex, expectedIndex != Int64(frontier.size) {
+                throw CoordinatorError(.storage, "The log of tenant \(tenant) would get leaf \(expectedIndex) where \(frontier.size) is next: its head and its submissions disagree. Nothing was stored; restore the database from a backup.")
+            }
+            for node in frontier.append(leafHash: Merkle.leafHash(envelope)) {
+                levels.append(Int64(node.level))
+                indices.append(Int64(node.index))
+                hashes += node.hash
+            }
+            appended += 1
+        }
+
+        /// The node rows, the new head and (with a signer) the checkpoint of the new head; none
+        /// when nothing was appended (a batch of duplicates changes no log).
+        func statements(signer: CheckpointSigner?, at signedAt: String) throws -> [(sql: String, parameters: [PostgresValue])] {
+            guard appended > 0 else { return [] }
+            var out: [(sql: String, parameters: [PostgresValue])] = [
+                ("""
+                INSERT INTO log_nodes (tenant_id, level, idx, hash)
+                SELECT $1, l, i, substring($4::bytea FROM ((n - 1) * 32 + 1)::int FOR 32)
+                FROM unnest($2::int8[], $3::int8[]) WITH ORDINALITY AS u(l, i, n)
+                """, [.text(tenant), .integerArray(levels), .integerArray(indices), .bytes(hashes)]),
+                ("UPDATE log_heads SET size = $2, frontier = $3 WHERE tenant_id = $1",
+                 [.text(tenant), .integer(Int64(frontier.size)), .bytes(frontier.encoded)]),
+            ]
+            if let signer {
+                let checkpoint = try signer.sign(tenantID: tenant, size: frontier.size, root: frontier.rootHash)
+                out.append((PostgresCoordinatorStore.insertCheckpointSQL,
+                            PostgresCoordinatorStore.checkpointValues(checkpoint, tenant: tenant, at: signedAt)))
+            }
+            return out
+        }
+    }
+
+    /// Appends the submissions that are in no log yet (stored before migration 3, or by an older
+    /// coordinator still running) to their tenants' logs, in acceptance order (`row_id`), once.
+    /// Their checkpoints are signed on demand.
+    ///
+    /// Why here and so: the store's role is bound by row-level security, and no tenant is set
+    /// when a store opens, so the tenants with such rows are found under the narrow
+    /// `unlogged_for_backfill` policy (only rows without a leaf index, only for reading). Each
+    /// tenant is then appended in transactions of at most 1,000 rows under its head lock, so
+    /// two processes opening at once append each row once, and memory stays bounded.
+    static func logUnloggedSubmissions(_ db: PostgresConnection) throws {
+        let tenants = try db.transaction {
+            try db.query("SELECT set_config($1, 'on', true)", [.text(PostgresCoordinatorSchema.backfillSetting)])
+            return try db.query("SELECT DISTINCT tenant_id FROM submissions WHERE leaf_index IS NULL ORDER BY tenant_id")
+                .map { try $0.string(0) }
+        }
+        for tenant in tenants {
+            while true {
+                let appended = try db.transaction {
+                    let results = try db.pipeline([
+                        (setTenantSQL, [.text(tenant)]),
+                        (createHeadSQL, [.text(tenant)]),
+                        (lockHeadSQL, [.text(tenant)]),
+                        ("SELECT coalesce(max(leaf_index) + 1, 0) FROM submissions WHERE tenant_id = $1", [.text(tenant)]),
+                        ("""
+                        SELECT row_id, envelope FROM submissions WHERE tenant_id = $1 AND leaf_index IS NULL ORDER BY row_id LIMIT 1000
+                        """, [.text(tenant)]),
+                    ])
+                    var log = try LogAppender(tenant: tenant, head: results[2])
+                    let next = try results[3][0].int64(0)
+                    guard next == Int64(log.frontier.size) else {
+                        throw CoordinatorError(.storage, "The log of tenant \(tenant) has \(log.frontier.size) leaves in its head but \(next) in its submissions. Restore the database from a backup.")
+                    }
+                    var rows: [Int64?] = []
+                    var leaves: [Int64?] = []
+                    for row in results[4] {
+                        rows.append(try row.int64(0))
+                        leaves.append(Int64(log.frontier.size))
+                        try log.append(try row.bytes(1))
+                    }
+                    guard !rows.isEmpty else { return 0 }
+                    let updated = try db.pipeline([
+                        ("""
+                        UPDATE submissions s SET leaf_index = u.leaf FROM unnest($2::int8[], $3::int8[]) AS u(row_id, leaf)
+                        WHERE s.tenant_id = $1 AND s.row_id = u.row_id AND s.leaf_index IS NULL
+                        """, [.text(tenant), .integerArray(rows), .integerArray(leaves)]),
+                    ] + log.statements(signer: nil, at: Timestamp.format(Date())))
+                    guard updated[0].affectedRows == rows.count else {
+                        throw CoordinatorError(.storage, "Appending \(rows.count) earlier submissions to the log of tenant \(tenant) placed \(updated[0].affectedRows): another process changed them meanwhile. Open the store again.")
+                    }
+                    return rows.count
+                }
+                if appended < 1000 { break }
+            }
+        }
+    }
+
+    public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
+        try read(scope.tenantID, "reading a receipt",
+                 "SELECT envelope_digest, accepted_at FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
+                 [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
+            Self.receipt(submissionID: submissionID, envelopeDigest: try $0.bytes(0), acceptedAt: try $0.string(1))
         }
     }
 
@@ -459,68 +637,272 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     public func envelope(town townID: String, submissionID: String, _ scope: TenantScope) throws -> [UInt8]? {
-        try inTenant(scope.tenantID, "reading an envelope") { db in
-            try db.query("SELECT envelope FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
-                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes(0) }
-        }
+        try read(scope.tenantID, "reading an envelope",
+                 "SELECT envelope FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
+                 [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes(0) }
     }
 
     public func submissionCount(_ scope: TenantScope) throws -> Int {
-        try inTenant(scope.tenantID, "counting submissions") { db in
-            try db.query("SELECT count(*) FROM submissions WHERE tenant_id = $1", [.text(scope.tenantID)]).first?.int(0) ?? 0
-        }
+        try read(scope.tenantID, "counting submissions", "SELECT count(*) FROM submissions WHERE tenant_id = $1",
+                 [.text(scope.tenantID)]).first?.int(0) ?? 0
     }
 
     // MARK: Aggregates
 
-    public func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow] {
-        try inTenant(scope.tenantID, "reading sensor days") { db in
-            try db.query("""
-                SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
-                FROM current_cells c
-                JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
-                JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                WHERE c.tenant_id = $1 AND c.measure = $2 AND c.day BETWEEN $3 AND $4
-                ORDER BY s.town_id, s.zone_id, s.sensor, s.day
-                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                             measure: measure, sensor: try row.string(4), vendorKind: try row.string(5),
-                             total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
-                             uptimeMinutes: try row.int(9), validHours: try row.int(10))
-            }
+    /// The current sensor days of a measure ($2) over days $3…$4, in the order the computation expects.
+    private static let sensorDaysSQL = """
+        SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
+        FROM current_cells c
+        JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
+        JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+        WHERE c.tenant_id = $1 AND c.measure = $2 AND c.day BETWEEN $3 AND $4
+        ORDER BY s.town_id, s.zone_id, s.sensor, s.day
+        """
+
+    private static func sensorDaysStatement(measure: String, days: ClosedRange<Int>, _ scope: TenantScope)
+        -> (sql: String, parameters: [PostgresValue]) {
+        (sensorDaysSQL, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)])
+    }
+
+    private static func sensorDays(_ rows: PostgresRows, measure: String) throws -> [SensorDayRow] {
+        try rows.map { row in
+            SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
+                         measure: measure, sensor: try row.string(4), vendorKind: try row.string(5),
+                         total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
+                         uptimeMinutes: try row.int(9), validHours: try row.int(10))
         }
+    }
+
+    private static let zoneDaysSQL = """
+        SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
+        FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+        WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
+        ORDER BY z.town_id, z.zone_id, z.day
+        """
+
+    private static func zoneDaysStatement(days: ClosedRange<Int>, _ scope: TenantScope) -> (sql: String, parameters: [PostgresValue]) {
+        (zoneDaysSQL, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)])
+    }
+
+    private static func zoneDays(_ rows: PostgresRows) throws -> [ZoneDayRow] {
+        try rows.map { row in
+            let text = try row.string(6)
+            let events = text == "[]" ? [] : (try? JSONDecoder().decode([AggregatePayload.Event].self, from: Data(text.utf8))) ?? []
+            return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
+                              publicHoliday: try row.bool(4), schoolHoliday: try row.bool(5), events: events)
+        }
+    }
+
+    private static let conversionDaysSQL = """
+        SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
+        FROM current_cells c
+        JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
+        JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+        WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
+        ORDER BY v.town_id, v.zone_id, v.door, v.day
+        """
+
+    private static func conversionDaysStatement(days: ClosedRange<Int>, _ scope: TenantScope)
+        -> (sql: String, parameters: [PostgresValue]) {
+        (conversionDaysSQL, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)])
+    }
+
+    private static func conversionDays(_ rows: PostgresRows) throws -> [ConversionDayRow] {
+        try rows.map { row in
+            ConversionDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
+                             door: try row.string(4), street: try row.string(5), entries: try row.optionalDouble(6),
+                             passersBy: try row.optionalDouble(7))
+        }
+    }
+
+    public func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow] {
+        let statement = Self.sensorDaysStatement(measure: measure, days: days, scope)
+        return try Self.sensorDays(try read(scope.tenantID, "reading sensor days", statement.sql, statement.parameters), measure: measure)
     }
 
     public func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow] {
-        try inTenant(scope.tenantID, "reading zone days") { db in
-            try db.query("""
-                SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
-                FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
-                ORDER BY z.town_id, z.zone_id, z.day
-                """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                let text = try row.string(6)
-                let events = text == "[]" ? [] : (try? JSONDecoder().decode([AggregatePayload.Event].self, from: Data(text.utf8))) ?? []
-                return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                                  publicHoliday: try row.bool(4), schoolHoliday: try row.bool(5), events: events)
-            }
-        }
+        let statement = Self.zoneDaysStatement(days: days, scope)
+        return try Self.zoneDays(try read(scope.tenantID, "reading zone days", statement.sql, statement.parameters))
     }
 
     public func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ConversionDayRow] {
-        try inTenant(scope.tenantID, "reading conversion days") { db in
-            try db.query("""
-                SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
-                FROM current_cells c
-                JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
-                JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
-                ORDER BY v.town_id, v.zone_id, v.door, v.day
-                """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                ConversionDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                                 door: try row.string(4), street: try row.string(5), entries: try row.optionalDouble(6),
-                                 passersBy: try row.optionalDouble(7))
+        let statement = Self.conversionDaysStatement(days: days, scope)
+        return try Self.conversionDays(try read(scope.tenantID, "reading conversion days", statement.sql, statement.parameters))
+    }
+
+    // MARK: Transparency log
+
+    private static let headSQL = "SELECT size, frontier FROM log_heads WHERE tenant_id = $1"
+
+    private static func head(_ rows: PostgresRows, tenant: String) throws -> LogHead {
+        guard let row = rows.first else { return .empty }
+        do {
+            let frontier = try MerkleFrontier(size: UInt64(try row.int64(0)), encoded: try row.bytes(1))
+            return LogHead(size: frontier.size, rootHash: frontier.rootHash)
+        } catch let error as FederationError {
+            throw CoordinatorError(.storage, "The log head of tenant \(tenant) is damaged (\(error.message)). Restore the database from a backup.")
+        }
+    }
+
+    public func logHead(_ scope: TenantScope) throws -> LogHead {
+        try Self.head(try read(scope.tenantID, "reading the log head", Self.headSQL, [.text(scope.tenantID)]), tenant: scope.tenantID)
+    }
+
+    /// One query for every coordinate (two arrays joined to the primary key), so a proof costs
+    /// one round trip whatever its length.
+    public func logNodes(_ coordinates: [LogNodeCoordinate], _ scope: TenantScope) throws -> [LogNodeCoordinate: [UInt8]] {
+        let wanted = Array(Set(coordinates))
+        guard !wanted.isEmpty else { return [:] }
+        let rows = try read(scope.tenantID, "reading log nodes", """
+            SELECT n.level, n.idx, n.hash FROM unnest($2::int8[], $3::int8[]) AS u(l, i)
+            JOIN log_nodes n ON n.tenant_id = $1 AND n.level = u.l AND n.idx = u.i
+            """, [.text(scope.tenantID), .integerArray(wanted.map { Int64($0.level) }), .integerArray(wanted.map { Int64($0.index) })])
+        var out: [LogNodeCoordinate: [UInt8]] = [:]
+        for row in rows {
+            out[LogNodeCoordinate(level: try row.int(0), index: UInt64(try row.int64(1)))] = try row.bytes(2)
+        }
+        return out
+    }
+
+    private static let checkpointColumns = "tree_size, root_hash, origin, note, verifier_key"
+
+    static let insertCheckpointSQL = """
+        INSERT INTO checkpoints (tenant_id, tree_size, root_hash, origin, note, verifier_key, signed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, tree_size) DO NOTHING
+        """
+
+    static func checkpointValues(_ c: TransparencyLog.SignedCheckpoint, tenant: String, at: String) -> [PostgresValue] {
+        [.text(tenant), .integer(Int64(c.treeSize)), .bytes(Base64.decode(c.rootHash) ?? []), .text(c.origin), .text(c.note),
+         .text(c.verifierKey), .text(at)]
+    }
+
+    private static func checkpoint(_ row: PostgresRow) throws -> TransparencyLog.SignedCheckpoint {
+        TransparencyLog.SignedCheckpoint(origin: try row.string(2), treeSize: UInt64(try row.int64(0)), rootHash: try row.bytes(1),
+                                         note: try row.string(3), verifierKey: try row.string(4))
+    }
+
+    public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? {
+        let rows = if let treeSize {
+            try read(scope.tenantID, "reading a checkpoint",
+                     "SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
+                     [.text(scope.tenantID), .integer(Int64(treeSize))])
+        } else {
+            try read(scope.tenantID, "reading the latest checkpoint",
+                     "SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1",
+                     [.text(scope.tenantID)])
+        }
+        return try rows.first.map(Self.checkpoint)
+    }
+
+    /// Insert-unless-present and read back in one round trip. The read is a statement of its own
+    /// (its own snapshot), so when another process stored this size meanwhile, its row is read.
+    public func storeCheckpoint(_ checkpoint: TransparencyLog.SignedCheckpoint, _ scope: TenantScope) throws
+        -> TransparencyLog.SignedCheckpoint {
+        let results = try read(scope.tenantID, "storing checkpoint \(checkpoint.treeSize)", [
+            (Self.insertCheckpointSQL, Self.checkpointValues(checkpoint, tenant: scope.tenantID, at: Timestamp.format(Date()))),
+            ("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
+             [.text(scope.tenantID), .integer(Int64(checkpoint.treeSize))]),
+        ])
+        guard let row = results[1].first else {
+            throw CoordinatorError(.storage, "The checkpoint of size \(checkpoint.treeSize) just stored for tenant \(scope.tenantID) is missing.")
+        }
+        return try Self.checkpoint(row)
+    }
+
+    private static let entryColumns = "leaf_index, town_id, submission_id, envelope"
+
+    private static func entry(_ row: PostgresRow) throws -> LogEntry {
+        LogEntry(leafIndex: UInt64(try row.int64(0)), townID: try row.string(1), submissionID: try row.string(2),
+                 envelope: try row.bytes(3))
+    }
+
+    public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? {
+        try read(scope.tenantID, "reading a log entry", """
+            SELECT \(Self.entryColumns) FROM submissions
+            WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3 AND leaf_index IS NOT NULL
+            """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(Self.entry)
+    }
+
+    public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? {
+        try read(scope.tenantID, "reading a log entry", """
+            SELECT \(Self.entryColumns) FROM submissions
+            WHERE tenant_id = $1
+              AND leaf_index = (SELECT idx FROM log_nodes WHERE tenant_id = $1 AND level = 0 AND hash = $2 ORDER BY idx LIMIT 1)
+            """, [.text(scope.tenantID), .bytes(leafHash)]).first.map(Self.entry)
+    }
+
+    public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] {
+        try read(scope.tenantID, "reading log entries", """
+            SELECT \(Self.entryColumns) FROM submissions WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+            ORDER BY leaf_index
+            """, [.text(scope.tenantID), .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]).map(Self.entry)
+    }
+
+    /// The head and the three aggregate reads in one read-only `REPEATABLE READ` transaction (one
+    /// snapshot: a batch committed meanwhile is in all of them or in none), sent as one pipeline.
+    public func networkInputs(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws
+        -> NetworkInputs {
+        let tenant = scope.tenantID
+        do {
+            return try pool.withConnection { db in
+                let results = try db.pipeline([
+                    ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", []),
+                    (Self.setTenantSQL, [.text(tenant)]),
+                    (Self.headSQL, [.text(tenant)]),
+                    Self.sensorDaysStatement(measure: measure, days: days, scope),
+                    Self.zoneDaysStatement(days: days, scope),
+                    Self.conversionDaysStatement(days: conversionDays, scope),
+                    ("COMMIT", []),
+                ])
+                return NetworkInputs(head: try Self.head(results[2], tenant: tenant),
+                                     sensorDays: try Self.sensorDays(results[3], measure: measure),
+                                     zoneDays: try Self.zoneDays(results[4]), conversions: try Self.conversionDays(results[5]))
             }
+        } catch let error as CoordinatorError {
+            throw error
+        } catch {
+            throw Self.storageError(error, "reading network inputs")
+        }
+    }
+
+    private static let reportKeySQL = """
+        tenant_id = $1 AND tree_size = $2 AND period_from = $3 AND period_to = $4 AND lag = $5 AND audience = $6
+        """
+
+    private static func reportKeyValues(_ key: PublishedReportKey, _ scope: TenantScope) -> [PostgresValue] {
+        [.text(scope.tenantID), .integer(Int64(key.treeSize)), .text(key.period.from), .text(key.period.to), .int(key.lag),
+         .text(key.audience)]
+    }
+
+    public func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport? {
+        try read(scope.tenantID, "reading a published report", "SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)",
+                 Self.reportKeyValues(key, scope)).first.map { PublishedReport(key: key, envelope: try $0.bytes(0)) }
+    }
+
+    /// Insert-unless-published and read back in one round trip (as ``storeCheckpoint(_:_:)``): two
+    /// processes answering the same question at once serve the same stored bytes.
+    public func publish(_ report: PublishedReport, _ scope: TenantScope) throws -> PublishedReport {
+        let results = try read(scope.tenantID, "publishing a report", [
+            ("""
+            INSERT INTO published_reports (tenant_id, tree_size, period_from, period_to, lag, audience, envelope, published_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+            """, Self.reportKeyValues(report.key, scope) + [.bytes(report.envelope), .text(Timestamp.format(Date()))]),
+            ("SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)", Self.reportKeyValues(report.key, scope)),
+        ])
+        guard let row = results[1].first else {
+            throw CoordinatorError(.storage, "The report just published for tenant \(scope.tenantID) at tree size \(report.key.treeSize) is missing.")
+        }
+        return PublishedReport(key: report.key, envelope: try row.bytes(0))
+    }
+
+    public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] {
+        try read(scope.tenantID, "listing published reports", """
+            SELECT period_from, period_to, lag, audience, envelope FROM published_reports WHERE tenant_id = $1 AND tree_size = $2
+            ORDER BY period_from, period_to, lag, audience
+            """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { row in
+            PublishedReport(key: PublishedReportKey(treeSize: treeSize, period: DayPeriod(from: try row.string(0), to: try row.string(1)),
+                                                    lag: try row.int(2), audience: try row.string(3)),
+                            envelope: try row.bytes(4))
         }
     }
 }
@@ -546,55 +928,48 @@ private struct AggregateColumns {
 
     init(tenant: String) { self.tenant = tenant }
 
+    /// Adds the rows `payload` contributes (read by ``PayloadRows``, as the SQLite store and
+    /// ``LogReplay`` read them) under submission `row`.
     mutating func add(_ payload: AggregatePayload, row: Int64) {
-        let town = payload.townId
-        func markCurrent(zone: String, day: Int, measure: String) {
-            let key = CellKey(town: town, zone: zone, day: day, measure: measure)
-            cells[key] = max(cells[key] ?? row, row)
+        let rows = PayloadRows(payload)
+        for z in rows.zoneDays {
+            zoneRow.append(row); zoneTown.append(z.townID); zoneID.append(z.zoneID); zoneKind.append(z.zoneKind)
+            zoneDay.append(Int64(z.day)); zonePublicHoliday.append(z.publicHoliday); zoneSchoolHoliday.append(z.schoolHoliday)
+            zoneEvents.append(PayloadRows.eventsText(z.events))
         }
-        for zone in payload.zones {
-            for day in zone.days {
-                guard let dayNumber = try? DayNumber(iso: day.date).rawValue else { continue }  // validated by the check
-                let events = day.flags.events.isEmpty
-                    ? "[]" : String(decoding: (try? CanonicalJSON.encode(day.flags.events)) ?? Array("[]".utf8), as: UTF8.self)
-                zoneRow.append(row); zoneTown.append(town); zoneID.append(zone.zoneId); zoneKind.append(zone.zoneKind)
-                zoneDay.append(Int64(dayNumber)); zonePublicHoliday.append(day.flags.publicHoliday)
-                zoneSchoolHoliday.append(day.flags.schoolHoliday); zoneEvents.append(events)
-                markCurrent(zone: zone.zoneId, day: dayNumber, measure: "")
-                for measure in day.measures {
-                    for sensor in measure.sensors {
-                        sensorRow.append(row); sensorTown.append(town); sensorZone.append(zone.zoneId)
-                        sensorDay.append(Int64(dayNumber)); sensorMeasure.append(measure.measure); sensorID.append(sensor.sensor)
-                        sensorVendor.append(sensor.vendorKind); sensorTotal.append(sensor.suppressed ? nil : sensor.total)
-                        sensorCovered.append(Int64(sensor.coveredMinutes)); sensorExpected.append(Int64(sensor.expectedMinutes))
-                        sensorUptime.append(Int64(sensor.uptimeMinutes)); sensorValidHours.append(Int64(sensor.validHours))
-                    }
-                    markCurrent(zone: zone.zoneId, day: dayNumber, measure: measure.measure)
-                }
-                for pair in day.conversions {
-                    conversionRow.append(row); conversionTown.append(town); conversionZone.append(zone.zoneId)
-                    conversionDay.append(Int64(dayNumber)); conversionDoor.append(pair.door); conversionStreet.append(pair.street)
-                    conversionEntries.append(pair.suppressed ? nil : pair.entries)
-                    conversionPassersBy.append(pair.suppressed ? nil : pair.passersBy)
-                }
-            }
+        for r in rows.sensorDays {
+            sensorRow.append(row); sensorTown.append(r.townID); sensorZone.append(r.zoneID); sensorDay.append(Int64(r.day))
+            sensorMeasure.append(r.measure); sensorID.append(r.sensor); sensorVendor.append(r.vendorKind); sensorTotal.append(r.total)
+            sensorCovered.append(Int64(r.coveredMinutes)); sensorExpected.append(Int64(r.expectedMinutes))
+            sensorUptime.append(Int64(r.uptimeMinutes)); sensorValidHours.append(Int64(r.validHours))
+        }
+        for c in rows.conversions {
+            conversionRow.append(row); conversionTown.append(c.townID); conversionZone.append(c.zoneID); conversionDay.append(Int64(c.day))
+            conversionDoor.append(c.door); conversionStreet.append(c.street); conversionEntries.append(c.entries)
+            conversionPassersBy.append(c.passersBy)
+        }
+        for cell in rows.cells {
+            let key = CellKey(town: payload.townId, zone: cell.zone, day: cell.day, measure: cell.measure)
+            cells[key] = max(cells[key] ?? row, row)
         }
     }
 
-    func insert(_ db: PostgresConnection) throws {
+    /// One `unnest` insert per table that has rows, for one pipeline.
+    func statements() -> [(sql: String, parameters: [PostgresValue])] {
         let tenantColumn = PostgresValue.text(tenant)
+        var out: [(sql: String, parameters: [PostgresValue])] = []
         if !zoneRow.isEmpty {
-            try db.run("""
+            out.append(("""
                 INSERT INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
                 SELECT r, $1, t, z, k, d, p, s, e
                 FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::bool[], $8::bool[], $9::text[])
                     AS u(r, t, z, k, d, p, s, e)
                 ON CONFLICT DO NOTHING
                 """, [tenantColumn, .integerArray(zoneRow), .textArray(zoneTown), .textArray(zoneID), .textArray(zoneKind),
-                      .integerArray(zoneDay), .boolArray(zonePublicHoliday), .boolArray(zoneSchoolHoliday), .textArray(zoneEvents)])
+                      .integerArray(zoneDay), .boolArray(zonePublicHoliday), .boolArray(zoneSchoolHoliday), .textArray(zoneEvents)]))
         }
         if !sensorRow.isEmpty {
-            try db.run("""
+            out.append(("""
                 INSERT INTO sensor_days (submission_row, tenant_id, town_id, zone_id, day, measure, sensor, vendor_kind,
                     total, covered, expected, uptime, valid_hours)
                 SELECT r, $1, t, z, d, m, s, v, x, c, e, u, h
@@ -604,10 +979,10 @@ private struct AggregateColumns {
                 """, [tenantColumn, .integerArray(sensorRow), .textArray(sensorTown), .textArray(sensorZone), .integerArray(sensorDay),
                       .textArray(sensorMeasure), .textArray(sensorID), .textArray(sensorVendor), .doubleArray(sensorTotal),
                       .integerArray(sensorCovered), .integerArray(sensorExpected), .integerArray(sensorUptime),
-                      .integerArray(sensorValidHours)])
+                      .integerArray(sensorValidHours)]))
         }
         if !conversionRow.isEmpty {
-            try db.run("""
+            out.append(("""
                 INSERT INTO conversion_days (submission_row, tenant_id, town_id, zone_id, day, door, street, entries, passers_by)
                 SELECT r, $1, t, z, d, o, s, e, p
                 FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::float8[], $9::float8[])
@@ -615,34 +990,19 @@ private struct AggregateColumns {
                 ON CONFLICT DO NOTHING
                 """, [tenantColumn, .integerArray(conversionRow), .textArray(conversionTown), .textArray(conversionZone),
                       .integerArray(conversionDay), .textArray(conversionDoor), .textArray(conversionStreet),
-                      .doubleArray(conversionEntries), .doubleArray(conversionPassersBy)])
+                      .doubleArray(conversionEntries), .doubleArray(conversionPassersBy)]))
         }
         if !cells.isEmpty {
             let keys = Array(cells.keys)
-            try db.run("""
+            out.append(("""
                 INSERT INTO current_cells (tenant_id, town_id, zone_id, day, measure, submission_row)
                 SELECT $1, t, z, d, m, r FROM unnest($2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[]) AS u(t, z, d, m, r)
                 ON CONFLICT (tenant_id, measure, day, town_id, zone_id) DO UPDATE SET submission_row = excluded.submission_row
                 WHERE excluded.submission_row > current_cells.submission_row
                 """, [tenantColumn, .textArray(keys.map(\.town)), .textArray(keys.map(\.zone)),
                       .integerArray(keys.map { Int64($0.day) }), .textArray(keys.map(\.measure)),
-                      .integerArray(keys.map { cells[$0] })])
+                      .integerArray(keys.map { cells[$0] })]))
         }
+        return out
     }
-}
-
-// TEMPORARY (being implemented by the PostgreSQL log work): the transparency log on PostgreSQL.
-extension PostgresCoordinatorStore {
-    private var pending: CoordinatorError { CoordinatorError(.storage, "The PostgreSQL transparency log is not implemented yet.") }
-    public func logHead(_ scope: TenantScope) throws -> LogHead { throw pending }
-    public func logNodes(_ coordinates: [LogNodeCoordinate], _ scope: TenantScope) throws -> [LogNodeCoordinate: [UInt8]] { throw pending }
-    public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? { throw pending }
-    public func storeCheckpoint(_ checkpoint: TransparencyLog.SignedCheckpoint, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint { throw pending }
-    public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? { throw pending }
-    public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? { throw pending }
-    public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] { throw pending }
-    public func networkInputs(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws -> NetworkInputs { throw pending }
-    public func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport? { throw pending }
-    public func publish(_ report: PublishedReport, _ scope: TenantScope) throws -> PublishedReport { throw pending }
-    public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] { throw pending }
 }

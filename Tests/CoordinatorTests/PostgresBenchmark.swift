@@ -1,7 +1,8 @@
 // Benchmark, not a test: PostgreSQL vs SQLite coordinator store, submissions per second and
 // network-indicator time for 300 towns × 3 years of daily aggregates, in one run.
 // Runs only with TOWNBENCH_BENCH_POSTGRES=1 (and the test server's URL); asserts no timings,
-// only that both backends stored the same and computed the same figures. Figures go to stdout
+// only that both backends stored the same and computed the same figures (which name the same
+// log state: the same leaves in the same order give the same root). Figures go to stdout
 // and, by hand, to BENCHMARKS.md ("PostgreSQL vs SQLite (coordinator)"). Knobs:
 // TOWNBENCH_BENCH_TOWNS (300), TOWNBENCH_BENCH_DAYS (1096), TOWNBENCH_BENCH_SENSORS (2).
 @testable import Coordinator
@@ -51,6 +52,9 @@ struct PostgresBenchmark {
         let perSubmission = 28
         let first = try DayNumber(iso: "2024-01-01")
         let now = Date()
+        // Every commit appends to the tenant's transparency log and signs a checkpoint, as the
+        // service's writer does, so the rates include the log (issue 9).
+        let signer = try CheckpointSigner(name: "bench.example", key: try Ed25519.PrivateKey())
         let names = (0..<towns).map { String(format: "town-%03d", $0) }
         let keys = try names.map { _ in try Ed25519.PrivateKey() }
         let records = zip(names, keys).map { name, key in
@@ -96,19 +100,19 @@ struct PostgresBenchmark {
                 var i = 0
                 while i < bulk.count {
                     let batch = Array(bulk[i..<min(i + 64, bulk.count)])
-                    stored += try store.commit(batch, at: now).filter { if case .stored = $0 { true } else { false } }.count
+                    stored += try store.commit(batch, at: now, signer: signer).filter { if case .stored = $0 { true } else { false } }.count
                     i += 64
                 }
             }
             #expect(stored == bulk.count)
             let half = single.count / 2
             let oneByOne = try Self.elapsed {
-                for item in single[..<half] { _ = try store.commit([item], at: now) }
+                for item in single[..<half] { _ = try store.commit([item], at: now, signer: signer) }
             }
             let grouped = try Self.elapsed {
                 var i = half
                 while i < single.count {
-                    _ = try store.commit(Array(single[i..<min(i + 64, single.count)]), at: now)
+                    _ = try store.commit(Array(single[i..<min(i + 64, single.count)]), at: now, signer: signer)
                     i += 64
                 }
             }
@@ -123,7 +127,7 @@ struct PostgresBenchmark {
                 var rows = 0
                 for _ in 0..<3 {
                     var result: NetworkFigures?
-                    best = min(best, try Self.elapsed { result = try NetworkIndicators.compute(scope, store: store, period: period) })
+                    best = min(best, try Self.elapsed { result = try NetworkIndicators.compute(scope, store: store, origin: signer.origin(Self.tenant), period: period) })
                     if let result { results.append(result) }
                     let load = (period.range.lowerBound - 364).rawValue...period.range.upperBound.rawValue
                     readBest = min(readBest, try Self.elapsed { rows = try store.sensorDays(measure: "pedestrians", days: load, scope).count })

@@ -34,6 +34,7 @@ struct PostgresConcurrencyTests {
         let second = try fixture.storage.reopen()
         defer { BackendStore.close(second) }
         let stores: [any CoordinatorStore] = [fixture.store, second]
+        let signer = fixture.service.checkpointSigner
         for round in 1...25 {
             let batches = try (0..<2).map { i in [try Self.verified(fixture, town: "veurne", sequence: round, total: Double(round * 10 + i))] }
             let outcomes = Mutex<[CommitOutcome]>([])
@@ -44,7 +45,7 @@ struct PostgresConcurrencyTests {
                 DispatchQueue.global().async(group: group) {
                     start.wait()
                     do {
-                        let result = try stores[i].commit(batches[i], at: Date())
+                        let result = try stores[i].commit(batches[i], at: Date(), signer: signer)
                         outcomes.withLock { $0 += result }
                     } catch {
                         errors.withLock { $0.append("\(error)") }
@@ -71,6 +72,7 @@ struct PostgresConcurrencyTests {
         let second = try fixture.storage.reopen()
         defer { BackendStore.close(second) }
         let stores: [any CoordinatorStore] = [fixture.store, second]
+        let signer = fixture.service.checkpointSigner
         let towns = Fixture.townsA
         for round in 1...10 {
             let forward = try towns.map { try Self.verified(fixture, town: $0, sequence: round, total: 1) }
@@ -80,7 +82,7 @@ struct PostgresConcurrencyTests {
             let errors = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 2) { i in
                 do {
-                    let outcomes = try stores[i].commit(batches[i], at: Date())
+                    let outcomes = try stores[i].commit(batches[i], at: Date(), signer: signer)
                     for (item, outcome) in zip(batches[i], outcomes) {
                         if case .stored = outcome { stored.withLock { $0.append(item.accepted.payload.townId) } }
                     }
@@ -121,13 +123,13 @@ struct PostgresConcurrencyTests {
         let errors = Mutex<[String]>([])
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            do { let r = try first.commit([high, filler], at: Date()); results.withLock { $0[1] = r } } catch { errors.withLock { $0.append("\(error)") } }
+            do { let r = try first.commit([high, filler], at: Date(), signer: nil); results.withLock { $0[1] = r } } catch { errors.withLock { $0.append("\(error)") } }
         }
         // Wait until the first coordinator's session is blocked by ours (not a timing guess).
         let firstPID = try Self.waitForSessionBlocked(by: raw.backendPID, observer: fixture)
         #expect(firstPID != nil, "the first coordinator never blocked on the uncommitted row")
         DispatchQueue.global().async(group: group) {
-            do { let r = try second.commit([low], at: Date()); results.withLock { $0[2] = r } } catch { errors.withLock { $0.append("\(error)") } }
+            do { let r = try second.commit([low], at: Date(), signer: nil); results.withLock { $0[2] = r } } catch { errors.withLock { $0.append("\(error)") } }
         }
         // The second coordinator must now wait for the first (its town lock); without that lock it
         // would finish at once and accept sequence 1 before sequence 2 commits.
@@ -168,11 +170,11 @@ struct PostgresConcurrencyTests {
         defer { BackendStore.close(second) }
         let high = try Self.verified(fixture, town: "oostkamp", sequence: 9, total: 9)
         let low = try Self.verified(fixture, town: "oostkamp", sequence: 3, total: 3)
-        guard case .stored = try fixture.store.commit([high], at: Date()).first else {
+        guard case .stored = try fixture.store.commit([high], at: Date(), signer: nil).first else {
             Issue.record("the first submission was not stored")
             return
         }
-        let outcome = try #require(try second.commit([low], at: Date()).first)
+        let outcome = try #require(try second.commit([low], at: Date(), signer: nil).first)
         guard case .refused(let refusal) = outcome else {
             Issue.record("sequence 3 after 9 was \(outcome)")
             return

@@ -40,7 +40,7 @@ struct PostgresRowLevelSecurityTests {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname <> 'schema_migrations' ORDER BY 1
             """, [.text(schema)])
-        #expect(tables.map { $0.optionalString(0) ?? "" } == PostgresCoordinatorSchema.tenantTables.sorted())
+        #expect(tables.map { $0.optionalString(0) ?? "" } == PostgresCoordinatorSchema.allTenantTables.sorted())
         for table in tables {
             #expect(try table.bool(1), "\(table.optionalString(0) ?? "") has no ROW LEVEL SECURITY")
             #expect(try table.bool(2), "\(table.optionalString(0) ?? "") has no FORCE ROW LEVEL SECURITY")
@@ -54,7 +54,7 @@ struct PostgresRowLevelSecurityTests {
         defer { raw.close() }
         #expect(try fixture.store.submissionCount(.administrative(Self.a)) == 1)
         #expect(try fixture.store.submissionCount(.administrative(Self.b)) == 1)
-        for table in PostgresCoordinatorSchema.tenantTables {
+        for table in PostgresCoordinatorSchema.allTenantTables {
             // Table names are ours (a fixed list), not data.
             #expect(try raw.query("SELECT count(*) FROM \(table)")[0].int(0) == 0, "\(table) leaked rows without a tenant")
         }

@@ -33,16 +33,25 @@ struct PostgresSuiteTests {
             ("A town", Fixture.tenantA, .town, #require(fixture.tokens["\(Fixture.tenantA)/town:\(aTown)"])),
             ("A coordinator", Fixture.tenantA, .coordinator, #require(fixture.tokens["\(Fixture.tenantA)/coordinator"])),
             ("A admin", Fixture.tenantA, .admin, #require(fixture.tokens["\(Fixture.tenantA)/admin"])),
+            ("A auditor", Fixture.tenantA, .auditor, #require(fixture.tokens["\(Fixture.tenantA)/auditor"])),
             ("B town", Fixture.tenantB, .town, #require(fixture.tokens["\(Fixture.tenantB)/town:dendermonde"])),
             ("B coordinator", Fixture.tenantB, .coordinator, #require(fixture.tokens["\(Fixture.tenantB)/coordinator"])),
             ("B admin", Fixture.tenantB, .admin, #require(fixture.tokens["\(Fixture.tenantB)/admin"])),
+            ("B auditor", Fixture.tenantB, .auditor, #require(fixture.tokens["\(Fixture.tenantB)/auditor"])),
         ]
+        // The query each route needs to answer 200 to an admitted role: the log's routes name
+        // A town's own submission (by its leaf hash) or a tree size; the others a period.
+        let aLeaf = try #require(try fixture.store.logEntries(0..<1, .administrative(Fixture.tenantA)).first)
+        #expect(aLeaf.townID == aTown)
+        let leafQuery = Base64.encode(Merkle.leafHash(aLeaf.envelope)).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let queries = ["/v1/tenants/{tenant}/log/inclusion": "?leafHash=\(leafQuery)", "/v1/tenants/{tenant}/log/consistency": "?from=1"]
         var dataRoutes = 0
         // The JSON API's routes; browser pages (tag `html`, session login and redirects) are the
         // coordinator's own page tests' business and read the store through the same calls.
         for route in routes where !route.tags.contains("html") {
             let path = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": aTown]))
-            let target = path + "?period=2026-11"
+            let query = queries[route.pattern] ?? "?period=2026-11"
+            let target = path + query
             if route.tags.contains("public") {
                 #expect(try http(fixture.port, route.method.rawValue, target).status == 200, "\(route.pattern)")
                 continue
@@ -69,7 +78,7 @@ struct PostgresSuiteTests {
                     #expect(response.status == expected, "\(principal.name) on \(route.pattern): \(response.status) \(response.bodyText)")
                 }
                 let ghost = try #require(route.path(with: ["tenant": "no-such-tenant", "town": aTown]))
-                #expect(try http(fixture.port, route.method.rawValue, ghost + "?period=2026-11", token: principal.token).status == 404)
+                #expect(try http(fixture.port, route.method.rawValue, ghost + query, token: principal.token).status == 404)
             }
             if route.parameterNames.contains("town") {
                 let other = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": "veurne"]))
@@ -78,7 +87,7 @@ struct PostgresSuiteTests {
                 #expect(response.status == 404, "A town on another town's \(route.pattern)")
             }
         }
-        #expect(dataRoutes >= 5)
+        #expect(dataRoutes >= 8)
     }
 
     @Test("expired and revoked tokens are refused with 401 (as MatrixTests.tokenLifecycle)")

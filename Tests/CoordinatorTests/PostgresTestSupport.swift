@@ -99,11 +99,11 @@ final class BackendFixture {
     init(_ backend: StoreBackend, clock: Date? = nil, withTowns: Bool = true) throws {
         storage = try BackendStore(backend)
         let fixed = clock
-        service = CoordinatorService(store: storage.store, signingKey: try Ed25519.PrivateKey(), clock: { fixed ?? Date() })
+        service = try CoordinatorService(store: storage.store, signingKey: try Ed25519.PrivateKey(), clock: { fixed ?? Date() })
         server = service.makeServer(configuration: .init(port: 0, threadPoolSize: 8), accessLog: .disabled)
         for tenant in [Fixture.tenantA, Fixture.tenantB] {
             try store.addTenant(Tenant(id: tenant, name: tenant))
-            for role in [Role.coordinator, .admin] {
+            for role in [Role.coordinator, .admin, .auditor] {
                 let (token, record) = try BearerToken.issue(role: role, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(3600))
                 try store.addToken(record)
                 tokens["\(tenant)/\(role.rawValue)"] = token
