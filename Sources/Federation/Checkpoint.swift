@@ -91,11 +91,13 @@ public enum SignedNote {
         }
 
         /// Parses a verifier key string; refuses weak keys and a key id that does not match.
+        /// Splits at the first two `+` only: standard base64 may itself contain `+` (as Go's
+        /// `note.NewVerifier` does).
         public init(encoded: String) throws(FederationError) {
             func fail(_ m: String) -> FederationError {
                 FederationError(code: .invalidKey, message: "Invalid note verifier key: \(m).")
             }
-            let parts = encoded.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+            let parts = encoded.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3, SignedNote.isValidName(parts[0]) else {
                 throw fail("expected <name>+<hex key id>+<base64 key>")
             }

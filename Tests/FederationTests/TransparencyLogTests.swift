@@ -86,4 +86,15 @@ private func entry(_ i: Int) throws -> [UInt8] {
             try TransparencyLog.openCheckpoint(text("checkpoint-5.note"), verifier: stranger, origin: origin)
         }
     }
+
+    @Test func verifierKeysRoundTripEvenWhenTheirBase64HoldsAPlus() throws {
+        var withPlus = 0
+        for _ in 0..<64 {
+            let verifier = try SignedNote.Signer(name: "coordinator.example.org", key: try Ed25519.PrivateKey()).verifier
+            if verifier.encoded.split(separator: "+").count > 3 { withPlus += 1 }
+            #expect(try SignedNote.Verifier(encoded: verifier.encoded) == verifier)
+        }
+        #expect(withPlus > 0)  // a key's 44 base64 characters hold a '+' about half the time
+        #expect(throws: FederationError.self) { try SignedNote.Verifier(encoded: "name+00000000+AQ==") }
+    }
 }

@@ -79,15 +79,6 @@ public struct LogVerification: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET …/log/checkpoint`: the coordinator's answer (`LogCheckpoint` in `Federation/openapi.yaml`).
-struct LogCheckpointAnswer: Decodable {
-    var origin: String
-    var treeSize: UInt64
-    var rootHash: String
-    var note: String
-    var verifierKey: String
-}
-
 extension NodeStore {
     // MARK: Stored checkpoints
 
@@ -137,18 +128,10 @@ extension NodeStore {
         return verifier
     }
 
-    /// Parses a note verifier key `<name>+<key id hex>+<base64(0x01 ‖ key)>`, splitting at the
-    /// first two `+` only: standard base64 may itself contain `+` (C2SP signed-note; Go's
-    /// `note.NewVerifier` does the same). `SignedNote.Verifier(encoded:)` splits at every `+` and
-    /// so refuses about half of all keys; use it here once it splits like this.
+    /// Parses a note verifier key `<name>+<key id hex>+<base64(0x01 ‖ key)>` (nil if malformed,
+    /// weak, or its key id does not match).
     static func noteVerifier(_ encoded: String) -> SignedNote.Verifier? {
-        let parts = encoded.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[0].contains(where: \.isWhitespace),
-              let keyBytes = Base64.decode(parts[2]), keyBytes.count == 33, keyBytes[0] == 0x01,
-              Ed25519.PublicKey.weakness(of: Array(keyBytes.dropFirst())) == nil,
-              let key = try? Ed25519.PublicKey(rawRepresentation: keyBytes.dropFirst()) else { return nil }
-        let verifier = SignedNote.Verifier(name: parts[0], publicKey: key)
-        return Hex.encode(verifier.keyID) == parts[1] ? verifier : nil
+        try? SignedNote.Verifier(encoded: encoded)
     }
 
     /// The tenant's log origin must be `<coordinator>/townbench/<tenant>`.
@@ -176,10 +159,10 @@ extension NodeStore {
     // MARK: Fetching proofs
 
     /// Fetches the signed checkpoint of the log (its current size, or `treeSize`); nil on 404.
-    func fetchCheckpoint(_ coordinator: URL, treeSize: UInt64? = nil) throws -> LogCheckpointAnswer? {
+    func fetchCheckpoint(_ coordinator: URL, treeSize: UInt64? = nil) throws -> TransparencyLog.SignedCheckpoint? {
         let answer = try coordinatorGET(coordinator, "log/checkpoint", query: treeSize.map { [("treeSize", String($0))] } ?? [])
         if answer.status == 404 && treeSize != nil { return nil }
-        return try decode(LogCheckpointAnswer.self, answer, what: "the log checkpoint")
+        return try decode(TransparencyLog.SignedCheckpoint.self, answer, what: "the log checkpoint")
     }
 
     /// Fetches and verifies that `new` extends `old` (a failure says "history was rewritten" or "split view").
@@ -360,8 +343,7 @@ extension NodeStore {
             return nil
         }
         struct View: Decodable {
-            struct Figures: Decodable { var checkpoint: Named? }
-            struct Named: Decodable { var origin: String; var treeSize: UInt64; var rootHash: String }
+            struct Figures: Decodable { var checkpoint: TransparencyLog.CheckpointReference? }
             var figures: Figures
         }
         guard let named = (try? JSONDecoder().decode(View.self, from: Data(report.payload)))?.figures.checkpoint else {
