@@ -10,8 +10,10 @@ public import Foundation
 /// with `synchronous=FULL`; PostgreSQL's default `synchronous_commit=on`), it re-checks the
 /// replay and sequence rules *inside* that transaction (unique keys (tenant, town, submission id)
 /// and (tenant, town, sequence) back them up, so two processes on one database can never both
-/// win a sequence number), and it is the place where a transparency-log leaf (issue 9) is
-/// appended, in the same transaction, in acceptance order (the submission row id).
+/// win a sequence number), and it appends each stored submission to its tenant's transparency
+/// log (issue 9) in the same transaction: the leaf index is the acceptance order (per town it
+/// agrees with the sequence; across towns, with several PostgreSQL writers, it may differ from
+/// the row id).
 ///
 /// Implementations must be safe to call from many threads; ``commit(_:at:)`` is called from one
 /// writer thread at a time.

@@ -145,6 +145,10 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             CREATE TRIGGER checkpoints_append_only BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are kept'); END;
             CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are kept'); END;
             CREATE TRIGGER reports_append_only BEFORE UPDATE ON published_reports BEGIN SELECT RAISE(ABORT, 'published reports are kept'); END;
+            CREATE TRIGGER reports_no_delete BEFORE DELETE ON published_reports BEGIN SELECT RAISE(ABORT, 'published reports are kept'); END;
+            CREATE TRIGGER log_heads_no_delete BEFORE DELETE ON log_heads BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+            CREATE TRIGGER log_heads_grow_only BEFORE UPDATE ON log_heads WHEN new.size < old.size
+                BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
             CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions BEGIN SELECT RAISE(ABORT, 'submissions are kept'); END;
             CREATE TRIGGER submissions_envelope_kept BEFORE UPDATE OF envelope, leaf_index ON submissions
                 WHEN old.leaf_index IS NOT NULL BEGIN SELECT RAISE(ABORT, 'a logged submission is kept as accepted'); END;

@@ -215,7 +215,8 @@ struct LogTests {
         let db = try Connection(path: fixture.store.path)
         defer { db.close() }
         for sql in ["UPDATE log_nodes SET hash = x'00' WHERE level = 0", "DELETE FROM log_nodes", "DELETE FROM checkpoints",
-                    "UPDATE checkpoints SET note = ''", "DELETE FROM submissions", "UPDATE submissions SET envelope = x'00'"] {
+                    "UPDATE checkpoints SET note = ''", "DELETE FROM submissions", "UPDATE submissions SET envelope = x'00'",
+                    "DELETE FROM log_heads", "UPDATE log_heads SET size = 1", "DELETE FROM published_reports"] {
             #expect(throws: (any Error).self, "\(sql)") { try db.execute(sql) }
         }
     }

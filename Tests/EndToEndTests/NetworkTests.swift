@@ -128,6 +128,31 @@ import Testing
             #expect(refused.status == 65)
             #expect(refused.stderr.contains("does not verify"), "\(refused.stderr)")
 
+            // The transparency log (issue 9): the node finds each acknowledged submission's exact bytes in
+            // the coordinator's signed log and the report naming a state of it; the coordinator's
+            // recompute from the log's entries equals the report it published.
+            let verified = try run(node, ["verify", "--dir", nodeDir, "--from", "2025-05-26", "--to", "2025-06-08", "--json"])
+            let verdict = try #require(try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])
+            #expect(verdict["treeSize"] as? Int == 5 && verdict["submissionsIncluded"] as? Int == 5 && verdict["stored"] as? Bool == true,
+                    "\(verified.stdout)")
+            let shown = try run(node, ["checkpoint", "show", "--dir", nodeDir])
+            #expect(shown.stdout.hasPrefix("townbench-coordinator/townbench/daks\n5\n"), "\(shown.stdout)")
+            let recomputed = try run(coordinator, ["report", "recompute", "--dir", coordinatorDir, "--tenant", "daks", "--checkpoint", "5"])
+            #expect(recomputed.stdout.contains("All 1 reports published at checkpoint 5 are equal"), "\(recomputed.stdout)")
+
+            // A coordinator operator alters the envelope the node sent first (after removing the guard).
+            let coordinatorStore = dir.appendingPathComponent("coordinator/coordinator.sqlite").path
+            let altered = try runProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [coordinatorStore, """
+                DROP TRIGGER submissions_envelope_kept;
+                UPDATE submissions SET envelope = CAST(replace(CAST(envelope AS TEXT), 'eyJ', 'eyK') AS BLOB) WHERE leaf_index = 0;
+                """])
+            #expect(altered.status == 0, "\(altered.stderr)")
+            let caught = try runProcess(node, ["verify", "--dir", nodeDir, "--from", "2025-05-26", "--to", "2025-06-08"])
+            #expect(caught.status == 65, "\(caught.stdout) \(caught.stderr)")
+            #expect((caught.stdout + caught.stderr).contains("not the bytes this node sent"), "\(caught.stdout) \(caught.stderr)")
+            let mismatch = try runProcess(coordinator, ["report", "recompute", "--dir", coordinatorDir, "--tenant", "daks", "--checkpoint", "5"])
+            #expect(mismatch.status == 1 && mismatch.stderr.contains("not to the checkpoint's root"), "\(mismatch.stderr)")
+
             // SIGTERM stops the server cleanly (within its grace period), never a hang.
             server.terminate()
             let deadline = Date().addingTimeInterval(20)
