@@ -156,9 +156,29 @@ if has_command report; then
         && info "node's offline report: $dir/reports/harelbeke-offline.html" \
         || info "townbench-node report did not succeed (see: $node report --dir $dir/nodes/harelbeke --out FILE.html)"
 fi
+
+# --- 7. The transparency log: every DAKS node verifies, the coordinator recomputes ------------------
+# Each node checks that every submission the coordinator acknowledged is, byte for byte, in the
+# tenant's signed log, and that the network report names a state of that log (issue 9).
+step "Verifying the DAKS log from every node; recomputing the published reports from the log"
+for town in $daks; do
+    nd="$dir/nodes/$town"
+    token --role town --tenant daks --town "$town" >"$nd/town.token"
+    "$node" configure --dir "$nd" --token-file "$nd/town.token" >/dev/null
+    if "$node" verify --dir "$nd" >"$nd/verify.log" 2>&1; then
+        info "$(printf '%-12s %s' "$town" "$(grep -E 'acknowledged submission' "$nd/verify.log")")"
+    else
+        info "$town: verify FAILED:"; sed 's/^/    /' "$nd/verify.log" >&2; exit 1
+    fi
+done
+# Two towns compare their checkpoints (two roots at one size would prove a split view).
+"$node" checkpoint show --dir "$dir/nodes/veurne" >"$dir/veurne.checkpoint"
+info "$("$node" checkpoint compare --dir "$dir/nodes/harelbeke" "$dir/veurne.checkpoint" 2>&1 | tail -1)"
+log_size=$("$node" checkpoint show --dir "$dir/nodes/harelbeke" | sed -n 2p)
+info "$("$coordinator" report recompute --dir "$dir/coordinator" --tenant daks --checkpoint "$log_size" | tail -1)"
 info "done after $(elapsed)"
 
-# --- 7. What to look at ---------------------------------------------------------------------------
+# --- 8. What to look at ---------------------------------------------------------------------------
 cat <<TXT
 
 TownBench demo network
@@ -171,6 +191,7 @@ TownBench demo network
   Town report:        $town_page
   Try:  curl -H "Authorization: Bearer $daks_token" "$url/v1/tenants/daks/indicators?period=$(date -u -d "$end" +%Y-%m)"
         $node status --dir $dir/nodes/harelbeke
+        $node verify --dir $dir/nodes/harelbeke      (the town checks the coordinator's log)
 TXT
 if [ "$static" = 1 ]; then
     echo "Static reports written; stopping the coordinator (--static)."
