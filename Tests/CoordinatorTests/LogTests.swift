@@ -212,6 +212,9 @@ struct LogTests {
     func appendOnly() throws {
         let fixture = try Fixture()
         _ = try Self.submitWeek(fixture)
+        let published = try http(fixture.port, "GET", "/v1/tenants/\(Self.a)/report?period=2026-11",
+                                 token: try #require(fixture.tokens["\(Self.a)/coordinator"]))
+        #expect(published.status == 200)
         let db = try Connection(path: fixture.store.path)
         defer { db.close() }
         for sql in ["UPDATE log_nodes SET hash = x'00' WHERE level = 0", "DELETE FROM log_nodes", "DELETE FROM checkpoints",
