@@ -159,10 +159,14 @@ public struct VerifiedSubmission: Sendable {
     public var accepted: AcceptedSubmission
     /// The exact request body.
     public var body: [UInt8]
+    /// Its transparency-log leaf hash, SHA-256(0x00 ‖ body): computed here, on the request's
+    /// worker thread, so the one writer thread does not.
+    public var leafHash: [UInt8]
     public init(scope: TenantScope, accepted: AcceptedSubmission, body: [UInt8]) {
         self.scope = scope
         self.accepted = accepted
         self.body = body
+        leafHash = Merkle.leafHash(body)
     }
 }
 

@@ -417,7 +417,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                             let inserted = try results[firstInsert + k].first.map { (row: try $0.int64(0), leaf: try $0.int64(1)) }
                             if let inserted {
                                 // The log leaf went in with the row, in this transaction: never one without the other.
-                                try log.append(batch[i].body, expectedIndex: inserted.leaf)
+                                try log.append(leafHash: batch[i].leafHash, expectedIndex: inserted.leaf)
                                 aggregates.add(batch[i].accepted.payload, row: inserted.row)
                             }
                             outcomes[i] = try finish(batch[i], inserted: inserted != nil, acceptedAt: acceptedAt, db: db)
@@ -523,12 +523,12 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             }
         }
 
-        /// Appends `envelope` as the next leaf, which the database gave `expectedIndex`.
-        mutating func append(_ envelope: [UInt8], expectedIndex: Int64? = nil) throws {
+        /// Appends the leaf hash of an envelope as the next leaf, which the database gave `expectedIndex`.
+        mutating func append(leafHash: [UInt8], expectedIndex: Int64? = nil) throws {
             if let expectedIndex, expectedIndex != Int64(frontier.size) {
                 throw CoordinatorError(.storage, "The log of tenant \(tenant) would get leaf \(expectedIndex) where \(frontier.size) is next: its head and its submissions disagree. Nothing was stored; restore the database from a backup.")
             }
-            for node in frontier.append(leafHash: Merkle.leafHash(envelope)) {
+            for node in frontier.append(leafHash: leafHash) {
                 levels.append(Int64(node.level))
                 indices.append(Int64(node.index))
                 hashes += node.hash
@@ -595,7 +595,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     for row in results[4] {
                         rows.append(try row.int64(0))
                         leaves.append(Int64(log.frontier.size))
-                        try log.append(try row.bytes(1))
+                        try log.append(leafHash: Merkle.leafHash(try row.bytes(1)))
                     }
                     guard !rows.isEmpty else { return 0 }
                     let updated = try db.pipeline([

@@ -425,26 +425,41 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     }
 
     /// Appends to tenants' logs within one write transaction: each touched tenant's frontier is
-    /// read once, extended in memory, and written back with the checkpoint at the end.
+    /// read once and extended in memory; the completed node rows, the new heads and the
+    /// checkpoints are written at the end, the rows in multi-row INSERTs (the writer thread is
+    /// the submission path's one serial part, so its per-leaf work is kept small).
     struct LogAppender {
         var frontiers: [String: MerkleFrontier] = [:]
+        var nodes: [(tenant: String, node: MerkleTree.StoredNode)] = []
 
-        /// Appends `envelope` to `tenant`'s log; returns its leaf index.
-        mutating func append(_ envelope: [UInt8], tenant: String, box: ConnectionBox) throws -> UInt64 {
-            var frontier = try frontiers[tenant] ?? SQLiteCoordinatorStore.frontier(tenant, box)
-            let index = frontier.size
-            let insert = try box.statement("INSERT INTO log_nodes (tenant_id, level, idx, hash) VALUES (?, ?, ?, ?)")
-            for node in frontier.append(leafHash: Merkle.leafHash(envelope)) {
-                try insert.bind([.text(tenant), .int(node.level), .integer(Int64(node.index)), .blob(node.hash)])
-                while try insert.step() {}
-                try insert.reset()
-            }
-            frontiers[tenant] = frontier
+        /// Appends a leaf hash to `tenant`'s log; returns its leaf index.
+        mutating func append(leafHash: [UInt8], tenant: String, box: ConnectionBox) throws -> UInt64 {
+            if frontiers[tenant] == nil { frontiers[tenant] = try SQLiteCoordinatorStore.frontier(tenant, box) }
+            let index = frontiers[tenant]?.size ?? 0
+            for node in frontiers[tenant]?.append(leafHash: leafHash) ?? [] { nodes.append((tenant, node)) }
             return index
         }
 
-        /// Writes the new heads and, with a signer, each head's checkpoint.
+        /// Node rows per INSERT statement.
+        static let rowsPerInsert = 64
+
+        /// Writes the node rows, the new heads and, with a signer, each head's checkpoint.
         func finish(_ box: ConnectionBox, signer: CheckpointSigner?, at: String) throws {
+            var start = 0
+            while start < nodes.count {
+                let chunk = nodes[start..<min(start + Self.rowsPerInsert, nodes.count)]
+                let insert = try box.statement("INSERT INTO log_nodes (tenant_id, level, idx, hash) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                var values: [SQLValue] = []
+                values.reserveCapacity(4 * chunk.count)
+                for (tenant, node) in chunk {
+                    values += [.text(tenant), .int(node.level), .integer(Int64(node.index)), .blob(node.hash)]
+                }
+                try insert.bind(values)
+                while try insert.step() {}
+                try insert.reset()
+                start += chunk.count
+            }
             for (tenant, frontier) in frontiers {
                 try box.run("""
                     INSERT INTO log_heads (tenant_id, size, frontier) VALUES (?, ?, ?)
@@ -482,7 +497,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try connection.transaction {
             var logs = LogAppender()
             for row in rows {
-                let index = try logs.append(try row.bytes(2), tenant: try row.string(1), box: box)
+                let index = try logs.append(leafHash: Merkle.leafHash(try row.bytes(2)), tenant: try row.string(1), box: box)
                 try box.run("UPDATE submissions SET leaf_index = ? WHERE row_id = ?", [.integer(Int64(index)), .integer(try row.int64(0))])
             }
             try logs.finish(box, signer: nil, at: Timestamp.format(Date()))
@@ -506,7 +521,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
         }
         // The log leaf goes in with the row, in this transaction: never one without the other.
-        let leaf = try logs.append(item.body, tenant: tenant, box: box)
+        let leaf = try logs.append(leafHash: item.leafHash, tenant: tenant, box: box)
         try box.run("""
             INSERT INTO submissions (tenant_id, town_id, submission_id, sequence, key_id, created_at, accepted_at,
                 period_from, period_to, payload_digest, envelope_digest, envelope, leaf_index)

@@ -15,6 +15,7 @@ public struct CheckpointSigner: Sendable {
     public init(name: String, key: Ed25519.PrivateKey) throws {
         do {
             signer = try SignedNote.Signer(name: name, key: key)
+            verifierKey = signer.verifier.encoded
         } catch {
             throw CoordinatorError(.invalidArgument, "'\(name)' cannot name a coordinator's checkpoints: \(error.message)")
         }
@@ -24,7 +25,7 @@ public struct CheckpointSigner: Sendable {
     public func origin(_ tenantID: String) -> String { "\(name)/townbench/\(tenantID)" }
 
     /// The verifier key string towns may configure (`<name>+<key id>+<key>`).
-    public var verifierKey: String { signer.verifier.encoded }
+    public let verifierKey: String
 
     /// The signed checkpoint of the tenant's log at `size` with `root`. Deterministic: signing
     /// the same state twice gives the same bytes.

@@ -14,6 +14,12 @@ if arguments.count == 4, arguments[1] == "--log-proofs", let leaves = Int(argume
     try LogProofBenchmark.run(leaves: leaves, directory: URL(fileURLWithPath: arguments[3], isDirectory: true))
     exit(0)
 }
+// `bench-coordinator --commit-rate DIR TOWNS PER_TOWN BATCH`: the writer's commit cost per submission.
+if arguments.count == 6, arguments[1] == "--commit-rate", let towns = Int(arguments[3]), let perTown = Int(arguments[4]),
+   let batch = Int(arguments[5]), towns > 0, perTown > 0, batch > 0 {
+    try CommitBenchmark.run(directory: URL(fileURLWithPath: arguments[2], isDirectory: true), towns: towns, perTown: perTown, batch: batch)
+    exit(0)
+}
 guard arguments.count == 5, let towns = Int(arguments[2]), let perTown = Int(arguments[3]) else {
     FileHandle.standardError.write(Data("Usage: bench-coordinator DIR TOWNS PER_TOWN ENVELOPES_OUT\n".utf8))
     exit(64)
@@ -45,20 +51,7 @@ var buffer = [UInt8]()
 for sequence in 1...perTown {
     for t in 0..<towns {
         let key = keys[t]
-        let day = CalendarDay.string(fromDayNumber: CalendarDay.dayNumber("2026-01-01")! + (sequence - 1) % 300)
-        let sensors = ["a", "b"].map { name in
-            AggregatePayload.SensorDay(sensor: Hex.encode(SHA256.hash(Array("town-\(t)/\(name)".utf8)).prefix(16)), vendorKind: "crowdscan",
-                                       total: Double(1000 + sequence), coveredMinutes: 1440, expectedMinutes: 1440, uptimeMinutes: 1440,
-                                       validHours: 24)
-        }
-        let payload = AggregatePayload(
-            tenantId: tenant, townId: "town-\(t)", keyId: key.publicKey.keyID, submissionId: try SubmissionID.random(),
-            sequence: sequence, createdAt: created, period: .init(from: day, to: day), timeZone: "Europe/Brussels", privacy: .standard,
-            zones: [.init(zoneId: "centrum", zoneKind: "core_shopping_street", days: [
-                .init(date: day, flags: .init(publicHoliday: false, schoolHoliday: false),
-                      measures: [.init(measure: "pedestrians", sensors: sensors, total: Double(2 * (1000 + sequence)))]),
-            ])])
-        buffer += try payload.signedEnvelope(with: key).serialized()
+        buffer += try benchEnvelope(tenant: tenant, town: "town-\(t)", key: key, sequence: sequence, created: created)
         buffer.append(0x0a)
     }
     if buffer.count > 1 << 20 {
