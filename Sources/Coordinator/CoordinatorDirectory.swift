@@ -19,13 +19,13 @@ public struct CoordinatorDirectory: Sendable {
     public static func create(at url: URL, name: String = CoordinatorService.defaultName) throws -> CoordinatorDirectory {
         let dir = CoordinatorDirectory(url: url)
         let fm = FileManager.default
+        let key = try Ed25519.PrivateKey()
+        _ = try CheckpointSigner(name: name, key: key)  // refuses a name a note cannot carry, before anything is written
         if fm.fileExists(atPath: dir.keyURL.path) || fm.fileExists(atPath: dir.databaseURL.path) {
             throw CoordinatorError(.directory, "\(url.path) already holds a coordinator. Choose another --dir, or use the existing one.")
         }
         do {
             try fm.createDirectory(at: url, withIntermediateDirectories: true)
-            let key = try Ed25519.PrivateKey()
-            _ = try CheckpointSigner(name: name, key: key)  // refuses a name a note cannot carry
             try Data((name + "\n").utf8).write(to: dir.nameURL)
             guard fm.createFile(atPath: dir.keyURL.path, contents: Data(try key.seed()), attributes: [.posixPermissions: 0o600]) else {
                 throw CoordinatorError(.directory, "Cannot write \(dir.keyURL.path). Check the directory's permissions.")

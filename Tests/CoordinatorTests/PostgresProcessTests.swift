@@ -31,24 +31,7 @@ struct PostgresProcessTests {
     /// Starts `serve --database url` with its own directory (for its signing key); returns it and its port.
     static func serve(_ dir: URL, database: String) throws -> (Process, UInt16) {
         let coordinator = try CoordinatorDirectory.create(at: dir)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--dir", coordinator.url.path, "--database", database, "--port", "0", "--quiet"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(15)
-        while !text.contains("\n"), Date() < deadline {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let portText = text.split(separator: "\n").first?.split(separator: ":").last, let port = UInt16(portText) else {
-            process.terminate()
-            throw RawClientError(description: "serve --database printed \(text)")
-        }
+        let (process, port, _) = try ProcessTests.start(["serve", "--dir", coordinator.url.path, "--database", database, "--port", "0", "--quiet"])
         return (process, port)
     }
 

@@ -37,15 +37,20 @@ struct ProcessTests {
 
     /// Starts `serve` on port 0 and returns the process and the bound port (read from its stdout).
     static func serve(_ dir: URL) throws -> (Process, UInt16, Pipe) {
+        try start(["serve", "--dir", dir.appendingPathComponent("coord").path, "--port", "0", "--quiet"])
+    }
+
+    /// Starts `townbench-coordinator` with `arguments` (a `serve` on port 0) and reads the bound port.
+    static func start(_ arguments: [String]) throws -> (Process, UInt16, Pipe) {
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--dir", dir.appendingPathComponent("coord").path, "--port", "0", "--quiet"]
+        process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
         var text = ""
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(15)
         while !text.contains("\n"), Date() < deadline {
             let data = out.fileHandleForReading.availableData
             if data.isEmpty { break }
@@ -53,7 +58,7 @@ struct ProcessTests {
         }
         guard let portText = text.split(separator: "\n").first?.split(separator: ":").last, let port = UInt16(portText) else {
             process.terminate()
-            throw RawClientError(description: "serve printed \(text)")
+            throw RawClientError(description: "\(arguments.joined(separator: " ")) printed \(text)")
         }
         return (process, port, out)
     }
@@ -99,6 +104,19 @@ struct ProcessTests {
             #expect(revoke.status == 0, "\(revoke.stderr)")
             let policy = try Self.run(["tenant", "policy", "--dir", path, "--tenant", Self.tenant, "--min-store-entries", "15", "--json"])
             #expect(policy.status == 0 && policy.stdout.contains("\"minimumStoreEntries\" : 15"))
+            // The log: an empty tenant's checkpoint is signed on demand; recompute needs a stored checkpoint.
+            let checkpoint = try Self.run(["log", "checkpoint", "--dir", path, "--tenant", Self.tenant])
+            #expect(checkpoint.status == 0)
+            #expect(checkpoint.stdout.hasPrefix("townbench-coordinator/townbench/\(Self.tenant)\n0\n\(Base64.encode(Merkle.emptyRoot))\n\n\u{2014} "),
+                    "\(checkpoint.stdout)")
+            let beyond = try Self.run(["log", "checkpoint", "--dir", path, "--tenant", Self.tenant, "--tree-size", "3"])
+            #expect(beyond.status == 64 && beyond.stderr.contains("there is no tree of size 3"), "\(beyond.stderr)")
+            let recompute = try Self.run(["report", "recompute", "--dir", path, "--tenant", Self.tenant, "--checkpoint", "7"])
+            #expect(recompute.status == 1 && recompute.stderr.contains("no checkpoint of size 7"), "\(recompute.stderr)")
+            let empty = try Self.run(["report", "recompute", "--dir", path, "--tenant", Self.tenant, "--checkpoint", "0"])
+            #expect(empty.status == 0 && empty.stdout.contains("No report was published at this checkpoint."), "\(empty.stdout)")
+            let badName = try Self.run(["init", "--dir", dir.appendingPathComponent("other").path, "--name", "two words"])
+            #expect(badName.status == 64 && badName.stderr.contains("cannot name a coordinator's checkpoints"), "\(badName.stderr)")
         }
     }
 

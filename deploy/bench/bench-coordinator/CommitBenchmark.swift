@@ -8,20 +8,10 @@ import Storage
 
 enum CommitBenchmark {
     static func run(directory: URL, towns: Int, perTown: Int, batch: Int) throws {
-        let dir = try CoordinatorDirectory.create(at: directory)
-        let store = try dir.openStore()
+        let (dir, store, keys) = try benchNetwork(at: directory, towns: towns)
         defer { store.close() }
-        let tenant = "bench"
-        try store.addTenant(Tenant(id: tenant, name: "Benchmark network"))
+        let tenant = benchTenant
         let scope = TenantScope.administrative(tenant)
-        var keys: [Ed25519.PrivateKey] = []
-        for t in 0..<towns {
-            let key = try Ed25519.PrivateKey()
-            try store.addTown(Town(id: "town-\(t)", name: "Town \(t)"), scope)
-            try store.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: "town-\(t)",
-                                      enrolledAt: Date()), scope)
-            keys.append(key)
-        }
         let created = Timestamp.format(Date())
         let policy = TenantSubmissionPolicy(tenantID: tenant)
         var submissions: [VerifiedSubmission] = []

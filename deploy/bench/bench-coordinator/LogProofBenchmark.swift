@@ -8,10 +8,8 @@ import Storage
 
 enum LogProofBenchmark {
     static func run(leaves: Int, directory: URL) throws {
-        let dir = try CoordinatorDirectory.create(at: directory)
-        let store = try dir.openStore()
-        let tenant = "bench"
-        try store.addTenant(Tenant(id: tenant, name: "Benchmark network"))
+        let (dir, store, _) = try benchNetwork(at: directory, towns: 0)
+        let tenant = benchTenant
         let scope = TenantScope.administrative(tenant)
         store.close()
 

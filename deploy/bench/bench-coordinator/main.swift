@@ -24,19 +24,8 @@ guard arguments.count == 5, let towns = Int(arguments[2]), let perTown = Int(arg
     FileHandle.standardError.write(Data("Usage: bench-coordinator DIR TOWNS PER_TOWN ENVELOPES_OUT\n".utf8))
     exit(64)
 }
-let tenant = "bench"
-let dir = try CoordinatorDirectory.create(at: URL(fileURLWithPath: arguments[1], isDirectory: true))
-let store = try dir.openStore()
-try store.addTenant(Tenant(id: tenant, name: "Benchmark network"))
-let scope = TenantScope.administrative(tenant)
-var keys: [Ed25519.PrivateKey] = []
-for t in 0..<towns {
-    let key = try Ed25519.PrivateKey()
-    try store.addTown(Town(id: "town-\(t)", name: "Town \(t)"), scope)
-    try store.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: "town-\(t)",
-                              enrolledAt: Date()), scope)
-    keys.append(key)
-}
+let tenant = benchTenant
+let (_, store, keys) = try benchNetwork(at: URL(fileURLWithPath: arguments[1], isDirectory: true), towns: towns)
 let (token, record) = try BearerToken.issue(role: .coordinator, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(86400))
 try store.addToken(record)
 store.close()
