@@ -139,11 +139,17 @@ enum OpenSSLBackend {
         return out
     }
 
+    /// SHA-256 fetched from the default provider once. `EVP_sha256()` would make every
+    /// `EVP_Digest` fetch it again (a locked lookup costing more than hashing a Merkle node).
+    /// Safe to share between threads: a fetched `EVP_MD` is immutable and OpenSSL reference-counts
+    /// it atomically; it is never freed (it lives as long as the process).
+    nonisolated(unsafe) private static let sha256Digest: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     /// SHA-256 (FIPS 180-4) of `data` through `EVP_Digest`.
     static func sha256(_ data: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        let status = EVP_Digest(data.baseAddress, data.count, &out, &length, EVP_sha256(), nil)
+        let status = EVP_Digest(data.baseAddress, data.count, &out, &length, sha256Digest ?? EVP_sha256(), nil)
         // SHA-256 over memory cannot fail short of OpenSSL being broken: that is our bug, so trap.
         precondition(status == 1 && length == 32, "EVP_Digest(SHA-256) failed: \(openSSLError("sha256"))")
         return out
