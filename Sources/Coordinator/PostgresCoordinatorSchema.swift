@@ -18,7 +18,8 @@ import PostgreSQL
 ///
 /// Migration 3 adds each tenant's transparency log (issue 9, PROTOCOL.md §8): the same tenant
 /// policy on its four tables, and append-only guards (triggers, which bind the tables' owner
-/// too, unlike `REVOKE`) mirroring the SQLite store's.
+/// too, unlike `REVOKE`) mirroring the SQLite store's. Migration 4 drops the index on leaf hashes
+/// (see ``LogNodeStorage`` for what the log's rows cost the submission path).
 enum PostgresCoordinatorSchema {
     /// The tables of migrations 1 and 2. Migration 2's SQL is generated from this list, so it
     /// must never change: new tables go in a list of their own (``logTables``).
@@ -181,5 +182,10 @@ enum PostgresCoordinatorSchema {
                     FOR EACH STATEMENT EXECUTE FUNCTION townbench_refuse_change('\(table) cannot be truncated: it is append-only');
                 """
             }.joined()),
+        .init(4, "log leaves found by scan", """
+            -- A random-keyed index on leaf hashes cost every submission a page write; a lookup by
+            -- leaf hash (an auditor's occasional question) scans the tenant's leaves instead.
+            DROP INDEX log_leaves_by_hash;
+            """),
     ])
 }

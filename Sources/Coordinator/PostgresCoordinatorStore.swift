@@ -498,8 +498,9 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     /// A tenant's log during one transaction that holds its head row locked: the frontier read
     /// from the head, extended in memory, and the rows that makes, written with one pipeline.
     ///
-    /// Why batch the rows: a batch of n leaves completes about 2n node rows; one `unnest` insert
-    /// carries them all (the hashes as one `bytea` of 32-byte slices), not 2n statements.
+    /// Why batch the rows: a batch of n leaves completes about 4n/3 stored node rows
+    /// (``LogNodeStorage``); one `unnest` insert carries them all (the hashes as one `bytea` of
+    /// 32-byte slices), not a statement per row.
     struct LogAppender {
         let tenant: String
         private(set) var frontier: MerkleFrontier
@@ -528,7 +529,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             if let expectedIndex, expectedIndex != Int64(frontier.size) {
                 throw CoordinatorError(.storage, "The log of tenant \(tenant) would get leaf \(expectedIndex) where \(frontier.size) is next: its head and its submissions disagree. Nothing was stored; restore the database from a backup.")
             }
-            for node in frontier.append(leafHash: leafHash) {
+            for node in frontier.append(leafHash: leafHash) where LogNodeStorage.isStored(level: node.level) {
                 levels.append(Int64(node.level))
                 indices.append(Int64(node.index))
                 hashes += node.hash

@@ -153,6 +153,11 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             CREATE TRIGGER submissions_envelope_kept BEFORE UPDATE OF envelope, leaf_index ON submissions
                 WHEN old.leaf_index IS NOT NULL BEGIN SELECT RAISE(ABORT, 'a logged submission is kept as accepted'); END;
             """),
+        .init(3, "log leaves found by scan", """
+            -- A random-keyed index on leaf hashes cost every submission a page write; a lookup by
+            -- leaf hash (an auditor's occasional question) scans the tenant's leaves instead.
+            DROP INDEX log_leaves_by_hash;
+            """),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -436,7 +441,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         mutating func append(leafHash: [UInt8], tenant: String, box: ConnectionBox) throws -> UInt64 {
             if frontiers[tenant] == nil { frontiers[tenant] = try SQLiteCoordinatorStore.frontier(tenant, box) }
             let index = frontiers[tenant]?.size ?? 0
-            for node in frontiers[tenant]?.append(leafHash: leafHash) ?? [] { nodes.append((tenant, node)) }
+            for node in frontiers[tenant]?.append(leafHash: leafHash) ?? [] where LogNodeStorage.isStored(level: node.level) {
+                nodes.append((tenant, node))
+            }
             return index
         }
 

@@ -115,15 +115,19 @@ extension CoordinatorStore {
     func withLogNodes<T>(_ scope: TenantScope, _ generate: (Merkle.NodeReader) throws -> T) throws -> T {
         var wanted: [LogNodeCoordinate] = []
         _ = try generate { level, index in
-            wanted.append(LogNodeCoordinate(level: level, index: index))
-            return Merkle.emptyRoot
+            try LogNodeStorage.node(level: level, index: index) { level, index in
+                wanted.append(LogNodeCoordinate(level: level, index: index))
+                return Merkle.emptyRoot
+            }
         }
         let hashes = try logNodes(wanted, scope)
         return try generate { level, index in
-            guard let hash = hashes[LogNodeCoordinate(level: level, index: index)] else {
-                throw CoordinatorError(.storage, "The log of tenant \(scope.tenantID) lacks node (\(level), \(index)); the store is damaged. Restore it from a backup.")
+            try LogNodeStorage.node(level: level, index: index) { level, index in
+                guard let hash = hashes[LogNodeCoordinate(level: level, index: index)] else {
+                    throw CoordinatorError(.storage, "The log of tenant \(scope.tenantID) lacks node (\(level), \(index)); the store is damaged. Restore it from a backup.")
+                }
+                return hash
             }
-            return hash
         }
     }
 
@@ -160,6 +164,24 @@ extension CoordinatorStore {
         if let stored = try storedCheckpoint(treeSize: size, scope) { return stored }
         let root = size == head.size ? head.rootHash : try rootHash(treeSize: size, scope)
         return try storeCheckpoint(try signer.sign(tenantID: scope.tenantID, size: size, root: root), scope)
+    }
+}
+
+/// Which of a tenant's Merkle nodes the stores keep: the leaves and every even level. A node at
+/// an odd level is the hash of its two children one level down, which are stored.
+///
+/// Why: keeping every complete subtree costs two node rows per leaf, written by the writer
+/// thread, the submission path's one serial part; leaves and even levels are 1⅓ rows per leaf,
+/// and a proof still reads O(log n) rows (at most two per hash). Stores written before this rule
+/// also hold odd levels; those rows are simply not read.
+public enum LogNodeStorage {
+    /// Whether the stores write the node rows of `level`.
+    public static func isStored(level: Int) -> Bool { level % 2 == 0 }
+
+    /// The hash at (`level`, `index`) from stored rows read through `stored`.
+    static func node(level: Int, index: UInt64, _ stored: Merkle.NodeReader) throws -> [UInt8] {
+        if isStored(level: level) { return try stored(level, index) }
+        return Merkle.nodeHash(try stored(level - 1, 2 * index), try stored(level - 1, 2 * index + 1))
     }
 }
 

@@ -208,6 +208,31 @@ struct LogTests {
         }
     }
 
+    @Test("the stores keep leaves and even levels only; every node at an odd level is recomputed from its two children")
+    func storedLevels() throws {
+        var tree = MerkleTree()
+        for n in 1...40 {
+            tree.append(entry: Array("entry \(n)".utf8))
+            for (level, hashes) in tree.levels.enumerated() {
+                for index in hashes.indices {
+                    let node = try LogNodeStorage.node(level: level, index: UInt64(index)) { level, index in
+                        guard LogNodeStorage.isStored(level: level) else { throw RawClientError(description: "read odd level \(level)") }
+                        return tree.node(level: level, index: index)
+                    }
+                    #expect(node == hashes[index], "(\(level), \(index)) of \(n) leaves")
+                }
+            }
+        }
+        // What a store wrote for six leaves: the leaves and the one complete node at level 2.
+        let fixture = try Fixture()
+        _ = try Self.submitWeek(fixture)
+        _ = try Self.submitWeek(fixture, sequence: 2)
+        let db = try Connection(path: fixture.store.path)
+        defer { db.close() }
+        let rows = try db.query("SELECT level, count(*) FROM log_nodes WHERE tenant_id = ? GROUP BY level ORDER BY level", [.text(Self.a)])
+        #expect(try rows.map { [try $0.int(0), try $0.int(1)] } == [[0, 6], [2, 1]])
+    }
+
     @Test("the log's append-only guards refuse updates and deletes of leaves, checkpoints and logged submissions")
     func appendOnly() throws {
         let fixture = try Fixture()

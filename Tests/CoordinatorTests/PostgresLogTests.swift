@@ -136,12 +136,13 @@ struct PostgresLogTests {
                 }
             }
         }
-        // Nodes that are not stored (beyond the head) are absent, not invented.
+        // Nodes that are not stored (beyond the head, or at an odd level) are absent, not invented.
         let missing = LogNodeCoordinate(level: 0, index: 99)
-        let present = LogNodeCoordinate(level: 1, index: 0)
-        let nodes = try postgres.store.logNodes([missing, present, present], .administrative(Self.a))
+        let oddLevel = LogNodeCoordinate(level: 1, index: 0)
+        let present = LogNodeCoordinate(level: 2, index: 0)
+        let nodes = try postgres.store.logNodes([missing, oddLevel, present, present], .administrative(Self.a))
         #expect(Array(nodes.keys) == [present])
-        #expect(nodes == (try sqlite.store.logNodes([missing, present], .administrative(Self.a))))
+        #expect(nodes == (try sqlite.store.logNodes([missing, oddLevel, present], .administrative(Self.a))))
     }
 
     @Test("two coordinators committing to one tenant at once: leaf indices contiguous, every stored submission in the log once, in town order, checkpoints verify")
