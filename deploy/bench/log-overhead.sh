@@ -5,6 +5,9 @@
 # the inclusion-proof latency of a 1,000,000-leaf log served from the SQLite store.
 # Usage: deploy/bench/log-overhead.sh [SECONDS] [ROUNDS] [CONNECTIONS]   (default 10 3 64)
 #        BASELINE=<commit> (default cde5fc0), LEAVES=<n> (default 1000000). Figures: BENCHMARKS.md.
+#        BASELINE_PICKS="<commit> ...": later changes that are not the log but speed up both sides,
+#        applied to the baseline too so that only the log differs (default: f2c81e8, SHA-256's
+#        EVP_MD fetched once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-10}"
@@ -19,6 +22,7 @@ trap cleanup EXIT
 
 echo "== build (release): this tree and the baseline $baseline in a worktree" >&2
 git worktree add --detach "$work/baseline" "$baseline" >&2
+for pick in ${BASELINE_PICKS-f2c81e8}; do git -C "$work/baseline" cherry-pick --no-commit "$pick" >&2; done
 for tree in "$root" "$work/baseline"; do
   (cd "$tree" && swift build -c release --scratch-path "$tree/.build-logbench" --product townbench-coordinator >&2 \
     && swift build -c release --scratch-path "$tree/.build-logbench" --product bench-coordinator >&2)
