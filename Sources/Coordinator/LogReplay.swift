@@ -1,4 +1,4 @@
-public import Federation
+import Federation
 import Foundation
 import Indicators
 

@@ -2,8 +2,8 @@
 // bearer token for a session cookie, logout, and the region and town pages (Reports module),
 // scoped exactly like the JSON API.
 import Federation
-public import Foundation
-public import HTTPServer
+import Foundation
+import HTTPServer
 import Indicators
 import Reports
 import Synchronization

@@ -1,5 +1,5 @@
 public import Federation
-public import Foundation
+import Foundation
 
 /// Signs a tenant's log states as C2SP checkpoints with the coordinator's key.
 ///

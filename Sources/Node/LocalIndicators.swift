@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Indicators
 
 /// What `townbench-node indicators` computes: any catalogue indicator from the town's own raw

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 internal import Federation
 public import Indicators
 public import Reports

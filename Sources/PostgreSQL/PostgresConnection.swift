@@ -112,6 +112,7 @@ public final class PostgresConnection {
     /// not wait between them. If one fails, the rest are skipped by the server and its error is
     /// thrown; inside a transaction, that transaction is then failed (roll it back).
     /// https://www.postgresql.org/docs/15/libpq-pipeline-mode.html
+    @discardableResult
     public func pipeline(_ statements: [(sql: String, parameters: [PostgresValue])]) throws -> [PostgresRows] {
         if statements.isEmpty { return [] }
         let names = try statements.map { try preparedName($0.sql, $0.parameters) }

@@ -3,6 +3,7 @@
 import Federation
 import Foundation
 import HTTPServer
+import Testing
 import TestSupport
 
 /// The RFC 8032 TEST 1 seed (the key of the Federation vectors' oostkamp).
@@ -56,6 +57,9 @@ final class Fixture {
     /// "tenant/role" or "tenant/town:<id>" → token text.
     var tokens: [String: String] = [:]
     var port: UInt16 { server.port }
+
+    /// The token issued for `key` ("tenant/role" or "tenant/town:<id>"); fails the test if none was.
+    func token(_ key: String) throws -> String { try #require(tokens[key], "the fixture issued no token \(key)") }
 
     init(clock: Date? = nil, peerNaming: PeerNaming = .anonymised, maxBodySize: Int = 1 << 20,
          connectionTimeout: Duration = .seconds(30), withTowns: Bool = true) throws {

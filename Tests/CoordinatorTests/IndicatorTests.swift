@@ -20,7 +20,7 @@ struct IndicatorTests {
 
     static func figures(_ fixture: Fixture, _ query: String = "from=2026-11-02&to=2026-11-02") throws -> NetworkFigures {
         let response = try http(fixture.port, "GET", "/v1/tenants/\(tenant)/indicators?\(query)",
-                                token: try #require(fixture.tokens["\(tenant)/coordinator"]))
+                                token: try fixture.token("\(tenant)/coordinator"))
         #expect(response.status == 200, "\(response.bodyText)")
         return try JSONDecoder().decode(NetworkFigures.self, from: Data(response.body))
     }
@@ -139,7 +139,7 @@ struct IndicatorTests {
         let raw = try #require(Hex.decode(hex))
         let key = try Ed25519.PublicKey(rawRepresentation: raw)
         let response = try http(fixture.port, "GET", "/v1/tenants/\(Self.tenant)/report?period=2026-11",
-                                token: try #require(fixture.tokens["\(Self.tenant)/town:veurne"]))
+                                token: try fixture.token("\(Self.tenant)/town:veurne"))
         #expect(response.status == 200)
         let verified = Envelope.verify(response.body, expectedType: CoordinatorService.reportPayloadType) { id in
             id == key.keyID ? key : nil

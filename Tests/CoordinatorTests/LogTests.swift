@@ -18,7 +18,7 @@ struct LogTests {
     }
 
     static func get<T: Decodable>(_ fixture: Fixture, _ path: String, token key: String, as type: T.Type = T.self) throws -> T {
-        let response = try http(fixture.port, "GET", path, token: try #require(fixture.tokens[key]))
+        let response = try http(fixture.port, "GET", path, token: try fixture.token(key))
         guard response.status == 200 else { throw RawClientError(description: "\(path): \(response.status) \(response.bodyText)") }
         return try JSONDecoder().decode(T.self, from: Data(response.body))
     }
@@ -102,7 +102,7 @@ struct LogTests {
         let leafHash = Base64.encode(Merkle.leafHash(oostkamp)).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let base = "/v1/tenants/\(Self.a)/log/inclusion"
         func status(_ query: String, _ token: String) throws -> (Int, String?) {
-            let response = try http(fixture.port, "GET", base + "?" + query, token: try #require(fixture.tokens[token]))
+            let response = try http(fixture.port, "GET", base + "?" + query, token: try fixture.token(token))
             return (response.status, response.errorCode)
         }
         #expect(try status("submission=\(id)", "\(Self.a)/town:oostkamp").0 == 200)
@@ -125,15 +125,15 @@ struct LogTests {
         #expect(try status("submission=\(id)&town=oostkamp&treeSize=\(leaf)", "\(Self.a)/auditor") == (400, "invalid_argument"))
         let consistency = "/v1/tenants/\(Self.a)/log/consistency"
         for bad in ["from=0&to=3", "from=3&to=2", "from=1&to=4", "to=3", "from=x"] {
-            let response = try http(fixture.port, "GET", consistency + "?" + bad, token: try #require(fixture.tokens["\(Self.a)/auditor"]))
+            let response = try http(fixture.port, "GET", consistency + "?" + bad, token: try fixture.token("\(Self.a)/auditor"))
             #expect(response.status == 400, "\(bad): \(response.status)")
         }
         let missing = try http(fixture.port, "GET", "/v1/tenants/\(Self.a)/log/checkpoint?treeSize=99",
-                               token: try #require(fixture.tokens["\(Self.a)/auditor"]))
+                               token: try fixture.token("\(Self.a)/auditor"))
         #expect(missing.status == 404)
         // The auditor reads the log and the report, not the indicators or the towns' submissions.
         let indicators = try http(fixture.port, "GET", "/v1/tenants/\(Self.a)/indicators?period=2026-11",
-                                  token: try #require(fixture.tokens["\(Self.a)/auditor"]))
+                                  token: try fixture.token("\(Self.a)/auditor"))
         #expect(indicators.status == 403)
     }
 
@@ -144,7 +144,7 @@ struct LogTests {
         _ = try Self.submitWeek(fixture, totals: ["oostkamp": 1234, "veurne": 900, "diksmuide": 1050])
         let path = "/v1/tenants/\(Self.a)/report?from=2026-11-02&to=2026-11-02"
         func report(_ token: String) throws -> (bytes: [UInt8], report: NetworkReport) {
-            let response = try http(fixture.port, "GET", path, token: try #require(fixture.tokens[token]))
+            let response = try http(fixture.port, "GET", path, token: try fixture.token(token))
             #expect(response.status == 200, "\(response.bodyText)")
             let envelope = try Envelope(parsing: response.body)
             return (response.body, try JSONDecoder().decode(NetworkReport.self, from: Data(envelope.payload)))
@@ -238,7 +238,7 @@ struct LogTests {
         let fixture = try Fixture()
         _ = try Self.submitWeek(fixture)
         let published = try http(fixture.port, "GET", "/v1/tenants/\(Self.a)/report?period=2026-11",
-                                 token: try #require(fixture.tokens["\(Self.a)/coordinator"]))
+                                 token: try fixture.token("\(Self.a)/coordinator"))
         #expect(published.status == 200)
         let db = try Connection(path: fixture.store.path)
         defer { db.close() }

@@ -33,14 +33,14 @@ struct MatrixTests {
         let aTown = "oostkamp"
         let aSecrets = Fixture.townsA + ["Oostkamp", "Veurne", "Diksmuide"]
         let principals: [(name: String, tenant: String, role: Role, token: String)] = try [
-            ("A town", Fixture.tenantA, .town, #require(fixture.tokens["\(Fixture.tenantA)/town:\(aTown)"])),
-            ("A coordinator", Fixture.tenantA, .coordinator, #require(fixture.tokens["\(Fixture.tenantA)/coordinator"])),
-            ("A admin", Fixture.tenantA, .admin, #require(fixture.tokens["\(Fixture.tenantA)/admin"])),
-            ("A auditor", Fixture.tenantA, .auditor, #require(fixture.tokens["\(Fixture.tenantA)/auditor"])),
-            ("B town", Fixture.tenantB, .town, #require(fixture.tokens["\(Fixture.tenantB)/town:dendermonde"])),
-            ("B coordinator", Fixture.tenantB, .coordinator, #require(fixture.tokens["\(Fixture.tenantB)/coordinator"])),
-            ("B admin", Fixture.tenantB, .admin, #require(fixture.tokens["\(Fixture.tenantB)/admin"])),
-            ("B auditor", Fixture.tenantB, .auditor, #require(fixture.tokens["\(Fixture.tenantB)/auditor"])),
+            ("A town", Fixture.tenantA, .town, fixture.token("\(Fixture.tenantA)/town:\(aTown)")),
+            ("A coordinator", Fixture.tenantA, .coordinator, fixture.token("\(Fixture.tenantA)/coordinator")),
+            ("A admin", Fixture.tenantA, .admin, fixture.token("\(Fixture.tenantA)/admin")),
+            ("A auditor", Fixture.tenantA, .auditor, fixture.token("\(Fixture.tenantA)/auditor")),
+            ("B town", Fixture.tenantB, .town, fixture.token("\(Fixture.tenantB)/town:dendermonde")),
+            ("B coordinator", Fixture.tenantB, .coordinator, fixture.token("\(Fixture.tenantB)/coordinator")),
+            ("B admin", Fixture.tenantB, .admin, fixture.token("\(Fixture.tenantB)/admin")),
+            ("B auditor", Fixture.tenantB, .auditor, fixture.token("\(Fixture.tenantB)/auditor")),
         ]
         // The query each route needs to answer 200 to an admitted role: the log's routes name
         // A town's own submission (by its leaf hash) or a tree size; the others a period.
@@ -104,7 +104,7 @@ struct MatrixTests {
             if route.parameterNames.contains("town") {
                 let other = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": "veurne"]))
                 let response = try http(fixture.port, route.method.rawValue, other + "?period=2026-11",
-                                        token: try #require(fixture.tokens["\(Fixture.tenantA)/town:\(aTown)"]))
+                                        token: try fixture.token("\(Fixture.tenantA)/town:\(aTown)"))
                 #expect(response.status == 404, "A town on another town's \(route.pattern)")
             }
         }
@@ -114,14 +114,14 @@ struct MatrixTests {
     @Test("a town sees its own figures in full and its peers anonymised; a coordinator sees all by name")
     func peerViews() throws {
         let fixture = try Self.populated()
-        let townToken = try #require(fixture.tokens["\(Fixture.tenantA)/town:oostkamp"])
+        let townToken = try fixture.token("\(Fixture.tenantA)/town:oostkamp")
         let town = try http(fixture.port, "GET", "/v1/tenants/\(Fixture.tenantA)/indicators?period=2026-11", token: townToken)
         #expect(town.status == 200)
         #expect(town.bodyText.contains("oostkamp"))
         #expect(!town.bodyText.contains("veurne") && !town.bodyText.contains("diksmuide"))
         #expect(town.bodyText.contains("peer-1") && town.bodyText.contains("peer-2"))
         let coordinator = try http(fixture.port, "GET", "/v1/tenants/\(Fixture.tenantA)/indicators?period=2026-11",
-                                   token: try #require(fixture.tokens["\(Fixture.tenantA)/coordinator"]))
+                                   token: try fixture.token("\(Fixture.tenantA)/coordinator"))
         for name in Fixture.townsA { #expect(coordinator.bodyText.contains(name)) }
         for name in Fixture.townsB { #expect(!coordinator.bodyText.contains(name)) }
     }

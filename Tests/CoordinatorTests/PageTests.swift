@@ -24,7 +24,7 @@ struct PageTests {
                 let key = try #require(fixture.keys["\(tenant)/\(town)"])
                 let body = try envelope(tenant: tenant, town: town, key: key, sequence: 1, days: [
                     DayData(date: "2025-11-03", sensors: [("a", 1000)]),
-                    DayData(date: "2026-11-02", sensors: [("a", try #require(values[town]))]),
+                    DayData(date: "2026-11-02", sensors: [("a", try #require(values[town] as Double?))]),
                 ])
                 let response = try fixture.submit(tenant, body)
                 #expect(response.status == 202, "\(response.bodyText)")
@@ -51,7 +51,7 @@ struct PageTests {
 
     /// The session cookie of the token stored under `key` in the fixture.
     static func session(_ fixture: Fixture, _ key: String) throws -> String {
-        let token = try #require(fixture.tokens[key])
+        let token = try fixture.token(key)
         let cookie = try login(fixture, token).cookie
         return try #require(cookie)
     }
@@ -79,7 +79,7 @@ struct PageTests {
     @Test("a good token logs in: 303 to the principal's page, an HttpOnly SameSite=Strict cookie that is not the token")
     func loginSuccess() throws {
         let fixture = try Fixture(withTowns: true)
-        let token = try #require(fixture.tokens["\(Self.a)/coordinator"])
+        let token = try fixture.token("\(Self.a)/coordinator")
         let (cookie, response) = try Self.login(fixture, token)
         #expect(response.status == 303)
         #expect(response.headers["location"] == "/tenants/\(Self.a)/region")
@@ -102,7 +102,7 @@ struct PageTests {
         #expect(secureCookie?.hasPrefix("__Host-townbench_session=") == true)
 
         // A town lands on its own page; a same-origin next wins; an off-site next is ignored.
-        let townToken = try #require(fixture.tokens["\(Self.a)/town:veurne"])
+        let townToken = try fixture.token("\(Self.a)/town:veurne")
         #expect(try Self.login(fixture, townToken).response.headers["location"] == "/tenants/\(Self.a)/towns/veurne")
         #expect(try Self.login(fixture, token, next: "/tenants/\(Self.a)/towns/oostkamp?period=2026-11").response
             .headers["location"] == "/tenants/\(Self.a)/towns/oostkamp?period=2026-11")
@@ -119,7 +119,7 @@ struct PageTests {
     @Test("a bad, empty, expired or revoked token gets the form again with the reason, 401, and no cookie")
     func loginFailure() throws {
         let fixture = try Fixture(withTowns: false)
-        var wrong = Array(try #require(fixture.tokens["\(Self.a)/admin"]))
+        var wrong = Array(try fixture.token("\(Self.a)/admin"))
         wrong[0] = wrong[0] == "A" ? "B" : "A"
         let (expired, record) = try BearerToken.issue(role: .admin, tenantID: Self.a, townID: nil, expiresAt: Date().addingTimeInterval(-1))
         try fixture.store.addToken(record)
@@ -141,7 +141,6 @@ struct PageTests {
     @Test("logout clears the cookie and ends the session; a revoked token ends its sessions")
     func logout() throws {
         let fixture = try Self.populated()
-        let token = try #require(fixture.tokens["\(Self.a)/coordinator"])
         let region = "/tenants/\(Self.a)/region?period=2026-11"
         let cookie = try Self.session(fixture, "\(Self.a)/coordinator")
         #expect(try Self.page(fixture, region, cookie: cookie).status == 200)
@@ -202,9 +201,9 @@ struct PageTests {
         // A tenant that does not exist answers the same 404 as another tenant's.
         #expect(try Self.page(fixture, "/tenants/no-such-tenant/region", cookie: bCoordinator).status == 404)
         // A bearer header works too (dashboards), scoped the same way.
-        let token = try #require(fixture.tokens["\(Self.b)/admin"])
+        let token = try fixture.token("\(Self.b)/admin")
         #expect(try http(fixture.port, "GET", region, token: token).status == 404)
-        #expect(try http(fixture.port, "GET", region, token: try #require(fixture.tokens["\(Self.a)/admin"])).status == 200)
+        #expect(try http(fixture.port, "GET", region, token: try fixture.token("\(Self.a)/admin")).status == 200)
         // A bad period is a 400 page naming the fix.
         let bad = try Self.page(fixture, "/tenants/\(Self.a)/region?period=2026-13", cookie: aCoordinator)
         #expect(bad.status == 400)

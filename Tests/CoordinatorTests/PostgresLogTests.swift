@@ -230,7 +230,7 @@ struct PostgresLogTests {
         }
         let path = "/v1/tenants/\(Self.a)/report?from=2026-11-02&to=2026-11-02"
         func report(_ token: String) throws -> (bytes: [UInt8], report: NetworkReport) {
-            let response = try http(fixture.port, "GET", path, token: try #require(fixture.tokens[token]))
+            let response = try http(fixture.port, "GET", path, token: try fixture.token(token))
             #expect(response.status == 200, "\(response.bodyText)")
             return (response.body, try JSONDecoder().decode(NetworkReport.self, from: Data(try Envelope(parsing: response.body).payload)))
         }

@@ -130,7 +130,7 @@ struct PostgresParityTests {
             #expect(response.status == 202, "\(response.bodyText)")
         }
         let response = try http(fixture.port, "GET", "/v1/tenants/\(Self.tenant)/indicators?from=2026-11-02&to=2026-11-02",
-                                token: try #require(fixture.tokens["\(Self.tenant)/coordinator"]))
+                                token: try fixture.token("\(Self.tenant)/coordinator"))
         #expect(response.status == 200, "\(response.bodyText)")
         let figures = try JSONDecoder().decode(NetworkFigures.self, from: Data(response.body))
         let byTown = Dictionary(uniqueKeysWithValues: figures.towns.map { ($0.town, $0) })
@@ -142,7 +142,7 @@ struct PostgresParityTests {
         #expect(byTown["diksmuide"]?.rank == 1 && byTown["oostkamp"]?.rank == 2 && byTown["veurne"]?.rank == 3)
         // The other tenant's coordinator sees none of these towns.
         let other = try http(fixture.port, "GET", "/v1/tenants/\(Self.other)/indicators?from=2026-11-02&to=2026-11-02",
-                             token: try #require(fixture.tokens["\(Self.other)/coordinator"]))
+                             token: try fixture.token("\(Self.other)/coordinator"))
         let otherFigures = try JSONDecoder().decode(NetworkFigures.self, from: Data(other.body))
         #expect(otherFigures.towns.allSatisfy { $0.footfallIndex == nil })
         #expect(Set(otherFigures.towns.map(\.town)).isDisjoint(with: ["oostkamp", "veurne", "diksmuide"]))

@@ -96,6 +96,9 @@ final class BackendFixture {
     var tokens: [String: String] = [:]
     var port: UInt16 { server.port }
 
+    /// The token issued for `key` ("tenant/role" or "tenant/town:<id>"); fails the test if none was.
+    func token(_ key: String) throws -> String { try #require(tokens[key], "the fixture issued no token \(key)") }
+
     init(_ backend: StoreBackend, clock: Date? = nil, withTowns: Bool = true) throws {
         storage = try BackendStore(backend)
         let fixed = clock

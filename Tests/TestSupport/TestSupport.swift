@@ -4,6 +4,7 @@ public import Foundation
 
 /// A fresh directory under the system's temp directory, removed when the closure returns.
 /// Each test gets its own so tests can run in parallel.
+@discardableResult
 public func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("townbench-test-\(UUID().uuidString)", isDirectory: true)

@@ -1,5 +1,5 @@
 public import Federation
-public import Foundation
+import Foundation
 public import Indicators
 internal import Storage
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 internal import Indicators
 internal import Storage
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 internal import Storage
 
 /// Imports the JSON that Telraam's `POST /v1/reports/traffic` returns: `{"report": [ … ]}` with

@@ -33,7 +33,7 @@ store.close()
 // One zone, one day, two sensors: a small but complete aggregate (~900 bytes on the wire).
 let created = Timestamp.format(Date())
 let out = FileHandle(forWritingAtPath: arguments[4]) ?? {
-    FileManager.default.createFile(atPath: arguments[4], contents: nil)
+    _ = FileManager.default.createFile(atPath: arguments[4], contents: nil)
     return FileHandle(forWritingAtPath: arguments[4])!
 }()
 var buffer = [UInt8]()
