@@ -42,8 +42,64 @@ func envelope(tenant: String, town: String, key: Ed25519.PrivateKey, sequence: I
     return try payload.signedEnvelope(with: key).serialized()
 }
 
+/// What ``Fixture`` (SQLite, with a coordinator directory) and ``BackendFixture`` (either store)
+/// share: a live coordinator on port 0 with tenants A and B, their towns, keys and tokens.
+///
+/// Why a protocol: the tests that run on both backends take either, and both start from the
+/// same network (``seed(peerNaming:withTowns:)``).
+protocol LiveCoordinator: AnyObject {
+    var coordinatorStore: any CoordinatorStore { get }
+    var service: CoordinatorService { get }
+    var server: HTTPServer { get }
+    var keys: [String: Ed25519.PrivateKey] { get set }
+    /// "tenant/role" or "tenant/town:<id>" → token text.
+    var tokens: [String: String] { get set }
+}
+
+extension LiveCoordinator {
+    var port: UInt16 { server.port }
+
+    /// The token issued for `key` ("tenant/role" or "tenant/town:<id>"); fails the test if none was.
+    func token(_ key: String) throws -> String { try #require(tokens[key], "the fixture issued no token \(key)") }
+
+    /// Tenants A and B, each with coordinator, admin and auditor tokens and, `withTowns`, three
+    /// towns with keys (oostkamp: the RFC 8032 TEST 1 key) and town tokens.
+    func seed(peerNaming: PeerNaming, withTowns: Bool) throws {
+        for tenant in [Fixture.tenantA, Fixture.tenantB] {
+            try coordinatorStore.addTenant(Tenant(id: tenant, name: tenant, peerNaming: peerNaming))
+            for role in [Role.coordinator, .admin, .auditor] {
+                let (token, record) = try BearerToken.issue(role: role, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(3600))
+                try coordinatorStore.addToken(record)
+                tokens["\(tenant)/\(role.rawValue)"] = token
+            }
+        }
+        guard withTowns else { return }
+        for (tenant, towns) in [(Fixture.tenantA, Fixture.townsA), (Fixture.tenantB, Fixture.townsB)] {
+            for town in towns {
+                let key = town == "oostkamp" ? try Ed25519.PrivateKey(seed: test1Seed) : try Ed25519.PrivateKey()
+                try addTown(town, tenant: tenant, key: key)
+            }
+        }
+    }
+
+    func addTown(_ town: String, tenant: String, key: Ed25519.PrivateKey) throws {
+        let scope = TenantScope.administrative(tenant)
+        try coordinatorStore.addTown(Town(id: town, name: town.capitalized), scope)
+        try coordinatorStore.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: town,
+                                             enrolledAt: Date(timeIntervalSince1970: 0)), scope)
+        keys["\(tenant)/\(town)"] = key
+        let (token, record) = try BearerToken.issue(role: .town, tenantID: tenant, townID: town, expiresAt: Date().addingTimeInterval(3600))
+        try coordinatorStore.addToken(record)
+        tokens["\(tenant)/town:\(town)"] = token
+    }
+
+    func submit(_ tenant: String, _ bytes: [UInt8]) throws -> RawResponse {
+        try http(port, "POST", "/v1/tenants/\(tenant)/submissions", body: bytes)
+    }
+}
+
 /// A coordinator with its own store in a temp directory and a live server on port 0.
-final class Fixture {
+final class Fixture: LiveCoordinator {
     static let tenantA = "daks-west-flanders"
     static let tenantB = "lokaal-3d"
     static let townsA = ["oostkamp", "veurne", "diksmuide"]
@@ -54,12 +110,8 @@ final class Fixture {
     let service: CoordinatorService
     let server: HTTPServer
     var keys: [String: Ed25519.PrivateKey] = [:]
-    /// "tenant/role" or "tenant/town:<id>" → token text.
     var tokens: [String: String] = [:]
-    var port: UInt16 { server.port }
-
-    /// The token issued for `key` ("tenant/role" or "tenant/town:<id>"); fails the test if none was.
-    func token(_ key: String) throws -> String { try #require(tokens[key], "the fixture issued no token \(key)") }
+    var coordinatorStore: any CoordinatorStore { store }
 
     init(clock: Date? = nil, peerNaming: PeerNaming = .anonymised, maxBodySize: Int = 1 << 20,
          connectionTimeout: Duration = .seconds(30), withTowns: Bool = true) throws {
@@ -70,38 +122,8 @@ final class Fixture {
         service = try CoordinatorService(store: store, signingKey: try dir.signingKey(), clock: { fixed ?? Date() })
         server = service.makeServer(configuration: .init(port: 0, threadPoolSize: 8, connectionTimeout: connectionTimeout,
                                                          maxBodySize: maxBodySize), accessLog: .disabled)
-        for tenant in [Self.tenantA, Self.tenantB] {
-            try store.addTenant(Tenant(id: tenant, name: tenant, peerNaming: peerNaming))
-            for role in [Role.coordinator, .admin, .auditor] {
-                let (token, record) = try BearerToken.issue(role: role, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(3600))
-                try store.addToken(record)
-                tokens["\(tenant)/\(role.rawValue)"] = token
-            }
-        }
-        if withTowns {
-            for (tenant, towns) in [(Self.tenantA, Self.townsA), (Self.tenantB, Self.townsB)] {
-                for town in towns {
-                    let key = town == "oostkamp" ? try Ed25519.PrivateKey(seed: test1Seed) : try Ed25519.PrivateKey()
-                    try addTown(town, tenant: tenant, key: key)
-                }
-            }
-        }
+        try seed(peerNaming: peerNaming, withTowns: withTowns)
         try server.start()
-    }
-
-    func addTown(_ town: String, tenant: String, key: Ed25519.PrivateKey) throws {
-        let scope = TenantScope.administrative(tenant)
-        try store.addTown(Town(id: town, name: town.capitalized), scope)
-        try store.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: town,
-                                  enrolledAt: Date(timeIntervalSince1970: 0)), scope)
-        keys["\(tenant)/\(town)"] = key
-        let (token, record) = try BearerToken.issue(role: .town, tenantID: tenant, townID: town, expiresAt: Date().addingTimeInterval(3600))
-        try store.addToken(record)
-        tokens["\(tenant)/town:\(town)"] = token
-    }
-
-    func submit(_ tenant: String, _ bytes: [UInt8]) throws -> RawResponse {
-        try http(port, "POST", "/v1/tenants/\(tenant)/submissions", body: bytes)
     }
 
     deinit {

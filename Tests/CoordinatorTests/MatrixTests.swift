@@ -9,8 +9,8 @@ import TestSupport
 @Suite("Tenant isolation matrix")
 struct MatrixTests {
     /// Tenant A and B with three towns each, data submitted for every town.
-    static func populated() throws -> Fixture {
-        let fixture = try Fixture()
+    static func populated(_ backend: StoreBackend = .sqlite) throws -> BackendFixture {
+        let fixture = try BackendFixture(backend)
         for (tenant, towns) in [(Fixture.tenantA, Fixture.townsA), (Fixture.tenantB, Fixture.townsB)] {
             for (i, town) in towns.enumerated() {
                 let key = try #require(fixture.keys["\(tenant)/\(town)"])
@@ -25,9 +25,10 @@ struct MatrixTests {
         return fixture
     }
 
-    @Test("every route is classified, and each data route answers each role of A and of B as it must")
-    func matrix() throws {
-        let fixture = try Self.populated()
+    @Test("every route is classified, and each data route answers each role of A and of B as it must",
+          arguments: StoreBackend.available)
+    func matrix(_ backend: StoreBackend) throws {
+        let fixture = try Self.populated(backend)
         let routes = fixture.service.router.routes
         #expect(routes.count >= 9)
         let aTown = "oostkamp"
@@ -111,9 +112,10 @@ struct MatrixTests {
         #expect(dataRoutes >= 8)
     }
 
-    @Test("a town sees its own figures in full and its peers anonymised; a coordinator sees all by name")
-    func peerViews() throws {
-        let fixture = try Self.populated()
+    @Test("a town sees its own figures in full and its peers anonymised; a coordinator sees all by name",
+          arguments: StoreBackend.available)
+    func peerViews(_ backend: StoreBackend) throws {
+        let fixture = try Self.populated(backend)
         let townToken = try fixture.token("\(Fixture.tenantA)/town:oostkamp")
         let town = try http(fixture.port, "GET", "/v1/tenants/\(Fixture.tenantA)/indicators?period=2026-11", token: townToken)
         #expect(town.status == 200)
@@ -126,9 +128,9 @@ struct MatrixTests {
         for name in Fixture.townsB { #expect(!coordinator.bodyText.contains(name)) }
     }
 
-    @Test("expired and revoked tokens are refused with 401")
-    func tokenLifecycle() throws {
-        let fixture = try Fixture(withTowns: false)
+    @Test("expired and revoked tokens are refused with 401", arguments: StoreBackend.available)
+    func tokenLifecycle(_ backend: StoreBackend) throws {
+        let fixture = try BackendFixture(backend, withTowns: false)
         let scope = "/v1/tenants/\(Fixture.tenantA)/towns"
         let (expired, record) = try BearerToken.issue(role: .admin, tenantID: Fixture.tenantA, townID: nil,
                                                       expiresAt: Date().addingTimeInterval(-1))

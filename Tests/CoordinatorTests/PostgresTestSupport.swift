@@ -87,55 +87,22 @@ final class BackendStore {
 }
 
 /// ``Fixture`` over either backend: a live coordinator on port 0 with two tenants, towns, keys and tokens.
-final class BackendFixture {
+final class BackendFixture: LiveCoordinator {
     let storage: BackendStore
     var store: any CoordinatorStore { storage.store }
+    var coordinatorStore: any CoordinatorStore { storage.store }
     let service: CoordinatorService
     let server: HTTPServer
     var keys: [String: Ed25519.PrivateKey] = [:]
     var tokens: [String: String] = [:]
-    var port: UInt16 { server.port }
-
-    /// The token issued for `key` ("tenant/role" or "tenant/town:<id>"); fails the test if none was.
-    func token(_ key: String) throws -> String { try #require(tokens[key], "the fixture issued no token \(key)") }
 
     init(_ backend: StoreBackend, clock: Date? = nil, withTowns: Bool = true) throws {
         storage = try BackendStore(backend)
         let fixed = clock
         service = try CoordinatorService(store: storage.store, signingKey: try Ed25519.PrivateKey(), clock: { fixed ?? Date() })
         server = service.makeServer(configuration: .init(port: 0, threadPoolSize: 8), accessLog: .disabled)
-        for tenant in [Fixture.tenantA, Fixture.tenantB] {
-            try store.addTenant(Tenant(id: tenant, name: tenant))
-            for role in [Role.coordinator, .admin, .auditor] {
-                let (token, record) = try BearerToken.issue(role: role, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(3600))
-                try store.addToken(record)
-                tokens["\(tenant)/\(role.rawValue)"] = token
-            }
-        }
-        if withTowns {
-            for (tenant, towns) in [(Fixture.tenantA, Fixture.townsA), (Fixture.tenantB, Fixture.townsB)] {
-                for town in towns {
-                    let key = town == "oostkamp" ? try Ed25519.PrivateKey(seed: test1Seed) : try Ed25519.PrivateKey()
-                    try addTown(town, tenant: tenant, key: key)
-                }
-            }
-        }
+        try seed(peerNaming: .anonymised, withTowns: withTowns)
         try server.start()
-    }
-
-    func addTown(_ town: String, tenant: String, key: Ed25519.PrivateKey) throws {
-        let scope = TenantScope.administrative(tenant)
-        try store.addTown(Town(id: town, name: town.capitalized), scope)
-        try store.enrol(KeyRecord(keyID: key.publicKey.keyID, publicKey: key.publicKey, tenantID: tenant, townID: town,
-                                  enrolledAt: Date(timeIntervalSince1970: 0)), scope)
-        keys["\(tenant)/\(town)"] = key
-        let (token, record) = try BearerToken.issue(role: .town, tenantID: tenant, townID: town, expiresAt: Date().addingTimeInterval(3600))
-        try store.addToken(record)
-        tokens["\(tenant)/town:\(town)"] = token
-    }
-
-    func submit(_ tenant: String, _ bytes: [UInt8]) throws -> RawResponse {
-        try http(port, "POST", "/v1/tenants/\(tenant)/submissions", body: bytes)
     }
 
     /// A signed envelope of `town` in `tenant`.

@@ -37,9 +37,9 @@ struct Manifest: Decodable {
 @Suite("Submissions over real HTTP")
 struct SubmissionTests {
     /// A fixture holding exactly the manifest's registry, clock pinned to its `now`.
-    static func vectorFixture(_ manifest: Manifest, revokedActive: Bool) throws -> Fixture {
+    static func vectorFixture(_ manifest: Manifest, revokedActive: Bool, backend: StoreBackend = .sqlite) throws -> BackendFixture {
         let now = try #require(Timestamp.parse(manifest.now))
-        let fixture = try Fixture(clock: now, withTowns: false)
+        let fixture = try BackendFixture(backend, clock: now, withTowns: false)
         let scope = TenantScope.administrative(manifest.tenantId)
         for key in manifest.keys {
             try fixture.store.addTown(Town(id: key.townId, name: key.townId), scope)
@@ -53,12 +53,12 @@ struct SubmissionTests {
         return fixture
     }
 
-    @Test("every vector case gets its verdict and documented code over HTTP", arguments: try Manifest.load().cases)
-    func vector(_ testCase: Manifest.Case) throws {
+    @Test("every vector case gets its verdict and documented code over HTTP", arguments: StoreBackend.available, try Manifest.load().cases)
+    func vector(_ backend: StoreBackend, _ testCase: Manifest.Case) throws {
         let manifest = try Manifest.load()
         let tenant = manifest.tenantId
         let earlierRevoked = testCase.name == "revoked-key-earlier-submission"
-        let fixture = try Self.vectorFixture(manifest, revokedActive: earlierRevoked)
+        let fixture = try Self.vectorFixture(manifest, revokedActive: earlierRevoked, backend: backend)
         let bytes = try Manifest.bytes(testCase.file)
         // Reproduce the stored state the case assumes.
         if testCase.existingPayloadDigest != nil {
