@@ -45,7 +45,7 @@ import Testing
                     "a": .array([.number(1), .number(-0.5), .number(2000), .bool(true), .bool(false), .null]),
                     "bé😀\n": .string("x/y"),
                 ]))
-        #expect(try JSONParser.parse(Array("123456789012345678".utf8)) == .number(123_456_789_012_345_678))
+        #expect(try JSONParser.parse(Array("123456789012345678".utf8)) == .number(1.2345678901234568e17))  // the nearest Double
         #expect(try JSONParser.parse(Array("-0".utf8)) == .number(-0.0))
         let depth64 = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         #expect(throws: Never.self) { try JSONParser.parse(Array(depth64.utf8)) }

@@ -359,7 +359,7 @@ import Glibc
         let openssl = URL(fileURLWithPath: "/usr/bin/openssl"), curl = URL(fileURLWithPath: "/usr/bin/curl")
         guard FileManager.default.isExecutableFile(atPath: openssl.path),
               FileManager.default.isExecutableFile(atPath: curl.path) else { return }
-        try await withTemporaryDirectory { directory in
+        try withTemporaryDirectory { directory in
             let key = directory.appendingPathComponent("key.pem").path
             let certificate = directory.appendingPathComponent("cert.pem").path
             let made = try runProcess(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
