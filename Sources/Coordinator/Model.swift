@@ -127,22 +127,6 @@ public struct TokenRecord: Sendable, Hashable {
     }
 }
 
-/// The acknowledgement of a stored submission (the 202/200 body's `receipt`).
-///
-/// Why: the node keeps it in its outbox as proof the coordinator durably took these exact bytes.
-public struct Receipt: Sendable, Hashable, Codable {
-    public var submissionId: String
-    /// `sha256:<hex>` of the exact request body bytes that were stored.
-    public var digest: String
-    /// RFC 3339 UTC time of the commit.
-    public var acceptedAt: String
-    public init(submissionId: String, digest: String, acceptedAt: String) {
-        self.submissionId = submissionId
-        self.digest = digest
-        self.acceptedAt = acceptedAt
-    }
-}
-
 /// A stored submission as listed to its town or the tenant's coordinator.
 public struct SubmissionSummary: Sendable, Hashable, Codable {
     public var townId: String

@@ -436,10 +436,6 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         return outcomes.map { $0 ?? .refused(Refusal(.malformedEnvelope, "not stored")) }
     }
 
-    static func receipt(submissionID: String, envelopeDigest: [UInt8], acceptedAt: String) -> Receipt {
-        Receipt(submissionId: submissionID, digest: "sha256:" + Hex.encode(envelopeDigest), acceptedAt: acceptedAt)
-    }
-
     /// Re-checks (the worker's check read an older snapshot) and inserts one submission in one
     /// statement: the row goes in only if its id is new and its sequence above the town's last.
     /// The town's row is locked by then, so no other writer can change either meanwhile. The row
@@ -472,7 +468,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             // towns row, which is not locked) a concurrent writer that took the id or sequence.
             let state = try Self.state(db, tenant: item.scope.tenantID, town: payload.townId, submissionID: payload.submissionId)
             if let existing = state.existing {
-                let receipt = Self.receipt(submissionID: payload.submissionId, envelopeDigest: existing.envelope,
+                let receipt = Receipt(submissionId: payload.submissionId, envelopeDigest: existing.envelope,
                                            acceptedAt: existing.acceptedAt)
                 if SecureRandom.constantTimeEqual(existing.payload, item.accepted.payloadDigest) { return .duplicate(receipt) }
                 return .refused(Refusal(.replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
@@ -482,7 +478,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             }
             return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
         }
-        return .stored(Self.receipt(submissionID: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
+        return .stored(Receipt(submissionId: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
     }
 
@@ -620,7 +616,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         try read(scope.tenantID, "reading a receipt",
                  "SELECT envelope_digest, accepted_at FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
                  [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
-            Self.receipt(submissionID: submissionID, envelopeDigest: try $0.bytes(0), acceptedAt: try $0.string(1))
+            Receipt(submissionId: submissionID, envelopeDigest: try $0.bytes(0), acceptedAt: try $0.string(1))
         }
     }
 
@@ -632,7 +628,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                 """, [.text(scope.tenantID), .text(townID)]).map { row in
                 SubmissionSummary(townId: townID, sequence: try row.int(1), keyId: try row.string(2),
                                   periodFrom: try row.string(3), periodTo: try row.string(4),
-                                  receipt: Self.receipt(submissionID: try row.string(0), envelopeDigest: try row.bytes(5),
+                                  receipt: Receipt(submissionId: try row.string(0), envelopeDigest: try row.bytes(5),
                                                         acceptedAt: try row.string(6)))
             }
         }

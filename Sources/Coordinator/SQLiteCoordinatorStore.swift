@@ -409,10 +409,6 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         }
     }
 
-    static func receipt(submissionID: String, envelopeDigest: [UInt8], acceptedAt: String) -> Receipt {
-        Receipt(submissionId: submissionID, digest: "sha256:" + Hex.encode(envelopeDigest), acceptedAt: acceptedAt)
-    }
-
     public func commit(_ batch: [VerifiedSubmission], at now: Date, signer: CheckpointSigner?) throws -> [CommitOutcome] {
         let acceptedAt = Timestamp.format(now)
         return try write("storing \(batch.count) submissions") { box in
@@ -518,7 +514,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         let town = payload.townId
         // Re-check inside the transaction: the worker's check read an older snapshot.
         if let row = try box.rows(Self.existingSQL, [.text(tenant), .text(town), .text(payload.submissionId)]).first {
-            let receipt = Self.receipt(submissionID: payload.submissionId, envelopeDigest: try row.bytes(1),
+            let receipt = Receipt(submissionId: payload.submissionId, envelopeDigest: try row.bytes(1),
                                        acceptedAt: try row.string(2))
             if SecureRandom.constantTimeEqual(try row.bytes(0), item.accepted.payloadDigest) { return .duplicate(receipt) }
             return .refused(Refusal(.replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
@@ -538,7 +534,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                   .blob(item.accepted.payloadDigest), .blob(item.accepted.envelopeDigest), .blob(item.body), .integer(Int64(leaf))])
         let row = box.connection.lastInsertRowID
         try extract(payload, row: row, tenant: tenant, box: box)
-        return .stored(Self.receipt(submissionID: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
+        return .stored(Receipt(submissionId: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
     }
 
@@ -588,7 +584,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
         try read("reading a receipt") { box in
             try box.rows(Self.existingSQL, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
-                Self.receipt(submissionID: submissionID, envelopeDigest: try $0.bytes(1), acceptedAt: try $0.string(2))
+                Receipt(submissionId: submissionID, envelopeDigest: try $0.bytes(1), acceptedAt: try $0.string(2))
             }
         }
     }
@@ -601,7 +597,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 """, [.text(scope.tenantID), .text(townID)]).map { row in
                 SubmissionSummary(townId: townID, sequence: try row.int(1), keyId: try row.string(2),
                                   periodFrom: try row.string(3), periodTo: try row.string(4),
-                                  receipt: Self.receipt(submissionID: try row.string(0), envelopeDigest: try row.bytes(5),
+                                  receipt: Receipt(submissionId: try row.string(0), envelopeDigest: try row.bytes(5),
                                                         acceptedAt: try row.string(6)))
             }
         }

@@ -219,7 +219,11 @@ let pushCommand = Command(
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
     if json { try printJSON(summary) } else {
-        print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending")
+        print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending"
+              + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : ""))
+    }
+    if summary.unconfirmed > 0 {
+        throw NodeError(.io, "\(summary.unconfirmed) submission(s) were answered with a receipt that does not match the bytes sent; they stay queued (see `outbox`). Check --coordinator and any proxy in between, then push again")
     }
     if summary.pending > 0 {
         throw NodeError(.io, "\(summary.pending) submission(s) could not be delivered to \(url.absoluteString); they stay queued: run push again later")

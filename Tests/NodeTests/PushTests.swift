@@ -123,6 +123,29 @@ import Testing
         }
     }
 
+    @Test func aReceiptForOtherBytesIsNotAnAcknowledgement() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try NodeFixture(in: dir)
+            try Self.importMonth(fixture)
+            let coordinator = try TestCoordinator(key: try Self.keyRecord(fixture.store))
+            defer { coordinator.stop() }
+            coordinator.state.withLock { $0.receiptForOtherBytes = true }
+            let lied = try fixture.store.push(to: coordinator.url)
+            #expect(lied == PushSummary(queued: 4, acknowledged: 0, refused: 0, pending: 0, unconfirmed: 4))
+            let outbox = try fixture.store.outbox()
+            #expect(outbox.allSatisfy { $0.state == "queued" && $0.receipt == nil })
+            #expect(outbox.allSatisfy { ($0.lastError ?? "").contains("is not that of the bytes sent") }, "\(outbox.map(\.lastError))")
+            // An honest answer (200: stored before) acknowledges them.
+            coordinator.state.withLock { $0.receiptForOtherBytes = false }
+            let honest = try fixture.store.push(to: coordinator.url)
+            #expect(honest == PushSummary(queued: 0, acknowledged: 4, refused: 0, pending: 0))
+            let receipts = try fixture.store.outbox().map { try #require(Receipt.inAnswer(Array(($0.receipt ?? "").utf8))) }
+            for (entry, receipt) in zip(try fixture.store.outbox(), receipts) {
+                #expect(receipt.mismatch(envelope: try fixture.store.envelopeBytes(sequence: entry.sequence), submissionID: entry.submissionId) == nil)
+            }
+        }
+    }
+
     @Test func refusalsAreRecordedWithTheirReasonAndUnreachableStaysQueued() throws {
         try withTemporaryDirectory { dir in
             let fixture = try NodeFixture(in: dir)

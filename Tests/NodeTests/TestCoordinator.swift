@@ -60,6 +60,7 @@ final class TestCoordinator: Sendable {
         var requests = 0
         var unavailableAnswers = 0                      // answer 503 (Retry-After: 1) this many times
         var holdFrom: Int? = nil                        // hold the n-th request (1-based) and later ones
+        var receiptForOtherBytes = false                // acknowledge with the digest of bytes it was not sent
     }
 
     let state = Mutex(State())
@@ -115,9 +116,9 @@ final class TestCoordinator: Sendable {
                     state.log.append(LogEntry(submissionId: submission.payload.submissionId, town: submission.payload.townId,
                                               bytes: request.body))
                 }
-                return .json(status: 202, bytes: Array("{\"receipt\":{\"submissionId\":\"\(submission.payload.submissionId)\"}}".utf8))
+                return try self.receiptAnswer(status: 202, submissionID: submission.payload.submissionId, body: request.body)
             case .duplicate(let id):
-                return .json(status: 200, bytes: Array("{\"receipt\":{\"submissionId\":\"\(id)\"}}".utf8))
+                return try self.receiptAnswer(status: 200, submissionID: id, body: request.body)
             case .refused(let refusal):
                 return .json(status: 409, bytes: Array("{\"error\":{\"status\":409,\"code\":\"\(refusal.reason)\",\"reason\":\"refused\"}}".utf8))
             }
@@ -225,6 +226,15 @@ extension TestCoordinator {
     static func size(_ request: HTTPRequest, _ name: String, default value: UInt64) -> UInt64? {
         guard let text = request.query[name] else { return value }
         return UInt64(text)
+    }
+
+    /// A submission answer with its receipt, as the coordinator writes it (or, with
+    /// `receiptForOtherBytes`, naming the digest of bytes it was not sent).
+    func receiptAnswer(status: HTTPStatus, submissionID: String, body: [UInt8]) throws -> HTTPResponse {
+        let lie = state.withLock { $0.receiptForOtherBytes }
+        let receipt = Receipt(submissionId: submissionID, envelopeDigest: SHA256.hash(lie ? body + [0x0a] : body),
+                              acceptedAt: Timestamp.format(Date()))
+        return try .json(status: status, ["receipt": receipt])
     }
 
     func registerLogRoutes(on router: inout Router) {

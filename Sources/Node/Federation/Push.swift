@@ -1,3 +1,4 @@
+internal import Federation
 public import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -11,6 +12,9 @@ public struct PushSummary: Codable, Sendable, Equatable {
     public var refused = 0
     /// Entries still queued because the coordinator could not be reached (retry later).
     public var pending = 0
+    /// Entries the coordinator answered with a receipt for other bytes or another id: still
+    /// queued, with the reason in the outbox (check the coordinator URL and any proxy in between).
+    public var unconfirmed = 0
 }
 
 /// How `push` retries.
@@ -29,7 +33,8 @@ public struct PushOptions: Sendable {
 extension NodeStore {
     /// Queues new or corrected submissions, then sends every queued one, oldest first, to
     /// `coordinator` (e.g. `https://coordinator.example/`). An acknowledged (202, or 200 for a
-    /// retry) submission is marked done; a 4xx refusal is marked refused with its reason; a
+    /// retry) submission is marked done once its receipt names its id and the SHA-256 of the
+    /// bytes sent (otherwise it stays queued, counted as unconfirmed); a 4xx refusal is marked refused with its reason; a
     /// network error, 408, 429 or 5xx is retried with exponential backoff honouring `Retry-After`.
     /// Since every submission is in the outbox before it is sent and a resent submission is
     /// an idempotent success, a crash at any moment loses nothing and duplicates nothing.
@@ -57,10 +62,22 @@ extension NodeStore {
                 }
                 switch response.status {
                 case 200, 201, 202:
-                    try recordAttempt(sequence: entry.sequence, state: "acknowledged", error: nil, receipt: response.bodyText)
-                    summary.acknowledged += 1
-                    log("submission \(entry.sequence) (\(entry.periodFrom)–\(entry.periodTo)): acknowledged (\(response.status))")
                     done = true
+                    let problem: String?
+                    if let receipt = Receipt.inAnswer(Array(response.bodyText.utf8)) {
+                        problem = receipt.mismatch(envelope: body, submissionID: entry.submissionId)
+                    } else {
+                        problem = "the answer holds no receipt"
+                    }
+                    if let problem {
+                        try recordAttempt(sequence: entry.sequence, state: "queued", error: "HTTP \(response.status) but \(problem)", receipt: nil)
+                        summary.unconfirmed += 1
+                        log("submission \(entry.sequence) (\(entry.periodFrom)–\(entry.periodTo)): not counted as acknowledged: \(problem)")
+                    } else {
+                        try recordAttempt(sequence: entry.sequence, state: "acknowledged", error: nil, receipt: response.bodyText)
+                        summary.acknowledged += 1
+                        log("submission \(entry.sequence) (\(entry.periodFrom)–\(entry.periodTo)): acknowledged (\(response.status))")
+                    }
                 case 408, 429, 500...599:
                     let wait = response.retryAfter.map { Duration.seconds($0) } ?? delay
                     try recordAttempt(sequence: entry.sequence, state: "queued", error: "HTTP \(response.status): \(response.bodyText)", receipt: nil)
