@@ -65,8 +65,10 @@ extension CoordinatorService {
     /// `GET /tenants/{tenant}/towns/{town}` on `router`, served from `api`'s store and clock.
     static func registerPageRoutes(on router: inout Router, api: API) {
         let pages = PageRoutes(api: api, sessions: PageSessions())
-        let regional: Set<Role> = [.coordinator, .admin]
-        let all: Set<Role> = [.town, .coordinator, .admin]
+        // An auditor reads the tenant's reports (as on `GET /v1/tenants/{t}/report`), so its
+        // pages too: its login lands on the region page.
+        let regional: Set<Role> = [.coordinator, .admin, .auditor]
+        let all: Set<Role> = [.town, .coordinator, .admin, .auditor]
         router.get("/login", tags: ["public", htmlTag]) { request, _ in pages.loginForm(request) }
         router.post("/login", tags: [sessionTag, htmlTag]) { request, _ in try pages.login(request) }
         router.get("/logout", tags: ["public", htmlTag]) { request, _ in pages.logoutForm(request) }

@@ -165,7 +165,7 @@ struct PageTests {
         #expect(try Self.page(fixture, region, cookie: "townbench_session=bm90LWEtc2Vzc2lvbg").status == 303)
     }
 
-    @Test("pages per role and tenant: 303 to login, 404 across tenants and for other towns, 403 for a town on the region")
+    @Test("pages per role and tenant: 303 to login, 404 across tenants and for other towns, 403 for a town on the region, an auditor sees the reports")
     func scoping() throws {
         let fixture = try Self.populated()
         func session(_ key: String) throws -> String { try Self.session(fixture, key) }
@@ -183,6 +183,12 @@ struct PageTests {
         let bTown = try session("\(Self.b)/town:ronse")
         #expect(try Self.page(fixture, region, cookie: aCoordinator).status == 200)
         #expect(try Self.page(fixture, region, cookie: aAdmin).status == 200)
+        // An auditor reads the tenant's reports: its login lands on the region page, which it sees.
+        let auditorLogin = try Self.login(fixture, try fixture.token("\(Self.a)/auditor")).response
+        #expect(auditorLogin.status == 303 && auditorLogin.headers["location"] == "/tenants/\(Self.a)/region", "\(auditorLogin.status)")
+        let aAuditor = try session("\(Self.a)/auditor")
+        #expect(try Self.page(fixture, region, cookie: aAuditor).status == 200)
+        #expect(try Self.page(fixture, oostkamp, cookie: aAuditor).status == 200)
         let forbidden = try Self.page(fixture, region, cookie: aTown)
         #expect(forbidden.status == 403)
         #expect(forbidden.bodyText.contains("/tenants/\(Self.a)/towns/oostkamp"))
