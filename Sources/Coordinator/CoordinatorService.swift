@@ -13,7 +13,6 @@ import Synchronization
 /// `data` (a bearer token of the path's tenant) plus `role:town`, `role:coordinator`,
 /// `role:admin` for the roles it admits. Contract: `Federation/openapi.yaml`.
 public final class CoordinatorService: Sendable {
-    public static let reportPayloadType = "application/vnd.townbench.report.v1+json"
 
     public let store: any CoordinatorStore
     public let signingKey: Ed25519.PrivateKey
@@ -66,21 +65,7 @@ public final class CoordinatorService: Sendable {
     }
 }
 
-/// The network report a node fetches, signed by the coordinator as a DSSE envelope.
-///
-/// Why: a town keeps what the coordinator told it, with proof of origin, and can render it
-/// offline; the payload is RFC 8785 canonical JSON of this value (payloadType
-/// ``CoordinatorService/reportPayloadType``), `figures` as the requesting principal may see them.
-/// A node compares `figures.towns[its own].footfall` (a `FootfallIndex.Result`) with its own.
-public struct NetworkReport: Sendable, Codable, Equatable {
-    public var reportVersion: Int
-    public var tenantId: String
-    public var period: DayPeriod
-    public var generatedAt: String
-    /// Who the report was cut for: role and town (a town sees anonymised peers per policy).
-    public var audience: [String: String]
-    public var figures: NetworkFigures
-
+extension NetworkReport {
     /// Who a report is cut for: role, the town for a town, and how its peers are named.
     public static func audience(for principal: Principal, naming: PeerNaming) -> [String: String] {
         var audience = ["role": principal.role.rawValue]
@@ -111,7 +96,7 @@ public struct NetworkReport: Sendable, Codable, Equatable {
         throws -> [UInt8] {
         let report = NetworkReport(reportVersion: 1, tenantId: figures.tenantId, period: figures.period, generatedAt: generatedAt,
                                    audience: audience, figures: figures)
-        return try Envelope.sign(payload: try CanonicalJSON.encode(report), payloadType: CoordinatorService.reportPayloadType,
+        return try Envelope.sign(payload: try CanonicalJSON.encode(report), payloadType: NetworkReport.payloadType,
                                  with: signingKey).serialized()
     }
 }

@@ -1,27 +1,7 @@
 public import Federation
 public import Indicators
 
-/// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD`).
-///
-/// Why: every route and report names the days it covers in the towns' own calendar, never instants.
-public struct DayPeriod: Sendable, Hashable, Codable {
-    public var from: String
-    public var to: String
-    public var range: ClosedRange<DayNumber> {
-        ((try? DayNumber(iso: from)) ?? DayNumber(0))...((try? DayNumber(iso: to)) ?? DayNumber(0))
-    }
-
-    public init(_ range: ClosedRange<DayNumber>) {
-        from = range.lowerBound.description
-        to = range.upperBound.description
-    }
-
-    /// A stored period (`YYYY-MM-DD` days, as written by this type).
-    public init(from: String, to: String) {
-        self.from = from
-        self.to = to
-    }
-
+extension DayPeriod {
     /// `period=YYYY-MM` (a month) or `from`/`to` days; nil with a message when neither parses.
     public static func parse(period: String?, from: String?, to: String?) -> Result<DayPeriod, CoordinatorError> {
         let bad = CoordinatorError(.invalidArgument, "Give period=YYYY-MM, or from=YYYY-MM-DD&to=YYYY-MM-DD with from ≤ to and at most 3 years.")
@@ -37,84 +17,6 @@ public struct DayPeriod: Sendable, Hashable, Codable {
               b.rawValue - a.rawValue <= 1096 else { return .failure(bad) }
         return .success(DayPeriod(a...b))
     }
-}
-
-/// The network figures of one tenant for one period: each town's indicators and the network's.
-///
-/// Why one value: the indicators route, the comparison route and the signed report all show
-/// (views of) the same computation, so they cannot disagree.
-public struct NetworkFigures: Sendable, Codable, Equatable {
-    /// The network's footfall figures; why: towns compare against a robust centre (median) and the
-    /// province reads the pooled trend, each shown only when the publishing rules allow.
-    public struct Footfall: Sendable, Codable, Equatable {
-        /// Median of the towns' indices; nil (suppressed) with fewer than 3 towns.
-        public var medianIndex: Double?
-        /// 100 × Σ current ÷ Σ baseline over all towns' pairs; nil when suppressed.
-        public var pooledIndex: Double?
-        /// Towns with an index.
-        public var towns: Int
-        /// `publish`, `too_few_contributors` or `dominated` (PublishingRule on the towns' current sums).
-        public var pooledPublication: String
-    }
-
-    /// One event's uplift in one zone; why: towns evaluate events against their own baseline and,
-    /// peer-adjusted, against what moved the whole network that day.
-    public struct Event: Sendable, Codable, Equatable {
-        public var eventId: String
-        public var kind: String
-        public var zoneId: String
-        public var days: [String]
-        public var uplift: Double?
-        public var low: Double?
-        public var high: Double?
-        public var ratio: Double?
-        /// Town ratio ÷ median ratio of peers without an event those days − 1 (≥ 3 peers).
-        public var peerAdjusted: Double?
-        public var peers: Int
-    }
-
-    /// One zone's conversion rate; why: shops and towns compare passers-by → entries per zone.
-    public struct ZoneConversion: Sendable, Codable, Equatable {
-        public var zoneId: String
-        public var zoneKind: String
-        public var value: Double?
-        public var contributingPairs: Int
-        public var publishableAcrossTowns: Bool
-    }
-
-    /// One town's figures; why: the unit a town reads about itself and (reduced) about its peers.
-    public struct TownFigures: Sendable, Codable, Equatable {
-        /// The town id, or `peer-N` when the tenant anonymises peers for this viewer.
-        public var town: String
-        public var footfall: FootfallIndex.Result?
-        public var footfallIndex: Double?
-        /// 1 = highest index; nil with fewer than 3 towns.
-        public var rank: Int?
-        /// Share of other towns with a lower index, 0…100; nil with fewer than 3 towns.
-        public var percentile: Double?
-        public var events: [Event]?
-        public var conversion: [ZoneConversion]?
-    }
-
-    /// The network's conversion benchmark for one kind of zone; why: like places compare with like.
-    public struct ZoneKindConversion: Sendable, Codable, Equatable {
-        public var zoneKind: String
-        public var towns: Int
-        /// Median of the towns' pooled rates for this zone kind; nil with fewer than 3 towns.
-        public var median: Double?
-    }
-
-    public var tenantId: String
-    public var period: DayPeriod
-    /// Catalogue ids and versions used.
-    public var indicators: [String: Int]
-    public var minimumTowns: Int
-    public var footfall: Footfall
-    public var towns: [TownFigures]
-    public var conversionByZoneKind: [ZoneKindConversion]
-    /// The log state these figures were computed from (PROTOCOL.md §8.2): its leaves, after
-    /// supersession, are exactly the input. Nil only for figures computed from hand-made rows.
-    public var checkpoint: TransparencyLog.CheckpointReference?
 }
 
 /// Computes ``NetworkFigures`` from stored daily aggregates with the `Indicators` library.

@@ -1,7 +1,7 @@
 // The mapping from the coordinator's NetworkFigures to the Reports model (Sources/Reports/README.md,
 // "Filling the model"), plus what one period's figures lack: a weekly series for the charts, the
 // previous period for the change, and the coverage of each town.
-import Federation
+public import Federation
 public import Foundation
 public import Indicators
 public import Reports

@@ -3,40 +3,12 @@ internal import Federation
 public import Indicators
 public import Reports
 
-/// The fields of the coordinator's signed network report that the town page shows.
-///
-/// Why a reader of our own: the node never imports the coordinator (a town audits what it runs);
-/// it reads the report's JSON (`Federation/openapi.yaml`, `NetworkReport`) only after verifying the
-/// coordinator's signature, and ignores fields it does not show.
-struct NetworkReportView: Decodable {
-    struct Period: Decodable { var from: String; var to: String }
-    struct Footfall: Decodable { var medianIndex: Double?; var pooledIndex: Double?; var towns: Int; var pooledPublication: String? }
-    struct Event: Decodable {
-        var eventId: String; var kind: String; var zoneId: String; var days: [String]
-        var uplift: Double?; var low: Double?; var high: Double?; var peerAdjusted: Double?; var peers: Int
-    }
-    struct Town: Decodable {
-        var town: String; var footfallIndex: Double?; var rank: Int?; var events: [Event]?
-    }
-    struct ZoneKindConversion: Decodable { var zoneKind: String; var towns: Int; var median: Double? }
-    struct Figures: Decodable {
-        var period: Period
-        var minimumTowns: Int?
-        var footfall: Footfall
-        var towns: [Town]
-        var conversionByZoneKind: [ZoneKindConversion]
-    }
-    var tenantId: String
-    var generatedAt: String
-    var figures: Figures
-}
-
 extension NodeStore {
     /// The town-against-peers page model: the town's own figures from its raw data, beside the
     /// network's figures from the latest verified coordinator report (if any).
     public func townReport(from requestedFrom: DayNumber? = nil, to requestedTo: DayNumber? = nil) throws -> TownReport {
         let stored = try latestReport()
-        let report = try stored.map { try JSONDecoder().decode(NetworkReportView.self, from: Data($0.payload)) }
+        let report = try stored.map { try JSONDecoder().decode(NetworkReport.self, from: Data($0.payload)) }
         guard let range = try dataRange() else {
             throw NodeError(.invalidArgument, "the node holds no counts yet; import data first")
         }

@@ -141,7 +141,7 @@ struct IndicatorTests {
         let response = try http(fixture.port, "GET", "/v1/tenants/\(Self.tenant)/report?period=2026-11",
                                 token: try fixture.token("\(Self.tenant)/town:veurne"))
         #expect(response.status == 200)
-        let verified = Envelope.verify(response.body, expectedType: CoordinatorService.reportPayloadType) { id in
+        let verified = Envelope.verify(response.body, expectedType: NetworkReport.payloadType) { id in
             id == key.keyID ? key : nil
         }
         let envelope = try verified.get().envelope

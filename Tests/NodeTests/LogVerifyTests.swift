@@ -255,6 +255,9 @@ import Testing
             try Self.push(town, coordinator)
             coordinator.state.withLock { $0.report = .forgedRoot }
             try expectFailure(try run(["verify"], town), "split view: the report of 2025-06-23–2025-06-29 names root ", town)
+            // Signed by the coordinator but not a network report: a failure, not "not checked".
+            coordinator.state.withLock { $0.report = .notAReport }
+            try expectFailure(try run(["verify"], town), "the signed report of 2025-06-23–2025-06-29 is not a network report", town)
 
             // No report for the period: said so, and the rest still verifies.
             coordinator.state.withLock { $0.report = .none }

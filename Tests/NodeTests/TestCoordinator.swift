@@ -38,6 +38,8 @@ final class TestCoordinator: Sendable {
         case size(UInt64)
         /// Names the current size with a root the log never had.
         case forgedRoot
+        /// A signed payload that is not a network report.
+        case notAReport
         /// 404: no report for the period.
         case none
     }
@@ -200,19 +202,17 @@ extension TestCoordinator {
             size = earlier
             root = tree.rootHash(treeSize: earlier)
         case .forgedRoot: root = Merkle.leafHash(Array("forged".utf8))
+        case .notAReport:
+            return try Envelope.sign(payload: Array(#"{"figures":{}}"#.utf8), payloadType: NetworkReport.payloadType, with: reportKey).serialized()
         }
-        let period: [String: String] = ["from": from, "to": to]
-        let payload: [String: Any] = [
-            "reportVersion": 1, "tenantId": tenant, "period": period, "generatedAt": Timestamp.format(Date()),
-            "audience": ["role": "town", "town": town],
-            "figures": [
-                "period": period, "footfall": ["towns": 0, "pooledPublication": "too_few_contributors"], "towns": [[String: Any]](),
-                "conversionByZoneKind": [[String: Any]](),
-                "checkpoint": ["origin": origin, "treeSize": size, "rootHash": Base64.encode(root)] as [String: Any],
-            ] as [String: Any],
-        ]
-        let bytes = Array(try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]))
-        return try Envelope.sign(payload: bytes, payloadType: "application/vnd.townbench.report.v1+json", with: reportKey).serialized()
+        let period = DayPeriod(from: from, to: to)
+        let figures = NetworkFigures(
+            tenantId: tenant, period: period, indicators: [:], minimumTowns: 3,
+            footfall: .init(towns: 0, pooledPublication: "too_few_contributors"), towns: [], conversionByZoneKind: [],
+            checkpoint: .init(origin: origin, treeSize: size, rootHash: Base64.encode(root)))
+        let report = NetworkReport(reportVersion: 1, tenantId: tenant, period: period, generatedAt: Timestamp.format(Date()),
+                                   audience: ["role": "town", "town": town], figures: figures)
+        return try Envelope.sign(payload: try CanonicalJSON.encode(report), payloadType: NetworkReport.payloadType, with: reportKey).serialized()
     }
 
     /// The town whose token the request carries, or nil.

@@ -11,9 +11,6 @@ public struct StoredReport: Sendable {
 }
 
 extension NodeStore {
-    /// DSSE payload type of the coordinator's network report.
-    public static let reportPayloadType = "application/vnd.townbench.report.v1+json"
-
     /// The coordinator's report-signing key, pinned on this node (hex), if any.
     public func pinnedCoordinatorKey() throws -> Ed25519.PublicKey? {
         guard let hex = try setting("coordinator_key"), let bytes = Hex.decode(hex) else { return nil }
@@ -51,7 +48,7 @@ extension NodeStore {
         guard let key = try pinnedCoordinatorKey() else {
             throw NodeError(.invalidArgument, "no coordinator key is pinned: run `townbench-node configure --coordinator-key HEX` with the key `townbench-coordinator init` printed")
         }
-        let result = Envelope.verify(bytes, expectedType: NodeStore.reportPayloadType) { keyID in keyID == key.keyID ? key : nil }
+        let result = Envelope.verify(bytes, expectedType: NetworkReport.payloadType) { keyID in keyID == key.keyID ? key : nil }
         switch result {
         case .success(let verified): return verified.envelope.payload
         case .failure(let refusal):

@@ -342,17 +342,19 @@ extension NodeStore {
             result.failures.append(.init(reason: "bad_signature", message: "bad signature: \(error.message)"))
             return nil
         }
-        struct View: Decodable {
-            struct Figures: Decodable { var checkpoint: TransparencyLog.CheckpointReference? }
-            var figures: Figures
-        }
-        guard let named = (try? JSONDecoder().decode(View.self, from: Data(report.payload)))?.figures.checkpoint else {
-            result.report = "no report for the period \(period.from)–\(period.to) that names a log state (its figures carry no checkpoint): not checked"
-            return nil
-        }
         func fail(_ reason: String, _ message: String) -> StoredReport? {
             result.report = "FAILED"
             result.failures.append(.init(reason: reason, message: message))
+            return nil
+        }
+        let decoded: NetworkReport
+        do {
+            decoded = try JSONDecoder().decode(NetworkReport.self, from: Data(report.payload))
+        } catch {
+            return fail("bad_report", "the signed report of \(period.from)–\(period.to) is not a network report (\(error)); ask the coordinator's operator")
+        }
+        guard let named = decoded.figures.checkpoint else {
+            result.report = "no report for the period \(period.from)–\(period.to) that names a log state (its figures carry no checkpoint): not checked"
             return nil
         }
         guard named.origin == checkpoint.origin else {

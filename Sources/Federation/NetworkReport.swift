@@ -1,0 +1,188 @@
+import Foundation
+public import Indicators
+
+// The network figures and the signed network report: what the coordinator computes and signs,
+// and what a node verifies, keeps and renders. One definition for both sides of the wire.
+
+/// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD`).
+///
+/// Why: every route and report names the days it covers in the towns' own calendar, never instants.
+public struct DayPeriod: Sendable, Hashable, Codable {
+    public var from: String
+    public var to: String
+    public var range: ClosedRange<DayNumber> {
+        ((try? DayNumber(iso: from)) ?? DayNumber(0))...((try? DayNumber(iso: to)) ?? DayNumber(0))
+    }
+
+    public init(_ range: ClosedRange<DayNumber>) {
+        from = range.lowerBound.description
+        to = range.upperBound.description
+    }
+
+    /// A stored period (`YYYY-MM-DD` days, as written by this type).
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// The network figures of one tenant for one period: each town's indicators and the network's.
+///
+/// Why one value: the indicators route, the comparison route and the signed report all show
+/// (views of) the same computation, so they cannot disagree.
+public struct NetworkFigures: Sendable, Codable, Equatable {
+    /// The network's footfall figures; why: towns compare against a robust centre (median) and the
+    /// province reads the pooled trend, each shown only when the publishing rules allow.
+    public struct Footfall: Sendable, Codable, Equatable {
+        /// Median of the towns' indices; nil (suppressed) with fewer than 3 towns.
+        public var medianIndex: Double?
+        /// 100 × Σ current ÷ Σ baseline over all towns' pairs; nil when suppressed.
+        public var pooledIndex: Double?
+        /// Towns with an index.
+        public var towns: Int
+        /// `publish`, `too_few_contributors` or `dominated` (PublishingRule on the towns' current sums).
+        public var pooledPublication: String
+
+        public init(medianIndex: Double? = nil, pooledIndex: Double? = nil, towns: Int, pooledPublication: String) {
+            self.medianIndex = medianIndex
+            self.pooledIndex = pooledIndex
+            self.towns = towns
+            self.pooledPublication = pooledPublication
+        }
+    }
+
+    /// One event's uplift in one zone; why: towns evaluate events against their own baseline and,
+    /// peer-adjusted, against what moved the whole network that day.
+    public struct Event: Sendable, Codable, Equatable {
+        public var eventId: String
+        public var kind: String
+        public var zoneId: String
+        public var days: [String]
+        public var uplift: Double?
+        public var low: Double?
+        public var high: Double?
+        public var ratio: Double?
+        /// Town ratio ÷ median ratio of peers without an event those days − 1 (≥ 3 peers).
+        public var peerAdjusted: Double?
+        public var peers: Int
+
+        public init(eventId: String, kind: String, zoneId: String, days: [String], uplift: Double? = nil, low: Double? = nil, high: Double? = nil, ratio: Double? = nil, peerAdjusted: Double? = nil, peers: Int) {
+            self.eventId = eventId
+            self.kind = kind
+            self.zoneId = zoneId
+            self.days = days
+            self.uplift = uplift
+            self.low = low
+            self.high = high
+            self.ratio = ratio
+            self.peerAdjusted = peerAdjusted
+            self.peers = peers
+        }
+    }
+
+    /// One zone's conversion rate; why: shops and towns compare passers-by → entries per zone.
+    public struct ZoneConversion: Sendable, Codable, Equatable {
+        public var zoneId: String
+        public var zoneKind: String
+        public var value: Double?
+        public var contributingPairs: Int
+        public var publishableAcrossTowns: Bool
+
+        public init(zoneId: String, zoneKind: String, value: Double? = nil, contributingPairs: Int, publishableAcrossTowns: Bool) {
+            self.zoneId = zoneId
+            self.zoneKind = zoneKind
+            self.value = value
+            self.contributingPairs = contributingPairs
+            self.publishableAcrossTowns = publishableAcrossTowns
+        }
+    }
+
+    /// One town's figures; why: the unit a town reads about itself and (reduced) about its peers.
+    public struct TownFigures: Sendable, Codable, Equatable {
+        /// The town id, or `peer-N` when the tenant anonymises peers for this viewer.
+        public var town: String
+        public var footfall: FootfallIndex.Result?
+        public var footfallIndex: Double?
+        /// 1 = highest index; nil with fewer than 3 towns.
+        public var rank: Int?
+        /// Share of other towns with a lower index, 0…100; nil with fewer than 3 towns.
+        public var percentile: Double?
+        public var events: [Event]?
+        public var conversion: [ZoneConversion]?
+
+        public init(town: String, footfall: FootfallIndex.Result? = nil, footfallIndex: Double? = nil, rank: Int? = nil, percentile: Double? = nil, events: [Event]? = nil, conversion: [ZoneConversion]? = nil) {
+            self.town = town
+            self.footfall = footfall
+            self.footfallIndex = footfallIndex
+            self.rank = rank
+            self.percentile = percentile
+            self.events = events
+            self.conversion = conversion
+        }
+    }
+
+    /// The network's conversion benchmark for one kind of zone; why: like places compare with like.
+    public struct ZoneKindConversion: Sendable, Codable, Equatable {
+        public var zoneKind: String
+        public var towns: Int
+        /// Median of the towns' pooled rates for this zone kind; nil with fewer than 3 towns.
+        public var median: Double?
+
+        public init(zoneKind: String, towns: Int, median: Double? = nil) {
+            self.zoneKind = zoneKind
+            self.towns = towns
+            self.median = median
+        }
+    }
+
+    public var tenantId: String
+    public var period: DayPeriod
+    /// Catalogue ids and versions used.
+    public var indicators: [String: Int]
+    public var minimumTowns: Int
+    public var footfall: Footfall
+    public var towns: [TownFigures]
+    public var conversionByZoneKind: [ZoneKindConversion]
+    /// The log state these figures were computed from (PROTOCOL.md §8.2): its leaves, after
+    /// supersession, are exactly the input. Nil only for figures computed from hand-made rows.
+    public var checkpoint: TransparencyLog.CheckpointReference?
+
+    public init(tenantId: String, period: DayPeriod, indicators: [String: Int], minimumTowns: Int, footfall: Footfall, towns: [TownFigures], conversionByZoneKind: [ZoneKindConversion], checkpoint: TransparencyLog.CheckpointReference? = nil) {
+        self.tenantId = tenantId
+        self.period = period
+        self.indicators = indicators
+        self.minimumTowns = minimumTowns
+        self.footfall = footfall
+        self.towns = towns
+        self.conversionByZoneKind = conversionByZoneKind
+        self.checkpoint = checkpoint
+    }
+}
+
+/// The network report a node fetches, signed by the coordinator as a DSSE envelope.
+///
+/// Why: a town keeps what the coordinator told it, with proof of origin, and can render it
+/// offline; the payload is RFC 8785 canonical JSON of this value (DSSE payload type
+/// ``payloadType``), `figures` as the requesting principal may see them.
+/// A node compares `figures.towns[its own].footfall` (a `FootfallIndex.Result`) with its own.
+public struct NetworkReport: Sendable, Codable, Equatable {
+    /// The DSSE payload type of a signed report.
+    public static let payloadType = "application/vnd.townbench.report.v1+json"
+
+    public var reportVersion: Int
+    public var tenantId: String
+    public var period: DayPeriod
+    public var generatedAt: String
+    /// Who the report was cut for: role and town (a town sees anonymised peers per policy).
+    public var audience: [String: String]
+    public var figures: NetworkFigures
+
+    public init(reportVersion: Int, tenantId: String, period: DayPeriod, generatedAt: String, audience: [String: String], figures: NetworkFigures) {
+        self.reportVersion = reportVersion
+        self.tenantId = tenantId
+        self.period = period
+        self.generatedAt = generatedAt
+        self.audience = audience
+        self.figures = figures
+    }
+}
