@@ -3,7 +3,7 @@
 # submissions per second over HTTP with the log (this tree) and without it (BASELINE, the last
 # commit before the log), measured alternately in one run with deploy/bench/coordinator.sh, then
 # the inclusion-proof latency of a 1,000,000-leaf log served from the SQLite store.
-# Usage: deploy/bench/log-overhead.sh [SECONDS] [ROUNDS] [CONNECTIONS]   (default 10 3 64)
+# Usage: deploy/bench/log-overhead.sh [SECONDS] [ROUNDS] [CONNECTIONS]   (default 10 5 64)
 #        BASELINE=<commit> (default cde5fc0), LEAVES=<n> (default 1000000). Figures: BENCHMARKS.md.
 #        BASELINE_PICKS="<commit> ...": later changes that are not the log but speed up both sides,
 #        applied to the baseline too so that only the log differs (default: f2c81e8, SHA-256's
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-10}"
-rounds="${2:-3}"
+rounds="${2:-5}"
 connections="${3:-64}"
 baseline="${BASELINE:-cde5fc0}"
 leaves="${LEAVES:-1000000}"
