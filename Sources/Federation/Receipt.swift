@@ -44,6 +44,13 @@ public struct Receipt: Sendable, Hashable, Codable {
     public static func inAnswer(_ body: [UInt8]) -> Receipt? {
         (try? JSONDecoder().decode(ReceiptAnswer.self, from: Data(body)))?.receipt
     }
+
+    /// Why the 202/200 answer `body` does not acknowledge `envelope` sent as `submissionID`, or
+    /// nil when it does: what a node checks before it counts a submission as acknowledged.
+    public static func problem(answer body: [UInt8], envelope: [UInt8], submissionID: String) -> String? {
+        guard let receipt = inAnswer(body) else { return "the answer holds no receipt" }
+        return receipt.mismatch(envelope: envelope, submissionID: submissionID)
+    }
 }
 
 /// The body of a 202/200 submission answer.

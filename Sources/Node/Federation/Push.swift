@@ -63,13 +63,8 @@ extension NodeStore {
                 switch response.status {
                 case 200, 201, 202:
                     done = true
-                    let problem: String?
-                    if let receipt = Receipt.inAnswer(Array(response.bodyText.utf8)) {
-                        problem = receipt.mismatch(envelope: body, submissionID: entry.submissionId)
-                    } else {
-                        problem = "the answer holds no receipt"
-                    }
-                    if let problem {
+                    if let problem = Receipt.problem(answer: Array(response.bodyText.utf8), envelope: body,
+                                                     submissionID: entry.submissionId) {
                         try recordAttempt(sequence: entry.sequence, state: "queued", error: "HTTP \(response.status) but \(problem)", receipt: nil)
                         summary.unconfirmed += 1
                         log("submission \(entry.sequence) (\(entry.periodFrom)–\(entry.periodTo)): not counted as acknowledged: \(problem)")
