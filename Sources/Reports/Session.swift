@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The browser session of the report pages: the login form's body and the session cookie.
 ///
