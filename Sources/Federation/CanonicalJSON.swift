@@ -55,7 +55,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 /// RFC 8785 JSON Canonicalization Scheme (https://www.rfc-editor.org/rfc/rfc8785).
 ///
 /// Why: one byte string per value, so signatures are over exactly the bytes a town can read and
-/// recompute. Tested against cyberphone/json-canonicalization's vectors (`../shared/vectors/jcs/`).
+/// recompute. Tested against cyberphone/json-canonicalization's vectors (`Tests/Vectors/jcs/`).
 public enum CanonicalJSON {
     /// The canonical UTF-8 bytes of `value`. Throws `invalid_payload` for NaN or infinity.
     public static func serialize(_ value: JSONValue) throws(FederationError) -> [UInt8] {

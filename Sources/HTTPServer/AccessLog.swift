@@ -89,7 +89,7 @@ public struct AccessLogEntry: Sendable {
 
 /// Where the server writes its access log.
 ///
-/// Why: a library logs through what it is given (STYLE.md, swift-log); the `serve` command
+/// Why: a library logs through what it is given (as swift-log recommends); the `serve` command
 /// passes stderr (journald collects it), tests pass a closure that collects entries.
 public struct AccessLog: Sendable {
     let sink: @Sendable (AccessLogEntry) -> Void

@@ -2,7 +2,7 @@
 
 /// An error from the HTTP server: a failed start, or a request the server or a handler refuses.
 ///
-/// Why: one type per module (STYLE.md). Its ``code`` can grow without breaking `switch`es, its
+/// Why: one error type per module. Its ``code`` can grow without breaking `switch`es, its
 /// ``description`` says what went wrong and what to do. Codes that describe a bad request
 /// (``Code/bodyRequired``, ``Code/invalidBody``, …) map to a 4xx through ``HTTPResponseError``,
 /// so a handler can simply `throw` them.

@@ -2,7 +2,7 @@ internal import Storage
 
 /// The node store's schema, as numbered migrations (never edit a released one; add a new one).
 ///
-/// Key design for the import hot path (C-LIBRARIES.md): interval rows are keyed by small integers
+/// Key design for the import hot path (SQLite's B-tree work dominates bulk inserts, so keys stay small): interval rows are keyed by small integers
 /// (sensor id, UTC epoch seconds, measure code, direction code) in a WITHOUT ROWID table; the
 /// per-(sensor, local day) and per-(sensor, local day, hour) sums that the indicators need are kept
 /// up to date in the same transaction, so no indicator rescans interval rows.

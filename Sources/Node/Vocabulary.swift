@@ -1,4 +1,4 @@
-/// What a count measures. Stored as a small integer code (B-tree keys stay small, C-LIBRARIES.md);
+/// What a count measures. Stored as a small integer code (B-tree keys stay small, so imports stay fast);
 /// the names are the ones the input formats use.
 public enum Measure: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// People passing or present in a street (passanten).

@@ -24,7 +24,7 @@ public struct ReportPeriod: Codable, Sendable, Hashable {
 
 /// One point of a daily series; `value == nil` means *missing*, drawn as a gap, never as zero.
 ///
-/// Why: the users of counting dashboards complain most about gaps drawn as zero (DOMAIN.md).
+/// Why: the users of public counting dashboards complain most about gaps drawn as zero.
 public struct SeriesPoint: Codable, Sendable, Hashable {
     public var day: DayNumber
     /// The footfall index (100 = the same days a year earlier), or `nil` when there is none.
@@ -70,7 +70,7 @@ public enum CoverageStatus: String, Codable, Sendable, CaseIterable {
 
 /// Data coverage of one town for the period.
 ///
-/// Why: "a completeness figure beside every published number" (DOMAIN.md).
+/// Why: a gap is not a zero, so every published number carries a completeness figure beside it.
 public struct TownCoverage: Codable, Sendable, Hashable {
     public var townID: String
     public var townName: String

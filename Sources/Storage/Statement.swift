@@ -72,7 +72,7 @@ public struct Row: Sendable, Hashable {
 
 /// A compiled SQL statement: bind, step, read columns, reset, and reuse.
 ///
-/// Reusing one prepared statement is what makes bulk inserts fast (C-LIBRARIES.md: ≈ 351 k rows/s).
+/// Reusing one prepared statement is what makes bulk inserts fast (a pure prepared insert measured ≈ 351 k rows/s here, against a few thousand when re-preparing).
 /// The statement is finalised when the object goes away; it must not outlive its connection.
 public final class Statement {
     private let handle: OpaquePointer

@@ -7,7 +7,7 @@ import Testing
     static let names = ["arrays", "french", "structures", "unicode", "values", "weird"]
 
     @Test(arguments: names) func cyberphoneVectors(name: String) throws {
-        let base = Repository.sharedVectors.appendingPathComponent("jcs/testdata")
+        let base = Repository.vectors.appendingPathComponent("jcs/testdata")
         let input = try Data(contentsOf: base.appendingPathComponent("input/\(name).json"))
         let expected = try Data(contentsOf: base.appendingPathComponent("output/\(name).json"))
         let output = try CanonicalJSON.serialize(try CanonicalJSON.parse(input))

@@ -16,7 +16,7 @@ struct RFC8032Vector: Decodable {
 
 @Suite struct Ed25519Tests {
     @Test func rfc8032VectorsSignAndVerify() throws {
-        let data = try Data(contentsOf: Repository.sharedVectors.appendingPathComponent("rfc8032_ed25519.json"))
+        let data = try Data(contentsOf: Repository.vectors.appendingPathComponent("rfc8032/ed25519.json"))
         struct File: Decodable { var vectors: [RFC8032Vector] }
         let vectors = try JSONDecoder().decode(File.self, from: data).vectors
         #expect(vectors.count >= 4)
@@ -49,7 +49,7 @@ struct RFC8032Vector: Decodable {
             }
             var testGroups: [Group]
         }
-        let data = try Data(contentsOf: Repository.sharedVectors.appendingPathComponent("wycheproof_ed25519_test.json"))
+        let data = try Data(contentsOf: Repository.vectors.appendingPathComponent("wycheproof/ed25519_test.json"))
         let file = try JSONDecoder().decode(File.self, from: data)
         var count = 0
         for group in file.testGroups {
@@ -72,7 +72,7 @@ struct RFC8032Vector: Decodable {
             var key: String
             var flags: [String]?
         }
-        let url = Repository.sharedVectors.appendingPathComponent("cctv-ed25519/ed25519/ed25519vectors.json")
+        let url = Repository.vectors.appendingPathComponent("cctv-ed25519/ed25519vectors.json")
         let vectors = try JSONDecoder().decode([Vector].self, from: Data(contentsOf: url))
         let lowOrder = Set(vectors.filter { $0.flags?.contains("low_order_A") == true }.map(\.key))
         #expect(lowOrder.count == 14)

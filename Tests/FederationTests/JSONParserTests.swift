@@ -53,7 +53,7 @@ import Testing
 
     /// Foundation's parser agrees with ours on every cyberphone input (numbers as doubles).
     @Test func agreesWithFoundationOnJCSInputs() throws {
-        let base = Repository.sharedVectors.appendingPathComponent("jcs/testdata/input")
+        let base = Repository.vectors.appendingPathComponent("jcs/testdata/input")
         for name in CanonicalJSONTests.names {
             let data = try Data(contentsOf: base.appendingPathComponent("\(name).json"))
             #expect(try JSONParser.parse(data) == JSONDecoder().decode(JSONValue.self, from: data), "\(name)")

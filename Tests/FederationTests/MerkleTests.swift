@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-private let merkleVectors = Repository.sharedVectors.appendingPathComponent("rfc6962-merkle/testdata")
+private let merkleVectors = Repository.vectors.appendingPathComponent("rfc6962-merkle/testdata")
 
 private func files(_ sub: String) -> [String] {
     let base = merkleVectors.appendingPathComponent(sub)

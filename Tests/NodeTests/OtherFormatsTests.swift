@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 @Suite struct TelraamImportTests {
-    var vector: String { Repository.sharedVectors.appendingPathComponent("telraam/traffic-report-348917.json").path }
+    var vector: String { Repository.vectors.appendingPathComponent("telraam/traffic-report-348917.json").path }
 
     @Test func importsTheRealResponseKeepingUptimeAndSplits() throws {
         try withTemporaryDirectory { dir in

@@ -1,5 +1,5 @@
 // Helpers shared by the test targets: temporary directories, the repository's paths
-// (vectors live in Federation/, Indicators/ and ../shared/vectors/) and running built executables.
+// (vectors live in Federation/, Indicators/ and Tests/Vectors/) and running built executables.
 public import Foundation
 
 /// A fresh directory under the system's temp directory, removed when the closure returns.
@@ -36,9 +36,10 @@ public enum Repository {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
-    /// `../shared/vectors/` beside the repository: public test vectors (Wycheproof, RFC 8032, …).
-    public static var sharedVectors: URL {
-        root.deletingLastPathComponent().appendingPathComponent("shared/vectors", isDirectory: true)
+    /// `Tests/Vectors/`: public test vectors copied into the repository (Wycheproof, RFC 8032, …),
+    /// each source with its licence; `Tests/Vectors/SOURCES.md` says where each came from.
+    public static var vectors: URL {
+        root.appendingPathComponent("Tests/Vectors", isDirectory: true)
     }
 
     /// A built product in the same build directory as the running test bundle.

@@ -4,8 +4,8 @@ public import Indicators
 /// Converts between UTC instants and the town's local calendar: day numbers, local hours, and
 /// naive local timestamps (those a vendor wrote without an offset).
 ///
-/// Why: every day, hour and weekday is computed in the town's time zone (ARCHITECTURE.md,
-/// "Time"), and an import converts millions of instants; asking Foundation per row is too slow,
+/// Why: every day, hour and weekday is computed in the town's time zone (instants are
+/// stored in UTC; the zone is a node setting chosen at `init`), and an import converts millions of instants; asking Foundation per row is too slow,
 /// so offsets are cached per 15-minute bucket (all real zones change offset on such a boundary).
 /// Not thread-safe: one per import.
 public final class LocalClock {

@@ -6,7 +6,7 @@ internal import Storage
 ///
 /// Telraam's counts are floats already scaled up for the camera's downtime (count × uptime is
 /// what the camera saw), so they are stored as given, with the row's `uptime` kept beside them for
-/// the per-vendor validity rule (DOMAIN.md). A row's `segment_id` names the sensor: the sensor
+/// the per-vendor validity rule (a Telraam hour is valid at uptime ≥ 0.5: the camera sees only daylight, typically 70–75 % of the time). A row's `segment_id` names the sensor: the sensor
 /// whose id is `telraam-<segment_id>` or just `<segment_id>`. Directional splits (`_lft`, `_rgt`)
 /// are stored when both are present (their sum is the total); otherwise the total is.
 struct TelraamImporter {

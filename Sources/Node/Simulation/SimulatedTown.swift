@@ -47,7 +47,7 @@ public struct SimulatedEvent: Sendable, Hashable {
 ///
 /// Why: the demo network needs towns that differ the way the real ones do — size, market day,
 /// a coastal summer, a business park's lunchtime crowd — so the network's comparisons show
-/// something. Figures from DOMAIN.md ("Provincies in Cijfers" 2024); market days and events are
+/// something. Inhabitants, shops and horeca from "Provincies in Cijfers" (2024); market days and events are
 /// illustrative, not a town's official calendar.
 public struct SimulatedTown: Sendable, Hashable {
     /// The town's id in the network, e.g. `harelbeke`.
@@ -133,7 +133,7 @@ public struct SimulatedTown: Sendable, Hashable {
             SimulatedEvent(name: "Waregem Koerse", zone: "centre", month: 8, weekday: 2, nth: 4, days: 1, uplift: 0.7),
             braderie(9, uplift: 0.4),
         ])
-    // Dendermonde and Ronse are not in DOMAIN.md's table: their figures here are rounded
+    // Dendermonde and Ronse were not in the figures we took from "Provincies in Cijfers": their figures here are rounded
     // approximations for the demo, not official statistics.
     public static let dendermonde = SimulatedTown(
         id: "dendermonde", name: "Dendermonde", inhabitants: 46_800, coreShops: 190, horeca: 150, marketWeekday: 1,
