@@ -19,8 +19,6 @@ extension CoordinatorError: ExitCodeProviding {
     }
 }
 
-let version = "0.1.0"
-
 /// The `--database` URL of this invocation (or `TOWNBENCH_DATABASE`), read with `--dir`: a
 /// PostgreSQL store instead of the directory's SQLite file. One CLI invocation, one value.
 let databaseURL = Mutex<String?>(ProcessInfo.processInfo.environment["TOWNBENCH_DATABASE"])
@@ -457,7 +455,7 @@ let serveCommand = Command(
 }
 
 runCommandLine(
-    executable: "townbench-coordinator", version: version,
+    executable: "townbench-coordinator", version: townBenchVersion,
     root: Command(
         name: "townbench-coordinator",
         abstract: "A TownBench coordinator: verifies towns' signed aggregates and computes network indicators per tenant.",

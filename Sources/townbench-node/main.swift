@@ -13,8 +13,6 @@ extension NodeError: ExitCodeProviding {
     }
 }
 
-let version = "0.1.0"
-
 func directory(_ arguments: inout Arguments) throws -> URL {
     URL(fileURLWithPath: try arguments.required("dir", "DIR (the node's directory)"), isDirectory: true)
 }
@@ -549,7 +547,7 @@ let checkpointCommand = Command(
     ])
 
 runCommandLine(
-    executable: "townbench-node", version: version,
+    executable: "townbench-node", version: townBenchVersion,
     root: Command(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
