@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian packages), starts a throwaway
-# PostgreSQL server, builds, runs every test, and checks the deploy files.
+# PostgreSQL server, builds, runs every test, checks the deploy files and builds and checks the
+# Debian package.
 # Usage: deploy/check.sh        (from anywhere; works on a fresh Debian machine with Swift)
+# Everything the tests read must be in the repository, so the suite runs in a copy of it (the
+# files a commit would hold: tracked and new, not ignored) in a directory with nothing beside it,
+# `${TMPDIR:-/tmp}/townbench-check/townbench` (kept between runs so builds stay incremental).
+# Environment: TOWNBENCH_CHECK_DIR (where that copy lives), TOWNBENCH_CHECK_PACKAGE=0 (skip the
+# Debian package: a release build of a few minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the four C libraries' headers, and the tools the tests drive (the sqlite3 and
 # openssl shells, a real PostgreSQL server, headless Chromium for the report pages, nginx and
 # systemd-analyze for the deploy files).
-packages=(pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev sqlite3 openssl postgresql chromium nginx-light systemd curl)
+# rsync stages the copy; dpkg-dev, help2man, lintian, man-db and libcurl's headers (the static
+# Foundation links it) build and check the Debian package.
+packages=(pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev sqlite3 openssl postgresql chromium nginx-light systemd curl
+          rsync dpkg-dev help2man lintian man-db libcurl4-openssl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,6 +38,18 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# Run from a copy of the repository with nothing beside it (once: the copy runs this script).
+if [[ ${TOWNBENCH_CHECK_STAGED:-0} != 1 ]]; then
+  stage="${TOWNBENCH_CHECK_DIR:-${TMPDIR:-/tmp}/townbench-check}"
+  mkdir -p "$stage/townbench"
+  find "$stage" -mindepth 1 -maxdepth 1 ! -name townbench -exec rm -rf {} +
+  # The repository's .gitignore decides what a commit holds; ignored build folders in the copy are
+  # kept (rsync never deletes excluded files), so its builds stay incremental.
+  rsync -a --delete --exclude=/.git --filter=':- .gitignore' ./ "$stage/townbench/"
+  echo "check: testing a copy of the repository in $stage/townbench (nothing beside it)" >&2
+  TOWNBENCH_CHECK_STAGED=1 exec "$stage/townbench/deploy/check.sh"
+fi
+
 # A throwaway PostgreSQL server for the PostgreSQL backend's tests (never a mock).
 eval "$(deploy/postgres-test-server.sh start)"
 cleanup() {
@@ -45,3 +66,7 @@ echo "check: testing" >&2
 timeout --signal=KILL 1500 swift test --skip-build
 echo "check: deploy files" >&2
 deploy/check-deploy.sh
+if [[ ${TOWNBENCH_CHECK_PACKAGE:-1} != 0 ]]; then
+  echo "check: Debian package" >&2
+  deploy/check-package.sh
+fi
