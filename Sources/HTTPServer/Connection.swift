@@ -181,7 +181,7 @@ func requestCompleted(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePoint
     guard let cls, let conCls, let statePointer = conCls.pointee else { return }
     conCls.pointee = nil
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
-    if let connection { context.watch.responseSent(ConnectionWatch.key(connection)) }
+    let wasCut = connection.map { context.watch.requestEnded(ConnectionWatch.key($0)) } ?? false
     let state = Unmanaged<RequestState>.fromOpaque(statePointer).takeRetainedValue()
     context.activeRequests.subtract(1, ordering: .relaxed)
 
@@ -189,6 +189,7 @@ func requestCompleted(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePoint
     let outcome: AccessLogEntry.Outcome
     switch code {
     case .REQUEST_TERMINATED_COMPLETED_OK: outcome = .completed
+    case _ where wasCut: outcome = .timeout
     case .REQUEST_TERMINATED_TIMEOUT_REACHED: outcome = .timeout
     case .REQUEST_TERMINATED_DAEMON_SHUTDOWN: outcome = .shutdown
     case .REQUEST_TERMINATED_CLIENT_ABORT, .REQUEST_TERMINATED_READ_ERROR: outcome = .clientAbort

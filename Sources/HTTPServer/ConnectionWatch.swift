@@ -37,7 +37,7 @@ final class ConnectionWatch: Sendable {
         var idle: Duration?
         /// Bytes per second a request body must average (0: no minimum).
         var minimumBodyRate: Int
-        /// Open connections per non-loopback peer address (0: no limit).
+        /// Open connections per non-loopback peer address, an IPv6 one by its /64 (0: no limit).
         var perAddress: Int
     }
 
@@ -146,11 +146,12 @@ final class ConnectionWatch: Sendable {
     /// Whether a new connection from `address` is admitted (the accept policy).
     func admits(address: String?) -> Bool {
         guard limits.perAddress > 0, let address, !Self.isLoopback(address) else { return true }
-        return state.withLock { ($0.perAddress[address] ?? 0) < limits.perAddress }
+        let key = IPAddress.clientKey(address)
+        return state.withLock { ($0.perAddress[key] ?? 0) < limits.perAddress }
     }
 
     func opened(_ key: Int, socket: Int32, address: String?) {
-        let limited = address.flatMap { Self.isLoopback($0) ? nil : $0 }
+        let limited = address.flatMap { Self.isLoopback($0) ? nil : IPAddress.clientKey($0) }
         state.withLock { state in
             state.entries[key] = Entry(socket: socket, limitedAddress: limited, phase: .firstHead, since: .now)
             if let limited { state.perAddress[limited, default: 0] += 1 }
@@ -187,8 +188,18 @@ final class ConnectionWatch: Sendable {
 
     func requestComplete(_ key: Int) { move(key, to: .handling) }
 
-    /// A response was sent (or the request ended): the connection now waits for the next one.
-    func responseSent(_ key: Int) { move(key, to: .awaitingRequest) }
+    /// A request ended (answered, or not): the connection now waits for the next one. Returns
+    /// true if this watch had cut the connection for being too slow.
+    @discardableResult
+    func requestEnded(_ key: Int) -> Bool {
+        state.withLock { state in
+            guard let entry = state.entries[key] else { return false }
+            if entry.phase == .closing { return true }
+            state.entries[key] = Entry(socket: entry.socket, limitedAddress: entry.limitedAddress, phase: .awaitingRequest,
+                                       since: .now)
+            return false
+        }
+    }
 
     private func move(_ key: Int, to phase: Phase) {
         state.withLock { state in
@@ -261,5 +272,28 @@ func numericAddress(_ address: UnsafePointer<sockaddr>) -> String? {
         }
     default:
         return nil
+    }
+}
+
+/// IP address text helpers shared by the connection limits and ``HTTPRequest/clientAddress``.
+public enum IPAddress {
+    /// Whether `text` is an IPv4 or IPv6 literal (`inet_pton`).
+    public static func isNumeric(_ text: String) -> Bool {
+        guard text.utf8.count <= 64 else { return false }
+        var buffer = in6_addr()
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+    }
+
+    /// The key under which a client is counted: an IPv4 address as is (an IPv4-mapped IPv6 one
+    /// as IPv4), an IPv6 address by its /64 network (one subscriber usually holds a whole /64,
+    /// RFC 6177), anything else as given.
+    public static func clientKey(_ text: String) -> String {
+        var ipv6 = in6_addr()
+        guard text.contains(":"), inet_pton(AF_INET6, text, &ipv6) == 1 else { return text }
+        let bytes = withUnsafeBytes(of: ipv6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        return bytes[0..<8].map { String(format: "%02x", $0) }.joined() + "::/64"
     }
 }
