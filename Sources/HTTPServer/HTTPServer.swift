@@ -33,9 +33,13 @@ import Glibc
 /// (32 connections): **use `threadPerConnection` when handlers block** (the coordinator does).
 ///
 /// **Limits.** ``Configuration/connectionLimit`` bounds open connections (more are refused
-/// at accept); ``Configuration/connectionTimeout`` closes a connection idle for that long (a
-/// client that sends half a header and stalls is cut off); ``Configuration/connectionMemoryLimit``
-/// bounds the request head (libmicrohttpd answers an oversized header itself).
+/// at accept; the open-file limit is raised to fit), ``Configuration/perAddressConnectionLimit``
+/// those of one non-loopback peer; ``Configuration/connectionTimeout`` closes a connection idle
+/// for that long; ``Configuration/headTimeout`` and ``Configuration/minimumBodyRate`` close a
+/// client that sends its head or body too slowly, however steadily it dribbles (see
+/// `ConnectionWatch`); ``Configuration/connectionMemoryLimit`` bounds the request head
+/// (libmicrohttpd answers an oversized header itself). Requests with ambiguous framing
+/// (`Content-Length` with `Transfer-Encoding`, RFC 9112 §6.3) get 400 and the connection closes.
 ///
 /// **TLS.** By default TLS is terminated by a reverse proxy in front of the server (see
 /// `deploy/` and `Sources/HTTPServer/README.md`); bind to `127.0.0.1` then. libmicrohttpd can
