@@ -21,16 +21,25 @@ static size_t CMicroHTTPD_keep_escaped(void *cls, struct MHD_Connection *connect
     return strlen(s);
 }
 
+/// `MHD_OPTION_URI_LOG_CALLBACK`'s type (microhttpd.h spells it only inside a cast): called
+/// when a request line has arrived, before its header fields; its result becomes `*con_cls`.
+typedef void *(*CMicroHTTPD_URILogCallback)(void *cls, const char *uri, struct MHD_Connection *connection);
+
 /// `MHD_start_daemon` with the options HTTPServer uses, in a fixed order. `address` is an
 /// IPv4 or IPv6 socket address (port 0 = ephemeral); pass `MHD_USE_IPv6` in `flags` for IPv6.
 /// A `thread_pool_size` of 0 or 1 means no pool (one internal polling thread).
+/// `accept_policy`, `notify_connection` and `uri_log` (all given `watch_cls`) let HTTPServer
+/// limit connections per address and close clients that send their request head too slowly,
+/// which libmicrohttpd 0.9.75 cannot do itself (its timeout restarts with every byte).
 static inline struct MHD_Daemon *CMicroHTTPD_start_daemon(
     unsigned int flags, const struct sockaddr *address,
     MHD_AccessHandlerCallback handler, void *handler_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
     unsigned int thread_pool_size, unsigned int connection_limit,
-    unsigned int connection_timeout_seconds, size_t connection_memory_limit) {
-    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+    unsigned int connection_timeout_seconds, size_t connection_memory_limit,
+    MHD_AcceptPolicyCallback accept_policy, MHD_NotifyConnectionCallback notify_connection,
+    CMicroHTTPD_URILogCallback uri_log, void *watch_cls) {
+    return MHD_start_daemon(flags, 0, accept_policy, watch_cls, handler, handler_cls,
                             MHD_OPTION_SOCK_ADDR, address,
                             MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
@@ -38,6 +47,8 @@ static inline struct MHD_Daemon *CMicroHTTPD_start_daemon(
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_UNESCAPE_CALLBACK, CMicroHTTPD_keep_escaped, (void *)NULL,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection, watch_cls,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, watch_cls,
                             MHD_OPTION_END);
 }
 
@@ -50,8 +61,10 @@ static inline struct MHD_Daemon *CMicroHTTPD_start_tls_daemon(
     MHD_RequestCompletedCallback completed, void *completed_cls,
     unsigned int thread_pool_size, unsigned int connection_limit,
     unsigned int connection_timeout_seconds, size_t connection_memory_limit,
+    MHD_AcceptPolicyCallback accept_policy, MHD_NotifyConnectionCallback notify_connection,
+    CMicroHTTPD_URILogCallback uri_log, void *watch_cls,
     const char *key_pem, const char *cert_pem) {
-    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+    return MHD_start_daemon(flags, 0, accept_policy, watch_cls, handler, handler_cls,
                             MHD_OPTION_SOCK_ADDR, address,
                             MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
@@ -59,6 +72,8 @@ static inline struct MHD_Daemon *CMicroHTTPD_start_tls_daemon(
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_UNESCAPE_CALLBACK, CMicroHTTPD_keep_escaped, (void *)NULL,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection, watch_cls,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, watch_cls,
                             MHD_OPTION_HTTPS_MEM_KEY, key_pem,
                             MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
                             MHD_OPTION_END);
@@ -75,4 +90,11 @@ static inline const struct sockaddr *CMicroHTTPD_client_address(struct MHD_Conne
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     return info == NULL ? NULL : info->client_addr;
+}
+
+/// The connection's socket (`MHD_CONNECTION_INFO_CONNECTION_FD`), or -1.
+static inline int CMicroHTTPD_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
 }

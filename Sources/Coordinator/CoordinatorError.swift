@@ -25,6 +25,9 @@ public struct CoordinatorError: Error, HTTPResponseError, CustomStringConvertibl
         public static let alreadyExists = Code("already_exists")
         /// A submission was refused; ``CoordinatorError/refusal`` holds the protocol reason.
         public static let refused = Code("refused")
+        /// Too many failed authentication attempts from this address or for this token (429 with
+        /// `Retry-After`).
+        public static let tooManyRequests = Code("too_many_requests")
         /// The submission writer is saturated or stopping; retry after a pause.
         public static let overloaded = Code("overloaded")
         /// The store failed (I/O, disk full, corrupt file).
@@ -63,6 +66,7 @@ public struct CoordinatorError: Error, HTTPResponseError, CustomStringConvertibl
         case .invalidArgument: .badRequest
         case .alreadyExists: .conflict
         case .overloaded: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
         default: .internalServerError
         }
     }

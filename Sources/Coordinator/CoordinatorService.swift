@@ -118,6 +118,8 @@ final class PolicyCache: Sendable {
 
 struct API: Sendable {
     let policies = PolicyCache()
+    /// Limits failed token checks on the API and the pages (one per service).
+    let throttle = AuthThrottle()
     let store: any CoordinatorStore
     let key: Ed25519.PrivateKey
     let signer: CheckpointSigner
@@ -147,9 +149,12 @@ struct API: Sendable {
     /// the same answer as for a tenant that does not exist), and the role to be admitted.
     func data(_ roles: Set<Role>, _ handler: @escaping @Sendable (HTTPRequest, RouteParameters, Principal) throws -> HTTPResponse)
         -> RouteHandler {
-        let store = store, clock = clock
+        let store = store, clock = clock, throttle = throttle
         return API.contract { request, parameters in
-            let principal = try BearerToken.authenticate(header: request.headers["Authorization"], store: store, now: clock())
+            let header = request.headers["Authorization"]
+            let principal = try throttle.authenticate(request, token: BearerToken.presented(header)) {
+                try BearerToken.authenticate(header: header, store: store, now: clock())
+            }
             guard try parameters.require("tenant") == principal.tenantID else {
                 throw CoordinatorError(.notFound, "No such tenant, or not yours. Check the URL and your token.")
             }

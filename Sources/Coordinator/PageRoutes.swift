@@ -106,7 +106,8 @@ struct PageRoutes: Sendable {
     }
 
     static func secure(_ response: inout HTTPResponse) {
-        response.headers["Content-Security-Policy"] = HTML.contentSecurityPolicy
+        // frame-ancestors only works as a header (browsers ignore it in the pages' <meta>).
+        response.headers["Content-Security-Policy"] = HTML.contentSecurityPolicy + "; frame-ancestors 'none'"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -175,9 +176,13 @@ struct PageRoutes: Sendable {
         let now = api.clock()
         let principal: Principal
         do {
-            principal = try BearerToken.authenticate(header: "Bearer " + token, store: api.store, now: now)
-        } catch let error as CoordinatorError where error.status == .unauthorized {
-            return Self.html(LoginPage.render(next: next, error: error.message, language: language), status: .unauthorized)
+            principal = try api.throttle.authenticate(request, token: token) {
+                try BearerToken.authenticate(header: "Bearer " + token, store: api.store, now: now)
+            }
+        } catch let error as CoordinatorError where error.status == .unauthorized || error.status == .tooManyRequests {
+            var page = Self.html(LoginPage.render(next: next, error: error.message, language: language), status: error.status)
+            for field in error.headers where field.name != "WWW-Authenticate" { page.headers[field.name] = field.value }
+            return page
         }
         let hash = SHA256.hash(Array(token.utf8))
         guard let record = try api.store.token(hash: hash) else {
@@ -237,7 +242,9 @@ struct PageRoutes: Sendable {
     func principal(_ request: HTTPRequest) throws -> Principal? {
         let now = api.clock()
         if let header = request.headers["Authorization"] {
-            return try BearerToken.authenticate(header: header, store: api.store, now: now)
+            return try api.throttle.authenticate(request, token: BearerToken.presented(header)) {
+                try BearerToken.authenticate(header: header, store: api.store, now: now)
+            }
         }
         guard let id = Self.sessionID(request), let session = sessions.entry(id, now: now) else { return nil }
         guard let record = try api.store.token(hash: session.tokenHash),
@@ -271,7 +278,9 @@ struct PageRoutes: Sendable {
             } catch let error as CoordinatorError {
                 if error.status.isServerError { throw error }
                 let title = error.status == .notFound ? "Not found" : (error.status == .forbidden ? "Not allowed" : "Cannot show this page")
-                return Self.message(error.status, title, error.message, language: language)
+                var page = Self.message(error.status, title, error.message, language: language)
+                if let wait = error.headers["Retry-After"] { page.headers["Retry-After"] = wait }
+                return page
             }
         }
     }

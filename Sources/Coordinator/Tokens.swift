@@ -44,6 +44,14 @@ public enum BearerToken {
         return Principal(role: record.role, tenantID: record.tenantID, townID: record.townID, tokenID: record.id)
     }
 
+    /// The credential an `Authorization` header presents (the token after `Bearer `, else the
+    /// whole value), or nil without a header: what ``AuthThrottle`` counts as a guess.
+    static func presented(_ header: String?) -> String? {
+        guard let header else { return nil }
+        return header.count > 7 && header.prefix(7).lowercased() == "bearer "
+            ? header.dropFirst(7).trimmingCharacters(in: .whitespaces) : header
+    }
+
     static func unauthorized(_ message: String) -> CoordinatorError {
         CoordinatorError(.unauthorized, message, headers: ["WWW-Authenticate": "Bearer realm=\"townbench\""])
     }

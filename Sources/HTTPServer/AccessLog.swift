@@ -12,7 +12,8 @@ public struct AccessLogEntry: Sendable {
         case completed
         /// The connection failed or the server gave up on the request (e.g. body too large mid-stream).
         case error
-        /// The client was too slow and the connection timeout cut it off.
+        /// The client was too slow: the idle timeout, the head deadline or the minimum body
+        /// rate cut it off.
         case timeout
         /// The client closed the connection before the exchange finished.
         case clientAbort = "client-abort"

@@ -48,6 +48,10 @@ func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?
                                  remoteAddress: remoteAddress(of: connection))
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
         context.activeRequests.add(1, ordering: .relaxed)
+        context.watch.headReceived(ConnectionWatch.key(connection))
+        if let problem = framingProblem(headers(of: connection), version: version.map { String(cString: $0) }) {
+            return refuseFraming(connection, state, context, problem)
+        }
         if let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
            let length = Int(String(cString: declared).trimmingCharacters(in: .whitespaces)),
            length > context.maxBodySize
@@ -62,6 +66,7 @@ func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?
     let size = uploadDataSize.pointee
     if size > 0 {
         state.bytesIn += size
+        context.watch.bodyReceived(ConnectionWatch.key(connection), bytes: size)
         uploadDataSize.pointee = 0
         if state.hasResponded { return .YES }  // discarding the rest of a refused body
         if state.isTooLarge || state.body.count + size > context.maxBodySize {
@@ -81,6 +86,7 @@ func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?
 
     // Last call: the request is complete.
     if state.hasResponded { return .YES }
+    context.watch.requestComplete(ConnectionWatch.key(connection))
     if state.isTooLarge { return refuseTooLarge(connection, state, context, declared: nil) }
     let request = HTTPRequest(method: HTTPMethod(rawValue: state.method), path: state.path,
                               query: queryParameters(of: connection), headers: headers(of: connection),
@@ -90,7 +96,7 @@ func accessHandler(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?
     let (response, pattern, error) = context.router.respond(to: request)
     state.route = pattern
     if let error { state.hiddenError = String(describing: error) }
-    return queue(response, on: connection, state)
+    return queue(response, on: connection, state, context)
 }
 
 private func refuseTooLarge(_ connection: OpaquePointer, _ state: RequestState, _ context: ServerContext,
@@ -99,13 +105,51 @@ private func refuseTooLarge(_ connection: OpaquePointer, _ state: RequestState, 
     var response = context.router.errorResponse(
         .payloadTooLarge, "\(what); this server accepts at most \(context.maxBodySize) bytes. Send a smaller body.")
     response.headers["Connection"] = "close"
-    let result = queue(response, on: connection, state)
+    let result = queue(response, on: connection, state, context)
     // If libmicrohttpd refuses the response, .NO makes it close the connection.
     return result
 }
 
-/// Copies the response into libmicrohttpd (`.RESPMEM_MUST_COPY`) and queues it.
-private func queue(_ response: HTTPResponse, on connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
+/// Why a request head's message framing cannot be trusted (RFC 9112 §6.1, §6.3), or nil.
+///
+/// libmicrohttpd 0.9.75 lets `Transfer-Encoding` win over `Content-Length` and keeps the
+/// connection, so a request carrying both (request smuggling through a proxy that reads the
+/// other one) was served and the bytes after its chunked body were answered as a second
+/// request. The RFC says: answer 400 and close. The same for codings other than `chunked`
+/// (libmicrohttpd would read the body until the client closes), for `Transfer-Encoding` in
+/// HTTP/1.0, and for more than one of either field.
+func framingProblem(_ headers: HTTPHeaders, version: String?) -> String? {
+    let encodings = headers.values(for: "Transfer-Encoding")
+    let lengths = headers.values(for: "Content-Length")
+    if !encodings.isEmpty && !lengths.isEmpty {
+        return "The request has both Transfer-Encoding and Content-Length, so its length is ambiguous (RFC 9112 §6.3). Send only one of them."
+    }
+    if lengths.count > 1 {
+        return "The request has \(lengths.count) Content-Length fields. Send exactly one."
+    }
+    guard !encodings.isEmpty else { return nil }
+    if version == "HTTP/1.0" {
+        return "Transfer-Encoding is not allowed in an HTTP/1.0 request (RFC 9112 §6.1). Use HTTP/1.1 or Content-Length."
+    }
+    if encodings.count > 1 || encodings[0].trimmingCharacters(in: .whitespaces).lowercased() != "chunked" {
+        return "This server accepts only 'Transfer-Encoding: chunked', not '\(encodings.joined(separator: ", "))'. Send the body chunked or with Content-Length."
+    }
+    return nil
+}
+
+/// A 400 for a request whose framing cannot be trusted; `Connection: close` makes
+/// libmicrohttpd close the connection after it instead of reading what follows as a request.
+private func refuseFraming(_ connection: OpaquePointer, _ state: RequestState, _ context: ServerContext,
+                           _ problem: String) -> MHD_Result {
+    var response = context.router.errorResponse(.badRequest, problem)
+    response.headers["Connection"] = "close"
+    return queue(response, on: connection, state, context)
+}
+
+/// Copies the response into libmicrohttpd (`.RESPMEM_MUST_COPY`) and queues it, with the
+/// server's default headers where the response does not set them.
+private func queue(_ response: HTTPResponse, on connection: OpaquePointer, _ state: RequestState,
+                   _ context: ServerContext) -> MHD_Result {
     let created = response.body.withUnsafeBytes { bytes in
         MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
                                         .RESPMEM_MUST_COPY)
@@ -116,8 +160,12 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer, _ sta
         // libmicrohttpd refuses names/values with CR or LF (header injection); drop those.
         _ = MHD_add_response_header(created, field.name, field.value)
     }
+    for field in context.defaultHeaders where response.headers[field.name] == nil {
+        _ = MHD_add_response_header(created, field.name, field.value)
+    }
     let result = MHD_queue_response(connection, UInt32(response.status.rawValue), created)
     if result == .YES {
+        context.watch.requestComplete(ConnectionWatch.key(connection))
         state.hasResponded = true
         state.status = response.status.rawValue
         state.bytesOut = response.body.count
@@ -133,6 +181,7 @@ func requestCompleted(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePoint
     guard let cls, let conCls, let statePointer = conCls.pointee else { return }
     conCls.pointee = nil
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    let wasCut = connection.map { context.watch.requestEnded(ConnectionWatch.key($0)) } ?? false
     let state = Unmanaged<RequestState>.fromOpaque(statePointer).takeRetainedValue()
     context.activeRequests.subtract(1, ordering: .relaxed)
 
@@ -140,6 +189,7 @@ func requestCompleted(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePoint
     let outcome: AccessLogEntry.Outcome
     switch code {
     case .REQUEST_TERMINATED_COMPLETED_OK: outcome = .completed
+    case _ where wasCut: outcome = .timeout
     case .REQUEST_TERMINATED_TIMEOUT_REACHED: outcome = .timeout
     case .REQUEST_TERMINATED_DAEMON_SHUTDOWN: outcome = .shutdown
     case .REQUEST_TERMINATED_CLIENT_ABORT, .REQUEST_TERMINATED_READ_ERROR: outcome = .clientAbort
@@ -194,20 +244,5 @@ private func queryParameters(of connection: OpaquePointer) -> QueryParameters {
 }
 
 private func remoteAddress(of connection: OpaquePointer) -> String? {
-    guard let address = CMicroHTTPD_client_address(connection) else { return nil }
-    var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-    switch Int32(address.pointee.sa_family) {
-    case AF_INET:
-        return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
-            var raw = ipv4.pointee.sin_addr
-            return inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count)).map { String(cString: $0) }
-        }
-    case AF_INET6:
-        return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ipv6 in
-            var raw = ipv6.pointee.sin6_addr
-            return inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count)).map { String(cString: $0) }
-        }
-    default:
-        return nil
-    }
+    CMicroHTTPD_client_address(connection).flatMap(numericAddress)
 }

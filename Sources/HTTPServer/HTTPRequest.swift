@@ -1,5 +1,8 @@
 // A request as the application sees it: everything read, decoded and immutable.
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP request, fully received, handed to a route handler.
 ///
@@ -43,6 +46,20 @@ public struct HTTPRequest: Sendable {
         self.init(method: method, path: String(parts[0]),
                   query: parts.count > 1 ? QueryParameters(parsing: parts[1]) : QueryParameters(),
                   headers: headers, body: body)
+    }
+
+    /// The client's address: the peer's, or, when the peer is loopback (the reverse proxy on the
+    /// same machine, `deploy/nginx`), the last address in `X-Forwarded-For` — the one the proxy
+    /// appended (`$proxy_add_x_forwarded_for`); earlier entries come from the client and are
+    /// ignored. A non-loopback peer's `X-Forwarded-For` is never trusted: anyone could send one.
+    /// Falls back to the peer when the header is absent or its last entry is not an IP address.
+    public var clientAddress: String? {
+        guard let peer = remoteAddress else { return nil }
+        guard ConnectionWatch.isLoopback(peer),
+              let last = headers.values(for: "X-Forwarded-For").last?.split(separator: ",").last
+        else { return peer }
+        let forwarded = last.trimmingCharacters(in: .whitespaces)
+        return IPAddress.isNumeric(forwarded) ? forwarded : peer
     }
 
     /// The body as `Data`.

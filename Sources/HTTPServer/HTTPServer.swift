@@ -33,9 +33,13 @@ import Glibc
 /// (32 connections): **use `threadPerConnection` when handlers block** (the coordinator does).
 ///
 /// **Limits.** ``Configuration/connectionLimit`` bounds open connections (more are refused
-/// at accept); ``Configuration/connectionTimeout`` closes a connection idle for that long (a
-/// client that sends half a header and stalls is cut off); ``Configuration/connectionMemoryLimit``
-/// bounds the request head (libmicrohttpd answers an oversized header itself).
+/// at accept; the open-file limit is raised to fit), ``Configuration/perAddressConnectionLimit``
+/// those of one non-loopback peer; ``Configuration/connectionTimeout`` closes a connection idle
+/// for that long; ``Configuration/headTimeout`` and ``Configuration/minimumBodyRate`` close a
+/// client that sends its head or body too slowly, however steadily it dribbles (see
+/// `ConnectionWatch`); ``Configuration/connectionMemoryLimit`` bounds the request head
+/// (libmicrohttpd answers an oversized header itself). Requests with ambiguous framing
+/// (`Content-Length` with `Transfer-Encoding`, RFC 9112 §6.3) get 400 and the connection closes.
 ///
 /// **TLS.** By default TLS is terminated by a reverse proxy in front of the server (see
 /// `deploy/` and `Sources/HTTPServer/README.md`); bind to `127.0.0.1` then. libmicrohttpd can
@@ -61,11 +65,25 @@ public final class HTTPServer: Sendable {
         /// Default false.
         public var threadPerConnection: Bool
         /// Maximum open connections; more are closed at accept. With a pool, libmicrohttpd
-        /// divides it evenly among the threads. Default 1024.
+        /// divides it evenly among the threads. ``HTTPServer/start()`` raises the process's open-file
+        /// limit to fit it, or lowers it to what the limit allows (see
+        /// ``HTTPServer/effectiveConnectionLimit``). Default 10 000.
         public var connectionLimit: Int
-        /// A connection with no traffic for this long is closed. libmicrohttpd counts whole
-        /// seconds; a fraction rounds up. Default 30 s.
+        /// Open connections per peer address, loopback excepted (behind the reverse proxy every
+        /// peer is 127.0.0.1); more are closed at accept. 0: no limit. Default 64.
+        public var perAddressConnectionLimit: Int
+        /// A connection with no traffic for this long is closed; a kept-alive connection is also
+        /// closed when its next request line has not arrived this long after the last response,
+        /// however slowly bytes trickle in. libmicrohttpd counts whole seconds; a fraction rounds
+        /// up. Default 30 s.
         public var connectionTimeout: Duration
+        /// A request head (request line and header fields) must be complete this long after the
+        /// connection opened (first request) or after its request line (later ones); otherwise
+        /// the connection is closed. Also the grace before ``minimumBodyRate`` applies. Default 10 s.
+        public var headTimeout: Duration
+        /// Bytes per second a request body must average after ``headTimeout``, or the connection
+        /// is closed (0: no minimum). Default 1024.
+        public var minimumBodyRate: Int
         /// Largest accepted request body in bytes; above it the answer is 413. Default 1 MiB.
         public var maxBodySize: Int
         /// Memory per connection for the request head and buffers (libmicrohttpd's
@@ -73,6 +91,12 @@ public final class HTTPServer: Sendable {
         public var connectionMemoryLimit: Int
         /// Let libmicrohttpd print its own error messages to stderr (`MHD_USE_ERROR_LOG`).
         public var logsLibraryErrors: Bool
+        /// Headers added to every response that does not set them itself (404s, 413s and 500s
+        /// included). Default: `X-Content-Type-Options: nosniff` (no browser guesses a JSON error
+        /// to be HTML) and `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`
+        /// (nothing in an API response may load or run, and no site may frame it); an HTML page
+        /// sends its own policy.
+        public var defaultResponseHeaders: HTTPHeaders
         /// Terminate TLS in-process (libmicrohttpd over GnuTLS). Default nil: plain HTTP behind
         /// a TLS-terminating reverse proxy, the recommended deployment.
         public var tls: TLS?
@@ -88,7 +112,7 @@ public final class HTTPServer: Sendable {
         }
 
         public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
-                    connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
+                    connectionLimit: Int = 10_000, connectionTimeout: Duration = .seconds(30),
                     maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
                     logsLibraryErrors: Bool = false, threadPerConnection: Bool = false) {
             self.init(host: host, port: port, threadPoolSize: threadPoolSize, connectionLimit: connectionLimit,
@@ -100,10 +124,14 @@ public final class HTTPServer: Sendable {
         /// As above, with in-process TLS. (A separate initializer so code built against the
         /// one without `tls` keeps linking.)
         public init(host: String = "127.0.0.1", port: UInt16 = 0, threadPoolSize: Int = 16,
-                    connectionLimit: Int = 1024, connectionTimeout: Duration = .seconds(30),
+                    connectionLimit: Int = 10_000, connectionTimeout: Duration = .seconds(30),
                     maxBodySize: Int = 1 << 20, connectionMemoryLimit: Int = 64 << 10,
                     logsLibraryErrors: Bool = false, threadPerConnection: Bool = false, tls: TLS?) {
             self.tls = tls
+            self.perAddressConnectionLimit = 64
+            self.headTimeout = .seconds(10)
+            self.minimumBodyRate = 1024
+            self.defaultResponseHeaders = HTTPServer.defaultResponseHeaders
             self.threadPerConnection = threadPerConnection
             self.host = host
             self.port = port
@@ -132,8 +160,15 @@ public final class HTTPServer: Sendable {
 
     public let configuration: Configuration
     let context: ServerContext
+
+    /// The default of ``Configuration/defaultResponseHeaders``.
+    public static let defaultResponseHeaders: HTTPHeaders = [
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    ]
     private let daemon = Mutex<Daemon?>(nil)
     private let boundPort = Atomic<UInt16>(0)
+    private let effectiveLimit = Atomic<Int>(0)
     private let running = DispatchGroup()
 
     /// Creates a server; nothing is bound until ``start()``.
@@ -141,12 +176,15 @@ public final class HTTPServer: Sendable {
                 accessLog: AccessLog = .standardError) {
         self.configuration = configuration
         self.context = ServerContext(router: router, metrics: metrics, accessLog: accessLog,
-                                     maxBodySize: configuration.maxBodySize)
+                                     maxBodySize: configuration.maxBodySize,
+                                     defaultHeaders: configuration.defaultResponseHeaders,
+                                     watch: ConnectionWatch(limits: .init(configuration), metrics: metrics))
     }
 
     deinit {
         if let daemon = daemon.withLock({ $0.take() }) {
             daemon.stop()
+            context.watch.stop()
             running.leave()  // a DispatchGroup must be balanced when it is freed
         }
     }
@@ -169,9 +207,15 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError(.invalidConfiguration,
                                   "connectionLimit (\(config.connectionLimit)) must be at least threadPoolSize (\(config.threadPoolSize)): libmicrohttpd divides it among the pool's threads.")
         }
-        guard config.connectionLimit >= 1, config.maxBodySize >= 0, config.connectionMemoryLimit >= 4096 else {
+        guard config.connectionLimit >= 1, config.connectionLimit <= 1_000_000, config.maxBodySize >= 0,
+              config.connectionMemoryLimit >= 4096 else {
             throw HTTPServerError(.invalidConfiguration,
-                                  "connectionLimit must be ≥ 1, maxBodySize ≥ 0 and connectionMemoryLimit ≥ 4096.")
+                                  "connectionLimit must be 1…1000000, maxBodySize ≥ 0 and connectionMemoryLimit ≥ 4096.")
+        }
+        guard config.perAddressConnectionLimit >= 0, config.minimumBodyRate >= 0,
+              config.headTimeout > .zero, config.headTimeout < .seconds(86_400) else {
+            throw HTTPServerError(.invalidConfiguration,
+                                  "perAddressConnectionLimit and minimumBodyRate must be ≥ 0, headTimeout between 0 and one day.")
         }
         let (seconds, attoseconds) = config.connectionTimeout.components
         guard seconds >= 0, seconds < 86_400 * 365 else {
@@ -238,6 +282,7 @@ public final class HTTPServer: Sendable {
                                   errno: error)
         }
         boundPort.store(CMicroHTTPD_bound_port(handle), ordering: .releasing)
+        context.watch.start()
         let installed = daemon.withLock { current -> Bool in
             guard current == nil else { return false }
             current = Daemon(handle: handle, tlsStrings: tlsStrings)
@@ -252,17 +297,46 @@ public final class HTTPServer: Sendable {
 
     private func startDaemon(flags: UInt32, address: UnsafePointer<sockaddr>, context: UnsafeMutableRawPointer,
                              timeout: UInt32, tls: [UnsafeMutablePointer<CChar>]) -> OpaquePointer? {
+        let limit = UInt32(Self.fitConnectionLimit(configuration.connectionLimit))
+        effectiveLimit.store(Int(limit), ordering: .releasing)
         errno = 0
         let poolSize = configuration.threadPerConnection ? 0 : UInt32(configuration.threadPoolSize)
-        let limit = UInt32(configuration.connectionLimit)
+        let watch = Unmanaged.passUnretained(self.context.watch).toOpaque()
         if tls.count == 2 {
             return CMicroHTTPD_start_tls_daemon(flags, address, accessHandler, context, requestCompleted, context,
                                                 poolSize, limit, timeout, configuration.connectionMemoryLimit,
+                                                acceptPolicy, connectionNotification, requestLineReceived, watch,
                                                 tls[0], tls[1])
         }
         return CMicroHTTPD_start_daemon(flags, address, accessHandler, context, requestCompleted, context,
-                                        poolSize, limit, timeout, configuration.connectionMemoryLimit)
+                                        poolSize, limit, timeout, configuration.connectionMemoryLimit,
+                                        acceptPolicy, connectionNotification, requestLineReceived, watch)
     }
+
+    /// Descriptors kept free for everything but client sockets (listening socket, stores, logs).
+    static let reservedDescriptors = 128
+
+    /// Raises the soft `RLIMIT_NOFILE` to the hard limit (it is often 1024, fewer than the
+    /// connections a server must hold) and returns `wanted`, lowered to what the limit then
+    /// allows: past it `accept` fails with `EMFILE` and no one is served.
+    static func fitConnectionLimit(_ wanted: Int) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return wanted }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        guard limit.rlim_cur != rlim_t.max else { return wanted }
+        let available = Int(clamping: limit.rlim_cur)
+        let reserve = min(reservedDescriptors, available / 2)
+        return max(1, min(wanted, available - reserve))
+    }
+
+    /// The connection limit in force: ``Configuration/connectionLimit``, or less if the process's
+    /// open-file limit (raised to its hard limit at ``start()``) cannot hold that many (0 before
+    /// ``start()``). Raise `LimitNOFILE` (systemd) or `ulimit -n` if it is lower than configured.
+    public var effectiveConnectionLimit: Int { effectiveLimit.load(ordering: .acquiring) }
 
     /// Stops accepting connections, lets requests already in a handler finish for up to
     /// `gracePeriod`, then stops the daemon (`MHD_stop_daemon`: closes every connection and
@@ -276,6 +350,7 @@ public final class HTTPServer: Sendable {
             usleep(5_000)
         }
         daemon.stop()
+        context.watch.stop()
         // After a quiesce the listening socket is ours to close, once the threads are gone.
         if listenSocket >= 0 { close(listenSocket) }
         boundPort.store(0, ordering: .releasing)
@@ -335,11 +410,27 @@ final class ServerContext: Sendable {
     /// with 413, bounded so a hostile one cannot keep a worker busy forever.
     var discardAllowance: Int { max(maxBodySize, 1 << 20) }
     let activeRequests = Atomic<Int>(0)
+    /// Deadlines and per-address counts of the open connections.
+    let watch: ConnectionWatch
 
-    init(router: Router, metrics: Metrics?, accessLog: AccessLog, maxBodySize: Int) {
+    let defaultHeaders: HTTPHeaders
+
+    init(router: Router, metrics: Metrics?, accessLog: AccessLog, maxBodySize: Int, defaultHeaders: HTTPHeaders,
+         watch: ConnectionWatch) {
+        self.watch = watch
+        self.defaultHeaders = defaultHeaders
         self.router = router
         self.metrics = metrics
         self.accessLog = accessLog
         self.maxBodySize = maxBodySize
+    }
+}
+
+extension ConnectionWatch.Limits {
+    init(_ configuration: HTTPServer.Configuration) {
+        self.init(head: configuration.headTimeout,
+                  idle: configuration.connectionTimeout > .zero ? configuration.connectionTimeout : nil,
+                  minimumBodyRate: configuration.minimumBodyRate,
+                  perAddress: configuration.perAddressConnectionLimit)
     }
 }

@@ -403,7 +403,7 @@ let logCommand = Command(
 
 let serveCommand = Command(
     name: "serve", abstract: "Serve the coordinator API until SIGTERM or SIGINT.",
-    usage: "serve --dir DIR [--database postgres://…] --port PORT [--host ADDRESS] [--threads connection|N] [--quiet]",
+    usage: "serve --dir DIR [--database postgres://…] --port PORT [--host ADDRESS] [--threads connection|N] [--max-connections N] [--quiet]",
     help: """
     OPTIONS:
       --dir DIR          The coordinator's directory (signing key; SQLite store by default).
@@ -413,6 +413,9 @@ let serveCommand = Command(
       --host ADDRESS     Address to bind (default 127.0.0.1; put a TLS proxy in front).
       --threads MODE     'connection' (default): one thread per connection, so a submission waiting for
                          its batch's commit delays no other client; or N: a pool of N epoll threads.
+      --max-connections N
+                         Open connections at most (default 10000; the open-file limit is raised to
+                         fit, or the limit lowered to what it allows, with a warning).
       --quiet            No access log on stderr.
     """
 ) { arguments in
@@ -426,6 +429,11 @@ let serveCommand = Command(
         throw UsageError("--threads must be 'connection' or a number of pool threads 1…1024, not '\(threadsText)'")
     }
     let threads = Int(threadsText) ?? 1
+    let maxConnectionsText = arguments.option("max-connections") ?? "10000"
+    guard let maxConnections = Int(maxConnectionsText), (1...1_000_000).contains(maxConnections),
+          perConnection || maxConnections >= threads else {
+        throw UsageError("--max-connections must be a whole number 1…1000000 (at least the pool's threads), not '\(maxConnectionsText)'")
+    }
     let quiet = arguments.flag("quiet")
     try arguments.checkAllConsumed()
     // A parent (a test harness, some supervisors) may start us with SIGTERM/SIGINT blocked, and
@@ -438,9 +446,13 @@ let serveCommand = Command(
     let store = try openStore(dir)
     let service = try CoordinatorService(store: store, signingKey: try dir.signingKey(), name: dir.name())
     let server = service.makeServer(configuration: .init(host: host, port: port, threadPoolSize: threads,
+                                                         connectionLimit: maxConnections,
                                                          threadPerConnection: perConnection),
                                     accessLog: quiet ? .disabled : .standardError)
     try server.start()
+    if server.effectiveConnectionLimit < maxConnections {
+        FileHandle.standardError.write(Data("Warning: the open-file limit allows only \(server.effectiveConnectionLimit) connections, not \(maxConnections). Raise it (systemd LimitNOFILE=, ulimit -n) to at least \(maxConnections + 128).\n".utf8))
+    }
     print("Listening on \(host):\(server.port)")
     fflush(nil)
     let signal = server.runUntilTerminated()

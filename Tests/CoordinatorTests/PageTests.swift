@@ -66,7 +66,7 @@ struct PageTests {
         let response = try http(fixture.port, "GET", "/login?next=%2Ftenants%2Fx%2Fregion")
         #expect(response.status == 200)
         #expect(response.headers["content-type"] == "text/html; charset=utf-8")
-        #expect(response.headers["content-security-policy"] == HTML.contentSecurityPolicy)
+        #expect(response.headers["content-security-policy"] == HTML.contentSecurityPolicy + "; frame-ancestors 'none'")
         #expect(response.headers["x-content-type-options"] == "nosniff")
         #expect(response.headers["cache-control"] == "no-store")
         #expect(response.bodyText.contains("name=\"token\""))
@@ -134,7 +134,7 @@ struct PageTests {
             #expect(response.bodyText.contains("name=\"token\""))
             #expect(response.bodyText.contains(reason), "\(reason): \(response.bodyText)")
             #expect(response.bodyText.contains("value=\"/tenants/\(Self.a)/region\""))
-            #expect(response.headers["content-security-policy"] == HTML.contentSecurityPolicy)
+            #expect(response.headers["content-security-policy"] == HTML.contentSecurityPolicy + "; frame-ancestors 'none'")
         }
     }
 

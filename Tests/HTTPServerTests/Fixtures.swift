@@ -53,6 +53,9 @@ func makeRouter(metrics: Metrics) -> Router {
     router.post("/echo") { request, _ in
         HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: request.body)
     }
+    router.get("/own-policy") { _, _ in
+        HTTPResponse(status: .ok, headers: ["Content-Security-Policy": "default-src 'self'"], body: [])
+    }
     router.get("/fail/known") { _, _ in throw Conflict() }
     router.get("/fail/unknown") { _, _ in throw SecretFailure() }
     router.get("/slow") { _, _ in

@@ -106,6 +106,30 @@ public final class RawConnection {
         return RawResponse(status: status, headers: headers, body: body)
     }
 
+    /// True if the server has already closed the connection (EOF or reset); does not wait.
+    /// Unread response bytes count as open.
+    public func hasBeenClosedByPeer() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        if n == 0 { return true }
+        return n < 0 && errno == ECONNRESET
+    }
+
+    /// Everything the server sends until it closes the connection or the receive timeout passes.
+    public func readToEnd() -> (bytes: [UInt8], closed: Bool) {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                buffer.append(contentsOf: chunk[0..<n])
+                continue
+            }
+            let closed = n == 0 || errno == ECONNRESET
+            defer { buffer = [] }
+            return (buffer, closed)
+        }
+    }
+
     /// True if the server closed the connection (recv returns 0 or a reset) within the receive timeout.
     public func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
