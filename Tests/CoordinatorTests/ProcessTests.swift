@@ -120,6 +120,25 @@ struct ProcessTests {
         }
     }
 
+    /// Issue 16: a report-page session outlives a restart of `serve` (sessions are in the store).
+    @Test func aBrowserSessionSurvivesARestart() throws {
+        try withTemporaryDirectory { dir in
+            let (_, token) = try Self.setUp(dir, towns: [])
+            var (process, port, _) = try Self.serve(dir)
+            let login = try http(port, "POST", "/login", body: PageTests.form([("token", token)]))
+            #expect(login.status == 303)
+            let cookie = try #require(login.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+            let region = "/tenants/\(Self.tenant)/region"
+            #expect(try http(port, "GET", region, headers: ["Cookie": cookie]).status == 200)
+            process.terminate()
+            process.waitUntilExit()
+            (process, port, _) = try Self.serve(dir)
+            defer { process.terminate(); process.waitUntilExit() }
+            let after = try http(port, "GET", region, headers: ["Cookie": cookie])
+            #expect(after.status == 200, "\(after.status) \(after.headers)")
+        }
+    }
+
     /// Numbers out of range on the CLI (issue 16): a usage error (64) naming the flag and its
     /// range, and nothing changed: no crash, no token already expired, no tenant that refuses
     /// every submission.
