@@ -27,6 +27,8 @@ public struct CoordinatorError: Error, HTTPResponseError, CustomStringConvertibl
         public static let refused = Code("refused")
         /// The submission writer is saturated or stopping; retry after a pause.
         public static let overloaded = Code("overloaded")
+        /// The principal asked for more new reports than its budget allows; retry after `Retry-After`.
+        public static let rateLimited = Code("rate_limited")
         /// The store failed (I/O, disk full, corrupt file).
         public static let storage = Code("storage")
         /// The coordinator directory is missing, incomplete or already initialised.
@@ -63,6 +65,7 @@ public struct CoordinatorError: Error, HTTPResponseError, CustomStringConvertibl
         case .invalidArgument: .badRequest
         case .alreadyExists: .conflict
         case .overloaded: .serviceUnavailable
+        case .rateLimited: .tooManyRequests
         default: .internalServerError
         }
     }
