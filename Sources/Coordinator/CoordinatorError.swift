@@ -25,8 +25,8 @@ public struct CoordinatorError: Error, HTTPResponseError, CustomStringConvertibl
         public static let alreadyExists = Code("already_exists")
         /// A submission was refused; ``CoordinatorError/refusal`` holds the protocol reason.
         public static let refused = Code("refused")
-        /// Too many failed authentication attempts from this address or for this token (429 with
-        /// `Retry-After`).
+        /// Too many failed authentication attempts from this address or for this token, or too many
+        /// new reports asked by one token (429 with `Retry-After`).
         public static let tooManyRequests = Code("too_many_requests")
         /// The submission writer is saturated or stopping; retry after a pause.
         public static let overloaded = Code("overloaded")

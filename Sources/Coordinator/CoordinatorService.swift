@@ -120,6 +120,7 @@ struct API: Sendable {
     let policies = PolicyCache()
     /// Limits failed token checks on the API and the pages (one per service).
     let throttle = AuthThrottle()
+    let reportBudget = ReportBudget()
     let store: any CoordinatorStore
     let key: Ed25519.PrivateKey
     let signer: CheckpointSigner
@@ -306,7 +307,8 @@ struct API: Sendable {
 
     /// The signed report for this principal's question, published at the snapshot's log size:
     /// the first answer is stored and every later ask of the same question at the same size gets
-    /// the same bytes (`report recompute` checks them against the log).
+    /// the same bytes (`report recompute` checks them against the log). A new question draws on the
+    /// token's ``ReportBudget`` (a 429 when it is spent), so no token can fill the store.
     func report(_ request: HTTPRequest, _ principal: Principal) throws -> [UInt8] {
         let (period, lag) = try API.question(request)
         guard let tenant = try store.tenant(principal.scope) else { throw CoordinatorError(.notFound, "No such tenant.") }
@@ -316,6 +318,10 @@ struct API: Sendable {
         let key = PublishedReportKey(treeSize: figures.checkpoint?.treeSize ?? 0, period: period, lag: lag,
                                      audience: NetworkReport.audienceKey(audience))
         if let published = try store.publishedReport(key, principal.scope) { return published.envelope }
+        if let wait = reportBudget.take(principal.tokenID, now: clock()) {
+            throw CoordinatorError(.tooManyRequests, "This token has asked for \(ReportBudget.capacity) new reports in a short time (each is signed and kept for good; then one more per \(Int(ReportBudget.interval)) s). A question already answered at this log size is free: ask it again. Retry after \(wait) s.",
+                                   headers: ["Retry-After": String(wait)])
+        }
         // The checkpoint the report names is signed and kept before the report is.
         _ = try store.checkpoint(treeSize: key.treeSize, signer: signer, principal.scope)
         let envelope = try NetworkReport.signed(figures: NetworkIndicators.view(figures, for: principal, naming: tenant.peerNaming),

@@ -45,6 +45,15 @@ public protocol CoordinatorStore: Sendable {
     /// Revokes a token by id. Throws `not_found` for an unknown id.
     func revokeToken(id: String, at: Date) throws
 
+    // MARK: Browser sessions (report pages)
+    /// Stores `session`, first dropping its token's expired sessions and, when that token has
+    /// `perToken` sessions or more, its oldest ones: one token can never evict another's.
+    func addSession(_ session: SessionRecord, keepingAtMost perToken: Int, now: Date) throws
+    /// The session whose id hashes to `idHash`, unless it expired by `now` (then it is removed).
+    func session(idHash: [UInt8], now: Date) throws -> SessionRecord?
+    /// Ends a session (logout, or its token is no longer valid); nothing happens if there is none.
+    func removeSession(idHash: [UInt8]) throws
+
     // MARK: Submissions
     /// The state ``SubmissionCheck`` needs for (town, submission id) in this tenant.
     func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState

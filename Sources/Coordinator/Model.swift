@@ -102,6 +102,30 @@ public struct Town: Sendable, Hashable, Codable {
 /// A stored bearer token: only its SHA-256 is kept.
 ///
 /// Why: a leaked database must not leak usable tokens; expiry and revocation bound a lost one.
+/// A browser session of the report pages, as stored: never its id, only the id's SHA-256.
+///
+/// Why stored: a restart must not log everyone out; why hashed: a copy of the store (a backup)
+/// must not hold live session ids. The session lives as long as its token is valid and at
+/// most until `expiresAt`.
+public struct SessionRecord: Sendable, Hashable {
+    /// SHA-256 of the session id (the cookie's value).
+    public var idHash: [UInt8]
+    /// SHA-256 of the token that logged in; the session dies with that token.
+    public var tokenHash: [UInt8]
+    /// The token's tenant (row-level security keys every row by tenant).
+    public var tenantID: String
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(idHash: [UInt8], tokenHash: [UInt8], tenantID: String, createdAt: Date, expiresAt: Date) {
+        self.idHash = idHash
+        self.tokenHash = tokenHash
+        self.tenantID = tenantID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
 public struct TokenRecord: Sendable, Hashable {
     /// A short public id (hex) to name the token in `token revoke` and in logs.
     public var id: String

@@ -6,53 +6,39 @@ import Foundation
 import HTTPServer
 import Indicators
 import Reports
-import Synchronization
 
-/// The browser sessions of the report pages: random session id → the SHA-256 of the token that
-/// logged in, and when the session ends.
+/// The browser sessions of the report pages: a random session id in the cookie; in the store,
+/// only the id's SHA-256, the SHA-256 of the token that logged in, and when the session ends.
 ///
-/// Why in memory and keyed to the token's hash: a session must die with its token (revocation and
-/// expiry are re-checked on every page, from the store, as for a bearer token), the bearer token
-/// itself never goes into a cookie, and a restart simply asks people to log in again.
-final class PageSessions: Sendable {
-    struct Entry: Sendable {
-        var tokenHash: [UInt8]
-        var expires: Date
-    }
-
+/// Why in the store and keyed to the token's hash: a restart must not log everyone out, a copy of
+/// the store must hold no live session id, and a session must die with its token (revocation and
+/// expiry are re-checked on every page, from the store, as for a bearer token). At most
+/// ``perToken`` sessions per token: logging in again evicts that token's own oldest session,
+/// never anyone else's.
+struct PageSessions: Sendable {
     /// How long a session lasts at most (it also ends when its token expires or is revoked).
     static let lifetime: TimeInterval = 8 * 3600
-    /// Sessions kept at most; the oldest-expiring are dropped first.
-    static let capacity = 10_000
+    /// Sessions kept per token (per principal); the token's oldest goes first.
+    static let perToken = 20
 
-    private let entries = Mutex<[String: Entry]>([:])
+    let store: any CoordinatorStore
 
-    /// A new session for `tokenHash`; returns its id (32 random bytes, base64url).
-    func create(tokenHash: [UInt8], expires: Date, now: Date) throws -> String {
+    /// A new session for the token `record`; returns its id (32 random bytes, base64url).
+    func create(for record: TokenRecord, expires: Date, now: Date) throws -> String {
         let id = BearerToken.base64URL(try SecureRandom.bytes(count: 32))
-        entries.withLock { entries in
-            entries = entries.filter { $0.value.expires > now }
-            if entries.count >= Self.capacity,
-               let oldest = entries.min(by: { $0.value.expires < $1.value.expires })?.key {
-                entries[oldest] = nil
-            }
-            entries[id] = Entry(tokenHash: tokenHash, expires: expires)
-        }
+        try store.addSession(SessionRecord(idHash: Self.hash(id), tokenHash: record.hash, tenantID: record.tenantID,
+                                           createdAt: now, expiresAt: expires),
+                             keepingAtMost: Self.perToken, now: now)
         return id
     }
 
-    func entry(_ id: String, now: Date) -> Entry? {
-        entries.withLock { entries in
-            guard let entry = entries[id] else { return nil }
-            if entry.expires <= now {
-                entries[id] = nil
-                return nil
-            }
-            return entry
-        }
+    func entry(_ id: String, now: Date) throws -> SessionRecord? {
+        try store.session(idHash: Self.hash(id), now: now)
     }
 
-    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+    func remove(_ id: String) throws { try store.removeSession(idHash: Self.hash(id)) }
+
+    static func hash(_ id: String) -> [UInt8] { SHA256.hash(Array(id.utf8)) }
 }
 
 extension CoordinatorService {
@@ -64,7 +50,7 @@ extension CoordinatorService {
     /// Registers `GET /login`, `POST /login`, `POST /logout`, `GET /tenants/{tenant}/region` and
     /// `GET /tenants/{tenant}/towns/{town}` on `router`, served from `api`'s store and clock.
     static func registerPageRoutes(on router: inout Router, api: API) {
-        let pages = PageRoutes(api: api, sessions: PageSessions())
+        let pages = PageRoutes(api: api, sessions: PageSessions(store: api.store))
         // An auditor reads the tenant's reports (as on `GET /v1/tenants/{t}/report`), so its
         // pages too: its login lands on the region page.
         let regional: Set<Role> = [.coordinator, .admin, .auditor]
@@ -72,7 +58,7 @@ extension CoordinatorService {
         router.get("/login", tags: ["public", htmlTag]) { request, _ in pages.loginForm(request) }
         router.post("/login", tags: [sessionTag, htmlTag]) { request, _ in try pages.login(request) }
         router.get("/logout", tags: ["public", htmlTag]) { request, _ in pages.logoutForm(request) }
-        router.post("/logout", tags: [sessionTag, htmlTag]) { request, _ in pages.logout(request) }
+        router.post("/logout", tags: [sessionTag, htmlTag]) { request, _ in try pages.logout(request) }
         router.get("/tenants/{tenant}/region", tags: pages.tags(regional), handler: pages.page(regional) { request, _, principal, language in
             let inputs = try pages.inputs(request, principal)
             let report = ReportPages.region(inputs, language: language)
@@ -189,7 +175,7 @@ struct PageRoutes: Sendable {
             return Self.html(LoginPage.render(next: next, error: "The token is not valid.", language: language), status: .unauthorized)
         }
         let expires = min(record.expiresAt, now.addingTimeInterval(PageSessions.lifetime))
-        let id = try sessions.create(tokenHash: hash, expires: expires, now: now)
+        let id = try sessions.create(for: record, expires: expires, now: now)
         let secure = Self.isSecure(request)
         let cookie = SessionCookie.set(id, maxAge: Int(expires.timeIntervalSince(now)), secure: secure)
         return Self.redirect(next ?? Self.home(principal), cookie: cookie)
@@ -205,9 +191,9 @@ struct PageRoutes: Sendable {
         return Self.html(HTML.document(title: title, language: language, body: body))
     }
 
-    func logout(_ request: HTTPRequest) -> HTTPResponse {
+    func logout(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = Self.crossOrigin(request, language: Self.language(request)) { return refusal }
-        if let id = Self.sessionID(request) { sessions.remove(id) }
+        if let id = Self.sessionID(request) { try sessions.remove(id) }
         return Self.redirect("/login", cookie: SessionCookie.clear(secure: Self.isSecure(request)))
     }
 
@@ -246,11 +232,11 @@ struct PageRoutes: Sendable {
                 try BearerToken.authenticate(header: header, store: api.store, now: now)
             }
         }
-        guard let id = Self.sessionID(request), let session = sessions.entry(id, now: now) else { return nil }
+        guard let id = Self.sessionID(request), let session = try sessions.entry(id, now: now) else { return nil }
         guard let record = try api.store.token(hash: session.tokenHash),
               SecureRandom.constantTimeEqual(record.hash, session.tokenHash),
               !(record.revokedAt.map { $0 <= now } ?? false), record.expiresAt > now else {
-            sessions.remove(id)
+            try sessions.remove(id)
             return nil
         }
         return Principal(role: record.role, tenantID: record.tenantID, townID: record.townID, tokenID: record.id)

@@ -27,8 +27,10 @@ enum PostgresCoordinatorSchema {
                                "conversion_days", "current_cells"]
     /// The transparency log's tables (migration 3).
     static let logTables = ["log_nodes", "log_heads", "checkpoints", "published_reports"]
+    /// The report pages' sessions (migration 5).
+    static let sessionTables = ["sessions"]
     /// Every table that holds a tenant's rows, each under row-level security.
-    static var allTenantTables: [String] { tenantTables + logTables }
+    static var allTenantTables: [String] { tenantTables + logTables + sessionTables }
 
     /// The session setting under which opening a store may see, across tenants, only the
     /// submissions that are not in a log yet (see migration 3 and `logUnloggedSubmissions`).
@@ -186,6 +188,24 @@ enum PostgresCoordinatorSchema {
             -- A random-keyed index on leaf hashes cost every submission a page write; a lookup by
             -- leaf hash (an auditor's occasional question) scans the tenant's leaves instead.
             DROP INDEX log_leaves_by_hash;
+            """),
+        .init(5, "browser sessions", """
+            -- The report pages' sessions (issue 16): only the SHA-256 of a session id is kept, with the
+            -- token that logged in; at most a few per token (the oldest go first), dropped on expiry.
+            -- `id` is the insertion order, so "oldest" is exact within one second too.
+            CREATE TABLE sessions (
+                session_hash BYTEA PRIMARY KEY, id BIGSERIAL NOT NULL, token_hash BYTEA NOT NULL,
+                tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
+                created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+            CREATE INDEX sessions_by_token ON sessions (token_hash, id);
+            """ + sessionTables.map(tenantPolicy).joined(separator: "\n") + """
+
+            -- A browser presents only the session id: its row is readable and removable by whoever
+            -- names its hash (as a token's row by the token's hash), never movable to another tenant.
+            CREATE POLICY session_by_hash_read ON sessions FOR SELECT
+                USING (session_hash = decode(nullif(current_setting('townbench.session_hash', true), ''), 'hex'));
+            CREATE POLICY session_by_hash_delete ON sessions FOR DELETE
+                USING (session_hash = decode(nullif(current_setting('townbench.session_hash', true), ''), 'hex'));
             """),
     ])
 }

@@ -348,6 +348,46 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         }
     }
 
+    // MARK: Browser sessions
+
+    public func addSession(_ session: SessionRecord, keepingAtMost perToken: Int, now: Date) throws {
+        try inTenant(session.tenantID, "storing a session") { db in
+            try db.run("DELETE FROM sessions WHERE token_hash = $1 AND expires_at <= $2",
+                       [.bytes(session.tokenHash), .text(Timestamp.format(now))])
+            // Insertion order (id) is age: keep the newest perToken - 1, then add this one.
+            try db.run("""
+                DELETE FROM sessions WHERE token_hash = $1 AND id NOT IN
+                    (SELECT id FROM sessions WHERE token_hash = $1 ORDER BY id DESC LIMIT $2)
+                """, [.bytes(session.tokenHash), .int(max(0, perToken - 1))])
+            try db.run("""
+                INSERT INTO sessions (session_hash, token_hash, tenant_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+                """, [.bytes(session.idHash), .bytes(session.tokenHash), .text(session.tenantID),
+                      .text(Timestamp.format(session.createdAt)), .text(Timestamp.format(session.expiresAt))])
+        }
+    }
+
+    public func session(idHash: [UInt8], now: Date) throws -> SessionRecord? {
+        try inToken("townbench.session_hash", Hex.encode(idHash), "reading a session") { db in
+            guard let row = try db.query("""
+                SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = $1
+                """, [.bytes(idHash)]).first else { return nil }
+            let found = SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
+                                      createdAt: Timestamp.parse(try row.string(2)) ?? .distantPast,
+                                      expiresAt: Timestamp.parse(try row.string(3)) ?? .distantPast)
+            guard found.expiresAt > now else {
+                try db.run("DELETE FROM sessions WHERE session_hash = $1", [.bytes(idHash)])
+                return nil
+            }
+            return found
+        }
+    }
+
+    public func removeSession(idHash: [UInt8]) throws {
+        _ = try inToken("townbench.session_hash", Hex.encode(idHash), "ending a session") { db in
+            try db.run("DELETE FROM sessions WHERE session_hash = $1", [.bytes(idHash)])
+        }
+    }
+
     // MARK: Submissions
 
     /// The town's last sequence and, if stored, the submission with this id (one round trip).

@@ -158,6 +158,14 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             -- leaf hash (an auditor's occasional question) scans the tenant's leaves instead.
             DROP INDEX log_leaves_by_hash;
             """),
+        .init(4, "browser sessions", """
+            -- The report pages' sessions (issue 16): only the SHA-256 of a session id is kept, with the
+            -- token that logged in; at most a few per token (the oldest go first), dropped on expiry.
+            CREATE TABLE sessions (
+                session_hash BLOB PRIMARY KEY, token_hash BLOB NOT NULL, tenant_id TEXT NOT NULL,
+                created_at TEXT NOT NULL, expires_at TEXT NOT NULL) STRICT;
+            CREATE INDEX sessions_by_token ON sessions (token_hash);
+            """),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -388,6 +396,46 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 throw CoordinatorError(.notFound, "No token with id \(id). `token issue` printed the id beside the token.")
             }
         }
+    }
+
+    // MARK: Browser sessions
+
+    public func addSession(_ session: SessionRecord, keepingAtMost perToken: Int, now: Date) throws {
+        try write("storing a session") { box in
+            try box.connection.transaction {
+                try box.run("DELETE FROM sessions WHERE token_hash = ? AND expires_at <= ?",
+                            [.blob(session.tokenHash), .text(Timestamp.format(now))])
+                // Insertion order (rowid) is age: keep the newest perToken - 1, then add this one.
+                try box.run("""
+                    DELETE FROM sessions WHERE token_hash = ?1 AND rowid NOT IN
+                        (SELECT rowid FROM sessions WHERE token_hash = ?1 ORDER BY rowid DESC LIMIT ?2)
+                    """, [.blob(session.tokenHash), .int(max(0, perToken - 1))])
+                try box.run("""
+                    INSERT INTO sessions (session_hash, token_hash, tenant_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                    """, [.blob(session.idHash), .blob(session.tokenHash), .text(session.tenantID),
+                          .text(Timestamp.format(session.createdAt)), .text(Timestamp.format(session.expiresAt))])
+            }
+        }
+    }
+
+    public func session(idHash: [UInt8], now: Date) throws -> SessionRecord? {
+        let found = try read("reading a session") { box -> SessionRecord? in
+            guard let row = try box.rows("""
+                SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = ?
+                """, [.blob(idHash)]).first else { return nil }
+            return SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
+                                 createdAt: Timestamp.parse(try row.string(2)) ?? .distantPast,
+                                 expiresAt: Timestamp.parse(try row.string(3)) ?? .distantPast)
+        }
+        guard let found, found.expiresAt > now else {
+            if found != nil { try removeSession(idHash: idHash) }
+            return nil
+        }
+        return found
+    }
+
+    public func removeSession(idHash: [UInt8]) throws {
+        try write("ending a session") { box in try box.run("DELETE FROM sessions WHERE session_hash = ?", [.blob(idHash)]) }
     }
 
     // MARK: Submissions

@@ -56,15 +56,24 @@ public enum BearerToken {
         CoordinatorError(.unauthorized, message, headers: ["WWW-Authenticate": "Bearer realm=\"townbench\""])
     }
 
-    /// Parses `--expires`: an RFC 3339 UTC time, or a duration `90d`, `12h`, `30m`.
+    /// The longest a token may live, in days (ten years): a bound that keeps every expiry a
+    /// date the store and `Timestamp` can write.
+    public static let maximumLifetimeDays = 3650
+
+    /// Parses `--expires`: an RFC 3339 UTC time, or a duration `90d`, `12h`, `30m`; nil unless it
+    /// is at most ``maximumLifetimeDays`` after `now` (whether it is in the future is the caller's check).
     public static func expiry(_ text: String, now: Date = Date()) -> Date? {
-        if let date = Timestamp.parse(text) { return date }
+        let latest = now.addingTimeInterval(Double(maximumLifetimeDays) * 86400)
+        if let date = Timestamp.parse(text) { return date <= latest ? date : nil }
         guard let unit = text.last, let n = Int(text.dropLast()), n > 0 else { return nil }
+        let seconds: Int
         switch unit {
-        case "d": return now.addingTimeInterval(Double(n) * 86400)
-        case "h": return now.addingTimeInterval(Double(n) * 3600)
-        case "m": return now.addingTimeInterval(Double(n) * 60)
+        case "d": seconds = 86400
+        case "h": seconds = 3600
+        case "m": seconds = 60
         default: return nil
         }
+        guard n <= maximumLifetimeDays * 86400 / seconds else { return nil }
+        return now.addingTimeInterval(Double(n * seconds))
     }
 }

@@ -23,6 +23,9 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         /// The coordinator's log or a checkpoint failed a check (`verify`, `checkpoint compare`):
         /// bad signature, missing or altered submission, rewritten history, split view.
         public static let verificationFailed = Code(name: "verification_failed")
+        /// The node stopped reading the coordinator's answer: a redirect (the node never carries its
+        /// token to another address) or a body larger than the endpoint's limit.
+        public static let answerRefused = Code(name: "answer_refused")
         /// No verified checkpoint is stored yet (run `verify`).
         public static let noCheckpoint = Code(name: "no_checkpoint")
 

@@ -59,9 +59,12 @@ extension Date {
     }
 }
 
-func integer(_ arguments: inout Arguments, _ name: String) throws -> Int? {
+/// The whole number of `--name`, if given; a usage error naming the flag and `range` otherwise.
+func integer(_ arguments: inout Arguments, _ name: String, in range: ClosedRange<Int> = 0...1_000_000) throws -> Int? {
     guard let text = arguments.option(name) else { return nil }
-    guard let value = Int(text), value >= 0 else { throw UsageError("--\(name) must be a whole number ≥ 0, not '\(text)'") }
+    guard let value = Int(text), range.contains(value) else {
+        throw UsageError("--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+    }
     return value
 }
 
@@ -121,7 +124,7 @@ let tenantCommand = Command(
               --peers POLICY            named or anonymised peers for towns.
               --min-store-entries N     Smallest store-entry count a node may send unsuppressed (≥ 10 recommended).
               --min-spending-buyers N   Smallest buyer count of a spending cell.
-              --max-age-days N          Submissions created longer ago are refused (too_old).
+              --max-age-days N          Submissions created longer ago are refused (too_old); 7–3650, default 400.
               --json                    Print the policy as JSON.
             """
         ) { arguments in
@@ -130,7 +133,7 @@ let tenantCommand = Command(
             let naming = try peerNaming(arguments.option("peers"))
             let entries = try integer(&arguments, "min-store-entries")
             let buyers = try integer(&arguments, "min-spending-buyers")
-            let age = try integer(&arguments, "max-age-days")
+            let age = try integer(&arguments, "max-age-days", in: 7...3650)
             let json = arguments.flag("json")
             try arguments.checkAllConsumed()
             let store = try openStore(dir)
@@ -228,7 +231,7 @@ let tokenCommand = Command(
                                auditor (the tenant's log proofs and reports, nothing else).
               --tenant ID      The tenant the token belongs to.
               --town TOWN_ID   The town (required for role town, refused otherwise).
-              --expires WHEN   RFC 3339 UTC time, or a duration such as 90d, 12h, 30m.
+              --expires WHEN   RFC 3339 UTC time, or a duration such as 90d, 12h, 30m; at most 3650 days ahead.
               --json           Print id, token and expiry as JSON.
             """
         ) { arguments in
@@ -243,7 +246,8 @@ let tokenCommand = Command(
             let json = arguments.flag("json")
             try arguments.checkAllConsumed()
             guard let expires = BearerToken.expiry(expiresText), expires > Date() else {
-                throw UsageError("--expires must be a future RFC 3339 UTC time or a duration like 90d, 12h, 30m")
+                let days = BearerToken.maximumLifetimeDays
+                throw UsageError("--expires must be a future time at most \(days) days ahead: a duration 1–\(days)d, 1–\(days * 24)h or 1–\(days * 1440)m, or an RFC 3339 UTC time like 2027-01-01T00:00:00Z; not '\(expiresText)'")
             }
             if role == .town && town == nil { throw UsageError("--town is required for role town") }
             if role != .town && town != nil { throw UsageError("--town is only for role town") }
@@ -302,7 +306,7 @@ let reportCommand = Command(
             let town = arguments.option("town")
             var month = arguments.option("period")
             let from = arguments.option("from"), to = arguments.option("to")
-            let weeks = try integer(&arguments, "weeks") ?? 26
+            let weeks = try integer(&arguments, "weeks", in: 1...156) ?? 26
             let out = URL(fileURLWithPath: try arguments.required("out", "DIR (where to write the report)"), isDirectory: true)
             let language = arguments.option("language") ?? "en"
             try arguments.checkAllConsumed()

@@ -137,6 +137,41 @@ struct LogTests {
         #expect(indicators.status == 403)
     }
 
+    /// Issue 16: every report answered is kept, so one token asking the same question again stores
+    /// nothing more, and one asking ever new questions gets a 429 with Retry-After once its budget
+    /// is spent (one more per two minutes: none in this test's second); another token keeps its own.
+    @Test("report requests cannot grow the published reports without bound")
+    func reportBudget() throws {
+        let fixture = try Fixture()
+        let scope = TenantScope.administrative(Self.a)
+        _ = try Self.submitWeek(fixture, totals: ["oostkamp": 1234, "veurne": 900, "diksmuide": 1050])
+        let town = try fixture.token("\(Self.a)/town:veurne")
+        let same = "/v1/tenants/\(Self.a)/report?from=2026-11-02&to=2026-11-02"
+        for _ in 0..<60 { #expect(try http(fixture.port, "GET", same, token: town).status == 200) }
+        #expect(try fixture.store.publishedReports(treeSize: 3, scope).count == 1)
+
+        var statuses: [Int] = []
+        var refused: RawResponse?
+        for day in 1...(ReportBudget.capacity + 20) {
+            let path = "/v1/tenants/\(Self.a)/report?from=2026-09-01&to=2026-10-\(String(format: "%02d", day % 31 + 1))&lag=\(day > 31 ? 7 : 364)"
+            let response = try http(fixture.port, "GET", path, token: town)
+            statuses.append(response.status)
+            if response.status == 429 { refused = response }
+        }
+        // The first question used one of the budget.
+        #expect(statuses.filter { $0 == 200 }.count == ReportBudget.capacity - 1)
+        #expect(statuses.filter { $0 == 429 }.count == 21)
+        #expect(try fixture.store.publishedReports(treeSize: 3, scope).count == ReportBudget.capacity)
+        let answer = try #require(refused)
+        #expect(answer.errorCode == "too_many_requests")
+        #expect(answer.headers["retry-after"].flatMap { Int($0) }.map { (1...Int(ReportBudget.interval)).contains($0) } == true)
+        #expect(answer.bodyText.contains("A question already answered at this log size is free"))
+        // Answered questions are still served; another token is not starved.
+        #expect(try http(fixture.port, "GET", same, token: town).status == 200)
+        #expect(try http(fixture.port, "GET", same, token: try fixture.token("\(Self.a)/coordinator")).status == 200)
+        #expect(try fixture.store.publishedReports(treeSize: 3, scope).count == ReportBudget.capacity + 1)
+    }
+
     @Test("reports name their checkpoint, are published once per question, and recompute from the log equals them byte for byte")
     func reports() throws {
         let fixture = try Fixture()

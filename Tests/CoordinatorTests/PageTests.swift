@@ -40,7 +40,7 @@ struct PageTests {
     }
 
     /// Logs in with `token` and returns the session cookie pair (`name=value`) and the response.
-    static func login(_ fixture: Fixture, _ token: String, next: String? = nil, headers: [String: String] = [:]) throws
+    static func login(_ fixture: some LiveCoordinator, _ token: String, next: String? = nil, headers: [String: String] = [:]) throws
         -> (cookie: String?, response: RawResponse) {
         var fields = [("token", token)]
         if let next { fields.append(("next", next)) }
@@ -56,7 +56,7 @@ struct PageTests {
         return try #require(cookie)
     }
 
-    static func page(_ fixture: Fixture, _ path: String, cookie: String?) throws -> RawResponse {
+    static func page(_ fixture: some LiveCoordinator, _ path: String, cookie: String?) throws -> RawResponse {
         try http(fixture.port, "GET", path, headers: cookie.map { ["Cookie": $0] } ?? [:])
     }
 

@@ -212,6 +212,46 @@ struct PostgresParityTests {
         #expect(try reopened.sensorDays(measure: "pedestrians", days: day...day, scope).map(\.total) == [42])
     }
 
+    /// Issue 16: one token logging in again and again evicts only its own oldest sessions (at most
+    /// `PageSessions.perToken` live), never another token's; sessions are in the store, so a
+    /// coordinator started on the same data still knows them; the store keeps only their hashes.
+    @Test("browser sessions: capped per token, never evicting another's, kept across a restart", arguments: StoreBackend.available)
+    func sessions(_ backend: StoreBackend) throws {
+        let fixture = try BackendFixture(backend)
+        let region = "/tenants/\(Self.tenant)/region?period=2026-11"
+        let victim = try #require(try PageTests.login(fixture, try fixture.token("\(Self.tenant)/coordinator")).cookie)
+        let flooder = try fixture.token("\(Self.tenant)/admin")
+        var cookies: [String] = []
+        for _ in 0..<(PageSessions.perToken + 5) {
+            cookies.append(try #require(try PageTests.login(fixture, flooder).cookie))
+        }
+        #expect(try PageTests.page(fixture, region, cookie: victim).status == 200)
+        for (index, cookie) in cookies.enumerated() {
+            // The flooder's five oldest sessions were evicted; its newest perToken live.
+            #expect(try PageTests.page(fixture, region, cookie: cookie).status == (index < 5 ? 303 : 200), "session \(index)")
+        }
+
+        // A coordinator started on the same store knows every live session.
+        let reopened = try fixture.storage.reopen()
+        defer { BackendStore.close(reopened) }
+        let service = try CoordinatorService(store: reopened, signingKey: try Ed25519.PrivateKey())
+        let server = service.makeServer(configuration: .init(port: 0, threadPoolSize: 2), accessLog: .disabled)
+        try server.start()
+        defer {
+            server.shutdown(gracePeriod: .seconds(1))
+            service.stop()
+        }
+        let again = try http(server.port, "GET", region, headers: ["Cookie": victim])
+        #expect(again.status == 200)
+        // Only the hash of a session id is stored.
+        let id = String(victim.split(separator: "=", maxSplits: 1)[1])
+        #expect(try reopened.session(idHash: SHA256.hash(Array(id.utf8)), now: Date()) != nil)
+        #expect(try reopened.session(idHash: Array(id.utf8), now: Date()) == nil)
+        // An expired session is gone.
+        #expect(try reopened.session(idHash: SHA256.hash(Array(id.utf8)), now: Date().addingTimeInterval(PageSessions.lifetime + 1)) == nil)
+        #expect(try reopened.session(idHash: SHA256.hash(Array(id.utf8)), now: Date()) == nil)
+    }
+
     @Test("sixteen concurrent submissions with one sequence: exactly one wins", arguments: StoreBackend.available)
     func sequenceRace(_ backend: StoreBackend) throws {
         let fixture = try BackendFixture(backend)

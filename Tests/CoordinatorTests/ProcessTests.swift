@@ -120,6 +120,54 @@ struct ProcessTests {
         }
     }
 
+    /// Issue 16: a report-page session outlives a restart of `serve` (sessions are in the store).
+    @Test func aBrowserSessionSurvivesARestart() throws {
+        try withTemporaryDirectory { dir in
+            let (_, token) = try Self.setUp(dir, towns: [])
+            var (process, port, _) = try Self.serve(dir)
+            let login = try http(port, "POST", "/login", body: PageTests.form([("token", token)]))
+            #expect(login.status == 303)
+            let cookie = try #require(login.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+            let region = "/tenants/\(Self.tenant)/region"
+            #expect(try http(port, "GET", region, headers: ["Cookie": cookie]).status == 200)
+            process.terminate()
+            process.waitUntilExit()
+            (process, port, _) = try Self.serve(dir)
+            defer { process.terminate(); process.waitUntilExit() }
+            let after = try http(port, "GET", region, headers: ["Cookie": cookie])
+            #expect(after.status == 200, "\(after.status) \(after.headers)")
+        }
+    }
+
+    /// Numbers out of range on the CLI (issue 16): a usage error (64) naming the flag and its
+    /// range, and nothing changed: no crash, no token already expired, no tenant that refuses
+    /// every submission.
+    @Test func outOfRangeNumbersAreUsageErrors() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("coord").path
+            #expect(try Self.run(["init", "--dir", path]).status == 0)
+            #expect(try Self.run(["tenant", "add", "--dir", path, "--tenant", Self.tenant]).status == 0)
+            for expires in ["9223372036854775807d", "999999999999d", "3651d", "87601h", "5256001m", "9999-01-01T00:00:00Z", "0d", "-5d", "2001-01-01T00:00:00Z"] {
+                let issue = try Self.run(["token", "issue", "--dir", path, "--role", "admin", "--tenant", Self.tenant, "--expires", expires])
+                #expect(issue.status == 64, "\(expires): \(issue.stdout)\(issue.stderr)")
+                #expect(issue.stderr.hasPrefix("Error: --expires must be a future time at most 3650 days ahead: a duration 1–3650d, 1–87600h or 1–5256000m"),
+                        "\(expires): \(issue.stderr)")
+                #expect(issue.stderr.contains("not '\(expires)'"))
+            }
+            for expires in ["3650d", "87600h"] {
+                let issue = try Self.run(["token", "issue", "--dir", path, "--role", "admin", "--tenant", Self.tenant, "--expires", expires])
+                #expect(issue.status == 0, "\(expires): \(issue.stderr)")
+            }
+            for age in ["0", "6", "3651", "-1", "9223372036854775808"] {
+                let policy = try Self.run(["tenant", "policy", "--dir", path, "--tenant", Self.tenant, "--max-age-days", age])
+                #expect(policy.status == 64, "\(age): \(policy.stderr)")
+                #expect(policy.stderr.hasPrefix("Error: --max-age-days must be a whole number from 7 to 3650, not '\(age)'"), "\(policy.stderr)")
+            }
+            let shown = try Self.run(["tenant", "policy", "--dir", path, "--tenant", Self.tenant, "--max-age-days", "7", "--json"])
+            #expect(shown.status == 0 && shown.stdout.contains("\"maximumAgeDays\" : 7"), "\(shown.stdout)")
+        }
+    }
+
     @Test("kill -9 during a stream of submissions: every submission that got a 202 is stored and in the log after restart, and the log verifies from the first checkpoint to the last")
     func durability() throws {
         try withTemporaryDirectory { dir in

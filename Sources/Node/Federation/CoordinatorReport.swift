@@ -70,7 +70,7 @@ extension NodeStore {
     /// nil when the coordinator has none (404). `verify` uses this so that it stores the report
     /// only together with a checkpoint that passed every check.
     func downloadReport(from: String, to: String, coordinator: URL) throws -> StoredReport? {
-        let response = try coordinatorGET(coordinator, "report", query: [("from", from), ("to", to)])
+        let response = try coordinatorGET(coordinator, "report", query: [("from", from), ("to", to)], limit: ResponseLimit.report)
         if response.status == 404 { return nil }
         guard response.status == 200 else {
             throw NodeError(.io, "the coordinator answered \(response.status) for the report: \(String(decoding: response.body, as: UTF8.self))")
@@ -86,12 +86,14 @@ extension NodeStore {
         return report
     }
 
-    /// A GET of `{coordinator}/v1/tenants/{tenant}/{path}` with the town's bearer token.
-    func coordinatorGET(_ coordinator: URL, _ path: String, query: [(String, String)] = []) throws -> HTTPAnswer {
+    /// A GET of `{coordinator}/v1/tenants/{tenant}/{path}` with the town's bearer token, reading
+    /// at most `limit` bytes of the answer.
+    func coordinatorGET(_ coordinator: URL, _ path: String, query: [(String, String)] = [],
+                        limit: Int = ResponseLimit.logProof) throws -> HTTPAnswer {
         var components = URLComponents(url: coordinator.appendingPathComponent("v1/tenants/\(settings.tenant)/\(path)"), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else { throw NodeError(.invalidArgument, "cannot build a URL for \(path) from \(coordinator)") }
-        return try httpRequest(url, method: "GET", body: nil, bearer: try token(), timeout: 60)
+        return try httpRequest(url, method: "GET", body: nil, bearer: try token(), timeout: 60, limit: limit)
     }
 
     /// The latest stored report, re-verified now (a tampered store is caught here too).

@@ -3,7 +3,6 @@ public import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-internal import Synchronization
 
 /// What one `push` did.
 public struct PushSummary: Codable, Sendable, Equatable {
@@ -55,6 +54,8 @@ extension NodeStore {
                     response = try httpPost(endpoint, body: body, timeout: options.timeout)
                 } catch {
                     try recordAttempt(sequence: entry.sequence, state: "queued", error: "\(error)", receipt: nil)
+                    // A redirect or an oversized answer is the coordinator's configuration: retrying changes nothing.
+                    if case NodeError.Code.answerRefused = error { throw error }
                     log("submission \(entry.sequence) (\(entry.periodFrom)–\(entry.periodTo)): \(error); retrying in \(delay)")
                     Thread.sleep(forTimeInterval: delay.seconds)
                     delay = min(delay * 2, options.maximumDelay)
@@ -107,43 +108,8 @@ struct HTTPPostResult: Sendable {
 
 /// POSTs bytes with URLSession and waits for the answer (the CLI is synchronous).
 func httpPost(_ url: URL, body: [UInt8], timeout: TimeInterval) throws -> HTTPPostResult {
-    let response = try httpRequest(url, method: "POST", body: body, bearer: nil, timeout: timeout)
+    let response = try httpRequest(url, method: "POST", body: body, bearer: nil, timeout: timeout, limit: ResponseLimit.receipt)
     return HTTPPostResult(status: response.status, bodyText: String(decoding: response.body, as: UTF8.self), retryAfter: response.retryAfter)
-}
-
-/// One HTTP exchange's answer.
-struct HTTPAnswer: Sendable {
-    var status: Int
-    var body: [UInt8]
-    var retryAfter: Int?
-}
-
-/// Sends one request with URLSession and waits for the answer (the CLI is synchronous).
-func httpRequest(_ url: URL, method: String, body: [UInt8]?, bearer: String?, timeout: TimeInterval) throws -> HTTPAnswer {
-    var request = URLRequest(url: url, timeoutInterval: timeout)
-    request.httpMethod = method
-    if let body {
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(body)
-    }
-    if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
-    let box = Mutex<Result<HTTPAnswer, NodeError>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    let task = URLSession.shared.dataTask(with: request) { data, response, error in
-        let result: Result<HTTPAnswer, NodeError>
-        if let http = response as? HTTPURLResponse {
-            result = .success(HTTPAnswer(status: http.statusCode, body: Array(data ?? Data()),
-                                         retryAfter: (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Int($0) }))
-        } else {
-            result = .failure(NodeError(.io, "cannot reach \(url.absoluteString): \(error?.localizedDescription ?? "no response")"))
-        }
-        box.withLock { $0 = result }
-        done.signal()
-    }
-    task.resume()
-    done.wait()
-    guard let result = box.withLock({ $0 }) else { throw NodeError(.io, "no response from \(url.absoluteString)") }
-    return try result.get()
 }
 
 extension Duration {

@@ -60,10 +60,7 @@ struct CSVReader {
     /// Reads the file, calling `body` for each record (the header included, as line 1).
     /// Empty lines are skipped. The separator is `;` if the first line has a `;` and no `,`.
     func forEachRecord(_ body: (inout Record) throws -> Void) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw NodeError(.io, "cannot open \(path): \(String(cString: strerror(errno))). Check the path and permissions")
-        }
+        let fd = try InputFile.open(path)
         defer { close(fd) }
         let chunkSize = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)

@@ -100,7 +100,12 @@ struct EventsImporter {
             if try fields.isDateOnly("end") { endWritten.naive += 86_400 }
             let end = try session.instant(of: endWritten, repeatKey: nil, at: at(fields.column("end")))
             guard end > start else {
-                throw NodeError(.badInput, "the event ends (\(end.utcString)) before it starts (\(start.utcString))", at: at(fields.column("end")))
+                let zone = session.store.settings.timeZone
+                let starts = session.clock.wallTime(start)
+                let wholeDay = try fields.isDateOnly("end")
+                let ends = wholeDay ? "with the whole day \(session.clock.local(end - 1).day)" : session.clock.wallTime(end)
+                let what = end == start && !wholeDay ? "ends when it starts, so it lasts no time" : "ends before it starts"
+                throw NodeError(.badInput, "the event \(what): it starts \(starts) and ends \(ends) (local time, \(zone)). Make end later than start", at: at(fields.column("end")))
             }
             let kindText = try fields.text("kind")
             guard let kind = EventKind(rawValue: kindText) else {

@@ -38,9 +38,7 @@ public struct ImportOptions: Sendable {
 extension NodeStore {
     /// Imports one file, all or nothing: on any error the store is exactly as it was.
     public func importFile(_ path: String, format: ImportFormat, options: ImportOptions = .init()) throws -> ImportSummary {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw NodeError(.io, "cannot read \(path): no such file, or no permission")
-        }
+        try InputFile.check(path)
         var summary = ImportSummary(format: format.rawValue, file: (path as NSString).lastPathComponent)
         try db.transaction {
             try db.run("INSERT INTO imports (format, file, imported_at) VALUES (?, ?, datetime('now'))",

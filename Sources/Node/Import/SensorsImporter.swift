@@ -11,9 +11,7 @@ extension NodeStore {
     /// (a store-door counter's street counter, for conversion) must name a pedestrian sensor of the
     /// file or the store.
     public func importSensors(_ path: String, options: ImportOptions = .init()) throws -> ImportSummary {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw NodeError(.io, "cannot read \(path): no such file, or no permission")
-        }
+        try InputFile.check(path)
         var summary = ImportSummary(format: "sensors", file: (path as NSString).lastPathComponent)
         try db.transaction {
             let session = ImportSession(store: self, importID: 0, path: path, options: options)

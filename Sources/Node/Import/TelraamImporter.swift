@@ -21,13 +21,8 @@ struct TelraamImporter {
     func run(_ summary: inout ImportSummary) throws {
         try session.loadCatalogue()
         let fileAt = session.location(line: 1, column: nil)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: session.path)
-        if let size = attributes?[.size] as? Int, size > Self.maximumFileSize {
-            throw NodeError(.badInput, "the file is \(size >> 20) MiB; a Telraam report is at most a few MiB. Split the request into periods of at most 3 months", at: fileAt)
-        }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: session.path)) } catch {
-            throw NodeError(.io, "cannot read \(session.path): \(error.localizedDescription)")
+        let data = try InputFile.read(session.path, limit: Self.maximumFileSize) { size in
+            NodeError(.badInput, "the file is \(size >> 20) MiB; a Telraam report is at most a few MiB. Split the request into periods of at most 3 months", at: fileAt)
         }
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: data) } catch {
