@@ -1,7 +1,6 @@
 // Rate limits on failed authentication: per client address and per token prefix.
 import Foundation
 import HTTPServer
-import Synchronization
 
 /// Limits FAILED bearer-token checks (API, page requests and the login form), per client address
 /// and per token prefix, with token buckets; a throttled client is answered 429 with
@@ -29,85 +28,26 @@ import Synchronization
 /// Session cookies are not counted: a session id is 256 random bits checked in memory, and after
 /// a restart every browser's old cookie fails once.
 final class AuthThrottle: Sendable {
-    /// A token bucket's size and refill rate.
-    struct Limit: Sendable {
-        /// Failures allowed at once.
-        var burst: Double
-        /// Failures allowed per second after that.
-        var perSecond: Double
-    }
-
     /// 20 failures at once per address, then one every 2 s.
-    static let addressLimit = Limit(burst: 20, perSecond: 0.5)
+    static let addressLimit = RateLimit(burst: 20, perSecond: 0.5)
     /// 10 failures at once per token prefix, then one every 10 s.
-    static let prefixLimit = Limit(burst: 10, perSecond: 0.1)
+    static let prefixLimit = RateLimit(burst: 10, perSecond: 0.1)
     /// Shared by all addresses that find the address table full: 200 at once, then 5 a second.
-    static let overflowLimit = Limit(burst: 200, perSecond: 5)
+    static let overflowLimit = RateLimit(burst: 200, perSecond: 5)
     /// Keys kept per table.
     static let defaultCapacity = 10_000
     /// How many leading characters of a presented token name its bucket.
     static let prefixLength = 8
 
-    private struct Bucket {
-        var tokens: Double
-        var updated: ContinuousClock.Instant
-    }
+    private let addresses: RateLimiter
+    private let prefixes: RateLimiter
 
-    private struct Table {
-        let limit: Limit
-        /// The shared bucket's limit for keys that find the table full; nil: such keys are free.
-        let overflowLimit: Limit?
-        var buckets: [String: Bucket] = [:]
-        var overflow: Bucket?
-        var lastSweep: ContinuousClock.Instant?
-
-        /// Tokens in `key`'s bucket now (a missing bucket is full).
-        /// Tokens left for `key` now (a missing bucket is full), and the limit that refills them.
-        func tokens(_ key: String, capacity: Int, now: ContinuousClock.Instant) -> (Double, Limit) {
-            if let bucket = buckets[key] { return (refilled(bucket, now: now), limit) }
-            if buckets.count >= capacity, let overflowLimit, let overflow {
-                return (refilled(overflow, now: now, limit: overflowLimit), overflowLimit)
-            }
-            return (limit.burst, limit)
-        }
-
-        func refilled(_ bucket: Bucket, now: ContinuousClock.Instant, limit: Limit? = nil) -> Double {
-            let limit = limit ?? self.limit
-            let (seconds, attoseconds) = (now - bucket.updated).components
-            let elapsed = Double(seconds) + Double(attoseconds) / 1e18
-            return min(limit.burst, bucket.tokens + max(0, elapsed) * limit.perSecond)
-        }
-
-        mutating func consume(_ key: String, capacity: Int, now: ContinuousClock.Instant) {
-            if let bucket = buckets[key] {
-                buckets[key] = Bucket(tokens: refilled(bucket, now: now) - 1, updated: now)
-                return
-            }
-            if buckets.count >= capacity, lastSweep.map({ now - $0 >= .seconds(1) }) ?? true {
-                lastSweep = now
-                buckets = buckets.filter { refilled($0.value, now: now) < limit.burst }
-            }
-            if buckets.count < capacity {
-                buckets[key] = Bucket(tokens: limit.burst - 1, updated: now)
-            } else if let overflowLimit {
-                let current = overflow.map { refilled($0, now: now, limit: overflowLimit) } ?? overflowLimit.burst
-                overflow = Bucket(tokens: current - 1, updated: now)
-            }
-        }
-    }
-
-    private let addresses: Mutex<Table>
-    private let prefixes: Mutex<Table>
-    private let capacity: Int
-    private let clock: @Sendable () -> ContinuousClock.Instant
-
-    init(addressLimit: Limit = AuthThrottle.addressLimit, prefixLimit: Limit = AuthThrottle.prefixLimit,
-         overflowLimit: Limit = AuthThrottle.overflowLimit, capacity: Int = AuthThrottle.defaultCapacity,
+    init(addressLimit: RateLimit = AuthThrottle.addressLimit, prefixLimit: RateLimit = AuthThrottle.prefixLimit,
+         overflowLimit: RateLimit = AuthThrottle.overflowLimit, capacity: Int = AuthThrottle.defaultCapacity,
          clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
-        addresses = Mutex(Table(limit: addressLimit, overflowLimit: overflowLimit))
-        prefixes = Mutex(Table(limit: prefixLimit, overflowLimit: nil))
-        self.capacity = capacity
-        self.clock = clock
+        addresses = RateLimiter(limit: addressLimit, overflowLimit: overflowLimit, capacity: capacity, clock: clock)
+        // No overflow bucket for prefixes: every random guess is a new prefix (see above).
+        prefixes = RateLimiter(limit: prefixLimit, capacity: capacity, clock: clock)
     }
 
     /// Runs `check` (a credential check) unless the request's address or token prefix is
@@ -117,8 +57,7 @@ final class AuthThrottle: Sendable {
     func authenticate<T>(_ request: HTTPRequest, token: String?, _ check: () throws -> T) throws -> T {
         let address = request.clientAddress.map(IPAddress.clientKey)
         let prefix = token.map { String($0.prefix(Self.prefixLength)) }
-        let now = clock()
-        let wait = max(address.map { delay(addresses, $0, now) } ?? 0, prefix.map { delay(prefixes, $0, now) } ?? 0)
+        let wait = max(address.map(addresses.wait) ?? 0, prefix.map(prefixes.wait) ?? 0)
         if wait > 0 {
             throw CoordinatorError(.tooManyRequests,
                                    "Too many failed authentication attempts from this address or for this token. Wait \(wait) s, then check the token you send.",
@@ -127,22 +66,12 @@ final class AuthThrottle: Sendable {
         do {
             return try check()
         } catch let error as CoordinatorError where error.code == .unauthorized && token != nil {
-            if let address { addresses.withLock { $0.consume(address, capacity: capacity, now: now) } }
-            if let prefix { prefixes.withLock { $0.consume(prefix, capacity: capacity, now: now) } }
+            if let address { addresses.record(address) }
+            if let prefix { prefixes.record(prefix) }
             throw error
         }
     }
 
-    /// Whole seconds until `key` may fail once more (0: now).
-    private func delay(_ table: borrowing Mutex<Table>, _ key: String, _ now: ContinuousClock.Instant) -> Int {
-        table.withLock { table in
-            let (tokens, limit) = table.tokens(key, capacity: capacity, now: now)
-            guard tokens < 1 else { return 0 }
-            guard limit.perSecond > 0 else { return 3600 }
-            return max(1, Int(min(3600, ((1 - tokens) / limit.perSecond).rounded(.up))))
-        }
-    }
-
     /// Keys held (both tables, overflow excluded), for tests of the bound.
-    var trackedKeys: Int { addresses.withLock { $0.buckets.count } + prefixes.withLock { $0.buckets.count } }
+    var trackedKeys: Int { addresses.trackedKeys + prefixes.trackedKeys }
 }

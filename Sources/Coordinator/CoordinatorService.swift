@@ -318,7 +318,7 @@ struct API: Sendable {
         let key = PublishedReportKey(treeSize: figures.checkpoint?.treeSize ?? 0, period: period, lag: lag,
                                      audience: NetworkReport.audienceKey(audience))
         if let published = try store.publishedReport(key, principal.scope) { return published.envelope }
-        if let wait = reportBudget.take(principal.tokenID, now: clock()) {
+        if let wait = reportBudget.take(principal.tokenID) {
             throw CoordinatorError(.tooManyRequests, "This token has asked for \(ReportBudget.capacity) new reports in a short time (each is signed and kept for good; then one more per \(Int(ReportBudget.interval)) s). A question already answered at this log size is free: ask it again. Retry after \(wait) s.",
                                    headers: ["Retry-After": String(wait)])
         }

@@ -1,6 +1,3 @@
-import Foundation
-import Synchronization
-
 /// How many *new* reports each token may have the coordinator sign and store: a bucket of
 /// ``capacity`` that refills one report per ``interval``.
 ///
@@ -12,38 +9,16 @@ final class ReportBudget: Sendable {
     /// New reports a token may publish at once.
     static let capacity = 30
     /// Seconds until one more may be published (30 an hour once the bucket is empty).
-    static let interval: TimeInterval = 120
-    /// Buckets kept before full ones are forgotten (a full bucket is the same as none).
-    static let retained = 1024
+    static let interval: Double = 120
+    /// Tokens tracked at most (tokens are issued by an operator, so there are few).
+    static let tracked = 1024
 
-    private struct Bucket {
-        var available: Double
-        var at: Date
-    }
-
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let limiter = RateLimiter(limit: RateLimit(burst: Double(capacity), perSecond: 1 / interval),
+                                      capacity: tracked)
 
     /// Takes one report from `token`'s bucket: nil when granted, else the whole seconds to wait.
-    func take(_ token: String, now: Date) -> Int? {
-        buckets.withLock { buckets in
-            if buckets.count >= Self.retained {
-                buckets = buckets.filter { Self.refilled($0.value, now: now) < Double(Self.capacity) }
-            }
-            var bucket = buckets[token] ?? Bucket(available: Double(Self.capacity), at: now)
-            bucket.available = Self.refilled(bucket, now: now)
-            bucket.at = now
-            guard bucket.available >= 1 else {
-                buckets[token] = bucket
-                return max(1, Int(((1 - bucket.available) * Self.interval).rounded(.up)))
-            }
-            bucket.available -= 1
-            buckets[token] = bucket
-            return nil
-        }
-    }
-
-    private static func refilled(_ bucket: Bucket, now: Date) -> Double {
-        let elapsed = max(0, now.timeIntervalSince(bucket.at))
-        return min(Double(capacity), bucket.available + elapsed / interval)
+    func take(_ token: String) -> Int? {
+        let wait = limiter.take(token)
+        return wait == 0 ? nil : wait
     }
 }

@@ -89,7 +89,7 @@ struct AuthThrottleTests {
 
     @Test("the limiter's tables stay bounded; past the bound new keys share one overflow bucket")
     func bounded() throws {
-        let slow = AuthThrottle.Limit(burst: 2, perSecond: 0.001)
+        let slow = RateLimit(burst: 2, perSecond: 0.001)
         let throttle = AuthThrottle(addressLimit: slow, prefixLimit: slow, overflowLimit: slow, capacity: 50)
         func fail(_ address: String) -> Int? {
             let request = HTTPRequest(method: .get, path: "/", remoteAddress: address)
