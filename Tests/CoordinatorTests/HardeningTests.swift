@@ -34,6 +34,18 @@ func plausiblePayload(tenant: String, town: String, key: Ed25519.PrivateKey, seq
 struct HardeningTests {
     static let binary = Repository.executable("townbench-coordinator")
 
+    @Test("the supported days are 2000-01-01 … 2099-12-31; DayNumber(supported:) refuses the days around them")
+    func supportedDays() throws {
+        #expect(DayNumber.supportedRange.lowerBound.description == "2000-01-01")
+        #expect(DayNumber.supportedRange.upperBound.description == "2099-12-31")
+        #expect(try DayNumber(supported: "2000-01-01") == DayNumber.supportedRange.lowerBound)
+        #expect(try DayNumber(supported: "2099-12-31") == DayNumber.supportedRange.upperBound)
+        for outside in ["1999-12-31", "2100-01-01", "0000-01-01", "0001-01-01", "9999-12-31"] {
+            #expect(throws: IndicatorsError.self) { try DayNumber(supported: outside) }
+            #expect(throws: FederationError.self) { try DayPeriod(from: outside, to: "2026-01-01") }
+        }
+    }
+
     @Test("a town token asking its own page or the API for years 1–4 gets 400, the process lives on; report render exits 64")
     func outOfRangeDatesAreRefusedNotTrapped() throws {
         try withTemporaryDirectory { dir in

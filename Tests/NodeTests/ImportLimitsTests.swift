@@ -67,6 +67,19 @@ import Testing
         }
     }
 
+    @Test func commandLineDatesOutsideTheSupportedDaysAreUsageErrors() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try NodeFixture(in: dir)
+            let node = Repository.executable("townbench-node"), nodeDir = fixture.dir.appendingPathComponent("node").path
+            for arguments in [["aggregates", "--dir", nodeDir, "--period", "0001-01-01..0001-01-07"],
+                              ["indicators", "--dir", nodeDir, "--indicator", "footfall-index", "--from", "0001-01-01", "--to", "0002-12-31"]] {
+                let result = try runProcess(node, arguments)
+                #expect(result.status == 64, "\(arguments): \(result.stderr)")
+                #expect(result.stderr.contains("2000-01-01 … 2099-12-31"), "\(result.stderr)")
+            }
+        }
+    }
+
     @Test func wholeFlowBesideDirectionSlicesIsRefused() throws {
         try withTemporaryDirectory { dir in
             let fixture = try NodeFixture(in: dir)
