@@ -139,13 +139,38 @@ final class ImportSession {
     private lazy var mixLookup = try? db.prepare("""
         SELECT direction, import_id FROM counts WHERE sensor_id = ? AND start = ? AND measure = ? AND (direction = 0) != (? = 0) LIMIT 1
         """)
+    private lazy var formsLookup = try? db.prepare("""
+        SELECT coalesce(max(direction = 0), 0), coalesce(max(direction != 0), 0) FROM daily WHERE sensor_id = ? AND measure = ?
+        """)
+    struct FormKey: Hashable { var sensor: Int64; var measure: Int }
+    /// Per sensor and measure, the forms seen in the store or in this file: bit 0 the whole flow,
+    /// bit 1 direction slices. Only where both occur can one interval hold both.
+    private var forms: [FormKey: UInt8] = [:]
 
     /// Refuses a row that mixes the whole flow (no direction) with direction slices for the same
     /// sensor, interval start and measure: a sensor's total is the sum of its rows, so both would
-    /// be counted twice. Call it after inserting the row (it looks for the other form).
+    /// be counted twice. Call it after inserting the row (it looks for the other form). Costs one
+    /// lookup per sensor and measure, plus one per row only where both forms occur.
     func checkDirectionMix(sensor: SensorRef, start: Int64, measure: Int, direction: Int, at location: NodeError.Location,
                            row: String? = nil) throws {
-        guard let mixLookup else { throw NodeError(.io, "cannot prepare the direction check; the store may be damaged") }
+        guard let mixLookup, let formsLookup else {
+            throw NodeError(.io, "cannot prepare the direction check; the store may be damaged")
+        }
+        let key = FormKey(sensor: sensor.id, measure: measure)
+        var seen: UInt8
+        if let known = forms[key] {
+            seen = known
+        } else {
+            try formsLookup.bind([.integer(sensor.id), .int(measure)])
+            seen = 0
+            if try formsLookup.step() {
+                seen = (formsLookup.int64(at: 0) != 0 ? 1 : 0) | (formsLookup.int64(at: 1) != 0 ? 2 : 0)
+            }
+            try formsLookup.reset()
+        }
+        seen |= direction == Direction.all.rawValue ? 1 : 2
+        forms[key] = seen
+        guard seen == 3 else { return }
         try mixLookup.bind([.integer(sensor.id), .integer(start), .int(measure), .int(direction)])
         defer { try? mixLookup.reset() }
         guard try mixLookup.step() else { return }
