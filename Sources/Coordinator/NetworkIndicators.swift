@@ -2,20 +2,27 @@ public import Federation
 public import Indicators
 
 extension DayPeriod {
-    /// `period=YYYY-MM` (a month) or `from`/`to` days; nil with a message when neither parses.
+    /// `period=YYYY-MM` (a month) or `from`/`to` days (``DayPeriod/init(from:to:)``: supported
+    /// days, from ≤ to, at most ``DayPeriod/maximumDays``); a failure says what to send instead.
     public static func parse(period: String?, from: String?, to: String?) -> Result<DayPeriod, CoordinatorError> {
-        let bad = CoordinatorError(.invalidArgument, "Give period=YYYY-MM, or from=YYYY-MM-DD&to=YYYY-MM-DD with from ≤ to and at most 3 years.")
         if let period {
-            let parts = period.split(separator: "-")
+            let parts = period.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
-                  let first = try? DayNumber(year: y, month: m, day: 1) else { return .failure(bad) }
+                  let first = try? DayNumber(year: y, month: m, day: 1) else {
+                return .failure(CoordinatorError(.invalidArgument, "period=\(period.prefix(40)) is not a month; give period=YYYY-MM (e.g. 2026-11), or from=YYYY-MM-DD&to=YYYY-MM-DD."))
+            }
             let next = m == 12 ? try? DayNumber(year: y + 1, month: 1, day: 1) : try? DayNumber(year: y, month: m + 1, day: 1)
-            guard let next else { return .failure(bad) }
+            guard let next, first.isSupported, (next - 1).isSupported else {
+                return .failure(CoordinatorError(.invalidArgument, "period \(period) is outside the supported days \(DayNumber.supportedRangeText); give a month in that range."))
+            }
             return .success(DayPeriod(first...(next - 1)))
         }
-        guard let from, let to, let a = try? DayNumber(iso: from), let b = try? DayNumber(iso: to), a <= b,
-              b.rawValue - a.rawValue <= 1096 else { return .failure(bad) }
-        return .success(DayPeriod(a...b))
+        guard let from, let to else {
+            return .failure(CoordinatorError(.invalidArgument, "Give period=YYYY-MM, or from=YYYY-MM-DD&to=YYYY-MM-DD with from ≤ to and at most \(DayPeriod.maximumDays) days."))
+        }
+        do { return .success(try DayPeriod(from: String(from.prefix(40)), to: String(to.prefix(40)))) } catch {
+            return .failure(CoordinatorError(.invalidArgument, error.message))
+        }
     }
 }
 
@@ -44,7 +51,9 @@ public enum NetworkIndicators {
         var panel = try DailyPanel(firstDay: days.lowerBound, dayCount: days.upperBound.rawValue - days.lowerBound.rawValue + 1,
                                    sensorCount: sensors.count)
         for row in rows {
-            guard let total = row.total, let i = keys[row.zoneID + "\u{0}" + row.sensor], days.contains(DayNumber(row.day)) else { continue }
+            // A total beyond the intake bound (stored before the bound existed) counts as no data.
+            guard let total = row.total, AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil,
+                  let i = keys[row.zoneID + "\u{0}" + row.sensor], days.contains(DayNumber(row.day)) else { continue }
             let kind = VendorKind(rawValue: row.vendorKind) ?? VendorKind(vendor: row.vendorKind)
             let coverage = SensorDayCoverage(coveredMinutes: Double(row.coveredMinutes), uptimeMinutes: Double(row.uptimeMinutes),
                                              validHours: row.validHours, expectedMinutes: row.expectedMinutes)
@@ -96,8 +105,10 @@ public enum NetworkIndicators {
             let built = try townPanel(rowsByTown[town] ?? [], days: days)
             panels[town] = built
             let result = try FootfallIndex.compute(panel: built.panel, period: range, lag: lag)
-            figures[town] = NetworkFigures.TownFigures(town: town, footfall: result, footfallIndex: result.value, rank: nil,
-                                                       percentile: nil, events: [], conversion: [])
+            // A result that is not finite is dropped (the town shows no index), never encoded.
+            let usable = result.current.isFinite && result.baseline.isFinite && (result.value?.isFinite ?? true)
+            figures[town] = NetworkFigures.TownFigures(town: town, footfall: usable ? result : nil, footfallIndex: usable ? result.value : nil,
+                                                       rank: nil, percentile: nil, events: [], conversion: [])
         }
 
         // Network footfall: median of town indices, pooled index, ranks.
@@ -107,8 +118,8 @@ public enum NetworkIndicators {
         let current = indexed.reduce(0.0) { $0 + (figures[$1.0]?.footfall?.current ?? 0) }
         let baseline = indexed.reduce(0.0) { $0 + (figures[$1.0]?.footfall?.baseline ?? 0) }
         let footfall = NetworkFigures.Footfall(
-            medianIndex: enough ? IndicatorMath.median(indexed.map(\.1)) : nil,
-            pooledIndex: verdict == .publish && baseline > 0 ? 100 * current / baseline : nil,
+            medianIndex: enough ? finite(IndicatorMath.median(indexed.map(\.1))) : nil,
+            pooledIndex: verdict == .publish && baseline > 0 ? finite(100 * current / baseline) : nil,
             towns: indexed.count, pooledPublication: verdict.rawValue)
         if enough {
             let ranked = indexed.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
@@ -149,15 +160,16 @@ public enum NetworkIndicators {
                     guard let peerPanel = panels[peer], eventDays(peer).isDisjoint(with: event.days) else { continue }
                     let peerExcluded = Set(eventDays(peer).map(DayNumber.init))
                     if peerPanel.panel.sensorCount > 0,
-                       let ratio = try EventUplift.compute(panel: peerPanel.panel, sensors: Array(0..<peerPanel.panel.sensorCount),
-                                                           eventDays: eventDayNumbers, excludedDays: peerExcluded).ratio {
+                       let ratio = finite(try EventUplift.compute(panel: peerPanel.panel, sensors: Array(0..<peerPanel.panel.sensorCount),
+                                                                  eventDays: eventDayNumbers, excludedDays: peerExcluded).ratio) {
                         peerRatios.append(ratio)
                     }
                 }
                 results.append(NetworkFigures.Event(
                     eventId: eventID, kind: event.kind, zoneId: event.zone, days: eventDayNumbers.map(\.description),
-                    uplift: uplift?.value, low: uplift?.low, high: uplift?.high, ratio: uplift?.ratio,
-                    peerAdjusted: EventUplift.peerAdjusted(townRatio: uplift?.ratio, peerRatios: peerRatios), peers: peerRatios.count))
+                    uplift: finite(uplift?.value), low: finite(uplift?.low), high: finite(uplift?.high), ratio: finite(uplift?.ratio),
+                    peerAdjusted: finite(EventUplift.peerAdjusted(townRatio: finite(uplift?.ratio), peerRatios: peerRatios)),
+                    peers: peerRatios.count))
             }
             figures[town]?.events = results
         }
@@ -180,20 +192,22 @@ public enum NetworkIndicators {
                 let result = try ConversionRate.compute(panel: panel, pairs: pairKeys.indices.map { StorePair(door: 2 * $0, street: 2 * $0 + 1) },
                                                         period: range)
                 let kind = zoneRows.first?.zoneKind ?? ""
-                zones.append(.init(zoneId: zone, zoneKind: kind, value: result.value, contributingPairs: result.contributingPairs,
+                zones.append(.init(zoneId: zone, zoneKind: kind, value: finite(result.value), contributingPairs: result.contributingPairs,
                                    publishableAcrossTowns: result.isPublishableAcrossTowns))
-                if result.isPublishableAcrossTowns, result.value != nil {
+                if result.isPublishableAcrossTowns, finite(result.value) != nil, result.entries.isFinite, result.passersBy.isFinite {
                     pooledByKind[kind, default: (0, 0)].entries += result.entries
                     pooledByKind[kind, default: (0, 0)].passers += result.passersBy
                 }
             }
             figures[town]?.conversion = zones
-            for (kind, sums) in pooledByKind where sums.passers > 0 { kindRates[kind, default: []].append(sums.entries / sums.passers) }
+            for (kind, sums) in pooledByKind where sums.passers > 0 {
+                if let rate = finite(sums.entries / sums.passers) { kindRates[kind, default: []].append(rate) }
+            }
         }
         let byKind = kindRates.keys.sorted().map { kind in
             let rates = kindRates[kind] ?? []
             return NetworkFigures.ZoneKindConversion(zoneKind: kind, towns: rates.count,
-                                                     median: rates.count >= minimumTowns ? IndicatorMath.median(rates) : nil)
+                                                     median: rates.count >= minimumTowns ? finite(IndicatorMath.median(rates)) : nil)
         }
         return NetworkFigures(
             tenantId: tenantID, period: period,
@@ -204,6 +218,10 @@ public enum NetworkIndicators {
     }
 
     static func kind(_ text: String) -> EventKind { EventKind(rawValue: text) ?? .event }
+
+    /// `value` when it is finite, else nil. Why: the computation is total; a figure that overflowed
+    /// (one town's extreme input) is withheld for that figure alone and never reaches an encoder.
+    static func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
 
     /// What `principal` may see: coordinators and admins everything; a town its own figures in
     /// full and, of its peers, only index, rank and percentile, named or as `peer-N` per the

@@ -116,9 +116,9 @@ public enum ReportPages {
         let weekly = try windows.map { window in
             var values: [String: Double] = [:]
             for (town, panel) in panels {
-                if let value = try FootfallIndex.compute(panel: panel, period: window, lag: lag).value { values[town] = value }
+                if let value = NetworkIndicators.finite(try FootfallIndex.compute(panel: panel, period: window, lag: lag).value) { values[town] = value }
             }
-            let median = values.count >= NetworkIndicators.minimumTowns ? IndicatorMath.median(Array(values.values)) : nil
+            let median = values.count >= NetworkIndicators.minimumTowns ? NetworkIndicators.finite(IndicatorMath.median(Array(values.values))) : nil
             return WeekPoint(end: window.upperBound, towns: values, median: median)
         }
         var lastDays: [String: DayNumber] = [:]

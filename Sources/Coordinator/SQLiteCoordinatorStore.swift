@@ -799,7 +799,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 SELECT period_from, period_to, lag, audience, envelope FROM published_reports WHERE tenant_id = ? AND tree_size = ?
                 ORDER BY period_from, period_to, lag, audience
                 """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { row in
-                PublishedReport(key: PublishedReportKey(treeSize: treeSize, period: DayPeriod(from: try row.string(0), to: try row.string(1)),
+                PublishedReport(key: PublishedReportKey(treeSize: treeSize, period: try DayPeriod(storedFrom: try row.string(0), to: try row.string(1)),
                                                         lag: try row.int(2), audience: try row.string(3)),
                                 envelope: try row.bytes(4))
             }

@@ -1,4 +1,5 @@
 public import Foundation
+import Indicators
 
 /// The signed content of one submission: a town's aggregates for a period (aggregate v1).
 ///
@@ -265,29 +266,50 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         else {
             throw fail("period from/to must be ISO dates YYYY-MM-DD with from ≤ to.")
         }
-        guard !timeZone.isEmpty, timeZone.utf8.count <= 64 else { throw fail("timeZone must be an IANA zone name.") }
+        if let problem = AggregateLimits.periodProblem(from: from, to: to) { throw fail(problem) }
+        guard AggregateLimits.isTimeZoneName(timeZone) else {
+            throw fail("timeZone \"\(timeZone.prefix(80))\" is not an IANA zone name like Europe/Brussels.")
+        }
         try privacy.validate()
         var zoneIds = Set<String>()
         for zone in zones {
             guard Identifier.isValid(zone.zoneId), zoneIds.insert(zone.zoneId).inserted else {
-                throw fail("zoneId \"\(zone.zoneId)\" is invalid or repeated.")
+                throw fail("zoneId \"\(zone.zoneId.prefix(80))\" is invalid or repeated.")
+            }
+            guard Identifier.isValid(zone.zoneKind) else {
+                throw fail("zone \(zone.zoneId): zoneKind \"\(zone.zoneKind.prefix(80))\" is not a valid kind ([a-z0-9][a-z0-9._-]{0,63}).")
             }
             var dates = Set<String>()
             for day in zone.days {
                 guard let d = CalendarDay.dayNumber(day.date), d >= from, d <= to, dates.insert(day.date).inserted
                 else {
-                    throw fail("zone \(zone.zoneId): day \(day.date) is invalid, outside the period or repeated.")
+                    throw fail("zone \(zone.zoneId): day \(day.date.prefix(80)) is invalid, outside the period or repeated.")
+                }
+                for event in day.flags.events {
+                    guard Identifier.isValid(event.eventId) else {
+                        throw fail("zone \(zone.zoneId), \(day.date): eventId \"\(event.eventId.prefix(80))\" is not a valid id ([a-z0-9][a-z0-9._-]{0,63}).")
+                    }
+                    guard Identifier.isValid(event.kind) else {
+                        throw fail("zone \(zone.zoneId), \(day.date): event kind \"\(event.kind.prefix(80))\" is not a valid kind ([a-z0-9][a-z0-9._-]{0,63}, e.g. market).")
+                    }
                 }
                 for m in day.measures {
+                    guard Identifier.isValid(m.measure) else {
+                        throw fail("zone \(zone.zoneId), \(day.date): measure \"\(m.measure.prefix(80))\" is not a valid name.")
+                    }
                     let place = "zone \(zone.zoneId), \(day.date), \(m.measure)"
-                    guard Identifier.isValid(m.measure) else { throw fail("\(place): invalid measure name.") }
-                    if let t = m.total { guard t.isFinite, t >= 0 else { throw fail("\(place): total must be ≥ 0.") } }
+                    let zoneBound = AggregateLimits.maximumSensorDayCount * Double(max(1, m.sensors.count))
+                    if let t = m.total, let problem = AggregateLimits.countProblem(t, bound: zoneBound) {
+                        throw fail("\(place): total \(problem)")
+                    }
                     if let h = m.hourly {
                         guard h.count == 24 else {
                             throw fail("\(place): hourly must have 24 entries, has \(h.count).")
                         }
-                        for v in h.compactMap({ $0 }) where !(v.isFinite && v >= 0) {
-                            throw fail("\(place): hourly values must be ≥ 0.")
+                        for (hour, v) in h.enumerated() {
+                            if let v, let problem = AggregateLimits.countProblem(v, bound: zoneBound) {
+                                throw fail("\(place): hour \(hour) \(problem)")
+                            }
                         }
                     }
                     for hour in m.suppressedHours where !(0..<24).contains(hour) {
@@ -295,10 +317,13 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
                     }
                     for s in m.sensors {
                         guard SensorPseudonym.isValid(s.sensor) else {
-                            throw fail("\(place): sensor id \"\(s.sensor)\" is not a pseudonym (32 hex).")
+                            throw fail("\(place): sensor id \"\(s.sensor.prefix(80))\" is not a pseudonym (32 hex).")
                         }
-                        if let t = s.total {
-                            guard t.isFinite, t >= 0 else { throw fail("\(place): sensor total must be ≥ 0.") }
+                        guard Identifier.isValid(s.vendorKind) else {
+                            throw fail("\(place): vendorKind \"\(s.vendorKind.prefix(80))\" is not a valid kind ([a-z0-9][a-z0-9._-]{0,63}).")
+                        }
+                        if let t = s.total, let problem = AggregateLimits.countProblem(t, bound: AggregateLimits.maximumSensorDayCount) {
+                            throw fail("\(place): sensor \(s.sensor) total \(problem)")
                         }
                         guard (0...1500).contains(s.coveredMinutes), (0...1500).contains(s.expectedMinutes),
                             (0...1500).contains(s.uptimeMinutes), (0...25).contains(s.validHours)
@@ -311,17 +336,103 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
                     guard SensorPseudonym.isValid(c.door), SensorPseudonym.isValid(c.street) else {
                         throw fail("zone \(zone.zoneId), \(day.date): conversion pair ids must be pseudonyms.")
                     }
-                    for v in [c.entries, c.passersBy].compactMap({ $0 }) where !(v.isFinite && v >= 0) {
-                        throw fail("zone \(zone.zoneId), \(day.date): conversion sums must be ≥ 0.")
+                    for v in [c.entries, c.passersBy].compactMap({ $0 }) {
+                        if let problem = AggregateLimits.countProblem(v, bound: AggregateLimits.maximumSensorDayCount) {
+                            throw fail("zone \(zone.zoneId), \(day.date): conversion sum \(problem)")
+                        }
                     }
                 }
                 for s in day.spending {
-                    for v in [s.transactions, s.buyers, s.valueCents].compactMap({ $0 }) where v < 0 {
-                        throw fail("zone \(zone.zoneId), \(day.date): spending sums must be ≥ 0.")
+                    let place = "zone \(zone.zoneId), \(day.date), spending"
+                    guard Identifier.isValid(s.sector) else {
+                        throw fail("\(place): sector \"\(s.sector.prefix(80))\" is not a valid sector ([a-z0-9][a-z0-9._-]{0,63}).")
+                    }
+                    if let problem = AggregateLimits.spendingProblem(
+                        transactions: s.transactions, buyers: s.buyers, valueCents: s.valueCents)
+                    {
+                        throw fail("\(place) \(s.sector): \(problem)")
                     }
                 }
             }
         }
+    }
+}
+
+/// The plausibility bounds of aggregate v1 (PROTOCOL.md §4.4): one definition, used by the
+/// coordinator's intake (``AggregatePayload/validate()``) and the node's importers.
+///
+/// Why: a validly signed figure can still be absurd (a typo, a broken vendor export, a hostile
+/// town). An absurd figure must be refused where it enters, with a reason, before it can overflow
+/// a network sum and make every town's report fail. The bounds are far above any real town
+/// centre (the busiest shopping streets count a few hundred thousand passers-by a day).
+public enum AggregateLimits {
+    /// Most a sensor may count on one local day, for any measure (people, vehicles, entries,
+    /// presence samples). A zone total or an hourly zone value may be at most this times the
+    /// measure's number of sensors. Per imported row, the node applies the same bound.
+    public static let maximumSensorDayCount: Double = 10_000_000
+    /// Most card transactions in one zone, day and sector.
+    public static let maximumTransactions = 10_000_000
+    /// Most spending in one zone, day and sector, in euro cents (€1,000,000,000).
+    public static let maximumValueCents = 100_000_000_000
+
+    /// Why `value` is not a plausible count of at most `bound`, or nil when it is.
+    public static func countProblem(_ value: Double, bound: Double) -> String? {
+        guard value.isFinite, value >= 0 else { return "must be a finite number ≥ 0, is \(value)." }
+        guard value <= bound else { return "\(value) is above the plausible maximum \(Int(bound)); check the vendor data." }
+        return nil
+    }
+
+    /// Why a spending cell's sums are not plausible, or nil when they are.
+    public static func spendingProblem(transactions: Int?, buyers: Int?, valueCents: Int?) -> String? {
+        for (name, value, bound) in [
+            ("transactions", transactions, maximumTransactions), ("buyers", buyers, maximumTransactions),
+            ("valueCents", valueCents, maximumValueCents),
+        ] {
+            guard let value else { continue }
+            guard value >= 0, value <= bound else { return "\(name) \(value) must be between 0 and \(bound)." }
+        }
+        if let transactions, let buyers, buyers > transactions {
+            return "buyers (\(buyers)) exceed transactions (\(transactions))."
+        }
+        return nil
+    }
+
+    /// Why a submission's period (day numbers) is not acceptable, or nil: both days in
+    /// `DayNumber.supportedRange` and at most ``DayPeriod/maximumDays`` (the node sends ISO weeks). (The coordinator also refuses
+    /// a period that ends after tomorrow by its clock: ``futurePeriodProblem(to:now:)``.)
+    public static func periodProblem(from: Int, to: Int) -> String? {
+        let range = DayNumber.supportedRange
+        guard range.contains(DayNumber(from)), range.contains(DayNumber(to)) else {
+            return "period \(DayNumber(from))…\(DayNumber(to)) is outside the supported days \(DayNumber.supportedRangeText)."
+        }
+        guard to - from < DayPeriod.maximumDays else {
+            return "period \(DayNumber(from))…\(DayNumber(to)) covers more than \(DayPeriod.maximumDays) days; send one submission per week."
+        }
+        return nil
+    }
+
+    /// Why a period ending on day `to` cannot have been measured by `now`, or nil: its last day
+    /// may be at most the day after `now`'s UTC day (time zones run up to 14 hours ahead).
+    public static func futurePeriodProblem(to: String, now: Date) -> String? {
+        guard let last = CalendarDay.dayNumber(to) else { return nil }
+        let today = Int((now.timeIntervalSince1970 / 86_400).rounded(.down))
+        guard last <= today + 1 else {
+            return "the period ends \(to), a day that has not begun yet; send only measured days."
+        }
+        return nil
+    }
+
+    /// Whether `name` has the shape of an IANA time zone name (`Europe/Brussels`, `Etc/GMT+1`):
+    /// 1–64 characters, a letter first, then letters, digits, `/`, `_`, `+`, `-`.
+    public static func isTimeZoneName(_ name: String) -> Bool {
+        let u = Array(name.utf8)
+        guard (1...64).contains(u.count) else { return false }
+        for (i, c) in u.enumerated() {
+            let letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+            let ok = letter || (i > 0 && ((c >= 0x30 && c <= 0x39) || c == 0x2f || c == 0x5f || c == 0x2b || c == 0x2d))
+            if !ok { return false }
+        }
+        return true
     }
 }
 

@@ -4,25 +4,73 @@ public import Indicators
 // The network figures and the signed network report: what the coordinator computes and signs,
 // and what a node verifies, keeps and renders. One definition for both sides of the wire.
 
-/// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD`).
+/// A period of local days, inclusive (`from`, `to` as `YYYY-MM-DD` on the wire).
 ///
 /// Why: every route and report names the days it covers in the towns' own calendar, never instants.
+/// It holds day numbers, so its range can never be malformed; a period from outside is built with
+/// ``init(from:to:)``, which checks it.
 public struct DayPeriod: Sendable, Hashable, Codable {
-    public var from: String
-    public var to: String
-    public var range: ClosedRange<DayNumber> {
-        ((try? DayNumber(iso: from)) ?? DayNumber(0))...((try? DayNumber(iso: to)) ?? DayNumber(0))
-    }
+    /// The longest period a question may name: 1096 days (three years and a leap day). Why: a
+    /// report loads the period, the previous period of the same length and a year of look-back,
+    /// so the cost grows with the span.
+    public static let maximumDays = 1096
 
+    public let range: ClosedRange<DayNumber>
+    public var from: String { range.lowerBound.description }
+    public var to: String { range.upperBound.description }
+
+    /// A period computed from other days (no check: callers derive it from a checked period).
     public init(_ range: ClosedRange<DayNumber>) {
-        from = range.lowerBound.description
-        to = range.upperBound.description
+        self.range = range
     }
 
-    /// A stored period (`YYYY-MM-DD` days, as written by this type).
-    public init(from: String, to: String) {
-        self.from = from
-        self.to = to
+    /// A period from outside (query parameters, options, stored rows, a decoded report): both days
+    /// `YYYY-MM-DD` inside ``DayNumber/supportedRange``, `from` ≤ `to`, at most ``maximumDays``.
+    /// Throws `invalid_argument` with a sentence that says what to send instead.
+    public init(from: String, to: String) throws(FederationError) {
+        func day(_ text: String, _ name: String) throws(FederationError) -> DayNumber {
+            do { return try DayNumber(supported: text) } catch {
+                throw FederationError(
+                    code: .invalidArgument,
+                    message: "\(name) '\(text)' is not a supported day: write YYYY-MM-DD between \(DayNumber.supportedRangeText).")
+            }
+        }
+        let first = try day(from, "from"), last = try day(to, "to")
+        guard first <= last else {
+            throw FederationError(code: .invalidArgument, message: "from \(from) is after to \(to); give from ≤ to.")
+        }
+        guard last.rawValue - first.rawValue < Self.maximumDays else {
+            throw FederationError(
+                code: .invalidArgument,
+                message: "\(from)…\(to) spans more than \(Self.maximumDays) days (3 years); ask for a shorter period.")
+        }
+        range = first...last
+    }
+
+    /// A period this program stored itself (e.g. a published report's key): valid ISO days with
+    /// `from` ≤ `to`, without the range and span rules, so a report kept from an older version
+    /// can still be listed and recomputed.
+    public init(storedFrom from: String, to: String) throws(FederationError) {
+        guard let first = try? DayNumber(iso: from), let last = try? DayNumber(iso: to), first <= last else {
+            throw FederationError(code: .invalidEncoding, message: "The stored period \(from)…\(to) is not two ISO days with from ≤ to; the store is damaged.")
+        }
+        range = first...last
+    }
+
+    enum CodingKeys: String, CodingKey { case from, to }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let from = try container.decode(String.self, forKey: .from), to = try container.decode(String.self, forKey: .to)
+        do { try self.init(from: from, to: to) } catch {
+            throw DecodingError.dataCorruptedError(forKey: .from, in: container, debugDescription: error.message)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
     }
 }
 

@@ -150,6 +150,10 @@ public enum SubmissionCheck {
                     "createdAt \(payload.createdAt) is older than the tenant's window of \(Int(policy.maximumAge / 86400)) days"
                 ))
         }
+        // 13b: a period of days that have not begun yet is not a measurement.
+        if let problem = AggregateLimits.futurePeriodProblem(to: payload.period.to, now: now) {
+            return .refused(Refusal(.malformedPayload, problem))
+        }
         // 14: ordering.
         if let last = townState.lastSequence, payload.sequence <= last {
             return .refused(

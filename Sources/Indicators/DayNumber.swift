@@ -62,6 +62,33 @@ public struct DayNumber: Hashable, Comparable, Sendable, Strideable, CustomStrin
         try self.init(year: y, month: m, day: d)
     }
 
+    /// The days TownBench accepts from outside: 2000-01-01 … 2099-12-31 (inclusive).
+    ///
+    /// Why one range: every date that arrives from outside (API query parameters, report pages,
+    /// command-line options, imported rows, submitted periods) is checked against it, so day
+    /// arithmetic on input (look-backs, previous periods, ISO weeks) stays far from any limit and
+    /// no date reaches the formulas that the calendar code cannot print back. Federation/PROTOCOL.md
+    /// documents it; change it here only.
+    public static let supportedRange: ClosedRange<DayNumber> = DayNumber(10_957)...DayNumber(47_481)
+
+    /// The supported range as people read it: `2000-01-01 … 2099-12-31`.
+    public static var supportedRangeText: String {
+        "\(supportedRange.lowerBound) … \(supportedRange.upperBound)"
+    }
+
+    /// Whether this day lies in ``supportedRange``.
+    public var isSupported: Bool { DayNumber.supportedRange.contains(self) }
+
+    /// Parses `YYYY-MM-DD` from outside and requires it to lie in ``supportedRange``; throws
+    /// ``IndicatorsError/Code/invalidDate`` naming the text and the range otherwise.
+    public init(supported text: String) throws {
+        try self.init(iso: text)
+        guard isSupported else {
+            throw IndicatorsError(
+                .invalidDate, "\(text) is outside the supported days \(DayNumber.supportedRangeText); give a date in that range.")
+        }
+    }
+
     /// (year, month 1–12, day 1–31).
     public var civil: (year: Int, month: Int, day: Int) {
         let z = rawValue + 719_468

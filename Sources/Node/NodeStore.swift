@@ -25,21 +25,14 @@ public final class NodeStore {
     /// `DIR/keys/`, mode 0700: the node's private signing key lives here, mode 0600.
     public static func keysURL(in directory: URL) -> URL { directory.appendingPathComponent("keys", isDirectory: true) }
 
-    /// An identifier: 1–64 of `a-z 0-9 - _ .`, starting with a letter or digit.
-    static func isValidIdentifier(_ text: String) -> Bool {
-        guard let first = text.utf8.first, text.utf8.count <= 64 else { return false }
-        let allowed = { (b: UInt8) in (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 || b == 95 || b == 46 }
-        return allowed(first) && first != 45 && first != 95 && first != 46 && text.utf8.allSatisfy(allowed)
-    }
-
     /// Creates a new node in `directory` (created if missing): its store and its Ed25519 key pair.
     /// Refuses when a node is already there, so nothing is ever overwritten.
     public static func create(in directory: URL, town: String, tenant: String,
                               timeZone: String = "Europe/Brussels") throws -> NodeStore {
-        for (flag, value) in [("--town", town), ("--tenant", tenant)] where !isValidIdentifier(value) {
+        for (flag, value) in [("--town", town), ("--tenant", tenant)] where !Identifier.isValid(value) {
             throw NodeError(.invalidArgument, "\(flag) '\(value)' is not a valid id: use 1–64 lowercase letters, digits, '-', '_' or '.', e.g. harelbeke")
         }
-        guard TimeZone(identifier: timeZone) != nil else {
+        guard AggregateLimits.isTimeZoneName(timeZone), TimeZone(identifier: timeZone) != nil else {
             throw NodeError(.invalidArgument, "--time-zone '\(timeZone)' is not an IANA time zone; use e.g. Europe/Brussels")
         }
         let fileManager = FileManager.default

@@ -318,8 +318,11 @@ let reportCommand = Command(
                 let (y, m, _) = Date().civilUTC
                 month = m == 1 ? String(format: "%04d-12", y - 1) : String(format: "%04d-%02d", y, m - 1)
             }
-            guard case .success(let period) = DayPeriod.parse(period: month, from: from, to: to) else {
-                throw UsageError("--period must be YYYY-MM, or --from and --to days YYYY-MM-DD with from ≤ to, at most 3 years apart")
+            let period: DayPeriod
+            switch DayPeriod.parse(period: month, from: from, to: to) {
+            case .success(let parsed): period = parsed
+            case .failure(let error):
+                throw UsageError("--period must be YYYY-MM, or --from and --to days YYYY-MM-DD with from ≤ to, at most \(DayPeriod.maximumDays) days apart: \(error.message)")
             }
             let store = try openStore(dir)
             defer { store.close() }

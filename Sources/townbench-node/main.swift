@@ -142,7 +142,7 @@ let indicatorsCommand = Command(
     let id = try arguments.required("indicator", "ID (footfall-index, event-uplift, conversion-rate, hourly-profile)")
     func day(_ name: String) throws -> DayNumber? {
         guard let text = arguments.option(name) else { return nil }
-        guard let day = try? DayNumber(iso: text) else { throw UsageError("--\(name) '\(text)' is not a date; write YYYY-MM-DD") }
+        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
         return day
     }
     var query = IndicatorQuery(indicator: id, from: try day("from"), to: try day("to"))
@@ -218,7 +218,11 @@ let pushCommand = Command(
     }
     if json { try printJSON(summary) } else {
         print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending"
-              + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : ""))
+              + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : "")
+              + (summary.unqueued.isEmpty ? "" : ", \(summary.unqueued.count) week(s) not queued"))
+    }
+    if !summary.unqueued.isEmpty {
+        throw NodeError(.badInput, "\(summary.unqueued.count) week(s) were not queued because their figures break the protocol's rules (listed above); the other weeks were queued and sent. Correct the data and push again")
     }
     if summary.unconfirmed > 0 {
         throw NodeError(.io, "\(summary.unconfirmed) submission(s) were answered with a receipt that does not match the bytes sent; they stay queued (see `outbox`). Check --coordinator and any proxy in between, then push again")
@@ -269,8 +273,8 @@ let aggregatesCommand = Command(
     let dir = try directory(&arguments)
     let text = try arguments.required("period", "FROM[..TO]")
     let parts = text.components(separatedBy: "..")
-    guard (1...2).contains(parts.count), let from = try? DayNumber(iso: parts[0]), let to = try? DayNumber(iso: parts.last ?? ""), from <= to else {
-        throw UsageError("--period '\(text)' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")
+    guard (1...2).contains(parts.count), let from = try? DayNumber(supported: parts[0]), let to = try? DayNumber(supported: parts.last ?? ""), from <= to else {
+        throw UsageError("--period '\(text)' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, days between \(DayNumber.supportedRangeText)")
     }
     _ = arguments.flag("json")
     try arguments.checkAllConsumed()
@@ -375,7 +379,7 @@ let simulateCommand = Command(
     guard let seed else { throw UsageError("--seed must be a whole number ≥ 0") }
     var end: DayNumber?
     if let text = arguments.option("end") {
-        guard let day = try? DayNumber(iso: text) else { throw UsageError("--end '\(text)' is not a date; write YYYY-MM-DD") }
+        guard let day = try? DayNumber(supported: text) else { throw UsageError("--end '\(text)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
         end = day
     }
     let json = arguments.flag("json")
@@ -427,7 +431,7 @@ let reportCommand = Command(
     let fetch = arguments.flag("fetch")
     func day(_ name: String) throws -> DayNumber? {
         guard let text = arguments.option(name) else { return nil }
-        guard let day = try? DayNumber(iso: text) else { throw UsageError("--\(name) '\(text)' is not a date; write YYYY-MM-DD") }
+        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
         return day
     }
     let from = try day("from"), to = try day("to")
@@ -477,7 +481,7 @@ let verifyCommand = Command(
     let url = try coordinatorURL(&arguments, store: store)
     let from = arguments.option("from"), to = arguments.option("to")
     for (flag, value) in [("from", from), ("to", to)] {
-        if let value, (try? DayNumber(iso: value)) == nil { throw UsageError("--\(flag) '\(value)' is not a date; write YYYY-MM-DD") }
+        if let value, (try? DayNumber(supported: value)) == nil { throw UsageError("--\(flag) '\(value)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
     }
     guard (from == nil) == (to == nil) else { throw UsageError("give both --from and --to, or neither") }
     let json = arguments.flag("json")

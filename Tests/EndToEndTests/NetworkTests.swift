@@ -86,11 +86,12 @@ import Testing
             let base = "http://127.0.0.1:\(port)/"
 
             let pushed = try run(node, ["push", "--dir", nodeDir, "--coordinator", base, "--json"])
-            let summary = try #require(try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Int])
-            #expect(summary["acknowledged"] == 5 && summary["refused"] == 0 && summary["pending"] == 0)
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Any])
+            #expect(summary["acknowledged"] as? Int == 5 && summary["refused"] as? Int == 0 && summary["pending"] as? Int == 0)
+            #expect((summary["unqueued"] as? [Any])?.isEmpty == true)
             // A second push has nothing new to say.
             let again = try run(node, ["push", "--dir", nodeDir, "--json"])
-            #expect((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Int])?["queued"] == 0)
+            #expect((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["queued"] as? Int == 0)
 
             for (from, to, lag) in [("2025-05-26", "2025-06-08", 7), ("2025-05-19", "2025-05-25", 7)] {
                 let local = try run(node, ["indicators", "--dir", nodeDir, "--indicator", "footfall-index", "--from", from, "--to", to,

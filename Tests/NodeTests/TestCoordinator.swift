@@ -205,7 +205,7 @@ extension TestCoordinator {
         case .notAReport:
             return try Envelope.sign(payload: Array(#"{"figures":{}}"#.utf8), payloadType: NetworkReport.payloadType, with: reportKey).serialized()
         }
-        let period = DayPeriod(from: from, to: to)
+        let period = try DayPeriod(from: from, to: to)
         let figures = NetworkFigures(
             tenantId: tenant, period: period, indicators: [:], minimumTowns: 3,
             footfall: .init(towns: 0, pooledPublication: "too_few_contributors"), towns: [], conversionByZoneKind: [],

@@ -3,6 +3,17 @@ public import Foundation
 public import Indicators
 internal import Storage
 
+/// A week `push` could not queue, and why (the protocol's reason, naming zone, day and figure).
+public struct UnqueuedWeek: Codable, Sendable, Hashable, CustomStringConvertible {
+    public var from: DayNumber
+    public var to: DayNumber
+    public var reason: String
+
+    public var description: String {
+        "the week \(from)…\(to) was not queued: \(reason) Correct the data (import the fixed file with --replace) and push again"
+    }
+}
+
 /// One submission in the node's outbox.
 public struct OutboxEntry: Codable, Sendable, Hashable {
     public var sequence: Int
@@ -51,8 +62,12 @@ extension NodeStore {
         let end = min(range.upperBound, last ?? yesterday)
         var monday = range.lowerBound - (range.lowerBound.isoWeekday - 1)
         var periods: [ClosedRange<DayNumber>] = []
-        while monday <= end {
-            periods.append(monday...min(monday + 6, end))
+        // Only supported days leave the node (PROTOCOL.md §4.4); the first week of the range is cut.
+        let supported = DayNumber.supportedRange
+        while monday <= min(end, supported.upperBound) {
+            if monday + 6 >= supported.lowerBound {
+                periods.append(max(monday, supported.lowerBound)...min(monday + 6, end, supported.upperBound))
+            }
             monday = monday + 7
         }
         return periods
@@ -60,29 +75,56 @@ extension NodeStore {
 
     /// Builds, signs and queues a submission for every period whose aggregates differ from those
     /// last queued or acknowledged for it (a first submission, or a correction). Everything is
-    /// written to the outbox in one transaction before anything is sent. Returns the new entries.
+    /// written to the outbox in one transaction before anything is sent. Returns the new entries;
+    /// throws ``NodeError`` naming the first week that could not be built (the good weeks are
+    /// queued all the same: see ``queueSubmissionsReporting(through:now:)``).
     @discardableResult
     public func queueSubmissions(through last: DayNumber? = nil, now: Date = Date()) throws -> [OutboxEntry] {
+        let outcome = try queueSubmissionsReporting(through: last, now: now)
+        if let first = outcome.unqueued.first { throw NodeError(.badInput, first.description) }
+        return outcome.queued
+    }
+
+    /// Like ``queueSubmissions(through:now:)``, but a week whose aggregates the protocol refuses
+    /// (data imported before a rule existed, an implausible daily sum) is reported, not thrown:
+    /// one bad week never keeps the others from being queued.
+    public func queueSubmissionsReporting(through last: DayNumber? = nil, now: Date = Date()) throws
+        -> (queued: [OutboxEntry], unqueued: [UnqueuedWeek]) {
         let key = try signingKey()
         var queued: [Int] = []
+        var unqueued: [UnqueuedWeek] = []
+        if let range = try dataRange(), range.lowerBound < DayNumber.supportedRange.lowerBound {
+            unqueued.append(UnqueuedWeek(
+                from: range.lowerBound, to: min(range.upperBound, DayNumber.supportedRange.lowerBound - 1),
+                reason: "the store holds data on days before \(DayNumber.supportedRange.lowerBound), outside the supported dates \(DayNumber.supportedRangeText); they are never sent (imports now refuse such dates)."))
+        }
         try db.transaction {
             var sequence = try db.queryFirst("SELECT coalesce(max(sequence), 0) FROM outbox")?.int(0) ?? 0
             for period in try submissionPeriods(through: last) {
-                let zones = try aggregateZones(period: period)
-                guard !zones.isEmpty else { continue }
-                let digest = Hex.encode(SHA256.hash(try CanonicalJSON.encode(zones)))
-                let latest = try db.queryFirst("""
-                    SELECT content_digest FROM outbox WHERE tenant = ? AND period_from = ? AND period_to = ? AND state != 'refused'
-                    ORDER BY sequence DESC LIMIT 1
-                    """, [.text(settings.tenant), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)])
-                if try latest?.string(0) == digest { continue }
+                let zones: [AggregatePayload.Zone]
+                let envelope: [UInt8]
+                let digest: String
+                let payload: AggregatePayload
+                do {
+                    zones = try aggregateZones(period: period)
+                    guard !zones.isEmpty else { continue }
+                    digest = Hex.encode(SHA256.hash(try CanonicalJSON.encode(zones)))
+                    let latest = try db.queryFirst("""
+                        SELECT content_digest FROM outbox WHERE tenant = ? AND period_from = ? AND period_to = ? AND state != 'refused'
+                        ORDER BY sequence DESC LIMIT 1
+                        """, [.text(settings.tenant), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)])
+                    if try latest?.string(0) == digest { continue }
+                    payload = AggregatePayload(
+                        tenantId: settings.tenant, townId: settings.town, keyId: key.publicKey.keyID,
+                        submissionId: try SubmissionID.random(), sequence: sequence + 1, createdAt: Timestamp.format(now),
+                        period: .init(from: period.lowerBound.description, to: period.upperBound.description),
+                        timeZone: settings.timeZone, privacy: try privacyPolicy, zones: zones)
+                    envelope = try payload.signedEnvelope(with: key).serialized()
+                } catch let error as FederationError where error.code == .invalidPayload {
+                    unqueued.append(UnqueuedWeek(from: period.lowerBound, to: period.upperBound, reason: error.message))
+                    continue
+                }
                 sequence += 1
-                let payload = AggregatePayload(
-                    tenantId: settings.tenant, townId: settings.town, keyId: key.publicKey.keyID,
-                    submissionId: try SubmissionID.random(), sequence: sequence, createdAt: Timestamp.format(now),
-                    period: .init(from: period.lowerBound.description, to: period.upperBound.description),
-                    timeZone: settings.timeZone, privacy: try privacyPolicy, zones: zones)
-                let envelope = try payload.signedEnvelope(with: key).serialized()
                 try db.run("""
                     INSERT INTO outbox (sequence, submission_id, tenant, period_from, period_to, content_digest, envelope, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -91,7 +133,7 @@ extension NodeStore {
                 queued.append(sequence)
             }
         }
-        return try outbox().filter { queued.contains($0.sequence) }
+        return (try outbox().filter { queued.contains($0.sequence) }, unqueued)
     }
 
     /// Every outbox entry, oldest first.

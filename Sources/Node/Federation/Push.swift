@@ -14,6 +14,9 @@ public struct PushSummary: Codable, Sendable, Equatable {
     /// Entries the coordinator answered with a receipt for other bytes or another id: still
     /// queued, with the reason in the outbox (check the coordinator URL and any proxy in between).
     public var unconfirmed = 0
+    /// Weeks that could not be queued (the protocol refuses their figures), each with its reason;
+    /// the other weeks were queued and sent.
+    public var unqueued: [UnqueuedWeek] = []
 }
 
 /// How `push` retries.
@@ -40,7 +43,12 @@ extension NodeStore {
     public func push(to coordinator: URL, options: PushOptions = PushOptions(),
                      log: (String) -> Void = { _ in }) throws -> PushSummary {
         var summary = PushSummary()
-        if !options.sendOnly { summary.queued = try queueSubmissions().count }
+        if !options.sendOnly {
+            let outcome = try queueSubmissionsReporting()
+            summary.queued = outcome.queued.count
+            summary.unqueued = outcome.unqueued
+            for week in outcome.unqueued { log(week.description) }
+        }
         let endpoint = coordinator.appendingPathComponent("v1/tenants/\(settings.tenant)/submissions")
         for entry in try outbox() where entry.state == "queued" {
             let body = try envelopeBytes(sequence: entry.sequence)

@@ -1,3 +1,4 @@
+internal import Federation
 internal import Indicators
 internal import Storage
 
@@ -33,13 +34,16 @@ struct SpendingImporter {
             }
             let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
             let minutes = try fields.integer("minutes", in: 1...(31 * 1440))
-            let sector = try fields.text("sector")
-            let transactions = try fields.integer("transactions")
-            let buyers = try fields.integer("buyers")
+            let sector = try fields.identifier("sector", what: "a sector", example: "retail")
+            let transactions = try fields.integer("transactions", in: 0...Int64(AggregateLimits.maximumTransactions))
+            let buyers = try fields.integer("buyers", in: 0...Int64(AggregateLimits.maximumTransactions))
             guard buyers <= transactions else {
                 throw NodeError(.badInput, "buyers (\(buyers)) exceed transactions (\(transactions)); every buyer makes at least one transaction", at: at(fields.column("buyers")))
             }
             let cents = try fields.decimal("value_eur", decimals: 2)
+            guard cents <= Int64(AggregateLimits.maximumValueCents) else {
+                throw NodeError(.badInput, "value_eur \(Double(cents) / 100) is above the plausible maximum €\(AggregateLimits.maximumValueCents / 100) per zone, day and sector; check the export", at: at(fields.column("value_eur")))
+            }
             try insert.bind([.integer(zone), .integer(start), .text(sector), .integer(minutes), .integer(transactions),
                              .integer(buyers), .integer(cents), .integer(session.importID)])
             try insert.step()
@@ -86,7 +90,7 @@ struct EventsImporter {
             try columns.checkFieldCount(record, at: at)
             summary.rowsRead += 1
             let fields = try FieldReader(record: record, header: columns, at: at)
-            let id = try fields.text("id")
+            let id = try fields.identifier("id", what: "an event id", example: "braderie-2025")
             guard seen.insert(id).inserted else {
                 throw NodeError(.badInput, "duplicate event id '\(id)' in this file", at: at(fields.column("id")))
             }
@@ -234,12 +238,21 @@ struct FieldReader {
         }
     }
 
+    /// The field as an id of the federation protocol (`Identifier`: sent to the coordinator).
+    func identifier(_ name: String, what: String, example: String) throws -> String {
+        let text = try self.text(name)
+        guard Identifier.isValid(text) else {
+            throw NodeError(.badInput, "\(name) '\(text.prefix(80))' is not valid as \(what): use 1–64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. \(example)); it is sent to the coordinator", at: at(column(name)))
+        }
+        return text
+    }
+
     func isDateOnly(_ name: String) throws -> Bool { try text(name).utf8.count == 10 }
 
     func day(_ name: String) throws -> DayNumber {
         let text = try self.text(name)
-        do { return try DayNumber(iso: text) } catch {
-            throw NodeError(.badInput, "\(name) '\(text)' is not a date; write it as YYYY-MM-DD", at: at(column(name)))
+        do { return try DayNumber(supported: text) } catch {
+            throw NodeError(.badInput, "\(name) '\(text)' is not a supported date; write it as YYYY-MM-DD between \(DayNumber.supportedRangeText)", at: at(column(name)))
         }
     }
 

@@ -1,3 +1,4 @@
+internal import Federation
 internal import Indicators
 internal import Storage
 
@@ -80,8 +81,8 @@ struct CountsImporter {
             }
             let countField = columns.required("count")
             let count: Int64 = try record.withField(countField) { bytes in
-                guard let value = ByteNumber.nonNegativeInteger(bytes) else {
-                    throw NodeError(.badInput, "count '\(String(decoding: bytes, as: UTF8.self))' must be a whole number ≥ 0", at: at(record.column(countField)))
+                guard let value = ByteNumber.nonNegativeInteger(bytes), Double(value) <= AggregateLimits.maximumSensorDayCount else {
+                    throw NodeError(.badInput, "count '\(String(decoding: bytes, as: UTF8.self).prefix(40))' must be a whole number ≥ 0 and at most \(Int(AggregateLimits.maximumSensorDayCount)) (the most a sensor can count in a day)", at: at(record.column(countField)))
                 }
                 return value
             }
@@ -107,6 +108,8 @@ struct CountsImporter {
             try insert.bind(session.importID, at: 7)
             try insert.step()
             if db.changes == 1 {
+                try session.checkDirectionMix(sensor: sensor, start: start, measure: measure, direction: direction,
+                                              at: at(columns["direction"].map { record.column($0) }))
                 summary.rowsInserted += 1
                 try session.accumulate(sensor: sensor.id, start: start, minutes: Int(minutes), measure: measure,
                                        direction: direction, count: Double(count), uptime: nil)

@@ -134,6 +134,51 @@ final class ImportSession {
     struct AmbiguityKey: Hashable { var sensor: Int64; var naive: Int64; var measure: Int; var direction: Int }
     private var seenAmbiguous: Set<AmbiguityKey> = []
 
+    private lazy var mixLookup = try? db.prepare("""
+        SELECT direction, import_id FROM counts WHERE sensor_id = ? AND start = ? AND measure = ? AND (direction = 0) != (? = 0) LIMIT 1
+        """)
+    private lazy var formsLookup = try? db.prepare("""
+        SELECT coalesce(max(direction = 0), 0), coalesce(max(direction != 0), 0) FROM daily WHERE sensor_id = ? AND measure = ?
+        """)
+    struct FormKey: Hashable { var sensor: Int64; var measure: Int }
+    /// Per sensor and measure, the forms seen in the store or in this file: bit 0 the whole flow,
+    /// bit 1 direction slices. Only where both occur can one interval hold both.
+    private var forms: [FormKey: UInt8] = [:]
+
+    /// Refuses a row that mixes the whole flow (no direction) with direction slices for the same
+    /// sensor, interval start and measure: a sensor's total is the sum of its rows, so both would
+    /// be counted twice. Call it after inserting the row (it looks for the other form). Costs one
+    /// lookup per sensor and measure, plus one per row only where both forms occur.
+    func checkDirectionMix(sensor: SensorRef, start: Int64, measure: Int, direction: Int, at location: NodeError.Location,
+                           row: String? = nil) throws {
+        guard let mixLookup, let formsLookup else {
+            throw NodeError(.io, "cannot prepare the direction check; the store may be damaged")
+        }
+        let key = FormKey(sensor: sensor.id, measure: measure)
+        var seen: UInt8
+        if let known = forms[key] {
+            seen = known
+        } else {
+            try formsLookup.bind([.integer(sensor.id), .int(measure)])
+            seen = 0
+            if try formsLookup.step() {
+                seen = (formsLookup.int64(at: 0) != 0 ? 1 : 0) | (formsLookup.int64(at: 1) != 0 ? 2 : 0)
+            }
+            try formsLookup.reset()
+        }
+        seen |= direction == Direction.all.rawValue ? 1 : 2
+        forms[key] = seen
+        guard seen == 3 else { return }
+        try mixLookup.bind([.integer(sensor.id), .integer(start), .int(measure), .int(direction)])
+        defer { try? mixLookup.reset() }
+        guard try mixLookup.step() else { return }
+        let other = Direction(rawValue: Int(mixLookup.int64(at: 0))).map { $0 == .all ? "the whole flow (no direction)" : "direction '\($0)'" } ?? "another direction"
+        let this = direction == Direction.all.rawValue ? "the whole flow (no direction)" : "direction '\(Direction(rawValue: direction).map(\.description) ?? "?")'"
+        let source = mixLookup.int64(at: 1) == importID ? "this file" : "the store (an earlier import)"
+        let measureName = Measure(rawValue: measure).map(\.description) ?? "\(measure)"
+        throw NodeError(.badInput, "\(row.map { $0 + ": " } ?? "")sensor '\(sensor.name)', start \(start.utcString), measure \(measureName): this row is \(this) but \(source) has \(other) for the same interval; a sensor's total is the sum of its rows, so send either the whole flow or its direction slices, not both. Remove one form from the file\(source == "this file" ? "" : ", or import this interval in the form stored before")", at: location)
+    }
+
     // MARK: Running sums
 
     struct DailyKey: Hashable { var sensor: Int64; var day: Int; var measure: Int; var direction: Int }

@@ -112,6 +112,7 @@ func parseTimestamp(_ bytes: UnsafeBufferPointer<UInt8>, allowDateOnly: Bool = f
     guard let year = digits(0, 4), byte(4) == UInt8(ascii: "-"), let month = digits(5, 2), byte(7) == UInt8(ascii: "-"),
           let day = digits(8, 2) else { return .failure(.syntax) }
     guard let date = try? DayNumber(year: year, month: month, day: day) else { return .failure(.noSuchDate) }
+    guard date.isSupported else { return .failure(.unsupportedDate) }
     if n == 10 {
         return allowDateOnly ? .success(WrittenTimestamp(naive: Int64(date.rawValue) * 86_400, offset: nil)) : .failure(.missingTime)
     }
@@ -152,12 +153,13 @@ func parseTimestamp(_ bytes: UnsafeBufferPointer<UInt8>, allowDateOnly: Bool = f
 
 /// Why a timestamp did not parse; each case's text tells the user how to write it.
 enum TimestampError: Error {
-    case syntax, noSuchDate, noSuchTime, missingTime
+    case syntax, noSuchDate, unsupportedDate, noSuchTime, missingTime
 
     var reason: String {
         switch self {
         case .syntax: "is not an ISO 8601 timestamp; write e.g. 2025-03-30T14:15:00+02:00 or 2025-03-30T12:15:00Z"
         case .noSuchDate: "names a date that does not exist"
+        case .unsupportedDate: "is outside the supported dates \(DayNumber.supportedRangeText); check the file's dates"
         case .noSuchTime: "has an hour, minute or second out of range"
         case .missingTime: "has a date but no time; write e.g. 2025-03-30T14:15:00+02:00"
         }

@@ -34,7 +34,7 @@ extension NodeStore {
                 guard seen.insert(name).inserted else {
                     throw NodeError(.badInput, "sensor '\(name)' is declared twice in this file", at: at(fields.column("sensor")))
                 }
-                let zoneName = try fields.text("zone")
+                let zoneName = try fields.identifier("zone", what: "a zone id", example: "markt")
                 let zoneKindText = try fields.text("zone_kind")
                 guard let zoneKind = ZoneKind(rawValue: zoneKindText) else {
                     throw NodeError(.badInput, "unknown zone_kind '\(zoneKindText)'; use one of: \(ZoneKind.namesList)", at: at(fields.column("zone_kind")))

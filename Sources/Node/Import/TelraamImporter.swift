@@ -1,4 +1,5 @@
 import Foundation
+internal import Federation
 internal import Storage
 
 /// Imports the JSON that Telraam's `POST /v1/reports/traffic` returns: `{"report": [ … ]}` with
@@ -69,8 +70,9 @@ struct TelraamImporter {
             for (field, measure) in Self.modes {
                 func number(_ key: String) throws -> Double? {
                     guard let value = row[key], !(value is NSNull) else { return nil }
-                    guard let n = (value as? NSNumber)?.doubleValue, n.isFinite, n >= 0 else {
-                        throw fail("\"\(key)\" must be a number ≥ 0")
+                    guard let n = (value as? NSNumber)?.doubleValue,
+                          AggregateLimits.countProblem(n, bound: AggregateLimits.maximumSensorDayCount) == nil else {
+                        throw fail("\"\(key)\" must be a number ≥ 0 and at most \(Int(AggregateLimits.maximumSensorDayCount)) (the most a sensor can count in a day), is \(value)")
                     }
                     return n
                 }
@@ -83,6 +85,8 @@ struct TelraamImporter {
                                      .real(count), .real(uptime), .integer(session.importID)])
                     try insert.step()
                     if db.changes == 1 {
+                        try session.checkDirectionMix(sensor: sensor, start: start, measure: measure.rawValue, direction: direction.rawValue,
+                                                      at: at, row: path)
                         summary.rowsInserted += 1
                         try session.accumulate(sensor: sensor.id, start: start, minutes: 60, measure: measure.rawValue,
                                                direction: direction.rawValue, count: count, uptime: uptime)
