@@ -263,7 +263,7 @@ struct API: Sendable {
 
     static func treeSize(_ text: String?, name: String) throws -> UInt64? {
         guard let text else { return nil }
-        guard let value = UInt64(text) else { throw CoordinatorError(.invalidArgument, "\(name) must be a whole number ≥ 0, not '\(text)'.") }
+        guard let value = UInt64(text) else { throw CoordinatorError(.invalidArgument, "\(name) must be a log size (digits only, e.g. 1024), not '\(text)'.") }
         return value
     }
 

@@ -70,7 +70,8 @@ import Testing
             // Push refused the redirect at once and kept every week queued.
             let outbox = try fixture.store.outbox()
             #expect(outbox.count == 4 && outbox.allSatisfy { $0.state == "queued" })
-            #expect((outbox.first?.lastError ?? "").contains("follows no redirect"))
+            let lastError = outbox.first?.lastError ?? ""
+            #expect(lastError.contains("follows no redirect"), "\(lastError)")
         }
         #expect(seen.withLock { $0 } == [])
     }

@@ -82,7 +82,7 @@ struct CountsImporter {
             let countField = columns.required("count")
             let count: Int64 = try record.withField(countField) { bytes in
                 guard let value = ByteNumber.nonNegativeInteger(bytes), Double(value) <= AggregateLimits.maximumSensorDayCount else {
-                    throw NodeError(.badInput, "count '\(String(decoding: bytes, as: UTF8.self).prefix(40))' must be a whole number ≥ 0 and at most \(Int(AggregateLimits.maximumSensorDayCount)) (the most a sensor can count in a day)", at: at(record.column(countField)))
+                    throw NodeError(.badInput, "count '\(String(decoding: bytes, as: UTF8.self).prefix(40))' must be a whole number from 0 to \(Int(AggregateLimits.maximumSensorDayCount)) (the most a sensor can count in a day)", at: at(record.column(countField)))
                 }
                 return value
             }
