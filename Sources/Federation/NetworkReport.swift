@@ -32,7 +32,7 @@ public struct DayPeriod: Sendable, Hashable, Codable {
             do { return try DayNumber(supported: text) } catch {
                 throw FederationError(
                     code: .invalidArgument,
-                    message: "\(name) '\(text)' is not a supported day: write YYYY-MM-DD between \(DayNumber.supportedRangeText).")
+                    message: "\(name) '\(text)' is not a supported day: write YYYY-MM-DD in the range \(DayNumber.supportedRangeText).")
             }
         }
         let first = try day(from, "from"), last = try day(to, "to")

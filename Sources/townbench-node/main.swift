@@ -142,7 +142,7 @@ let indicatorsCommand = Command(
     let id = try arguments.required("indicator", "ID (footfall-index, event-uplift, conversion-rate, hourly-profile)")
     func day(_ name: String) throws -> DayNumber? {
         guard let text = arguments.option(name) else { return nil }
-        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
+        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
         return day
     }
     var query = IndicatorQuery(indicator: id, from: try day("from"), to: try day("to"))
@@ -274,7 +274,7 @@ let aggregatesCommand = Command(
     let text = try arguments.required("period", "FROM[..TO]")
     let parts = text.components(separatedBy: "..")
     guard (1...2).contains(parts.count), let from = try? DayNumber(supported: parts[0]), let to = try? DayNumber(supported: parts.last ?? ""), from <= to else {
-        throw UsageError("--period '\(text)' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, days between \(DayNumber.supportedRangeText)")
+        throw UsageError("--period '\(text)' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, days in the range \(DayNumber.supportedRangeText)")
     }
     _ = arguments.flag("json")
     try arguments.checkAllConsumed()
@@ -379,7 +379,7 @@ let simulateCommand = Command(
     guard let seed else { throw UsageError("--seed must be a whole number ≥ 0") }
     var end: DayNumber?
     if let text = arguments.option("end") {
-        guard let day = try? DayNumber(supported: text) else { throw UsageError("--end '\(text)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
+        guard let day = try? DayNumber(supported: text) else { throw UsageError("--end '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
         end = day
     }
     let json = arguments.flag("json")
@@ -431,7 +431,7 @@ let reportCommand = Command(
     let fetch = arguments.flag("fetch")
     func day(_ name: String) throws -> DayNumber? {
         guard let text = arguments.option(name) else { return nil }
-        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
+        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
         return day
     }
     let from = try day("from"), to = try day("to")
@@ -481,7 +481,7 @@ let verifyCommand = Command(
     let url = try coordinatorURL(&arguments, store: store)
     let from = arguments.option("from"), to = arguments.option("to")
     for (flag, value) in [("from", from), ("to", to)] {
-        if let value, (try? DayNumber(supported: value)) == nil { throw UsageError("--\(flag) '\(value)' is not a supported date; write YYYY-MM-DD between \(DayNumber.supportedRangeText)") }
+        if let value, (try? DayNumber(supported: value)) == nil { throw UsageError("--\(flag) '\(value)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
     }
     guard (from == nil) == (to == nil) else { throw UsageError("give both --from and --to, or neither") }
     let json = arguments.flag("json")

@@ -80,7 +80,7 @@ struct HardeningTests {
             let render = try runProcess(Self.binary, ["report", "render", "--dir", path, "--tenant", tenant, "--from", "0001-01-01",
                                                       "--to", "0002-12-31", "--out", dir.appendingPathComponent("out").path])
             #expect(render.status == 64, "\(render.stderr)")
-            #expect(render.stderr.contains("'0001-01-01' is not a supported day: write YYYY-MM-DD between 2000-01-01 … 2099-12-31"), "\(render.stderr)")
+            #expect(render.stderr.contains("'0001-01-01' is not a supported day: write YYYY-MM-DD in the range 2000-01-01 … 2099-12-31"), "\(render.stderr)")
         }
     }
 

@@ -252,7 +252,7 @@ struct FieldReader {
     func day(_ name: String) throws -> DayNumber {
         let text = try self.text(name)
         do { return try DayNumber(supported: text) } catch {
-            throw NodeError(.badInput, "\(name) '\(text)' is not a supported date; write it as YYYY-MM-DD between \(DayNumber.supportedRangeText)", at: at(column(name)))
+            throw NodeError(.badInput, "\(name) '\(text)' is not a supported date; write it as YYYY-MM-DD in the range \(DayNumber.supportedRangeText)", at: at(column(name)))
         }
     }
 
