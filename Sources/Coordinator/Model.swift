@@ -252,12 +252,15 @@ struct StoredKeyStatus {
         self.successor = successor
     }
 
-    var status: KeyRecord.Status {
-        let when = at.flatMap(Timestamp.parse) ?? .distantPast
+    /// The status read back; a state or instant that does not decode is corrupt data (an error),
+    /// never `active`: a revoked key must not come back to life.
+    func status() throws -> KeyRecord.Status {
         switch state {
-        case "retired": return .retired(at: when, successor: successor ?? "")
-        case "revoked": return .revoked(at: when)
-        default: return .active
+        case "active": return .active
+        case "retired":
+            return .retired(at: try StoredValue.date(at ?? "", "keys.status_at"), successor: successor ?? "")
+        case "revoked": return .revoked(at: try StoredValue.date(at ?? "", "keys.status_at"))
+        default: throw StoredValue.corrupt("keys.status", state, "is not active, retired or revoked")
         }
     }
 }

@@ -229,9 +229,9 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             key = try Ed25519.PublicKey(rawRepresentation: raw)
             publicKeys.withLock { $0[raw] = key }
         }
-        let status = StoredKeyStatus(state: try row.string(4), at: row.optionalString(5), successor: row.optionalString(6)).status
+        let status = try StoredKeyStatus(state: try row.string(4), at: row.optionalString(5), successor: row.optionalString(6)).status()
         return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
-                         enrolledAt: Timestamp.parse(try row.string(3)) ?? .distantPast, status: status)
+                         enrolledAt: try StoredValue.date(row.string(3), "keys.enrolled_at"), status: status)
     }
 
     private static func statusColumns(_ status: KeyRecord.Status) -> [PostgresValue] {
@@ -332,9 +332,9 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                 SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = $1
                 """, [.bytes(hash)]).first, let role = Role(rawValue: try row.string(2)) else { return nil }
             return TokenRecord(id: try row.string(1), hash: try row.bytes(0), role: role, tenantID: try row.string(3),
-                               townID: row.optionalString(4), createdAt: Timestamp.parse(try row.string(5)) ?? .distantPast,
-                               expiresAt: Timestamp.parse(try row.string(6)) ?? .distantPast,
-                               revokedAt: row.optionalString(7).flatMap(Timestamp.parse))
+                               townID: row.optionalString(4), createdAt: try StoredValue.date(row.string(5), "tokens.created_at"),
+                               expiresAt: try StoredValue.date(row.string(6), "tokens.expires_at"),
+                               revokedAt: try StoredValue.date(row.optionalString(7), "tokens.revoked_at"))
         }
     }
 
@@ -372,8 +372,8 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                 SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = $1
                 """, [.bytes(idHash)]).first else { return nil }
             let found = SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
-                                      createdAt: Timestamp.parse(try row.string(2)) ?? .distantPast,
-                                      expiresAt: Timestamp.parse(try row.string(3)) ?? .distantPast)
+                                      createdAt: try StoredValue.date(row.string(2), "sessions.created_at"),
+                                      expiresAt: try StoredValue.date(row.string(3), "sessions.expires_at"))
             guard found.expiresAt > now else {
                 try db.run("DELETE FROM sessions WHERE session_hash = $1", [.bytes(idHash)])
                 return nil
@@ -725,7 +725,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     private static func zoneDays(_ rows: PostgresRows) throws -> [ZoneDayRow] {
         try rows.map { row in
             let text = try row.string(6)
-            let events = text == "[]" ? [] : (try? JSONDecoder().decode([AggregatePayload.Event].self, from: Data(text.utf8))) ?? []
+            let events = try StoredValue.events(text, "zone_days.events")
             return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
                               publicHoliday: try row.bool(4), schoolHoliday: try row.bool(5), events: events)
         }

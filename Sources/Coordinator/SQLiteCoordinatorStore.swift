@@ -286,9 +286,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             key = try Ed25519.PublicKey(rawRepresentation: raw)
             publicKeys.withLock { $0[raw] = key }
         }
-        let status = StoredKeyStatus(state: try row.string(4), at: try row.optionalString(5), successor: try row.optionalString(6)).status
+        let status = try StoredKeyStatus(state: try row.string(4), at: try row.optionalString(5), successor: try row.optionalString(6)).status()
         return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
-                         enrolledAt: Timestamp.parse(try row.string(3)) ?? .distantPast, status: status)
+                         enrolledAt: try StoredValue.date(row.string(3), "keys.enrolled_at"), status: status)
     }
 
     private static func statusColumns(_ status: KeyRecord.Status) -> [SQLValue] {
@@ -382,9 +382,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = ?
                 """, [.blob(hash)]).first, let role = Role(rawValue: try row.string(2)) else { return nil }
             return TokenRecord(id: try row.string(1), hash: try row.bytes(0), role: role, tenantID: try row.string(3),
-                               townID: try row.optionalString(4), createdAt: Timestamp.parse(try row.string(5)) ?? .distantPast,
-                               expiresAt: Timestamp.parse(try row.string(6)) ?? .distantPast,
-                               revokedAt: try row.optionalString(7).flatMap(Timestamp.parse))
+                               townID: try row.optionalString(4), createdAt: try StoredValue.date(row.string(5), "tokens.created_at"),
+                               expiresAt: try StoredValue.date(row.string(6), "tokens.expires_at"),
+                               revokedAt: try StoredValue.date(row.optionalString(7), "tokens.revoked_at"))
         }
     }
 
@@ -424,8 +424,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = ?
                 """, [.blob(idHash)]).first else { return nil }
             return SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
-                                 createdAt: Timestamp.parse(try row.string(2)) ?? .distantPast,
-                                 expiresAt: Timestamp.parse(try row.string(3)) ?? .distantPast)
+                                 createdAt: try StoredValue.date(row.string(2), "sessions.created_at"),
+                                 expiresAt: try StoredValue.date(row.string(3), "sessions.expires_at"))
         }
         guard let found, found.expiresAt > now else {
             if found != nil { try removeSession(idHash: idHash) }
@@ -840,7 +840,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ?
                 ORDER BY z.town_id, z.zone_id, z.day
                 """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                let events = (try? JSONDecoder().decode([AggregatePayload.Event].self, from: Data(try row.string(6).utf8))) ?? []
+                let events = try StoredValue.events(row.string(6), "zone_days.events")
                 return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
                                   publicHoliday: try row.int(4) != 0, schoolHoliday: try row.int(5) != 0, events: events)
             }
