@@ -45,3 +45,6 @@ echo "check: testing" >&2
 timeout --signal=KILL 1500 swift test --skip-build
 echo "check: deploy files" >&2
 deploy/check-deploy.sh
+echo "check: fuzzing" >&2
+# Each fuzz target for TOWNBENCH_FUZZ_SECONDS (default 30) after an instrumented build in .build-fuzz.
+deploy/fuzz.sh
