@@ -48,15 +48,22 @@ public enum BearerToken {
         CoordinatorError(.unauthorized, message, headers: ["WWW-Authenticate": "Bearer realm=\"townbench\""])
     }
 
-    /// Parses `--expires`: an RFC 3339 UTC time, or a duration `90d`, `12h`, `30m`.
+    /// The latest expiry the store can write: a protocol timestamp has a 4-digit year.
+    public static let latestExpiry = Timestamp.parse("9999-12-31T23:59:59Z") ?? .distantFuture
+
+    /// Parses `--expires`: an RFC 3339 UTC time, or a duration `90d`, `12h`, `30m`, ending at
+    /// ``latestExpiry`` at the latest (nil beyond it, as for any other bad spelling).
     public static func expiry(_ text: String, now: Date = Date()) -> Date? {
         if let date = Timestamp.parse(text) { return date }
         guard let unit = text.last, let n = Int(text.dropLast()), n > 0 else { return nil }
+        let unitSeconds: Double
         switch unit {
-        case "d": return now.addingTimeInterval(Double(n) * 86400)
-        case "h": return now.addingTimeInterval(Double(n) * 3600)
-        case "m": return now.addingTimeInterval(Double(n) * 60)
+        case "d": unitSeconds = 86400
+        case "h": unitSeconds = 3600
+        case "m": unitSeconds = 60
         default: return nil
         }
+        let date = now.addingTimeInterval(Double(n) * unitSeconds)
+        return date <= latestExpiry ? date : nil
     }
 }

@@ -245,7 +245,7 @@ let tokenCommand = Command(
             let json = arguments.flag("json")
             try arguments.checkAllConsumed()
             guard let expires = BearerToken.expiry(expiresText), expires > Date() else {
-                throw UsageError("--expires must be a future RFC 3339 UTC time or a duration like 90d, 12h, 30m")
+                throw UsageError("--expires must be a future RFC 3339 UTC time or a duration like 90d, 12h, 30m, ending by 9999-12-31T23:59:59Z")
             }
             if role == .town && town == nil { throw UsageError("--town is required for role town") }
             if role != .town && town != nil { throw UsageError("--town is only for role town") }

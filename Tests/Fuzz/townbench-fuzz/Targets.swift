@@ -166,7 +166,10 @@ enum DatesTarget {
         if let date = Timestamp.parse(text) {
             expect(Timestamp.format(date) == text, "Timestamp.parse(\(text)) formats as \(Timestamp.format(date))")
         }
-        _ = BearerToken.expiry(text, now: Vectors.now)
+        // `token issue --expires`: what is accepted must be storable (the store spells it back).
+        if let expiry = BearerToken.expiry(text, now: Vectors.now) {
+            expect(Timestamp.parse(Timestamp.format(expiry)) == expiry, "the expiry '\(text)' cannot be stored")
+        }
         // As a query string (`period=2026-11` or `from=…&to=…`), the way the API reads it.
         let query = QueryParameters(parsing: text)
         if case .success(let period) = DayPeriod.parse(period: query["period"], from: query["from"], to: query["to"]) {
