@@ -45,6 +45,10 @@ func scratchDirectory(_ name: String) throws -> URL {
     return url
 }
 
+/// The repository this was built from (the targets read its examples and vectors).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
 /// The Federation vectors' world (Federation/vectors/submissions.json): tenant, clock, keys.
 enum Vectors {
     static let tenant = "daks-west-flanders"
@@ -59,21 +63,10 @@ enum Vectors {
 /// `0` counts, `1` telraam, `2` spending, `3` events, `4` school-holidays, `5` sensors), the
 /// rest is the file. Drives CSVReader, CSVHeader, the timestamp parser and every importer.
 enum CSVTarget {
-    static let sensorsCSV = """
-        sensor,zone,zone_kind,kind,vendor,paired_street_sensor,latitude,longitude,installed,removed
-        markt-noord,markt,market-square,pedestrian,crowdscan,,50.8563,3.3097,2024-01-15,
-        marktstraat-12,marktstraat,core-shopping,pedestrian,crowdscan,,50.8571,3.3112,2024-01-15,
-        schoenen-vandamme,marktstraat,core-shopping,entries,retailfactory,marktstraat-12,,,2024-03-01,
-        telraam-348917,kortrijksesteenweg,access-road,vehicle,telraam,,,,,
-
-        """
-
     static func setUp() throws -> FuzzTarget.Run {
         let dir = try scratchDirectory("csv")
         let store = try NodeStore.create(in: dir.appendingPathComponent("node"), town: "harelbeke", tenant: "daks")
-        let sensors = dir.appendingPathComponent("sensors.csv")
-        try Data(sensorsCSV.utf8).write(to: sensors)
-        _ = try store.importSensors(sensors.path)
+        _ = try store.importSensors(repositoryRoot.appendingPathComponent("deploy/data-examples/sensors.csv").path)
         let input = dir.appendingPathComponent("input.csv")
         let formats: [ImportFormat?] = [.counts, .telraam, .spending, .events, .schoolHolidays, nil]
         return { bytes in
@@ -206,8 +199,7 @@ enum HTTPTarget {
             }
         }
         // Three towns (the minimum for network figures), each with one day of the vectors' data.
-        let vector = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../Federation/vectors/envelopes/accepted.json"))
+        let vector = try Data(contentsOf: repositoryRoot.appendingPathComponent("Federation/vectors/envelopes/accepted.json"))
         let template = try AggregatePayload(verifiedBytes: try Envelope(parsing: vector).payload)
         for (i, town) in ["oostkamp", "veurne", "diksmuide"].enumerated() {
             let key = i == 0 ? oostkamp : try Ed25519.PrivateKey()
