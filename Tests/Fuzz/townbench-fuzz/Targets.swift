@@ -61,7 +61,8 @@ enum Vectors {
 
 /// The node's importers on a real node store: the first byte picks the format (its value mod 6:
 /// `0` counts, `1` telraam, `2` spending, `3` events, `4` school-holidays, `5` sensors), the
-/// rest is the file. Drives CSVReader, CSVHeader, the timestamp parser and every importer.
+/// rest is the file. Drives CSVReader, CSVHeader, the timestamp parser and every importer, and
+/// checks that a refused import changed nothing (`status` before and after are the same).
 enum CSVTarget {
     static func setUp() throws -> FuzzTarget.Run {
         let dir = try scratchDirectory("csv")
@@ -69,6 +70,11 @@ enum CSVTarget {
         _ = try store.importSensors(repositoryRoot.appendingPathComponent("deploy/data-examples/sensors.csv").path)
         let input = dir.appendingPathComponent("input.csv")
         let formats: [ImportFormat?] = [.counts, .telraam, .spending, .events, .schoolHolidays, nil]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        func status() -> Data? { try? encoder.encode(store.status()) }
+        // The status changes only when an import succeeds.
+        var stored = status()
         return { bytes in
             guard let first = bytes.first else { return }
             guard (try? Data(bytes.dropFirst()).write(to: input)) != nil else { return }
@@ -78,8 +84,11 @@ enum CSVTarget {
                 let summary = try formats[Int(first) % formats.count].map { try store.importFile(input.path, format: $0, options: options) }
                     ?? store.importSensors(input.path, options: options)
                 if verbose { printError("  \(summary)\n") }
+                stored = status()
             } catch {
                 if verbose { printError("  \(error)\n") }
+                let now = status()
+                expect(now == stored, "a refused import (\(error)) changed the node's status")
             }
         }
     }
