@@ -29,10 +29,10 @@ fi
 scratch=.build-fuzz
 echo "fuzz: building townbench-fuzz with -sanitize=fuzzer,address in $scratch" >&2
 build_log=$(mktemp)
-# The gold linker warns once per ASan helper symbol ("Cannot export local symbol"): noise, not news.
 # `--sanitize fuzzer` makes SwiftPM leave `main` to libFuzzer; the compiler keeps only the last
 # `-sanitize=` it is given, so both sanitizers go in one `-Xswiftc -sanitize=fuzzer,address`
-# (which also turns on the coverage instrumentation libFuzzer steers by).
+# (which also turns on the coverage instrumentation libFuzzer steers by). The gold linker warns
+# once per ASan helper symbol ("Cannot export local symbol"): noise, filtered out.
 if ! swift build --scratch-path "$scratch" --product townbench-fuzz --sanitize fuzzer \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DTOWNBENCH_FUZZ >"$build_log" 2>&1; then
   grep -v "Cannot export local symbol" "$build_log" | tail -n 40 >&2
@@ -56,7 +56,7 @@ for t in "${targets[@]}"; do
   seeds=("Tests/Fuzz/corpus/$t")
   [[ -d Tests/Fuzz/regressions/$t ]] && seeds+=("Tests/Fuzz/regressions/$t")
   # No leak detection: the Swift runtime's caches and the coordinator's writer thread live for the
-  # whole process, and Foundation's Data(contentsOf:) leaks 4 KB per read (toolchain 6.3.1), which
+  # whole process, and Foundation's Data(contentsOf:) leaks a 4 KB buffer on some reads (6.3.1), which
   # LeakSanitizer would report as a crash of whichever input ran last.
   status=0
   # The Swift runtime's own crash backtracer is off, so libFuzzer and ASan report the crash.

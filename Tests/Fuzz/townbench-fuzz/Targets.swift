@@ -188,7 +188,7 @@ enum DatesTarget {
 ///
 /// Input: `METHOD TARGET` on the first line, header lines, an empty line, the body. `$TOWN`,
 /// `$COORDINATOR`, `$ADMIN`, `$AUDITOR` and `$OTHER` (a token of the other tenant) become real
-/// bearer tokens; a body starting `$SIGN` followed by a line feed is signed as an aggregate
+/// bearer tokens, `$TOWN_SESSION` and `$COORDINATOR_SESSION` session cookies; a body starting `$SIGN` followed by a line feed is signed as an aggregate
 /// payload with oostkamp's key (so the fuzzer reaches the checks after the signature). Any 5xx
 /// answer fails the run: no input may reach an unexpected error.
 enum HTTPTarget {
@@ -231,6 +231,15 @@ enum HTTPTarget {
             guard answer.response.status == .accepted else {
                 throw CocoaError(.featureUnsupported, userInfo: [NSDebugDescriptionErrorKey: "seeding \(town): \(answer.response.status) \(String(decoding: answer.response.body, as: UTF8.self))"])
             }
+        }
+        // Browser sessions for the report pages: the cookie a login with the town's and the
+        // coordinator's token sets.
+        for role in ["TOWN", "COORDINATOR"] {
+            let login = HTTPRequest(method: .post, target: "/login", headers: ["Origin": "http://127.0.0.1", "Host": "127.0.0.1"],
+                                    body: Array("token=\(tokens["$" + role] ?? "")".utf8))
+            let cookie = service.router.respond(to: login).response.headers["Set-Cookie"]?.split(separator: ";").first
+            guard let cookie else { throw CocoaError(.featureUnsupported, userInfo: [NSDebugDescriptionErrorKey: "login as \(role) set no cookie"]) }
+            tokens["$\(role)_SESSION"] = String(cookie)
         }
         let placeholders = tokens.sorted { $0.key.count > $1.key.count }.map { (Array($0.key.utf8), Array($0.value.utf8)) }
         return { bytes in
