@@ -419,7 +419,7 @@ public enum CalendarDay {
             (1...12).contains(m), d >= 1, d <= daysInMonth(y, m)
         else { return nil }
         // Howard Hinnant's days_from_civil. The era is a floor division: January and February of
-        // year 0 belong to year -1's era (found by the `dates` fuzz target).
+        // year 0 belong to year -1's era (the `dates` fuzz target checks this agrees with DayNumber).
         let yy = m <= 2 ? y - 1 : y
         let era = (yy >= 0 ? yy : yy - 399) / 400
         let yoe = yy - era * 400

@@ -114,7 +114,7 @@ import Testing
         #expect(CalendarDay.dayNumber("2026-13-01") == nil)
     }
 
-    /// Found by the `dates` fuzz target: January and February of year 0000 (before the first
+    /// Found with the `dates` fuzz target's property that both day parsers agree: January and February of year 0000 (before the first
     /// March of the proleptic calendar) were a day off, so 0000-02-29 and 0000-03-01 were the same
     /// day and a payload's day could pass the period check the coordinator stores it outside of.
     @Test func dayNumbersOfYearZero() throws {
