@@ -60,6 +60,10 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "bench-federation", dependencies: ["Federation"], path: "Sources/Benchmarks/bench-federation",
                           swiftSettings: swiftSettings),
+        // Fuzz targets (deploy/fuzz.sh builds them with -sanitize=fuzzer,address; a normal build
+        // gives `townbench-fuzz TARGET FILE…`, which replays saved inputs).
+        .executableTarget(name: "townbench-fuzz", dependencies: ["Node", "Coordinator", "Federation", "HTTPServer", "Indicators"],
+                          path: "Tests/Fuzz/townbench-fuzz", swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),

@@ -70,3 +70,6 @@ if [[ ${TOWNBENCH_CHECK_PACKAGE:-1} != 0 ]]; then
   echo "check: Debian package" >&2
   deploy/check-package.sh
 fi
+echo "check: fuzzing" >&2
+# Each fuzz target for TOWNBENCH_FUZZ_SECONDS (default 30) after an instrumented build in .build-fuzz.
+deploy/fuzz.sh

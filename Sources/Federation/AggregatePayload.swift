@@ -529,9 +529,10 @@ public enum CalendarDay {
             let y = number(u[0..<4]), let m = number(u[5..<7]), let d = number(u[8..<10]),
             (1...12).contains(m), d >= 1, d <= daysInMonth(y, m)
         else { return nil }
-        // Howard Hinnant's days_from_civil.
+        // Howard Hinnant's days_from_civil. The era is a floor division: January and February of
+        // year 0 belong to year -1's era (the `dates` fuzz target checks this agrees with DayNumber).
         let yy = m <= 2 ? y - 1 : y
-        let era = yy / 400
+        let era = (yy >= 0 ? yy : yy - 399) / 400
         let yoe = yy - era * 400
         let mp = (m + 9) % 12
         let doy = (153 * mp + 2) / 5 + d - 1

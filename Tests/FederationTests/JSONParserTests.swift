@@ -113,4 +113,16 @@ import Testing
         #expect(CalendarDay.string(fromDayNumber: 11017) == "2000-03-01")
         #expect(CalendarDay.dayNumber("2026-13-01") == nil)
     }
+
+    /// Found with the `dates` fuzz target's property that both day parsers agree: January and February of year 0000 (before the first
+    /// March of the proleptic calendar) were a day off, so 0000-02-29 and 0000-03-01 were the same
+    /// day and a payload's day could pass the period check the coordinator stores it outside of.
+    @Test func dayNumbersOfYearZero() throws {
+        // 0000 is a leap year: 31 + 29 days before 0000-03-01, which is 719,468 days before 1970.
+        for (text, day) in [("0000-01-01", -719_528), ("0000-02-28", -719_470), ("0000-02-29", -719_469),
+                            ("0000-03-01", -719_468), ("0001-01-01", -719_162)] {
+            #expect(CalendarDay.dayNumber(text) == day, "\(text)")
+        }
+        #expect(CalendarDay.string(fromDayNumber: try #require(CalendarDay.dayNumber("0000-01-01"))) == "0000-01-01")
+    }
 }
