@@ -5,6 +5,7 @@ import Federation
 import Foundation
 import HTTPServer
 import PostgreSQL
+import Storage
 import Testing
 import TestSupport
 
@@ -71,6 +72,21 @@ final class BackendStore {
         switch backend {
         case .sqlite: return try SQLiteCoordinatorStore(path: directory.appendingPathComponent("coordinator.sqlite").path)
         case .postgres: return try PostgresCoordinatorStore(url: try #require(PostgresTestServer.url), schema: schema, maximumConnections: 4)
+        }
+    }
+
+    /// Runs SQL on the store's data behind its back (to corrupt it, as a hand edit or a bad
+    /// restore would).
+    func executeBehindTheStore(_ sql: String) throws {
+        switch backend {
+        case .sqlite:
+            let connection = try Storage.Connection(path: directory.appendingPathComponent("coordinator.sqlite").path)
+            defer { connection.close() }
+            try connection.execute(sql)
+        case .postgres:
+            let connection = try PostgresConnection(url: try PostgresTestServer.url(schema: try #require(schema)))
+            defer { connection.close() }
+            try connection.execute(sql)
         }
     }
 
