@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // TownBench: a federated benchmarking network for town centres.
-// Dependencies: the Swift toolchain and four Debian C libraries, each behind a thin
+// Dependencies: the Swift toolchain and Debian C libraries, each behind a thin
 // `systemLibrary` target. No SwiftPM package dependencies (see README, "Dependencies").
 import PackageDescription
 
@@ -17,63 +17,59 @@ let package = Package(
         .executable(name: "townbench-coordinator", targets: ["townbench-coordinator"]),
     ],
     targets: [
-        // MARK: C wrappers (module map + commented shim.h only)
+        // MARK: C wrappers: a module map and a commented shim.h each (README, "Dependencies")
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
-        // MARK: Libraries (arrows point down: executables → Node/Coordinator → the rest)
+        // MARK: Foundations: pure formulas, the wire contract, storage, the HTTP server, rendering
         .target(name: "Indicators", swiftSettings: swiftSettings),
         .target(name: "Federation", dependencies: ["COpenSSL", "Indicators"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
-        // HTTPSERVER-BEGIN (owned by the HTTP server work; keep edits inside this block)
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        // The smallest HTTPServer application, driven by deploy/bench/http-empty.sh (wrk).
-        .executableTarget(name: "bench-http", dependencies: ["HTTPServer"], path: "deploy/bench/bench-http",
-                          swiftSettings: swiftSettings),
-        // HTTPSERVER-END
-        // POSTGRES-BEGIN (owned by the PostgreSQL work, issue 7; keep edits inside this block)
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgreSQL", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
-        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"], swiftSettings: swiftSettings),
-        // POSTGRES-END
-        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators", "Reports"], swiftSettings: swiftSettings),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "Reports", dependencies: ["Indicators"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
-        // COORDINATOR-BEGIN (owned by the coordinator work; keep edits inside this block)
+
+        // MARK: The two sides (they never import each other)
+        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators", "Reports"], swiftSettings: swiftSettings),
         .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer", "PostgreSQL", "Reports"],
                 swiftSettings: swiftSettings),
-        .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation", "Storage"],
-                          path: "deploy/bench/bench-coordinator", swiftSettings: swiftSettings),
-        // COORDINATOR-END
-        // REPORTS-BEGIN (owned by the reports work; keep edits inside this block)
-        .target(name: "Reports", dependencies: ["Indicators"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], swiftSettings: swiftSettings),
-        // REPORTS-END
 
         // MARK: Executables
         .executableTarget(name: "townbench-node", dependencies: ["Node", "CLIKit"], swiftSettings: swiftSettings),
-        // Benchmarks (run by deploy/bench/*.sh; figures go to BENCHMARKS.md)
+        .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
+
+        // MARK: Benchmarks (run by deploy/bench/*.sh; figures go to BENCHMARKS.md)
         .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "Sources/Benchmarks/bench-indicators",
                           swiftSettings: swiftSettings),
         .executableTarget(name: "bench-federation", dependencies: ["Federation"], path: "Sources/Benchmarks/bench-federation",
                           swiftSettings: swiftSettings),
-        // Fuzz targets (deploy/fuzz.sh builds them with -sanitize=fuzzer,address; a normal build
-        // gives `townbench-fuzz TARGET FILE…`, which replays saved inputs).
-        .executableTarget(name: "townbench-fuzz", dependencies: ["Node", "Coordinator", "Federation", "HTTPServer", "Indicators"],
-                          path: "Tests/Fuzz/townbench-fuzz", swiftSettings: swiftSettings),
+        // The smallest HTTPServer application, driven by deploy/bench/http-empty.sh (wrk).
+        .executableTarget(name: "bench-http", dependencies: ["HTTPServer"], path: "deploy/bench/bench-http",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation", "Storage"],
+                          path: "deploy/bench/bench-coordinator", swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Federation", "HTTPServer", "Indicators", "Storage", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Federation", "HTTPServer", "Storage", "TestSupport"],
+                    swiftSettings: swiftSettings),
         // Real processes: townbench-node and townbench-coordinator on loopback.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Federation", "HTTPServer", "Indicators", "Storage", "TestSupport"], swiftSettings: swiftSettings),
+        // Fuzz targets: deploy/fuzz.sh builds them with -sanitize=fuzzer,address; a normal build
+        // gives `townbench-fuzz TARGET FILE…`, which replays saved inputs (FuzzReplayTests).
+        .executableTarget(name: "townbench-fuzz", dependencies: ["Node", "Coordinator", "Federation", "HTTPServer", "Indicators"],
+                          path: "Tests/Fuzz/townbench-fuzz", swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )
