@@ -18,25 +18,11 @@ cd "$(dirname "$0")/.."
 # Foundation links it) build and check the Debian package.
 packages=(pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev sqlite3 openssl postgresql chromium nginx-light systemd curl
           rsync dpkg-dev help2man lintian man-db libcurl4-openssl-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
 # nginx-light is only one way to have nginx; any installed nginx will do.
 if command -v nginx >/dev/null 2>&1; then
-  kept=(); for p in "${missing[@]}"; do [[ $p == nginx-light ]] || kept+=("$p"); done; missing=("${kept[@]+"${kept[@]}"}")
+  kept=(); for p in "${packages[@]}"; do [[ $p == nginx-light ]] || kept+=("$p"); done; packages=("${kept[@]}")
 fi
-if ((${#missing[@]})); then
-  if [[ $(id -u) -eq 0 ]]; then
-    echo "check: installing ${missing[*]}" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "check: missing Debian packages. Run as root:" >&2
-    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-fi
+deploy/ensure-packages.sh --label check "${packages[@]}"
 
 # Run from a copy of the repository with nothing beside it (once: the copy runs this script).
 if [[ ${TOWNBENCH_CHECK_STAGED:-0} != 1 ]]; then

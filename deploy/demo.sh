@@ -41,21 +41,7 @@ elapsed() { echo "$(( $(date +%s) - started )) s"; }
 
 # --- 1. What the build and the demo need ---------------------------------------------------------
 step "Checking packages"
-packages="libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev pkg-config curl"
-missing=""
-for p in $packages; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" = 0 ]; then
-        info "installing:$missing"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-    else
-        echo "Error: missing packages:$missing. Install them with:" >&2
-        echo "  sudo apt-get install -y$missing" >&2
-        exit 1
-    fi
-fi
+"$repo/deploy/ensure-packages.sh" --label demo libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev pkg-config curl
 if ! command -v swift >/dev/null 2>&1; then
     echo "Error: the Swift 6 toolchain is not on PATH; install it from https://www.swift.org/install/linux/ and retry." >&2
     exit 1

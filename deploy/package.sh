@@ -24,21 +24,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-packages=(dpkg-dev help2man pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libcurl4-openssl-dev)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    if [[ $(id -u) -eq 0 ]]; then
-        echo "package: installing ${missing[*]}" >&2
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    else
-        echo "Error: missing Debian packages. Run as root: apt-get install -y ${missing[*]}" >&2
-        exit 1
-    fi
-fi
+"$repo/deploy/ensure-packages.sh" --label package dpkg-dev help2man pkg-config libssl-dev libsqlite3-dev \
+    libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
 
 cd "$repo"
 echo "package: building release binaries (static Swift runtime)" >&2
