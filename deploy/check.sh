@@ -5,7 +5,8 @@
 # Usage: deploy/check.sh        (from anywhere; works on a fresh Debian machine with Swift)
 # Everything the tests read must be in the repository, so the suite runs in a copy of it (the
 # files a commit would hold: tracked and new, not ignored) in a directory with nothing beside it,
-# `${TMPDIR:-/tmp}/townbench-check/townbench` (kept between runs so builds stay incremental).
+# `${TMPDIR:-/tmp}/townbench-check-<hash of this checkout's path>/townbench` (kept between runs so
+# builds stay incremental).
 # Environment: TOWNBENCH_CHECK_DIR (where that copy lives), TOWNBENCH_CHECK_PACKAGE=0 (skip the
 # Debian package: a release build of a few minutes).
 set -euo pipefail
@@ -26,7 +27,8 @@ deploy/ensure-packages.sh --label check "${packages[@]}"
 
 # Run from a copy of the repository with nothing beside it (once: the copy runs this script).
 if [[ ${TOWNBENCH_CHECK_STAGED:-0} != 1 ]]; then
-  stage="${TOWNBENCH_CHECK_DIR:-${TMPDIR:-/tmp}/townbench-check}"
+  # One copy per checkout (two checkouts checking at once must not share one).
+  stage="${TOWNBENCH_CHECK_DIR:-${TMPDIR:-/tmp}/townbench-check-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)}"
   mkdir -p "$stage/townbench"
   find "$stage" -mindepth 1 -maxdepth 1 ! -name townbench -exec rm -rf {} +
   # The repository's .gitignore decides what a commit holds; ignored build folders in the copy are
