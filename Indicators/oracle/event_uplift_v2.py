@@ -52,16 +52,18 @@ def load(sensors):
         data[s["id"]] = days
     return data
 
-def flatline(days, history=28, min_history=7, min_median=24):
-    """days: {date: hours}; returns the set of flatline dates (interval counter)."""
-    out, hist = set(), []
+def flatline(days, history=8, min_history=3, min_median=24):
+    """days: {date: hours}; returns the set of flatline dates (interval counter).
+    History: previous valid non-flatline days of the same ISO weekday, public holidays not judged."""
+    out, hist = set(), {w: [] for w in range(1, 8)}
     for d in sorted(days):
-        h = days[d]; total = sum(h)
+        if holiday(d): continue
+        h = days[d]; total = sum(h); w = d.isoweekday()
         others = [x for i, x in enumerate(h) if i != 2]
         flat = total == 0 or all(x == others[0] for x in others)
-        if flat and len(hist) >= min_history and median(hist[-history:]) > min_median:
+        if flat and len(hist[w]) >= min_history and median(hist[w][-history:]) > min_median:
             out.add(d); continue
-        hist.append(total)
+        hist[w].append(total)
     return out
 
 # ---- the rule ---------------------------------------------------------------------------------
@@ -114,14 +116,26 @@ class Rule:
         m = median(e["totals"])
         if not m > 0: e["reason"] = "median 0"; return e
         e["median"] = m
-        ey = [a - timedelta(d) for d in (371, 364, 357)]
-        ey = [d for d in ey if self.clean(d, excl) and self.ssum(kept, d) is not None]
-        by = [b - timedelta(364) for b in base]
-        by = [d for d in by if self.clean(d, excl) and self.ssum(kept, d) is not None]
-        y = median([self.ssum(kept, d) for d in ey]); yb = median([self.ssum(kept, d) for d in by])
-        if len(ey) >= 2 and len(by) >= 4 and y > 0 and yb > 0:
-            e["factor"] = y / yb; e["ey"], e["by"] = ey, by
-            e["yTotals"] = [self.ssum(kept, d) for d in ey]; e["ybTotals"] = [self.ssum(kept, d) for d in by]
+        ec = [a - timedelta(d) for d in (371, 364, 357)]
+        ec = [d for d in ec if self.clean(d, excl)]
+        bc = [b - timedelta(364) for b in base]
+        bc = [d for d in bc if self.clean(d, excl)]
+        yk = list(kept)
+        ey, by = [], []
+        while yk:
+            ey = [d for d in ec if self.ssum(yk, d) is not None]
+            by = [d for d in bc if self.ssum(yk, d) is not None]
+            if len(ey) >= 2 and len(by) >= 4: break
+            worst, wc = 0, 10**9
+            for j, s in enumerate(yk):
+                n = sum(1 for c in ec + bc if self.total(s, c) is not None)
+                if n <= wc: worst, wc = j, n
+            yk.pop(worst)
+        y = median([self.ssum(yk, d) for d in ey]) if yk else None
+        yb = median([self.ssum(yk, d) for d in by]) if yk else None
+        if yk and y is not None and yb is not None and y > 0 and yb > 0:
+            e["factor"] = y / yb; e["ey"], e["by"], e["yk"] = ey, by, yk
+            e["yTotals"] = [self.ssum(yk, d) for d in ey]; e["ybTotals"] = [self.ssum(yk, d) for d in by]
             e["y"], e["yb"] = y, yb
             e["expected"] = m * y / yb
         else:
@@ -156,7 +170,7 @@ def evaluate(sensors, query):
     uplift = e["observed"] / e["expected"] - 1 if e["expected"] else None
     res = {"uplift": uplift, "expectedValue": e["expected"], "baselineMedian": e.get("median"),
            "seasonalFactor": e["factor"], "calibrationDays": n, "level": level,
-           "sensorsUsed": e["sensors"], "baselineDays": [str(b) for b in e["baseline"]],
+           "sensorsUsed": e["sensors"], "yearEarlierSensors": e.get("yk", []), "baselineDays": [str(b) for b in e["baseline"]],
            "flatlineDays": {s: sorted(str(d) for d in v) for s, v in flat.items() if v}}
     q = None
     if n >= 20:
@@ -226,10 +240,14 @@ def main():
                        ("2024-11-30", 1150), ("2024-12-07", 1300)]:
         add(day, total)
     write("event-uplift-v2-seasonal.json", "seasonal expected value (late November Saturday)",
-          "Event on Saturday 2025-11-29. The 8 clean Saturdays before (All Saints' Day 2025-11-01 is a public holiday, skipped) have median 1065; a year earlier the event week (2024-11-23, 11-30, 12-07) ran at a median of 1150 against 955 for the same baseline weeks a year earlier, so the expected value is 1065 x 1150 / 955. No ordinary Saturdays with a value in the 52 weeks before: no interval.",
-          [{"id": "A", "days": [{"day": k, "total": v} for k, v in sorted(sat.items())]}],
-          {"sensors": ["A"], "start": "2025-11-29", "startHour": 0, "end": "2025-11-29", "endHour": 24, "excludedDays": [], "level": 0.9},
-          ["2025 baseline sorted 990 1000 1020 1050 1080 1100 1150 1200 -> 1065; a year earlier 880 900 920 950 960 1000 1040 1100 -> 955; event week 1100 1150 1300 -> 1150", "expected = 1065 x 1150 / 955 = 1282.46; uplift = 1500 / 1282.46 - 1"])
+          "Event on Saturday 2025-11-29 in a zone with sensors A and B (B was installed in 2025). The 8 clean Saturdays before (All Saints' Day 2025-11-01 is a public holiday, skipped) have a median A+B total of 1590; a year earlier only A counted, so the seasonal factor rests on A alone: the event week (2024-11-23, 11-30, 12-07) ran at a median of 1150 against 955 for the same baseline weeks, and the expected value is 1590 x 1150 / 955. Fewer than 20 ordinary Saturdays with a value in the 52 weeks before: no interval.",
+          [{"id": "A", "days": [{"day": k, "total": v} for k, v in sorted(sat.items())]},
+           {"id": "B", "days": [{"day": k, "total": v} for k, v in [("2025-09-27", 500), ("2025-10-04", 510), ("2025-10-11", 490),
+                                                                    ("2025-10-18", 520), ("2025-10-25", 530), ("2025-11-01", 200),
+                                                                    ("2025-11-08", 540), ("2025-11-15", 560), ("2025-11-22", 580),
+                                                                    ("2025-11-29", 800)]]}],
+          {"sensors": ["A", "B"], "start": "2025-11-29", "startHour": 0, "end": "2025-11-29", "endHour": 24, "excludedDays": [], "level": 0.9},
+          ["A+B baseline: 11-22 1780, 11-15 1710, 11-08 1640, 10-25 1610, 10-18 1570, 10-11 1480, 10-04 1530, 09-27 1500 -> sorted 1480 1500 1530 1570 1610 1640 1710 1780 -> median (1570 + 1610) / 2 = 1590", "a year earlier B has no data, so B leaves the seasonal factor's sensors (valid on 0 of its 11 candidate placements): A alone, baseline weeks 880 900 920 950 960 1000 1040 1100 -> 955; event week 1100 1150 1300 -> 1150", "expected = 1590 x 1150 / 955 = 1914.66; observed 1500 + 800 = 2300; uplift = 2300 / 1914.66 - 1"])
 
     # 2. Conformal interval: 16 months of a weekday series with a seasonal climb, one event Wednesday.
     s = series(D("2024-06-01"), D("2025-09-30"), 1000, 7)
@@ -277,7 +295,7 @@ def main():
     stuck = D("2025-08-30")
     a["totals"][(stuck - first).days] = None
     write("event-uplift-v2-flatline.json", "the flatline rule: a dead counter's zeros and a stuck value are missing data",
-          "Two sensors. B reports zeros every day from 2025-08-18 (a dead counter whose intervals keep arriving); A is stuck on 40 an hour for all of Saturday 2025-08-30. Those days are flatline (the sensors' median over the previous valid days is far above 24), so they are invalid: B leaves the like-for-like set (it is invalid on the event day) and A's baseline skips 08-30. Event: Saturday 2025-09-13.",
+          "Two sensors. B reports zeros every day from 2025-08-18 (a dead counter whose intervals keep arriving); A is stuck on 40 an hour for all of Saturday 2025-08-30. Those days are flatline (the sensor's median over its previous 8 valid same-weekday days is far above 24), so they are invalid: B leaves the like-for-like set (it is invalid on the event day) and A's baseline skips 08-30. Event: Saturday 2025-09-13.",
           [{"id": "A", "series": a, "days": [{"day": str(stuck), "hours": {str(h): 40 for h in range(24)}}]}, {"id": "B", "series": b}],
           {"sensors": ["A", "B"], "start": "2025-09-13", "startHour": 0, "end": "2025-09-13", "endHour": 24, "excludedDays": [], "level": 0.9},
           ["without the rule, B's zeros would be valid days: the event day would pair A+B against baselines where B counted ~300 a day until 08-16"])

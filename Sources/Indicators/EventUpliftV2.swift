@@ -116,6 +116,8 @@ public enum EventUpliftV2: CatalogedIndicator {
         /// Year-earlier placements used for the event week and for the baseline weeks.
         public var yearEarlierEventDays: [DayNumber]
         public var yearEarlierBaselineDays: [DayNumber]
+        /// Sensor ids behind the seasonal factor (those of `sensors` valid on all its placements).
+        public var yearEarlierSensors: [String]
         /// baselineMedian × seasonalFactor (× 1 without a year earlier); `nil` without a value.
         public var expected: Double?
         /// Why the seasonal factor is missing (the plain baseline is used), when it is.
@@ -312,7 +314,7 @@ public enum EventUpliftV2: CatalogedIndicator {
         func expectation(at a: DayNumber, excluded: Set<DayNumber>) -> Expectation {
             var e = Expectation(
                 sensors: [], observed: 0, baselineDays: [], baselineMedian: nil, seasonalFactor: nil,
-                yearEarlierEventDays: [], yearEarlierBaselineDays: [], expected: nil, seasonalNote: nil, reason: nil)
+                yearEarlierEventDays: [], yearEarlierBaselineDays: [], yearEarlierSensors: [], expected: nil, seasonalNote: nil, reason: nil)
             var candidates: [DayNumber] = []
             for k in 1...EventUplift.lookbackWeeks where isClean(a - 7 * k, excluded) { candidates.append(a - 7 * k) }
             guard candidates.count >= EventUplift.minimumBaselineDays else {
@@ -349,14 +351,34 @@ public enum EventUpliftV2: CatalogedIndicator {
                 return e
             }
             e.baselineMedian = median
-            // The same weeks a year earlier (364 days: same weekday).
-            let eventYear = [a - 371, a - 364, a - 357].filter { isClean($0, excluded) && sum(kept, $0) != nil }
-            let baseYear = baseline.map { $0 - 364 }.filter { isClean($0, excluded) && sum(kept, $0) != nil }
-            if eventYear.count >= minimumYearEarlierEventDays, baseYear.count >= EventUplift.minimumBaselineDays,
-                let y = IndicatorMath.median(eventYear.compactMap { sum(kept, $0) }),
-                let yb = IndicatorMath.median(baseYear.compactMap { sum(kept, $0) }), y > 0, yb > 0
+            // The same weeks a year earlier (364 days: same weekday). The factor is a ratio, so it
+            // may use its own like-for-like subset of the kept sensors (dropped greedily, as above).
+            let eventCandidates = [a - 371, a - 364, a - 357].filter { isClean($0, excluded) }
+            let baseCandidates = baseline.map { $0 - 364 }.filter { isClean($0, excluded) }
+            var yearKept = kept
+            var eventYear: [DayNumber] = []
+            var baseYear: [DayNumber] = []
+            while !yearKept.isEmpty {
+                eventYear = eventCandidates.filter { sum(yearKept, $0) != nil }
+                baseYear = baseCandidates.filter { sum(yearKept, $0) != nil }
+                if eventYear.count >= minimumYearEarlierEventDays, baseYear.count >= EventUplift.minimumBaselineDays { break }
+                var worst = 0
+                var worstCount = Int.max
+                for (j, i) in yearKept.enumerated() {
+                    let n = (eventCandidates + baseCandidates).lazy.filter { total(i, $0) != nil }.count
+                    if n <= worstCount {
+                        worst = j
+                        worstCount = n
+                    }
+                }
+                yearKept.remove(at: worst)
+            }
+            if !yearKept.isEmpty,
+                let y = IndicatorMath.median(eventYear.compactMap { sum(yearKept, $0) }),
+                let yb = IndicatorMath.median(baseYear.compactMap { sum(yearKept, $0) }), y > 0, yb > 0
             {
                 e.seasonalFactor = y / yb
+                e.yearEarlierSensors = yearKept.map { ids[$0] }
                 e.yearEarlierEventDays = eventYear
                 e.yearEarlierBaselineDays = baseYear
                 e.expected = median * y / yb

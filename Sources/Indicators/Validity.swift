@@ -92,10 +92,13 @@ public struct ValidityRule: Sendable, Hashable {
 /// A day is *flat* when its total is 0, or (interval counters, when hours are given) its 24 local
 /// hours except hour 2 all hold the same value (hour 2 is left out: at the DST changes it is
 /// missing or doubled). A flat day is a *flatline* when the median total of the sensor's previous
-/// `historyDays` valid, non-flatline days is above `minimumMedianTotal` and there are at least
-/// `minimumHistoryDays` of them (with less history a quiet sensor cannot be told from a dead one).
+/// `historyDays` valid, non-flatline days **of the same weekday** (public holidays left out) is
+/// above `minimumMedianTotal` and there are at least `minimumHistoryDays` of them (with less
+/// history a quiet sensor cannot be told from a dead one). Same weekday, because a shop's door
+/// counter reads 0 on the Sundays the shop is closed; public holidays are never judged, because
+/// zeros are plausible when shops close for the holiday.
 public struct FlatlineRule: Sendable, Hashable {
-    /// Previous valid days whose median says whether the sensor normally counts.
+    /// Previous valid same-weekday days whose median says whether the sensor normally counts.
     public var historyDays: Int
     /// Fewer previous valid days than this: no judgement (the day stays valid).
     public var minimumHistoryDays: Int
@@ -108,8 +111,9 @@ public struct FlatlineRule: Sendable, Hashable {
         self.minimumMedianTotal = minimumMedianTotal
     }
 
-    /// Version 1: the previous 28 valid days, at least 7 of them, median above 24 (one an hour).
-    public static let v1 = FlatlineRule(historyDays: 28, minimumHistoryDays: 7, minimumMedianTotal: 24)
+    /// Version 1: the previous 8 valid same-weekday days, at least 3 of them, median above 24
+    /// (one an hour).
+    public static let v1 = FlatlineRule(historyDays: 8, minimumHistoryDays: 3, minimumMedianTotal: 24)
 
     /// One sensor-day as the rule sees it.
     public struct Day: Sendable, Hashable {
@@ -138,15 +142,17 @@ public struct FlatlineRule: Sendable, Hashable {
     /// The flatline days of one sensor's history (`days` in any order; judged in date order).
     public func flatlineDays(_ days: [Day], vendorKind: VendorKind) -> Set<DayNumber> {
         var result: Set<DayNumber> = []
-        var history: [Double] = []  // totals of valid, non-flatline days, oldest first
-        for day in days.sorted(by: { $0.day < $1.day }) where day.isValid {
-            if isFlat(day, vendorKind: vendorKind), history.count >= minimumHistoryDays,
-                let median = IndicatorMath.median(Array(history.suffix(historyDays))), median > minimumMedianTotal
+        // Per ISO weekday: totals of valid, non-flatline, non-holiday days, oldest first.
+        var history = [[Double]](repeating: [], count: 8)
+        for day in days.sorted(by: { $0.day < $1.day }) where day.isValid && !BelgianCalendar.isPublicHoliday(day.day) {
+            let w = day.day.isoWeekday
+            if isFlat(day, vendorKind: vendorKind), history[w].count >= minimumHistoryDays,
+                let median = IndicatorMath.median(Array(history[w].suffix(historyDays))), median > minimumMedianTotal
             {
                 result.insert(day.day)
                 continue
             }
-            history.append(day.total)
+            history[w].append(day.total)
         }
         return result
     }

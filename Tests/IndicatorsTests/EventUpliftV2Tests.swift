@@ -106,43 +106,52 @@ struct EventUpliftV2Tests {
     @Test("the flatline rule: zeros or a stuck value from a sensor that normally counts are invalid")
     func flatline() throws {
         let rule = FlatlineRule.v1
-        let first = try DayNumber(iso: "2025-03-01")
+        let first = try DayNumber(iso: "2025-01-06")  // a Monday; no public holiday in the next 13 weeks
         func day(_ i: Int, _ total: Double, hours: [Double]? = nil, valid: Bool = true) -> FlatlineRule.Day {
             FlatlineRule.Day(day: first + i, total: total, hours: hours, isValid: valid)
         }
-        var busy = (0..<10).map { day($0, 500 + Double($0)) }
-        busy += (10..<50).map { day($0, 0) }  // dead for 40 days
-        busy.append(day(50, 24 * 30, hours: Array(repeating: 30, count: 24)))  // stuck
+        var busy = (0..<28).map { day($0, 500 + Double($0)) }
+        busy += (28..<60).map { day($0, 0) }  // dead for 32 days
+        busy.append(day(60, 24 * 30, hours: Array(repeating: 30, count: 24)))  // stuck
         var dst = Array(repeating: 30.0, count: 24)
-        dst[2] = 0  // spring DST day: hour 2 does not exist, the rest is stuck
-        busy.append(day(51, 23 * 30, hours: dst))
-        busy.append(day(52, 600, hours: (0..<24).map { Double($0) * 2 + 2 }))
+        dst[2] = 0  // as on the spring DST day: hour 2 does not exist, the rest is stuck
+        busy.append(day(61, 23 * 30, hours: dst))
+        busy.append(day(62, 600, hours: (0..<24).map { Double($0) * 2 + 2 }))
         let flagged = rule.flatlineDays(busy, vendorKind: .intervalCounter)
         // Every dead day stays flagged: flatline days do not enter the history they are judged on.
-        #expect(flagged == Set((10..<52).map { first + $0 }))
-        // A quiet sensor (median ≤ 24) or one with under 7 days of history is not judged.
-        #expect(rule.flatlineDays((0..<20).map { day($0, $0 % 2 == 0 ? 0 : 20) }, vendorKind: .intervalCounter).isEmpty)
-        #expect(rule.flatlineDays((0..<6).map { day($0, 900) } + [day(6, 0)], vendorKind: .intervalCounter).isEmpty)
+        #expect(flagged == Set((28..<62).map { first + $0 }))
+        // A quiet sensor (median ≤ 24) or one with under 3 same-weekday days of history is not judged.
+        #expect(rule.flatlineDays((0..<40).map { day($0, $0 % 2 == 0 ? 0 : 20) }, vendorKind: .intervalCounter).isEmpty)
+        #expect(rule.flatlineDays((0..<14).map { day($0, 900) } + [day(14, 0)], vendorKind: .intervalCounter).isEmpty)
+        // A shop closed on Sundays reads 0 every Sunday: its Sundays are not "normally counting".
+        let shop = (0..<70).map { day($0, (first + $0).isoWeekday == 7 ? 0 : 300) }
+        #expect(rule.flatlineDays(shop, vendorKind: .intervalCounter).isEmpty)
+        // Public holidays are never judged (shops close): Easter Monday 2025-04-21 reads 0.
+        let easterMonday = try DayNumber(iso: "2025-04-21")
+        let holiday = (0..<35).map { FlatlineRule.Day(day: easterMonday - 35 + $0, total: 400, isValid: true) }
+            + [FlatlineRule.Day(day: easterMonday, total: 0, isValid: true)]
+        #expect(rule.flatlineDays(holiday, vendorKind: .intervalCounter).isEmpty)
         // A camera's nights are 0 by design: only an all-zero day is flat.
-        let cameraDay = day(10, 240, hours: Array(repeating: 10, count: 24))
-        #expect(!rule.flatlineDays((0..<10).map { day($0, 500) } + [cameraDay], vendorKind: .telraamCamera).contains(first + 10))
+        let cameraDay = day(21, 240, hours: Array(repeating: 10, count: 24))
+        #expect(rule.flatlineDays((0..<21).map { day($0, 500) } + [cameraDay], vendorKind: .telraamCamera).isEmpty)
+        #expect(rule.flatlineDays((0..<21).map { day($0, 500) } + [cameraDay], vendorKind: .intervalCounter) == [first + 21])
         // Invalid days are neither judged nor history.
-        #expect(rule.flatlineDays((0..<10).map { day($0, 500, valid: false) } + [day(10, 0)], vendorKind: .intervalCounter).isEmpty)
+        #expect(rule.flatlineDays((0..<21).map { day($0, 500, valid: false) } + [day(21, 0)], vendorKind: .intervalCounter).isEmpty)
     }
 
     @Test("an hourly panel without its flatline days: a dead counter no longer pairs with its own past")
     func panelFlatlines() throws {
-        let first = try DayNumber(iso: "2025-03-01")
-        var panel = try HourlyPanel(firstDay: first, dayCount: 30, sensorCount: 2)
-        for i in 0..<30 {
+        let first = try DayNumber(iso: "2025-01-06")
+        var panel = try HourlyPanel(firstDay: first, dayCount: 35, sensorCount: 2)
+        for i in 0..<35 {
             var hours = [Double](repeating: 0, count: 24)
             hours[12] = 400
             try panel.set(sensor: 0, day: first + i, hours: hours, isValid: true)
-            try panel.set(sensor: 1, day: first + i, hours: i < 20 ? hours : Array(repeating: 0, count: 24), isValid: true)
+            try panel.set(sensor: 1, day: first + i, hours: i < 21 ? hours : Array(repeating: 0, count: 24), isValid: true)
         }
         let clean = try panel.excludingFlatlines(vendorKinds: [.intervalCounter, .intervalCounter])
-        #expect((0..<30).allSatisfy { clean.isValid(sensor: 0, day: first + $0) })
-        #expect((0..<30).allSatisfy { clean.isValid(sensor: 1, day: first + $0) == ($0 < 20) })
+        #expect((0..<35).allSatisfy { clean.isValid(sensor: 0, day: first + $0) })
+        #expect((0..<35).allSatisfy { clean.isValid(sensor: 1, day: first + $0) == ($0 < 21) })
         #expect(throws: IndicatorsError.self) { try panel.excludingFlatlines(vendorKinds: [.intervalCounter]) }
     }
 }

@@ -119,6 +119,7 @@ struct Vector: Decodable {
         var quantile: Double?
         var hasInterval: Bool?
         var sensorsUsed: [String]?
+        var yearEarlierSensors: [String]?
         var baselineDays: [DayNumber]?
         var flatlineDays: [String: [DayNumber]]?
 
@@ -126,7 +127,7 @@ struct Vector: Decodable {
             case value, pairs, sensors, days, low, high, ratio, perDay, contributingPairs, unpairedStores,
                 publishable, pairValues, weekday, saturday
             case uplift, expectedValue, baselineMedian, seasonalFactor, calibrationDays, quantile, hasInterval,
-                sensorsUsed, baselineDays, flatlineDays
+                sensorsUsed, yearEarlierSensors, baselineDays, flatlineDays
             case sundayOrHoliday = "sunday-or-holiday"
         }
     }

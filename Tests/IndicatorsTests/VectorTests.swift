@@ -108,6 +108,7 @@ struct VectorTests {
         #expect(close(r.expectation.seasonalFactor, e.seasonalFactor), "\(name): seasonal factor")
         #expect(r.expectation.sensors == (e.sensorsUsed ?? []), "\(name): sensors \(r.expectation.sensors)")
         #expect(r.expectation.baselineDays == (e.baselineDays ?? []), "\(name): baseline days")
+        #expect(r.expectation.yearEarlierSensors == (e.yearEarlierSensors ?? []), "\(name): year-earlier sensors")
         // Every missing figure says why.
         #expect((r.low != nil) == (e.hasInterval ?? false), "\(name)")
         if r.low == nil { #expect(r.intervalReason != nil, "\(name): no interval without a reason") }
