@@ -111,6 +111,9 @@ public enum EventUpliftV2: CatalogedIndicator {
         public var baselineDays: [DayNumber]
         /// Median of the baseline placements' totals.
         public var baselineMedian: Double?
+        /// The quietest and busiest baseline placement (v1's range, for comparison).
+        public var baselineMinimum: Double?
+        public var baselineMaximum: Double?
         /// Year-earlier event-week level ÷ year-earlier baseline level; `nil` without a year earlier.
         public var seasonalFactor: Double?
         /// Year-earlier placements used for the event week and for the baseline weeks.
@@ -192,8 +195,16 @@ public enum EventUpliftV2: CatalogedIndicator {
             public var falsePositiveRate: Double?
             /// The smallest uplift whose interval would exclude 0 on ≥ 80 % of these days.
             public var minimumDetectableUplift: Double?
+            /// Share of these days on which an effect of ``Placebo/injectedUplift`` would be detected
+            /// (its interval's lower end above 0).
+            public var detectionRate: Double?
+            /// Days on which v1's range (quietest to busiest baseline day) excludes 0, for comparison.
+            public var v1RangeFalsePositives: Int
+            public var v1RangeFalsePositiveRate: Double?
         }
         public var level: Double
+        /// The effect injected for ``Row/detectionRate`` (observed × (1 + injectedUplift)).
+        public var injectedUplift: Double
         public var hours: Range<Int>
         public var from: DayNumber
         public var to: DayNumber
@@ -206,38 +217,51 @@ public enum EventUpliftV2: CatalogedIndicator {
     /// 52 weeks before d. The effect detectable on day d is (1 + q(d)) ÷ (1 + error(d)) − 1.
     public static func placebo(
         panel: HourlyPanel, sensors: [Int], sensorIDs: [String], hours: Range<Int> = 0..<24,
-        excludedDays: Set<DayNumber>, period: ClosedRange<DayNumber>, level: Double = defaultLevel
+        excludedDays: Set<DayNumber>, period: ClosedRange<DayNumber>, level: Double = defaultLevel,
+        injectedUplift: Double = 0.2
     ) throws -> Placebo {
+        guard injectedUplift.isFinite, injectedUplift > -1 else {
+            throw IndicatorsError(.invalidArgument, "An injected uplift must be a number above −1 (e.g. 0.2 for +20 %), got \(injectedUplift).")
+        }
         let window = try EventWindow(start: period.lowerBound, startHour: hours.lowerBound, end: period.lowerBound, endHour: hours.upperBound)
         let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level)
         let first = period.lowerBound - calibrationLookbackDays
         var errors: [Double?] = []
         for d in first...period.upperBound { errors.append(rule.error(at: d, excluded: excludedDays)) }
-        var perClass: [DayClass: (days: Int, fp: Int, needed: [Double])] = [:]
+        typealias Tally = (days: Int, fp: Int, needed: [Double], detected: Int, v1: Int)
+        var perClass: [DayClass: Tally] = [:]
         for d in period {
             guard let error = errors[first.distance(to: d)] else { continue }
+            let e = rule.expectation(at: d, excluded: excludedDays)
             let dayClass = DayClass(d)
             var history: [Double] = []
             for c in (d - calibrationLookbackDays)..<d where DayClass(c) == dayClass {
                 if let e = errors[first.distance(to: c)] { history.append(abs(e)) }
             }
             guard case .success(let q) = rule.quantile(history) else { continue }
-            var row = perClass[dayClass] ?? (0, 0, [])
+            var row = perClass[dayClass] ?? (0, 0, [], 0, 0)
             row.days += 1
             if abs(error) > q { row.fp += 1 }
             row.needed.append((1 + q) / (1 + error) - 1)
+            if (1 + injectedUplift) * (1 + error) - 1 > q { row.detected += 1 }
+            if let lo = e.baselineMinimum, let hi = e.baselineMaximum, e.observed < lo || e.observed > hi { row.v1 += 1 }
             perClass[dayClass] = row
         }
-        func makeRow(_ dayClass: DayClass?, _ r: (days: Int, fp: Int, needed: [Double])) -> Placebo.Row {
+        func rate(_ n: Int, _ of: Int) -> Double? { of > 0 ? Double(n) / Double(of) : nil }
+        func makeRow(_ dayClass: DayClass?, _ r: Tally) -> Placebo.Row {
             Placebo.Row(
-                dayClass: dayClass, days: r.days, falsePositives: r.fp,
-                falsePositiveRate: r.days > 0 ? Double(r.fp) / Double(r.days) : nil,
-                minimumDetectableUplift: orderStatistic(r.needed, rank: rankFor(level: detectionPower, count: r.needed.count)))
+                dayClass: dayClass, days: r.days, falsePositives: r.fp, falsePositiveRate: rate(r.fp, r.days),
+                minimumDetectableUplift: orderStatistic(r.needed, rank: rankFor(level: detectionPower, count: r.needed.count)),
+                detectionRate: rate(r.detected, r.days), v1RangeFalsePositives: r.v1, v1RangeFalsePositiveRate: rate(r.v1, r.days))
         }
-        var rows = DayClass.allCases.map { makeRow($0, perClass[$0] ?? (0, 0, [])) }
-        let all = perClass.values.reduce((days: 0, fp: 0, needed: [Double]())) { ($0.days + $1.days, $0.fp + $1.fp, $0.needed + $1.needed) }
+        var rows = DayClass.allCases.map { makeRow($0, perClass[$0] ?? (0, 0, [], 0, 0)) }
+        let all = perClass.values.reduce((days: 0, fp: 0, needed: [Double](), detected: 0, v1: 0)) {
+            ($0.days + $1.days, $0.fp + $1.fp, $0.needed + $1.needed, $0.detected + $1.detected, $0.v1 + $1.v1)
+        }
         rows.append(makeRow(nil, all))
-        return Placebo(level: level, hours: hours, from: period.lowerBound, to: period.upperBound, rows: rows)
+        return Placebo(
+            level: level, injectedUplift: injectedUplift, hours: hours, from: period.lowerBound, to: period.upperBound,
+            rows: rows)
     }
 
     /// ⌈level · count⌉ (1-based), clamped to ≥ 1.
@@ -313,7 +337,8 @@ public enum EventUpliftV2: CatalogedIndicator {
 
         func expectation(at a: DayNumber, excluded: Set<DayNumber>) -> Expectation {
             var e = Expectation(
-                sensors: [], observed: 0, baselineDays: [], baselineMedian: nil, seasonalFactor: nil,
+                sensors: [], observed: 0, baselineDays: [], baselineMedian: nil, baselineMinimum: nil,
+                baselineMaximum: nil, seasonalFactor: nil,
                 yearEarlierEventDays: [], yearEarlierBaselineDays: [], yearEarlierSensors: [], expected: nil, seasonalNote: nil, reason: nil)
             var candidates: [DayNumber] = []
             for k in 1...EventUplift.lookbackWeeks where isClean(a - 7 * k, excluded) { candidates.append(a - 7 * k) }
@@ -346,7 +371,10 @@ public enum EventUpliftV2: CatalogedIndicator {
             e.sensors = kept.map { ids[$0] }
             e.baselineDays = baseline
             e.observed = sum(kept, a) ?? 0
-            guard let median = IndicatorMath.median(baseline.compactMap { sum(kept, $0) }), median > 0 else {
+            let totals = baseline.compactMap { sum(kept, $0) }
+            e.baselineMinimum = totals.min()
+            e.baselineMaximum = totals.max()
+            guard let median = IndicatorMath.median(totals), median > 0 else {
                 e.reason = "the baseline median is 0"
                 return e
             }

@@ -290,7 +290,9 @@ extension LocalIndicatorReport {
             for row in placebo.rows {
                 out += "  \((row.dayClass?.rawValue ?? "all days").padding(toLength: 9, withPad: " ", startingAt: 0)) \(row.days) days, "
                 out += "interval excludes 0 on \(row.falsePositives) (\(row.falsePositiveRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-"))"
-                out += ", smallest uplift detected with 80 % power: \(row.minimumDetectableUplift.map { String(format: "%+.1f%%", $0 * 100) } ?? "-")\n"
+                out += ", smallest uplift detected with 80 % power: \(row.minimumDetectableUplift.map { String(format: "%+.1f%%", $0 * 100) } ?? "-")"
+                out += String(format: ", %+.0f%% detected on ", placebo.injectedUplift * 100) + (row.detectionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-")
+                out += "; v1's range excluded 0 on " + (row.v1RangeFalsePositiveRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-") + "\n"
             }
         }
         for zone in conversion ?? [] {

@@ -142,7 +142,8 @@ let indicatorsCommand = Command(
       --calibration          event-uplift v2: each ordinary day of the last year as a fake event (false-positive rate, detectable uplift).
       --opening-hours H-H    Shop opening hours on weekdays and Saturdays, e.g. 9-18 (hourly-profile).
       --json                 Print JSON with the indicator's id, version and coverage.
-    """
+    """,
+    flags: ["calibration"]
 ) { arguments in
     let dir = try directory(&arguments)
     let id = try arguments.required("indicator", "ID (footfall-index, event-uplift, conversion-rate, hourly-profile)")

@@ -101,6 +101,12 @@ struct EventUpliftV2Tests {
         #expect(rate > 0.02 && rate < 0.2)
         let mde = try #require(all.minimumDetectableUplift)
         #expect(mde > 0 && mde < 0.3)
+        // A +30 % effect (above the detectable uplift) is detected on most days.
+        let strong = try EventUpliftV2.placebo(
+            panel: panel, sensors: [0], sensorIDs: ["A"], excludedDays: [], period: (last - 364)...last,
+            injectedUplift: 0.3)
+        #expect((strong.rows.last?.detectionRate ?? 0) > 0.8)
+        #expect(all.v1RangeFalsePositives <= all.days)
     }
 
     @Test("the flatline rule: zeros or a stuck value from a sensor that normally counts are invalid")
