@@ -49,6 +49,9 @@ public struct HourlyPanel: Sendable, Equatable {
         for h in 0..<24 { counts[cell * 24 + h] = ok ? hours[h] : 0 }
     }
 
+    /// The days the panel covers.
+    public var days: Range<DayNumber> { firstDay..<(firstDay + dayCount) }
+
     /// Whether a sensor-day is valid (false when out of range).
     public func isValid(sensor: Int, day: DayNumber) -> Bool {
         let offset = day.rawValue - firstDay.rawValue

@@ -17,9 +17,13 @@ public enum IndicatorCatalog {
 
     /// Every implemented indicator.
     public static let all: [Entry] = [
-        FootfallIndex.self, EventUplift.self, ConversionRate.self, HourlyProfile.self,
+        FootfallIndex.self, EventUplift.self, EventUpliftV2.self, ConversionRate.self, HourlyProfile.self,
     ].map { (t: any CatalogedIndicator.Type) in Entry(id: t.id, version: t.version) }
 
-    /// The entry with `id`, if implemented.
-    public static func entry(id: String) -> Entry? { all.first { $0.id == id } }
+    /// The newest implemented version of `id`, if any (an old version stays computable so old
+    /// reports recompute: ask for it with ``entry(id:version:)``).
+    public static func entry(id: String) -> Entry? { all.filter { $0.id == id }.max { $0.version < $1.version } }
+
+    /// The entry with `id` and `version`, if implemented.
+    public static func entry(id: String, version: Int) -> Entry? { all.first { $0.id == id && $0.version == version } }
 }

@@ -81,3 +81,101 @@ public struct ValidityRule: Sendable, Hashable {
         }
     }
 }
+
+/// The flatline rule: a sensor-day that reports all zeros, or one value stuck for the whole day,
+/// while the sensor normally counts, is invalid (version 1).
+///
+/// Why: a dead counter that keeps sending zeros for months passes the coverage rule (every
+/// interval is present) and would read as a collapse in footfall, or drag a baseline down. Such a
+/// day is missing, like an uncovered one, and leaves every indicator like-for-like.
+///
+/// A day is *flat* when its total is 0, or (interval counters, when hours are given) its 24 local
+/// hours except hour 2 all hold the same value (hour 2 is left out: at the DST changes it is
+/// missing or doubled). A flat day is a *flatline* when the median total of the sensor's previous
+/// `historyDays` valid, non-flatline days **of the same weekday** (public holidays left out) is
+/// above `minimumMedianTotal` and there are at least `minimumHistoryDays` of them (with less
+/// history a quiet sensor cannot be told from a dead one). Same weekday, because a shop's door
+/// counter reads 0 on the Sundays the shop is closed; public holidays are never judged, because
+/// zeros are plausible when shops close for the holiday.
+public struct FlatlineRule: Sendable, Hashable {
+    /// Previous valid same-weekday days whose median says whether the sensor normally counts.
+    public var historyDays: Int
+    /// Fewer previous valid days than this: no judgement (the day stays valid).
+    public var minimumHistoryDays: Int
+    /// The median day total above which the sensor "normally counts".
+    public var minimumMedianTotal: Double
+
+    public init(historyDays: Int, minimumHistoryDays: Int, minimumMedianTotal: Double) {
+        self.historyDays = historyDays
+        self.minimumHistoryDays = minimumHistoryDays
+        self.minimumMedianTotal = minimumMedianTotal
+    }
+
+    /// Version 1: the previous 8 valid same-weekday days, at least 3 of them, median above 24
+    /// (one an hour).
+    public static let v1 = FlatlineRule(historyDays: 8, minimumHistoryDays: 3, minimumMedianTotal: 24)
+
+    /// One sensor-day as the rule sees it.
+    public struct Day: Sendable, Hashable {
+        public var day: DayNumber
+        public var total: Double
+        /// The 24 local hourly totals, when known.
+        public var hours: [Double]?
+        /// Valid by the coverage rule (``ValidityRule``).
+        public var isValid: Bool
+        public init(day: DayNumber, total: Double, hours: [Double]? = nil, isValid: Bool) {
+            self.day = day
+            self.total = total
+            self.hours = hours
+            self.isValid = isValid
+        }
+    }
+
+    /// Whether a day's counts are flat (all zero, or stuck on one value).
+    public func isFlat(_ day: Day, vendorKind: VendorKind) -> Bool {
+        if day.total == 0 { return true }
+        guard vendorKind == .intervalCounter, let hours = day.hours, hours.count == 24 else { return false }
+        let others = hours.enumerated().filter { $0.offset != 2 }.map(\.element)
+        return others.allSatisfy { $0 == others[0] }
+    }
+
+    /// The flatline days of one sensor's history (`days` in any order; judged in date order).
+    public func flatlineDays(_ days: [Day], vendorKind: VendorKind) -> Set<DayNumber> {
+        var result: Set<DayNumber> = []
+        // Per ISO weekday: totals of valid, non-flatline, non-holiday days, oldest first.
+        var history = [[Double]](repeating: [], count: 8)
+        for day in days.sorted(by: { $0.day < $1.day }) where day.isValid && !BelgianCalendar.isPublicHoliday(day.day) {
+            let w = day.day.isoWeekday
+            if isFlat(day, vendorKind: vendorKind), history[w].count >= minimumHistoryDays,
+                let median = IndicatorMath.median(Array(history[w].suffix(historyDays))), median > minimumMedianTotal
+            {
+                result.insert(day.day)
+                continue
+            }
+            history[w].append(day.total)
+        }
+        return result
+    }
+}
+
+extension HourlyPanel {
+    /// This panel with every flatline sensor-day (``FlatlineRule``) made invalid, judged from the
+    /// panel's own days. `vendorKinds` holds one kind per sensor row.
+    public func excludingFlatlines(vendorKinds: [VendorKind], rule: FlatlineRule = .v1) throws -> HourlyPanel {
+        guard vendorKinds.count == sensorCount else {
+            throw IndicatorsError(.invalidArgument, "Pass one vendor kind per sensor row: \(sensorCount) rows, \(vendorKinds.count) kinds.")
+        }
+        var copy = self
+        for s in 0..<sensorCount {
+            let days = (0..<dayCount).map { offset -> FlatlineRule.Day in
+                let day = firstDay + offset
+                let hours = self.hours(sensor: s, day: day).map(Array.init)
+                return FlatlineRule.Day(day: day, total: hours?.reduce(0, +) ?? 0, hours: hours, isValid: hours != nil)
+            }
+            for day in rule.flatlineDays(days, vendorKind: vendorKinds[s]) {
+                try copy.set(sensor: s, day: day, hours: Array(repeating: 0, count: 24), isValid: false)
+            }
+        }
+        return copy
+    }
+}

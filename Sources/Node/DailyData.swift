@@ -82,20 +82,44 @@ extension NodeStore {
         return figures
     }
 
-    /// A panel with one row per (sensor, measure) in `rows`, over `days`, validity by the v1 rule.
+    /// A panel with one row per (sensor, measure) in `rows`, over `days`, validity by the v1 rule
+    /// and the flatline rule.
     public func dailyPanel(rows: [(sensor: SensorInfo, measure: Measure)], days: ClosedRange<DayNumber>) throws -> DailyPanel {
         var panel = try DailyPanel(firstDay: days.lowerBound, dayCount: days.count, sensorCount: rows.count)
         for (index, row) in rows.enumerated() {
+            let flat = try flatlineDays(sensor: row.sensor, measure: row.measure)
             for figure in try sensorDays(measure: row.measure, sensors: [row.sensor.id], days: days) {
-                try panel.set(sensor: index, day: figure.day, total: figure.total, coverage: figure.coverage,
-                              vendorKind: row.sensor.vendorKind, rule: .v1)
+                try panel.set(sensor: index, day: figure.day, total: figure.total,
+                              isValid: !flat.contains(figure.day) && ValidityRule.v1.isValid(figure.coverage, vendorKind: row.sensor.vendorKind))
             }
         }
         return panel
     }
 
+    /// The days on which `sensor`'s `measure` is flat while the sensor normally counts
+    /// (``FlatlineRule/v1``), judged over the sensor's whole history so a months-long dead spell
+    /// stays flagged whatever period a panel covers.
+    public func flatlineDays(sensor: SensorInfo, measure: Measure) throws -> Set<DayNumber> {
+        guard let range = try dataRange() else { return [] }
+        let statement = try db.prepare("""
+            SELECT day, hour, sum(total) FROM hourly WHERE sensor_id = ? AND measure = ? GROUP BY day, hour
+            """)
+        try statement.bind([.integer(sensor.id), .int(measure.rawValue)])
+        var hours: [Int: [Double]] = [:]
+        while try statement.step() {
+            let day = Int(statement.int64(at: 0)), hour = Int(statement.int64(at: 1))
+            guard (0..<24).contains(hour) else { continue }
+            hours[day, default: Array(repeating: 0, count: 24)][hour] += statement.double(at: 2)
+        }
+        let days = try sensorDays(measure: measure, sensors: [sensor.id], days: range).map { figure in
+            FlatlineRule.Day(day: figure.day, total: figure.total, hours: hours[figure.day.rawValue],
+                             isValid: ValidityRule.v1.isValid(figure.coverage, vendorKind: sensor.vendorKind))
+        }
+        return FlatlineRule.v1.flatlineDays(days, vendorKind: sensor.vendorKind)
+    }
+
     /// An hourly panel (24 local hours per sensor-day) for `measure`; a sensor-day is valid when its
-    /// daily coverage is (v1 rule). Hours without data count 0 inside a valid day.
+    /// daily coverage is (v1 rule) and it is not a flatline day. Hours without data count 0 inside a valid day.
     public func hourlyPanel(sensors: [SensorInfo], measure: Measure, days: ClosedRange<DayNumber>) throws -> HourlyPanel {
         var panel = try HourlyPanel(firstDay: days.lowerBound, dayCount: days.count, sensorCount: sensors.count)
         let statement = try db.prepare("""
@@ -108,9 +132,10 @@ extension NodeStore {
                 let day = Int(statement.int64(at: 0)), hour = Int(statement.int64(at: 1))
                 hours[day, default: Array(repeating: 0, count: 24)][hour] += statement.double(at: 2)
             }
+            let flat = try flatlineDays(sensor: sensor, measure: measure)
             for figure in try sensorDays(measure: measure, sensors: [sensor.id], days: days) {
                 try panel.set(sensor: index, day: figure.day, hours: hours[figure.day.rawValue] ?? Array(repeating: 0, count: 24),
-                              isValid: ValidityRule.v1.isValid(figure.coverage, vendorKind: sensor.vendorKind))
+                              isValid: !flat.contains(figure.day) && ValidityRule.v1.isValid(figure.coverage, vendorKind: sensor.vendorKind))
             }
         }
         return panel
@@ -125,6 +150,9 @@ extension NodeStore {
         public var days: [DayNumber]
         /// Local hours, when the event lies within one day and is not the whole day.
         public var hours: Range<Int>?
+        /// The local window (hours touched, may cross midnight), for event-uplift v2; `nil` for
+        /// an event longer than ``EventWindow/maximumDays``.
+        public var window: EventWindow?
     }
 
     /// Every event, with its local days (an event ending at midnight does not cover the next day).
@@ -141,8 +169,13 @@ extension NodeStore {
                 let endHour = lastMoment.hour + 1
                 if !(start.hour == 0 && endHour == 24) { hours = start.hour..<endHour }
             }
+            // Whole local hours touched: the start's hour, the end rounded up to the hour.
+            let end = clock.local(endInstant)
+            let endsOnTheHour = (endInstant + Int64(clock.offset(at: endInstant))) % 3600 == 0
+            let endHour = end.hour + (endsOnTheHour ? 0 : 1)
+            let window = try? EventWindow(start: start.day, startHour: start.hour, end: end.day, endHour: endHour)
             return CalendarEvent(id: try row.string(0), name: try row.string(1), zone: try row.string(2), kind: try row.string(3),
-                                 days: days, hours: hours)
+                                 days: days, hours: hours, window: window)
         }
     }
 

@@ -19,6 +19,9 @@ public struct NodeStatus: Codable, Sendable {
         public var missingDays: Int
         /// Days with some data but fewer covered minutes than the day has.
         public var incompleteDays: Int
+        /// Days whose counts are all zero or stuck on one value while the sensor normally counts
+        /// (the flatline rule): treated as missing by every local indicator.
+        public var flatlineDays: Int
     }
     public struct Zone: Codable, Sendable {
         public var zone: String
@@ -44,6 +47,7 @@ extension NodeStore {
             SELECT z.name, z.kind, count(s.id) FROM zones z LEFT JOIN sensors s ON s.zone_id = z.id GROUP BY z.id ORDER BY z.name
             """).map { NodeStatus.Zone(zone: try $0.string(0), kind: try $0.string(1), sensors: try $0.int(2)) }
         var sensors: [NodeStatus.Sensor] = []
+        let allSensors = try self.sensors()
         for row in try db.query("""
             SELECT s.id, s.name, z.name, s.kind, s.vendor FROM sensors s JOIN zones z ON z.id = s.zone_id ORDER BY s.name
             """) {
@@ -54,13 +58,18 @@ extension NodeStore {
                 SELECT day, max(covered_minutes) FROM daily WHERE sensor_id = ? GROUP BY day ORDER BY day
                 """, [.integer(id)])
             var status = NodeStatus.Sensor(sensor: try row.string(1), zone: try row.string(2), kind: try row.string(3),
-                                           vendor: try row.string(4), rows: rows, missingDays: 0, incompleteDays: 0)
+                                           vendor: try row.string(4), rows: rows, missingDays: 0, incompleteDays: 0, flatlineDays: 0)
             if let first = days.first, let last = days.last {
                 let firstDay = DayNumber(try first.int(0)), lastDay = DayNumber(try last.int(0))
                 status.firstDay = firstDay.description
                 status.lastDay = lastDay.description
                 status.missingDays = (lastDay.rawValue - firstDay.rawValue + 1) - days.count
                 status.incompleteDays = try days.filter { try $0.int(1) < clock.minutesInDay(DayNumber(try $0.int(0))) }.count
+            }
+            if let info = allSensors.first(where: { $0.id == id }) {
+                var flat: Set<DayNumber> = []
+                for measure in Measure.allCases { flat.formUnion(try flatlineDays(sensor: info, measure: measure)) }
+                status.flatlineDays = flat.count
             }
             sensors.append(status)
         }
@@ -81,9 +90,9 @@ extension NodeStatus {
         out += "\n\(zones.count) zone(s):\n"
         for zone in zones { out += "  \(zone.zone) (\(zone.kind)): \(zone.sensors) sensor(s)\n" }
         out += "\n\(sensors.count) sensor(s):\n"
-        let table = [["sensor", "zone", "kind", "vendor", "rows", "from", "to", "missing days", "incomplete days"]] + sensors.map {
+        let table = [["sensor", "zone", "kind", "vendor", "rows", "from", "to", "missing days", "incomplete days", "flatline days"]] + sensors.map {
             [$0.sensor, $0.zone, $0.kind, $0.vendor, String($0.rows), $0.firstDay ?? "-", $0.lastDay ?? "-",
-             String($0.missingDays), String($0.incompleteDays)]
+             String($0.missingDays), String($0.incompleteDays), String($0.flatlineDays)]
         }
         let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
         for line in table {

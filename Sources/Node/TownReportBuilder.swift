@@ -33,7 +33,10 @@ extension NodeStore {
         // Events the report does not cover: their raw uplift computed here (no peers).
         for event in calendar where event.kind != EventKind.market.rawValue && event.kind != EventKind.other.rawValue
             && event.days.contains(where: { (from...to).contains($0) }) && !eventRows.contains(where: { $0.eventName == event.name }) {
-            let result = try computeIndicator(IndicatorQuery(indicator: EventUplift.id, eventID: event.id)).eventUplift
+            // v1, like the network report's rows beside it (report pages do not show v2's calibration yet).
+            var query = IndicatorQuery(indicator: EventUplift.id, eventID: event.id)
+            query.version = EventUplift.version
+            let result = try computeIndicator(query).eventUplift
             eventRows.append(EventUpliftRow(townID: settings.town, townName: settings.town, eventName: event.name, kind: event.kind,
                                             zone: event.zone, days: event.days,
                                             raw: result?.value.map { Estimate(value: $0, low: result?.low, high: result?.high) },

@@ -240,6 +240,8 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
             let note: String
             switch entry.id {
             case "footfall-index": note = "Like-for-like sensors, same weekday 364 days earlier = 100."
+            case "event-uplift" where entry.version >= 2:
+                note = "Node-side: clean same weekdays scaled by the same weeks a year earlier; interval calibrated on the zone's ordinary days."
             case "event-uplift":
                 note = "Median of up to 8 clean same weekdays in the 12 weeks before; interval = quietest to busiest."
             case "conversion-rate":

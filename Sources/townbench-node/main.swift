@@ -119,24 +119,31 @@ let statusCommand = Command(
 
 let indicatorsCommand = Command(
     name: "indicators", abstract: "Compute a catalogue indicator locally from the town's own data.",
-    usage: "indicators --dir DIR --indicator ID [--from DATE] [--to DATE] [--lag N] [--zone Z] [--event EVENT_ID] [--opening-hours H-H] [--json]",
+    usage: "indicators --dir DIR --indicator ID [--indicator-version N] [--from DATE] [--to DATE] [--lag N] [--zone Z] [--event EVENT_ID] [--level L] [--calibration] [--opening-hours H-H] [--json]",
     help: """
     INDICATORS (see Indicators/ for their definitions):
       footfall-index   Like-for-like index against the same days --lag days earlier (default 364).
-      event-uplift     Uplift of --event against clean same-weekday baseline days.
+      event-uplift     Uplift of --event (or of --zone Z --from 'YYYY-MM-DD HH:MM' --to 'YYYY-MM-DD HH:MM',
+                       local time, nothing recorded) against clean same-weekday days scaled by the same
+                       weeks a year earlier, with an interval calibrated on the zone's ordinary days (v2).
+                       --calibration --zone Z: the placebo test on the zone's last year instead.
       conversion-rate  Store entries ÷ passers-by per zone, over paired door and street counters.
       hourly-profile   Share of footfall per local hour, by weekday / Saturday / Sunday and holiday.
 
     OPTIONS:
       --dir DIR              The node's directory.
       --indicator ID         One of the indicators above.
+      --indicator-version N  An older version of the definition (event-uplift 1: v1's range), so old figures recompute.
       --from DATE, --to DATE The period (YYYY-MM-DD, local days); default the last 28 days with data.
       --lag N                Days between compared days (footfall-index; 364 year-on-year, 7 week-on-week).
       --zone Z               Only the sensors of this zone.
       --event EVENT_ID       The event (event-uplift), as in the imported calendar.
+      --level L              The interval level of event-uplift v2, 0.5–0.99 (default 0.9).
+      --calibration          event-uplift v2: each ordinary day of the last year as a fake event (false-positive rate, detectable uplift).
       --opening-hours H-H    Shop opening hours on weekdays and Saturdays, e.g. 9-18 (hourly-profile).
       --json                 Print JSON with the indicator's id, version and coverage.
-    """
+    """,
+    flags: ["calibration"]
 ) { arguments in
     let dir = try directory(&arguments)
     let id = try arguments.required("indicator", "ID (footfall-index, event-uplift, conversion-rate, hourly-profile)")
@@ -145,7 +152,27 @@ let indicatorsCommand = Command(
         guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
         return day
     }
-    var query = IndicatorQuery(indicator: id, from: try day("from"), to: try day("to"))
+    // event-uplift's --from/--to are a local window with hours, unless it runs the placebo test.
+    let calibration = arguments.flag("calibration")
+    let window = id == "event-uplift" && !calibration
+    let windowFrom = window ? arguments.option("from") : nil, windowTo = window ? arguments.option("to") : nil
+    if window, (windowFrom == nil) != (windowTo == nil) {
+        throw UsageError("an event window needs both --from and --to, e.g. --from '2025-09-19 18:00' --to '2025-09-20 02:00'")
+    }
+    var query = IndicatorQuery(indicator: id, from: window ? nil : try day("from"), to: window ? nil : try day("to"))
+    query.windowFrom = windowFrom
+    query.windowTo = windowTo
+    query.calibration = calibration
+    if let text = arguments.option("indicator-version") {
+        guard let version = Int(text), version > 0 else { throw UsageError("--indicator-version '\(text)' must be a version number such as 1") }
+        query.version = version
+    }
+    if let text = arguments.option("level") {
+        guard let level = Double(text), (0.5...0.99).contains(level) else {
+            throw UsageError("--level '\(text)' must be a number between 0.5 and 0.99, e.g. 0.9")
+        }
+        query.level = level
+    }
     if let lag = arguments.option("lag") {
         guard let value = Int(lag), value > 0 else { throw UsageError("--lag '\(lag)' must be a positive number of days") }
         query.lag = value

@@ -9,6 +9,28 @@ struct Vector: Decodable {
         var id: String
         var vendorKind: VendorKind?
         var days: [Day]
+
+        /// Daily totals from `series.from` on (`null` = missing); a listed day replaces its series day.
+        struct Series: Decodable {
+            var from: DayNumber
+            var totals: [Double?]
+        }
+        enum CodingKeys: String, CodingKey { case id, vendorKind, days, series }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            vendorKind = try c.decodeIfPresent(VendorKind.self, forKey: .vendorKind)
+            let listed = try c.decodeIfPresent([Day].self, forKey: .days) ?? []
+            var days: [Day] = []
+            if let series = try c.decodeIfPresent(Series.self, forKey: .series) {
+                for (i, total) in series.totals.enumerated() {
+                    guard let total, !listed.contains(where: { $0.day == series.from + i }) else { continue }
+                    days.append(Day(day: series.from + i, total: total))
+                }
+            }
+            self.days = days + listed
+        }
     }
     struct Day: Decodable {
         var day: DayNumber
@@ -19,14 +41,21 @@ struct Vector: Decodable {
         var validHours: Int?
         var expectedMinutes: Int?
 
+        init(day: DayNumber, total: Double) {
+            self.day = day
+            self.total = total
+        }
+
         var coverage: SensorDayCoverage {
             let expected = expectedMinutes ?? 1440
             return SensorDayCoverage(
                 coveredMinutes: coveredMinutes ?? Double(expected), uptimeMinutes: uptimeMinutes,
                 validHours: validHours ?? 24, expectedMinutes: expected)
         }
+        /// The 24 local hours; a plain `total` sits in hour 12.
         var hourArray: [Double] {
             var h = [Double](repeating: 0, count: 24)
+            if let total { h[12] = total }
             for (k, v) in hours ?? [:] { if let i = Int(k), (0..<24).contains(i) { h[i] = v } }
             return h
         }
@@ -46,6 +75,12 @@ struct Vector: Decodable {
         var pairs: [Pair]?
         var openingHours: [String: [Int]]?
         var hours: [Int]?
+        // event-uplift v2: the window, local day and hour to local day and hour.
+        var start: DayNumber?
+        var startHour: Int?
+        var end: DayNumber?
+        var endHour: Int?
+        var level: Double?
     }
     struct PerDay: Decodable {
         var day: DayNumber
@@ -75,10 +110,24 @@ struct Vector: Decodable {
         var weekday: ProfileExpectation?
         var saturday: ProfileExpectation?
         var sundayOrHoliday: ProfileExpectation?
+        // event-uplift v2
+        var uplift: Double?
+        var expectedValue: Double?
+        var baselineMedian: Double?
+        var seasonalFactor: Double?
+        var calibrationDays: Int?
+        var quantile: Double?
+        var hasInterval: Bool?
+        var sensorsUsed: [String]?
+        var yearEarlierSensors: [String]?
+        var baselineDays: [DayNumber]?
+        var flatlineDays: [String: [DayNumber]]?
 
         enum CodingKeys: String, CodingKey {
             case value, pairs, sensors, days, low, high, ratio, perDay, contributingPairs, unpairedStores,
                 publishable, pairValues, weekday, saturday
+            case uplift, expectedValue, baselineMedian, seasonalFactor, calibrationDays, quantile, hasInterval,
+                sensorsUsed, yearEarlierSensors, baselineDays, flatlineDays
             case sundayOrHoliday = "sunday-or-holiday"
         }
     }

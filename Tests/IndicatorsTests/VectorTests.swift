@@ -15,11 +15,11 @@ struct VectorTests {
     @Test("vector matches the implementation", arguments: Vector.fileNames)
     func vector(_ name: String) throws {
         let v = try Vector.load(name)
-        let entry = try #require(IndicatorCatalog.entry(id: v.indicator), "\(name): unknown indicator")
-        #expect(entry.version == v.version, "\(name)")
+        #expect(IndicatorCatalog.entry(id: v.indicator, version: v.version) != nil, "\(name): unknown indicator or version")
         #expect(!v.working.isEmpty, "\(name): show the arithmetic")
         switch v.indicator {
         case FootfallIndex.id: try checkFootfall(v, name)
+        case EventUplift.id where v.version == EventUpliftV2.version: try checkUpliftV2(v, name)
         case EventUplift.id: try checkUplift(v, name)
         case ConversionRate.id: try checkConversion(v, name)
         case HourlyProfile.id: try checkProfile(v, name)
@@ -75,6 +75,45 @@ struct VectorTests {
             #expect(got.sensors.map { v.sensors?[$0].id ?? "?" } == want.sensors, "\(name)")
             if want.expected == nil { #expect(got.reason != nil) }
         }
+    }
+
+    /// event-uplift v2: flatline days are removed first (as the node does), then the window is
+    /// evaluated with its calibrated interval.
+    func checkUpliftV2(_ v: Vector, _ name: String) throws {
+        let q = try #require(v.query)
+        let e = try #require(v.expected)
+        let sensors = try #require(v.sensors)
+        let raw = try v.hourlyPanel()
+        let panel = try raw.excludingFlatlines(vendorKinds: sensors.map { $0.vendorKind ?? .intervalCounter })
+        var flat: [String: [DayNumber]] = [:]
+        for (row, sensor) in sensors.enumerated() {
+            let days = raw.days.filter { raw.isValid(sensor: row, day: $0) && !panel.isValid(sensor: row, day: $0) }
+            if !days.isEmpty { flat[sensor.id] = days }
+        }
+        #expect(flat == (e.flatlineDays ?? [:]), "\(name): flatline days \(flat)")
+        let ids = q.sensors ?? []
+        let window = try EventWindow(
+            start: try #require(q.start), startHour: try #require(q.startHour), end: try #require(q.end),
+            endHour: try #require(q.endHour))
+        let r = try EventUpliftV2.compute(
+            panel: panel, sensors: try ids.map { try #require(v.row($0)) }, sensorIDs: ids, window: window,
+            excludedDays: Set(q.excludedDays ?? []), level: q.level ?? EventUpliftV2.defaultLevel)
+        #expect(close(r.uplift, e.uplift), "\(name): uplift \(String(describing: r.uplift))")
+        #expect(close(r.low, e.low), "\(name): low \(String(describing: r.low))")
+        #expect(close(r.high, e.high), "\(name): high \(String(describing: r.high))")
+        #expect(close(r.quantile, e.quantile), "\(name): quantile \(String(describing: r.quantile))")
+        #expect(r.calibrationDays == e.calibrationDays, "\(name): calibration days \(r.calibrationDays)")
+        #expect(close(r.expectation.expected, e.expectedValue), "\(name): expected")
+        #expect(close(r.expectation.baselineMedian, e.baselineMedian), "\(name): baseline median")
+        #expect(close(r.expectation.seasonalFactor, e.seasonalFactor), "\(name): seasonal factor")
+        #expect(r.expectation.sensors == (e.sensorsUsed ?? []), "\(name): sensors \(r.expectation.sensors)")
+        #expect(r.expectation.baselineDays == (e.baselineDays ?? []), "\(name): baseline days")
+        #expect(r.expectation.yearEarlierSensors == (e.yearEarlierSensors ?? []), "\(name): year-earlier sensors")
+        // Every missing figure says why.
+        #expect((r.low != nil) == (e.hasInterval ?? false), "\(name)")
+        if r.low == nil { #expect(r.intervalReason != nil, "\(name): no interval without a reason") }
+        if r.uplift == nil { #expect(r.expectation.reason != nil, "\(name): no value without a reason") }
+        if r.expectation.seasonalFactor == nil, r.uplift != nil { #expect(r.expectation.seasonalNote != nil) }
     }
 
     func checkConversion(_ v: Vector, _ name: String) throws {

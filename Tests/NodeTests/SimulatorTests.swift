@@ -66,8 +66,11 @@ struct SimulatorTests {
             #expect(event.days.lowerBound == (try DayNumber(year: 2026, month: 7, day: 26)))  // last Sunday of July 2026
             let report = try store.computeIndicator(
                 IndicatorQuery(indicator: "event-uplift", zone: "centre", eventID: event.id))
-            let uplift = try #require(report.eventUplift?.value)
+            let result = try #require(report.eventUpliftV2)
+            let uplift = try #require(result.uplift)
             #expect(uplift > 0.45 && uplift < 1.5, "uplift \(uplift) for an applied +90 %")
+            // A +90 % day is far outside what ordinary Sundays do (v2's calibrated interval).
+            if let low = result.low { #expect(low > 0, "interval from \(low)") }
 
             // Year-on-year footfall index exists for the last month (two years of data).
             let index = try store.computeIndicator(

@@ -1,0 +1,446 @@
+/// A span of local time an event covers: from a local day and hour to a later one, which may
+/// cross midnight and cover several days.
+///
+/// Why: an event from 18:00 to 02:00 the next day is eight hours of two local days, not two
+/// whole days; comparing it with whole days would dilute any effect. The window is kept as
+/// per-day hour ranges relative to its first day, so the same shape can be laid on any other
+/// day (the baseline and calibration days).
+public struct EventWindow: Sendable, Hashable, Codable {
+    /// The hours of one local day of the window.
+    public struct Segment: Sendable, Hashable, Codable {
+        /// Days after the window's first day (0 = the first day).
+        public var dayOffset: Int
+        /// Local hours 0–23 (upper bound exclusive, at most 24).
+        public var hours: Range<Int>
+    }
+
+    /// Longest window accepted: a festival of a few weeks, not a season.
+    public static let maximumDays = 31
+
+    /// The first local day.
+    public var start: DayNumber
+    /// Per local day, in order; never empty.
+    public var segments: [Segment]
+
+    /// From local `startHour` on `start` up to (not including) local `endHour` on `end`.
+    /// `endHour` may be 0–24; an end at 00:00 does not touch that day. Throws when the end is
+    /// not after the start, an hour is outside 0–24, or the window is longer than
+    /// ``maximumDays``.
+    public init(start: DayNumber, startHour: Int, end: DayNumber, endHour: Int) throws {
+        guard (0...23).contains(startHour), (0...24).contains(endHour) else {
+            throw IndicatorsError(
+                .invalidArgument,
+                "An event window's hours are local hours 0–24, got \(startHour) to \(endHour); give e.g. 18:00 to 02:00.")
+        }
+        let span = start.distance(to: end)
+        guard span >= 0, span < Self.maximumDays, span > 0 || endHour > startHour else {
+            throw IndicatorsError(
+                .invalidArgument,
+                "An event window must end after it starts and last at most \(Self.maximumDays) days, got \(start) \(startHour):00 to \(end) \(endHour):00."
+            )
+        }
+        var segments: [Segment] = []
+        for offset in 0...span {
+            let from = offset == 0 ? startHour : 0
+            let to = offset == span ? endHour : 24
+            if to > from { segments.append(Segment(dayOffset: offset, hours: from..<to)) }
+        }
+        self.start = start
+        self.segments = segments
+    }
+
+    /// Whole local days `days.lowerBound` … `days.upperBound`.
+    public init(days: ClosedRange<DayNumber>) throws {
+        try self.init(start: days.lowerBound, startHour: 0, end: days.upperBound, endHour: 24)
+    }
+
+    /// The local days the window touches when its first day is `anchor`.
+    public func days(anchoredAt anchor: DayNumber) -> [DayNumber] { segments.map { anchor + $0.dayOffset } }
+
+    /// The local days of the window itself.
+    public var days: [DayNumber] { days(anchoredAt: start) }
+
+    /// Days from the first to the last day touched, minus one.
+    public var lastOffset: Int { segments.last?.dayOffset ?? 0 }
+}
+
+/// event-uplift v2: an expected value that follows the season, and an interval calibrated on the
+/// town's own ordinary days.
+///
+/// Why: v1's range (the spread of 8 baseline days) excluded 0 on 28 % of ordinary days on real
+/// counts (40 % in autumn, when footfall climbs towards December and a 12-week baseline lags).
+/// v2 scales the baseline by the same weeks' change a year earlier, and its interval comes from
+/// how wrong this very rule was on the zone's ordinary days of the last 52 weeks
+/// (split-conformal), so "the interval excludes 0" happens on about 1 − level of ordinary days.
+/// Catalogue: `Indicators/event-uplift-v2.md`.
+public enum EventUpliftV2: CatalogedIndicator {
+    public static let id = "event-uplift"
+    public static let version = 2
+    /// Default interval level.
+    public static let defaultLevel = 0.90
+    /// Accepted interval levels.
+    public static let levels: ClosedRange<Double> = 0.5...0.99
+    /// Ordinary days needed to calibrate an interval.
+    public static let minimumCalibrationDays = 20
+    /// Calibration looks back this many days (52 weeks).
+    public static let calibrationLookbackDays = 364
+    /// Year-earlier same-weekday days around the event's (−1, 0, +1 week) needed at least.
+    public static let minimumYearEarlierEventDays = 2
+    /// Power used for ``Placebo/minimumDetectableUplift``.
+    public static let detectionPower = 0.8
+
+    /// Weekday class: calibration days are of the event's class.
+    public enum DayClass: String, Sendable, Codable, CaseIterable {
+        case weekday, saturday, sunday
+        public init(_ day: DayNumber) {
+            switch day.isoWeekday {
+            case 6: self = .saturday
+            case 7: self = .sunday
+            default: self = .weekday
+            }
+        }
+    }
+
+    /// The rule's expected value for one placement of the window.
+    public struct Expectation: Sendable, Equatable, Codable {
+        /// Sensor ids used (valid on every day of the window and of each baseline day).
+        public var sensors: [String]
+        /// Σ counts over the window's hours and `sensors`.
+        public var observed: Double
+        /// Clean same-weekday baseline placements, most recent first.
+        public var baselineDays: [DayNumber]
+        /// Median of the baseline placements' totals.
+        public var baselineMedian: Double?
+        /// The quietest and busiest baseline placement (v1's range, for comparison).
+        public var baselineMinimum: Double?
+        public var baselineMaximum: Double?
+        /// Year-earlier event-week level ÷ year-earlier baseline level; `nil` without a year earlier.
+        public var seasonalFactor: Double?
+        /// Year-earlier placements used for the event week and for the baseline weeks.
+        public var yearEarlierEventDays: [DayNumber]
+        public var yearEarlierBaselineDays: [DayNumber]
+        /// Sensor ids behind the seasonal factor (those of `sensors` valid on all its placements).
+        public var yearEarlierSensors: [String]
+        /// baselineMedian × seasonalFactor (× 1 without a year earlier); `nil` without a value.
+        public var expected: Double?
+        /// Why the seasonal factor is missing (the plain baseline is used), when it is.
+        public var seasonalNote: String?
+        /// Why there is no expected value, when there is none.
+        public var reason: String?
+    }
+
+    /// The event's uplift and its calibrated interval.
+    public struct Result: Sendable, Equatable, Codable {
+        public var window: EventWindow
+        public var dayClass: DayClass
+        /// observed ÷ expected − 1.
+        public var uplift: Double?
+        /// uplift − q and uplift + q, q the conformal quantile; `nil` without enough calibration.
+        public var low: Double?
+        public var high: Double?
+        public var level: Double
+        /// Ordinary days whose errors calibrate the interval.
+        public var calibrationDays: Int
+        /// The ⌈(n + 1)·level⌉-th smallest absolute relative error.
+        public var quantile: Double?
+        /// Why there is no interval, when there is none.
+        public var intervalReason: String?
+        public var expectation: Expectation
+    }
+
+    /// The uplift of the event in `window` over sensor rows `sensors` (ids `sensorIDs`, same order).
+    /// `excludedDays`: days with an event, campaign or works in the zone; the window's own days are
+    /// added. Public holidays are excluded here. `level` must lie in ``levels``.
+    public static func compute(
+        panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow,
+        excludedDays: Set<DayNumber>, level: Double = defaultLevel
+    ) throws -> Result {
+        let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level)
+        let excluded = excludedDays.union(window.days)
+        let a = window.start
+        let e = rule.expectation(at: a, excluded: excluded)
+        let dayClass = DayClass(a)
+        var result = Result(
+            window: window, dayClass: dayClass, uplift: e.expected.map { e.observed / $0 - 1 }, low: nil, high: nil,
+            level: level, calibrationDays: 0, quantile: nil, intervalReason: nil, expectation: e)
+        // Calibration: ordinary placements of the same class in the 52 weeks before, ending before the event.
+        var errors: [Double] = []
+        for d in (a - calibrationLookbackDays)...(a - window.lastOffset - 1) where DayClass(d) == dayClass {
+            if let error = rule.error(at: d, excluded: excluded) { errors.append(abs(error)) }
+        }
+        result.calibrationDays = errors.count
+        switch rule.quantile(errors) {
+        case .success(let q):
+            result.quantile = q
+            if let u = result.uplift {
+                result.low = u - q
+                result.high = u + q
+            }
+        case .failure(let reason): result.intervalReason = reason.text
+        }
+        if result.uplift == nil && result.intervalReason == nil { result.intervalReason = "no uplift to put an interval on" }
+        return result
+    }
+
+    /// The placebo test on a zone's own data: every ordinary one-day placement in `period` treated
+    /// as an event.
+    public struct Placebo: Sendable, Equatable, Codable {
+        public struct Row: Sendable, Equatable, Codable {
+            /// `nil` for all day classes together.
+            public var dayClass: DayClass?
+            /// Ordinary days with an interval.
+            public var days: Int
+            /// Days whose interval excludes 0.
+            public var falsePositives: Int
+            public var falsePositiveRate: Double?
+            /// The smallest uplift whose interval would exclude 0 on ≥ 80 % of these days.
+            public var minimumDetectableUplift: Double?
+            /// Share of these days on which an effect of ``Placebo/injectedUplift`` would be detected
+            /// (its interval's lower end above 0).
+            public var detectionRate: Double?
+            /// Days on which v1's range (quietest to busiest baseline day) excludes 0, for comparison.
+            public var v1RangeFalsePositives: Int
+            public var v1RangeFalsePositiveRate: Double?
+        }
+        public var level: Double
+        /// The effect injected for ``Row/detectionRate`` (observed × (1 + injectedUplift)).
+        public var injectedUplift: Double
+        public var hours: Range<Int>
+        public var from: DayNumber
+        public var to: DayNumber
+        public var rows: [Row]
+    }
+
+    /// Runs the placebo test over `period` for one-day placements of local `hours`.
+    /// A day's error is observed ÷ expected − 1 by ``compute(panel:sensors:sensorIDs:window:excludedDays:level:)``'s rule;
+    /// the interval of day d excludes 0 when |error(d)| > q(d), q(d) from the same-class errors of the
+    /// 52 weeks before d. The effect detectable on day d is (1 + q(d)) ÷ (1 + error(d)) − 1.
+    public static func placebo(
+        panel: HourlyPanel, sensors: [Int], sensorIDs: [String], hours: Range<Int> = 0..<24,
+        excludedDays: Set<DayNumber>, period: ClosedRange<DayNumber>, level: Double = defaultLevel,
+        injectedUplift: Double = 0.2
+    ) throws -> Placebo {
+        guard injectedUplift.isFinite, injectedUplift > -1 else {
+            throw IndicatorsError(.invalidArgument, "An injected uplift must be a number above −1 (e.g. 0.2 for +20 %), got \(injectedUplift).")
+        }
+        let window = try EventWindow(start: period.lowerBound, startHour: hours.lowerBound, end: period.lowerBound, endHour: hours.upperBound)
+        let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level)
+        let first = period.lowerBound - calibrationLookbackDays
+        var errors: [Double?] = []
+        for d in first...period.upperBound { errors.append(rule.error(at: d, excluded: excludedDays)) }
+        typealias Tally = (days: Int, fp: Int, needed: [Double], detected: Int, v1: Int)
+        var perClass: [DayClass: Tally] = [:]
+        for d in period {
+            guard let error = errors[first.distance(to: d)] else { continue }
+            let e = rule.expectation(at: d, excluded: excludedDays)
+            let dayClass = DayClass(d)
+            var history: [Double] = []
+            for c in (d - calibrationLookbackDays)..<d where DayClass(c) == dayClass {
+                if let e = errors[first.distance(to: c)] { history.append(abs(e)) }
+            }
+            guard case .success(let q) = rule.quantile(history) else { continue }
+            var row = perClass[dayClass] ?? (0, 0, [], 0, 0)
+            row.days += 1
+            if abs(error) > q { row.fp += 1 }
+            row.needed.append((1 + q) / (1 + error) - 1)
+            if (1 + injectedUplift) * (1 + error) - 1 > q { row.detected += 1 }
+            if let lo = e.baselineMinimum, let hi = e.baselineMaximum, e.observed < lo || e.observed > hi { row.v1 += 1 }
+            perClass[dayClass] = row
+        }
+        func rate(_ n: Int, _ of: Int) -> Double? { of > 0 ? Double(n) / Double(of) : nil }
+        func makeRow(_ dayClass: DayClass?, _ r: Tally) -> Placebo.Row {
+            Placebo.Row(
+                dayClass: dayClass, days: r.days, falsePositives: r.fp, falsePositiveRate: rate(r.fp, r.days),
+                minimumDetectableUplift: orderStatistic(r.needed, rank: rankFor(level: detectionPower, count: r.needed.count)),
+                detectionRate: rate(r.detected, r.days), v1RangeFalsePositives: r.v1, v1RangeFalsePositiveRate: rate(r.v1, r.days))
+        }
+        var rows = DayClass.allCases.map { makeRow($0, perClass[$0] ?? (0, 0, [], 0, 0)) }
+        let all = perClass.values.reduce((days: 0, fp: 0, needed: [Double](), detected: 0, v1: 0)) {
+            ($0.days + $1.days, $0.fp + $1.fp, $0.needed + $1.needed, $0.detected + $1.detected, $0.v1 + $1.v1)
+        }
+        rows.append(makeRow(nil, all))
+        return Placebo(
+            level: level, injectedUplift: injectedUplift, hours: hours, from: period.lowerBound, to: period.upperBound,
+            rows: rows)
+    }
+
+    /// ⌈level · count⌉ (1-based), clamped to ≥ 1.
+    static func rankFor(level: Double, count: Int) -> Int { max(1, Int((level * Double(count) - 1e-9).rounded(.up))) }
+
+    /// The `rank`-th smallest value (1-based), `nil` when there are fewer.
+    static func orderStatistic(_ values: [Double], rank: Int) -> Double? {
+        guard rank >= 1, rank <= values.count else { return nil }
+        return values.sorted()[rank - 1]
+    }
+
+    struct QuantileFailure: Error { var text: String }
+
+    /// The rule applied to one window shape over one panel: window totals are precomputed per
+    /// (sensor, day) so a placement is a few array reads.
+    struct Rule {
+        let panel: HourlyPanel
+        let rows: [Int]
+        let ids: [String]
+        let window: EventWindow
+        let level: Double
+        /// Per row, per panel day: the window's total when placed on that day, `nil` if a day is invalid.
+        let totals: [[Double?]]
+
+        init(panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow, level: Double) throws {
+            guard sensors.count == sensorIDs.count else {
+                throw IndicatorsError(.invalidArgument, "Pass one id per sensor row: \(sensors.count) rows, \(sensorIDs.count) ids.")
+            }
+            for row in sensors where row < 0 || row >= panel.sensorCount {
+                throw IndicatorsError(
+                    .sensorOutOfRange, "Sensor row \(row) is outside the panel's \(panel.sensorCount) rows; pass rows 0..<\(panel.sensorCount).")
+            }
+            guard EventUpliftV2.levels.contains(level) else {
+                throw IndicatorsError(.invalidArgument, "The interval level must lie in 0.5–0.99, got \(level); e.g. 0.9.")
+            }
+            self.panel = panel
+            self.rows = sensors
+            self.ids = sensorIDs
+            self.window = window
+            self.level = level
+            totals = sensors.map { row in
+                (0..<panel.dayCount).map { offset -> Double? in
+                    let anchor = panel.firstDay + offset
+                    var sum = 0.0
+                    for segment in window.segments {
+                        guard let hours = panel.hours(sensor: row, day: anchor + segment.dayOffset) else { return nil }
+                        for h in segment.hours { sum += hours[hours.startIndex + h] }
+                    }
+                    return sum
+                }
+            }
+        }
+
+        func total(_ i: Int, _ anchor: DayNumber) -> Double? {
+            let offset = panel.firstDay.distance(to: anchor)
+            guard offset >= 0, offset < panel.dayCount else { return nil }
+            return totals[i][offset]
+        }
+
+        func isClean(_ anchor: DayNumber, _ excluded: Set<DayNumber>) -> Bool {
+            window.days(anchoredAt: anchor).allSatisfy { !excluded.contains($0) && !BelgianCalendar.isPublicHoliday($0) }
+        }
+
+        /// Σ over the kept sensors (indices into `rows`), or `nil` if one is invalid there.
+        func sum(_ kept: [Int], _ anchor: DayNumber) -> Double? {
+            var s = 0.0
+            for i in kept {
+                guard let t = total(i, anchor) else { return nil }
+                s += t
+            }
+            return s
+        }
+
+        func expectation(at a: DayNumber, excluded: Set<DayNumber>) -> Expectation {
+            var e = Expectation(
+                sensors: [], observed: 0, baselineDays: [], baselineMedian: nil, baselineMinimum: nil,
+                baselineMaximum: nil, seasonalFactor: nil,
+                yearEarlierEventDays: [], yearEarlierBaselineDays: [], yearEarlierSensors: [], expected: nil, seasonalNote: nil, reason: nil)
+            var candidates: [DayNumber] = []
+            for k in 1...EventUplift.lookbackWeeks where isClean(a - 7 * k, excluded) { candidates.append(a - 7 * k) }
+            guard candidates.count >= EventUplift.minimumBaselineDays else {
+                e.reason =
+                    "only \(candidates.count) clean same-weekday days in the \(EventUplift.lookbackWeeks) weeks before (need \(EventUplift.minimumBaselineDays))"
+                return e
+            }
+            // Like-for-like sensors, as in v1 (greedy drop of the sensor valid on the fewest candidates).
+            var kept = rows.indices.filter { total($0, a) != nil }
+            var baseline: [DayNumber] = []
+            while !kept.isEmpty {
+                baseline = Array(candidates.lazy.filter { sum(kept, $0) != nil }.prefix(EventUplift.maximumBaselineDays))
+                if baseline.count >= EventUplift.minimumBaselineDays { break }
+                var worst = 0
+                var worstCount = Int.max
+                for (j, i) in kept.enumerated() {
+                    let n = candidates.lazy.filter { total(i, $0) != nil }.count
+                    if n <= worstCount {
+                        worst = j
+                        worstCount = n
+                    }
+                }
+                kept.remove(at: worst)
+            }
+            guard !kept.isEmpty else {
+                e.reason = "no sensor valid over the window and on \(EventUplift.minimumBaselineDays) of its clean baseline days"
+                return e
+            }
+            e.sensors = kept.map { ids[$0] }
+            e.baselineDays = baseline
+            e.observed = sum(kept, a) ?? 0
+            let totals = baseline.compactMap { sum(kept, $0) }
+            e.baselineMinimum = totals.min()
+            e.baselineMaximum = totals.max()
+            guard let median = IndicatorMath.median(totals), median > 0 else {
+                e.reason = "the baseline median is 0"
+                return e
+            }
+            e.baselineMedian = median
+            // The same weeks a year earlier (364 days: same weekday). The factor is a ratio, so it
+            // may use its own like-for-like subset of the kept sensors (dropped greedily, as above).
+            let eventCandidates = [a - 371, a - 364, a - 357].filter { isClean($0, excluded) }
+            let baseCandidates = baseline.map { $0 - 364 }.filter { isClean($0, excluded) }
+            var yearKept = kept
+            var eventYear: [DayNumber] = []
+            var baseYear: [DayNumber] = []
+            while !yearKept.isEmpty {
+                eventYear = eventCandidates.filter { sum(yearKept, $0) != nil }
+                baseYear = baseCandidates.filter { sum(yearKept, $0) != nil }
+                if eventYear.count >= minimumYearEarlierEventDays, baseYear.count >= EventUplift.minimumBaselineDays { break }
+                var worst = 0
+                var worstCount = Int.max
+                for (j, i) in yearKept.enumerated() {
+                    let n = (eventCandidates + baseCandidates).lazy.filter { total(i, $0) != nil }.count
+                    if n <= worstCount {
+                        worst = j
+                        worstCount = n
+                    }
+                }
+                yearKept.remove(at: worst)
+            }
+            if !yearKept.isEmpty,
+                let y = IndicatorMath.median(eventYear.compactMap { sum(yearKept, $0) }),
+                let yb = IndicatorMath.median(baseYear.compactMap { sum(yearKept, $0) }), y > 0, yb > 0
+            {
+                e.seasonalFactor = y / yb
+                e.yearEarlierSensors = yearKept.map { ids[$0] }
+                e.yearEarlierEventDays = eventYear
+                e.yearEarlierBaselineDays = baseYear
+                e.expected = median * y / yb
+            } else {
+                e.seasonalNote =
+                    "no year earlier to follow the season (needs \(minimumYearEarlierEventDays) clean valid same-weekday days around the event's date and \(EventUplift.minimumBaselineDays) around the baseline's, 364 days before); the plain baseline median is used"
+                e.expected = median
+            }
+            return e
+        }
+
+        /// observed ÷ expected − 1 of an ordinary placement, `nil` unless it is clean with a value.
+        func error(at d: DayNumber, excluded: Set<DayNumber>) -> Double? {
+            guard isClean(d, excluded) else { return nil }
+            let e = expectation(at: d, excluded: excluded)
+            guard let expected = e.expected, !e.sensors.isEmpty else { return nil }
+            return e.observed / expected - 1
+        }
+
+        /// The ⌈(n + 1)·level⌉-th smallest absolute error.
+        func quantile(_ absoluteErrors: [Double]) -> Swift.Result<Double, QuantileFailure> {
+            let n = absoluteErrors.count
+            guard n >= EventUpliftV2.minimumCalibrationDays else {
+                return .failure(QuantileFailure(text:
+                    "only \(n) ordinary days of this day type with a value in the 52 weeks before (need \(EventUpliftV2.minimumCalibrationDays)) to calibrate an interval"
+                ))
+            }
+            let rank = EventUpliftV2.rankFor(level: level, count: n + 1)
+            guard let q = EventUpliftV2.orderStatistic(absoluteErrors, rank: rank) else {
+                return .failure(QuantileFailure(text:
+                    "\(n) ordinary days are too few for a \(Int((level * 100).rounded())) % interval (needs ⌈(n + 1)·level⌉ ≤ n); lower --level"
+                ))
+            }
+            return .success(q)
+        }
+    }
+}
