@@ -37,6 +37,31 @@ public enum EventUplift: CatalogedIndicator {
     public static let lookbackWeeks = 12
     /// Baseline days used at most.
     public static let maximumBaselineDays = 8
+
+    /// Like-for-like sensors and their baseline: the first ``maximumBaselineDays`` candidates on
+    /// which every kept sensor is valid; while there are fewer than ``minimumBaselineDays``, the
+    /// sensor valid on the fewest candidates (ties: the later one) is dropped and it tries again.
+    /// Empty sensors: no sensor can carry a baseline. (v1 and v2 share this rule.)
+    static func likeForLike<Sensor>(_ sensors: [Sensor], candidates: [DayNumber],
+                                    isValid: (Sensor, DayNumber) -> Bool) -> (sensors: [Sensor], baseline: [DayNumber]) {
+        var sensors = sensors
+        var baseline: [DayNumber] = []
+        while !sensors.isEmpty {
+            baseline = Array(candidates.filter { c in sensors.allSatisfy { isValid($0, c) } }.prefix(maximumBaselineDays))
+            if baseline.count >= minimumBaselineDays { break }
+            var worst = 0
+            var worstCount = Int.max
+            for (i, sensor) in sensors.enumerated() {
+                let n = candidates.filter { isValid(sensor, $0) }.count
+                if n <= worstCount {
+                    worst = i
+                    worstCount = n
+                }
+            }
+            sensors.remove(at: worst)
+        }
+        return (sensors, baseline)
+    }
     /// Clean baseline days needed at least.
     public static let minimumBaselineDays = 4
     /// Peers needed for the peer-adjusted form.
@@ -133,23 +158,8 @@ public enum EventUplift: CatalogedIndicator {
         // Like-for-like: the sensors valid on the day; the baseline is the most recent 8 clean
         // candidates on which all of them are valid. Fewer than 4 → drop the sensor valid on the
         // fewest candidates (ties: the later row in `rows`) and try again.
-        var sensors = rows.filter { panel.isValid(sensor: $0, day: e) }
-        var baseline: [DayNumber] = []
-        while !sensors.isEmpty {
-            baseline = Array(
-                candidates.lazy.filter { c in sensors.allSatisfy { panel.isValid(sensor: $0, day: c) } }
-                    .prefix(maximumBaselineDays))
-            if baseline.count >= minimumBaselineDays { break }
-            var worst = 0
-            var worstCount = Int.max
-            for (i, s) in sensors.enumerated() {
-                let n = candidates.lazy.filter { panel.isValid(sensor: s, day: $0) }.count
-                if n <= worstCount {
-                    worst = i
-                    worstCount = n
-                }
-            }
-            sensors.remove(at: worst)
+        let (sensors, baseline) = likeForLike(rows.filter { panel.isValid(sensor: $0, day: e) }, candidates: candidates) {
+            panel.isValid(sensor: $0, day: $1)
         }
         guard !sensors.isEmpty else {
             result.reason = "no sensor valid on the day and on \(minimumBaselineDays) of its clean baseline days"

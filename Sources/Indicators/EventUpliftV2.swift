@@ -348,21 +348,8 @@ public enum EventUpliftV2: CatalogedIndicator {
                 return e
             }
             // Like-for-like sensors, as in v1 (greedy drop of the sensor valid on the fewest candidates).
-            var kept = rows.indices.filter { total($0, a) != nil }
-            var baseline: [DayNumber] = []
-            while !kept.isEmpty {
-                baseline = Array(candidates.lazy.filter { sum(kept, $0) != nil }.prefix(EventUplift.maximumBaselineDays))
-                if baseline.count >= EventUplift.minimumBaselineDays { break }
-                var worst = 0
-                var worstCount = Int.max
-                for (j, i) in kept.enumerated() {
-                    let n = candidates.lazy.filter { total(i, $0) != nil }.count
-                    if n <= worstCount {
-                        worst = j
-                        worstCount = n
-                    }
-                }
-                kept.remove(at: worst)
+            let (kept, baseline) = EventUplift.likeForLike(Array(rows.indices.filter { total($0, a) != nil }), candidates: candidates) {
+                total($0, $1) != nil
             }
             guard !kept.isEmpty else {
                 e.reason = "no sensor valid over the window and on \(EventUplift.minimumBaselineDays) of its clean baseline days"
