@@ -18,8 +18,9 @@ import Testing
         return result
     }
 
-    /// Five weeks of hourly pedestrian counts in two zones, with an outage day (invalid) and a
-    /// street whose level changes, so like-for-like matters.
+    /// Five weeks of hourly pedestrian counts in two zones, with an outage day (invalid), a
+    /// street whose level changes, so like-for-like matters, and a dead counter (`markt-3`) that
+    /// reports zeros in the last week: flatline days, which must reach the coordinator as missing.
     func counts(from first: String) -> String {
         var csv = "sensor,start,minutes,measure,count\n"
         let formatter = ISO8601DateFormatter()
@@ -32,6 +33,7 @@ import Testing
                 csv += "markt-2,\(instant),60,pedestrians,\(80 + (day * 11 + h) % 30 + (day >= 21 ? 25 : 0))\n"
             }
             csv += "straat-1,\(instant),60,pedestrians,\(120 + (day * 5 + h * 2) % 50)\n"
+            csv += "markt-3,\(instant),60,pedestrians,\(day >= 28 ? 0 : 60 + (day * 3 + h) % 20)\n"
         }
         return csv
     }
@@ -50,6 +52,7 @@ import Testing
                 sensor,zone,zone_kind,kind,vendor
                 markt-1,markt,market-square,pedestrian,crowdscan
                 markt-2,markt,market-square,pedestrian,crowdscan
+                markt-3,markt,market-square,pedestrian,crowdscan
                 straat-1,winkelstraat,core-shopping,pedestrian,crowdscan
 
                 """.write(to: sensors, atomically: true, encoding: .utf8)

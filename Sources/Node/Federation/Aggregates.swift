@@ -23,9 +23,32 @@ extension NodeStore {
         return try SensorPseudonym.make(salt: salt, vendorKind: sensor.vendorKind.rawValue, vendorSensorID: sensor.name)
     }
 
+    /// The flatline sensor-days (``FlatlineRule/v1``) of every sensor and measure with data, judged
+    /// once over each sensor's whole history (``flatlineDays(sensor:measure:)``): what the aggregates
+    /// leave out. One call per push, not per week: each judgement reads the sensor's history.
+    public func flatlineSensorDays() throws -> FlatlineSensorDays {
+        let sensors = Dictionary(try self.sensors().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var result = FlatlineSensorDays()
+        for row in try db.query("SELECT DISTINCT sensor_id, measure FROM daily ORDER BY 1, 2") {
+            guard let sensor = sensors[try row.int64(0)], let measure = Measure(rawValue: try row.int(1)) else { continue }
+            let days = try flatlineDays(sensor: sensor, measure: measure)
+            if !days.isEmpty { result.days[sensor.id, default: [:]][measure] = days }
+        }
+        return result
+    }
+
     /// The zones of the aggregate payload for the local days `period`, after the privacy rules.
     /// Days without any data are left out.
     public func aggregateZones(period: ClosedRange<DayNumber>) throws -> [AggregatePayload.Zone] {
+        try aggregateZones(period: period, flatlines: try flatlineSensorDays())
+    }
+
+    /// The zones of the aggregate payload, leaving out `flatlines` (PROTOCOL.md §4.2): a flatline
+    /// sensor-day is no `sensors[]` entry and counts in no zone total, hour or conversion pair,
+    /// so the coordinator sees it as missing, as the node's own indicators do. The measure's cell
+    /// stays (with no sensors, no total) when every sensor of it is flat that day, so that it
+    /// supersedes a figure sent before the day was judged flat.
+    public func aggregateZones(period: ClosedRange<DayNumber>, flatlines: FlatlineSensorDays) throws -> [AggregatePayload.Zone] {
         let clock = LocalClock(timeZone: timeZone)
         let sensors = try self.sensors()
         let schoolHolidays = try self.schoolHolidays()
@@ -35,7 +58,8 @@ extension NodeStore {
         let byName = Dictionary(sensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let hourlyStatement = try db.prepare("""
             SELECT day, hour, sum(total) FROM hourly WHERE measure = ? AND day BETWEEN ? AND ?
-            AND sensor_id IN (SELECT value FROM json_each(?)) GROUP BY day, hour
+            AND sensor_id IN (SELECT value FROM json_each(?))
+            AND (sensor_id || ':' || day) NOT IN (SELECT value FROM json_each(?)) GROUP BY day, hour
             """)
         var zones: [AggregatePayload.Zone] = []
         for zoneName in Set(sensors.map(\.zone)).sorted() {
@@ -49,8 +73,14 @@ extension NodeStore {
             // Measures: per-sensor day figures, the zone total and the 24 local hours.
             for measure in Measure.allCases {
                 var perDay: [DayNumber: [AggregatePayload.SensorDay]] = [:]
+                var flat: [String] = []  // "sensor id:day" of the flatline sensor-days, for the hourly query
                 for sensor in zoneSensors {
                     for figure in try sensorDays(measure: measure, sensors: [sensor.id], days: period) {
+                        guard !flatlines.contains(sensor: sensor.id, measure: measure, day: figure.day) else {
+                            perDay[figure.day, default: []] += []  // the cell stays, without this sensor
+                            flat.append("\"\(sensor.id):\(figure.day.rawValue)\"")
+                            continue
+                        }
                         perDay[figure.day, default: []].append(AggregatePayload.SensorDay(
                             sensor: pseudonyms[sensor.id] ?? "", vendorKind: sensor.vendorKind.rawValue, total: figure.total,
                             coveredMinutes: figure.coveredMinutes, expectedMinutes: figure.expectedMinutes,
@@ -60,7 +90,8 @@ extension NodeStore {
                 guard !perDay.isEmpty else { continue }
                 var hourly: [DayNumber: [Double?]] = [:]
                 let ids = "[" + zoneSensors.map { String($0.id) }.joined(separator: ",") + "]"
-                try hourlyStatement.bind([.int(measure.rawValue), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue), .text(ids)])
+                try hourlyStatement.bind([.int(measure.rawValue), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue), .text(ids),
+                                          .text("[" + flat.joined(separator: ",") + "]")])
                 while try hourlyStatement.step() {
                     let d = DayNumber(Int(hourlyStatement.int64(at: 0)))
                     hourly[d, default: Array(repeating: nil, count: 24)][Int(hourlyStatement.int64(at: 1))] = hourlyStatement.double(at: 2)
@@ -69,18 +100,21 @@ extension NodeStore {
                     var dayValue = day(d)
                     let sorted = entries.sorted { $0.sensor < $1.sensor }
                     dayValue.measures.append(AggregatePayload.MeasureDay(
-                        measure: measure.description, sensors: sorted, total: sorted.reduce(0) { $0 + ($1.total ?? 0) },
+                        measure: measure.description, sensors: sorted,
+                        total: sorted.isEmpty ? nil : sorted.reduce(0) { $0 + ($1.total ?? 0) },
                         hourly: hourly[d] ?? Array(repeating: nil, count: 24)))
                     days[d] = dayValue
                 }
             }
-            // Conversion pairs: a door counter and its street counter, on days both are valid.
+            // Conversion pairs: a door counter and its street counter, on days both are valid (not flat either).
             for door in zoneSensors where door.kind == .entries {
                 guard let streetName = door.pairedStreetSensor, let street = byName[streetName] else { continue }
                 let entries = Dictionary(try sensorDays(measure: .entries, sensors: [door.id], days: period).map { ($0.day, $0) },
                                          uniquingKeysWith: { a, _ in a })
                 for passing in try sensorDays(measure: .pedestrians, sensors: [street.id], days: period) {
                     guard let entry = entries[passing.day],
+                          !flatlines.contains(sensor: door.id, measure: .entries, day: passing.day),
+                          !flatlines.contains(sensor: street.id, measure: .pedestrians, day: passing.day),
                           ValidityRule.v1.isValid(entry.coverage, vendorKind: door.vendorKind),
                           ValidityRule.v1.isValid(passing.coverage, vendorKind: street.vendorKind) else { continue }
                     var dayValue = day(passing.day)
@@ -123,4 +157,19 @@ extension NodeStore {
                                      timeZone: settings.timeZone, privacy: policy, zones: zones)
         return policy.apply(to: draft).zones
     }
+}
+
+/// Flatline sensor-days per sensor and measure (``NodeStore/flatlineSensorDays()``).
+public struct FlatlineSensorDays: Sendable, Hashable {
+    var days: [Int64: [Measure: Set<DayNumber>]] = [:]
+
+    public init() {}
+
+    /// Whether `sensor`'s `measure` is a flatline on `day`.
+    public func contains(sensor: Int64, measure: Measure, day: DayNumber) -> Bool {
+        days[sensor]?[measure]?.contains(day) ?? false
+    }
+
+    /// How many flatline sensor-days there are in all.
+    public var count: Int { days.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }
 }

@@ -100,13 +100,16 @@ extension NodeStore {
         }
         try db.transaction {
             var sequence = try db.queryFirst("SELECT coalesce(max(sequence), 0) FROM outbox")?.int(0) ?? 0
+            // Judged once over the whole history: data arriving later can make a day of a week already
+            // sent a flatline, and then that week's aggregates differ and it is sent again as a correction.
+            let flatlines = try flatlineSensorDays()
             for period in try submissionPeriods(through: last) {
                 let zones: [AggregatePayload.Zone]
                 let envelope: [UInt8]
                 let digest: String
                 let payload: AggregatePayload
                 do {
-                    zones = try aggregateZones(period: period)
+                    zones = try aggregateZones(period: period, flatlines: flatlines)
                     guard !zones.isEmpty else { continue }
                     digest = Hex.encode(SHA256.hash(try CanonicalJSON.encode(zones)))
                     let latest = try db.queryFirst("""
