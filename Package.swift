@@ -42,9 +42,9 @@ let package = Package(
         .executableTarget(name: "townbench-coordinator", dependencies: ["Coordinator", "CLIKit"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (run by deploy/bench/*.sh; figures go to BENCHMARKS.md)
-        .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "Sources/Benchmarks/bench-indicators",
+        .executableTarget(name: "bench-indicators", dependencies: ["Indicators"], path: "deploy/bench/bench-indicators",
                           swiftSettings: swiftSettings),
-        .executableTarget(name: "bench-federation", dependencies: ["Federation"], path: "Sources/Benchmarks/bench-federation",
+        .executableTarget(name: "bench-federation", dependencies: ["Federation"], path: "deploy/bench/bench-federation",
                           swiftSettings: swiftSettings),
         // The smallest HTTPServer application, driven by deploy/bench/http-empty.sh (wrk).
         .executableTarget(name: "bench-http", dependencies: ["HTTPServer"], path: "deploy/bench/bench-http",
