@@ -260,7 +260,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     private static let keyColumns = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
 
     private func keyRecord(_ row: Row, tenantID: String) throws -> KeyRecord {
-        let raw = try row.bytes(2)
+        let raw = try row.bytes("public_key")
         let key: Ed25519.PublicKey
         if let cached = publicKeys.withLock({ $0[raw] }) {
             key = cached
@@ -268,9 +268,10 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             key = try Ed25519.PublicKey(rawRepresentation: raw)
             publicKeys.withLock { $0[raw] = key }
         }
-        let status = try StoredKeyStatus(state: try row.string(4), at: try row.optionalString(5), successor: try row.optionalString(6)).status()
-        return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
-                         enrolledAt: try StoredValue.date(row.string(3), "keys.enrolled_at"), status: status)
+        let status = try StoredKeyStatus(state: try row.string("status"), at: try row.optionalString("status_at"),
+                                         successor: try row.optionalString("successor")).status()
+        return KeyRecord(keyID: try row.string("key_id"), publicKey: key, tenantID: tenantID, townID: try row.string("town_id"),
+                         enrolledAt: try StoredValue.date(row.string("enrolled_at"), "keys.enrolled_at"), status: status)
     }
 
     private static func statusColumns(_ status: KeyRecord.Status) -> [SQLValue] {
@@ -362,11 +363,12 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("checking a token") { box in
             guard let row = try box.rows("""
                 SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = ?
-                """, [.blob(hash)]).first, let role = Role(rawValue: try row.string(2)) else { return nil }
-            return TokenRecord(id: try row.string(1), hash: try row.bytes(0), role: role, tenantID: try row.string(3),
-                               townID: try row.optionalString(4), createdAt: try StoredValue.date(row.string(5), "tokens.created_at"),
-                               expiresAt: try StoredValue.date(row.string(6), "tokens.expires_at"),
-                               revokedAt: try StoredValue.date(row.optionalString(7), "tokens.revoked_at"))
+                """, [.blob(hash)]).first, let role = Role(rawValue: try row.string("role")) else { return nil }
+            return TokenRecord(id: try row.string("token_id"), hash: try row.bytes("token_hash"), role: role,
+                               tenantID: try row.string("tenant_id"), townID: try row.optionalString("town_id"),
+                               createdAt: try StoredValue.date(row.string("created_at"), "tokens.created_at"),
+                               expiresAt: try StoredValue.date(row.string("expires_at"), "tokens.expires_at"),
+                               revokedAt: try StoredValue.date(row.optionalString("revoked_at"), "tokens.revoked_at"))
         }
     }
 
@@ -405,9 +407,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             guard let row = try box.rows("""
                 SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = ?
                 """, [.blob(idHash)]).first else { return nil }
-            return SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
-                                 createdAt: try StoredValue.date(row.string(2), "sessions.created_at"),
-                                 expiresAt: try StoredValue.date(row.string(3), "sessions.expires_at"))
+            return SessionRecord(idHash: idHash, tokenHash: try row.bytes("token_hash"), tenantID: try row.string("tenant_id"),
+                                 createdAt: try StoredValue.date(row.string("created_at"), "sessions.created_at"),
+                                 expiresAt: try StoredValue.date(row.string("expires_at"), "sessions.expires_at"))
         }
         guard let found, found.expiresAt > now else {
             if found != nil { try removeSession(idHash: idHash) }

@@ -163,7 +163,10 @@ public final class Connection {
     /// returns the same compiled statement (reset, bindings cleared by ``Statement/bind(_:)``).
     /// It is valid until the connection closes, which finalises it; use it and let it go.
     public func cachedStatement(_ sql: String) throws -> Statement {
-        if let cached = cachedStatements[sql] { return Statement(connection: self, sql: sql, borrowing: cached) }
+        if let cached = cachedStatements[sql] {
+            sqlite3_reset(cached)
+            return Statement(connection: self, sql: sql, borrowing: cached)
+        }
         let statement = try Statement.compile(sql, on: self)
         cachedStatements[sql] = statement
         return Statement(connection: self, sql: sql, borrowing: statement)

@@ -31,6 +31,12 @@ public final class ConnectionPool: Sendable {
         public var checkedOut: Int
         /// Threads waiting for a connection.
         public var waiting: Int
+
+        public init(open: Int, checkedOut: Int, waiting: Int) {
+            self.open = open
+            self.checkedOut = checkedOut
+            self.waiting = waiting
+        }
     }
 
     /// The database file.
