@@ -55,12 +55,13 @@ public final class Connection {
     deinit {
         // Last resort for a connection nobody closed: close_v2 never fails, it defers the close
         // until the last statement is finalised. Call `close()` to hear about failures.
-        cachedStatements.values.forEach { sqlite3_finalize($0) }
+        cachedStatements.values.forEach { sqlite3_finalize($0.handle) }
         if let handle { sqlite3_close_v2(handle) }
     }
 
-    /// Prepared statements owned by this connection, by SQL (see ``cachedStatement(_:)``).
-    private var cachedStatements: [String: OpaquePointer] = [:]
+    /// Prepared statements owned by this connection, by SQL (see ``cachedStatement(_:)``), with
+    /// their result column names read once.
+    private var cachedStatements: [String: (handle: OpaquePointer, columns: [String])] = [:]
 
     /// Whether ``close()`` has succeeded.
     public var isClosed: Bool { handle == nil }
@@ -75,7 +76,7 @@ public final class Connection {
     /// rather than a silently deferred close; `deinit` still closes quietly as a last resort.
     public func close() throws {
         guard let handle else { return }
-        for statement in cachedStatements.values { sqlite3_finalize(statement) }
+        for statement in cachedStatements.values { sqlite3_finalize(statement.handle) }
         cachedStatements = [:]
         let status = sqlite3_close(handle)
         if status == SQLITE_OK {
@@ -164,12 +165,13 @@ public final class Connection {
     /// It is valid until the connection closes, which finalises it; use it and let it go.
     public func cachedStatement(_ sql: String) throws -> Statement {
         if let cached = cachedStatements[sql] {
-            sqlite3_reset(cached)
-            return Statement(connection: self, sql: sql, borrowing: cached)
+            sqlite3_reset(cached.handle)
+            return Statement(connection: self, sql: sql, borrowing: cached.handle, columns: cached.columns)
         }
-        let statement = try Statement.compile(sql, on: self)
-        cachedStatements[sql] = statement
-        return Statement(connection: self, sql: sql, borrowing: statement)
+        let handle = try Statement.compile(sql, on: self)
+        let columns = Statement.columnNames(handle)
+        cachedStatements[sql] = (handle, columns)
+        return Statement(connection: self, sql: sql, borrowing: handle, columns: columns)
     }
 
     /// How a transaction takes its locks (https://www.sqlite.org/lang_transaction.html).

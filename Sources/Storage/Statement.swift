@@ -127,9 +127,7 @@ public final class Statement {
     /// The SQL text, for error messages.
     public let sql: String
     /// Result column names, read once (a row's names share this array).
-    private lazy var columnNames: [String] = (0..<sqlite3_column_count(handle)).map {
-        sqlite3_column_name(handle, $0).map { String(cString: $0) } ?? ""
-    }
+    private lazy var columnNames: [String] = Self.columnNames(handle)
 
     init(connection: Connection, sql: String) throws {
         self.connection = connection
@@ -139,11 +137,17 @@ public final class Statement {
     }
 
     /// A statement using a handle the connection owns (its statement cache).
-    init(connection: Connection, sql: String, borrowing handle: OpaquePointer) {
+    init(connection: Connection, sql: String, borrowing handle: OpaquePointer, columns: [String]) {
         self.connection = connection
         self.sql = sql
         self.handle = handle
         self.borrowed = true
+        self.columnNames = columns
+    }
+
+    /// A prepared statement's result column names (known before the first step).
+    static func columnNames(_ handle: OpaquePointer) -> [String] {
+        (0..<sqlite3_column_count(handle)).map { sqlite3_column_name(handle, $0).map { String(cString: $0) } ?? "" }
     }
 
     /// Compiles `sql`; the caller owns (finalises) the result.
