@@ -4,7 +4,7 @@ import Indicators
 import Storage
 import Synchronization
 
-/// One SQLite connection, with the statement cache it owns, used by one thread at a time.
+/// One SQLite connection (and the statements it caches), used by one thread at a time.
 ///
 /// `@unchecked Sendable` because `Connection` and `Statement` are non-Sendable classes: a box is
 /// only ever used by the thread that holds it, either under the writer's `Mutex` or for the span

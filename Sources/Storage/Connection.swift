@@ -161,8 +161,8 @@ public final class Connection {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(rawHandle) }
 
     /// A statement prepared once and owned by this connection: the next call with the same SQL
-    /// returns the same compiled statement (reset, bindings cleared by ``Statement/bind(_:)``).
-    /// It is valid until the connection closes, which finalises it; use it and let it go.
+    /// returns the same compiled statement, reset (bind every parameter again: earlier bindings
+    /// are kept). It is valid until the connection closes, which finalises it; use it and let it go.
     public func cachedStatement(_ sql: String) throws -> Statement {
         if let cached = cachedStatements[sql] {
             sqlite3_reset(cached.handle)
