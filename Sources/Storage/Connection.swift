@@ -206,7 +206,8 @@ public final class Connection {
 
     /// Runs `body` in a deferred transaction: every read in it sees one snapshot of the database
     /// (several queries that must agree, such as a log head and the rows under it). Rolls back if
-    /// `body` throws; a failing COMMIT is an error, not swallowed.
+    /// `body` throws; a failing COMMIT is an error, not swallowed. It does not forbid writes (a
+    /// write upgrades the lock and may then fail with `.busy`): use ``transaction(_:_:)`` to write.
     public func read<T>(_ body: () throws -> T) throws -> T {
         try transaction(.deferred, body)
     }
