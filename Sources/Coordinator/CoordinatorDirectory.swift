@@ -31,7 +31,7 @@ public struct CoordinatorDirectory: Sendable {
                 throw CoordinatorError(.directory, "Cannot write \(dir.keyURL.path). Check the directory's permissions.")
             }
             let store = try SQLiteCoordinatorStore(path: dir.databaseURL.path)
-            store.close()
+            try store.close()
         } catch let error as CoordinatorError {
             throw error
         } catch {

@@ -18,8 +18,9 @@ public import Foundation
 /// Implementations must be safe to call from many threads; ``commit(_:at:)`` is called from one
 /// writer thread at a time.
 public protocol CoordinatorStore: Sendable {
-    /// Closes the store's connections; the store must not be used afterwards.
-    func close()
+    /// Closes the store's connections; the store must not be used afterwards. Throws if a
+    /// connection could not be closed cleanly (committed data is safe either way).
+    func close() throws
 
     // MARK: Tenants and towns (admin)
     func addTenant(_ tenant: Tenant) throws

@@ -4,23 +4,17 @@ import Indicators
 import Storage
 import Synchronization
 
-/// One SQLite connection plus its prepared statements, used by one thread at a time.
+/// One SQLite connection (and the statements it caches), used by one thread at a time.
 ///
 /// `@unchecked Sendable` because `Connection` and `Statement` are non-Sendable classes: a box is
-/// only ever used by the thread that holds it, either under the writer's `Mutex` or after taking
-/// it out of ``ConnectionPool``'s idle list (under its `Mutex`) until it is put back.
+/// only ever used by the thread that holds it, either under the writer's `Mutex` or for the span
+/// of a ``Storage/ConnectionPool`` checkout (which lends a connection to one thread at a time).
 final class ConnectionBox: @unchecked Sendable {
     let connection: Connection
-    private var statements: [String: Statement] = [:]
 
     init(_ connection: Connection) { self.connection = connection }
 
-    func statement(_ sql: String) throws -> Statement {
-        if let cached = statements[sql] { return cached }
-        let statement = try connection.prepare(sql)
-        statements[sql] = statement
-        return statement
-    }
+    func statement(_ sql: String) throws -> Statement { try connection.cachedStatement(sql) }
 
     func rows(_ sql: String, _ bindings: [SQLValue] = []) throws -> [Row] {
         let statement = try statement(sql)
@@ -39,26 +33,8 @@ final class ConnectionBox: @unchecked Sendable {
     }
 }
 
-/// Read connections handed out one per thread (WAL readers do not block the writer).
-final class ConnectionPool: Sendable {
-    private let idle = Mutex<[ConnectionBox]>([])
-    let path: String
-    init(path: String) { self.path = path }
-
-    func with<T>(_ body: (ConnectionBox) throws -> T) throws -> T {
-        let box: ConnectionBox
-        if let reused = idle.withLock({ $0.popLast() }) {
-            box = reused
-        } else {
-            box = ConnectionBox(try Connection(path: path, readOnly: true))
-        }
-        defer { idle.withLock { $0.append(box) } }
-        return try body(box)
-    }
-}
-
 /// The SQLite implementation of ``CoordinatorStore``: one file in WAL mode, one writer connection
-/// with `synchronous=FULL` (a returned COMMIT survives power loss), a pool of read connections.
+/// with `synchronous=FULL` (a returned COMMIT survives power loss), a bounded pool of read connections.
 ///
 /// Why SQLite by default: a coordinator for one province is one process and one file that an
 /// operator can back up with `sqlite3 .backup`; ``CoordinatorStore`` leaves room for PostgreSQL.
@@ -169,7 +145,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
-    public init(path: String) throws {
+    /// - Parameter maximumReaders: at most this many read connections open at once (a reader beyond
+    ///   them waits for one; reads take milliseconds).
+    public init(path: String, maximumReaders: Int = 16) throws {
         self.path = path
         let connection: Connection
         do {
@@ -180,12 +158,16 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             throw CoordinatorError.storage(error, "opening \(path)")
         }
         writerBox = ConnectionBox(connection)
-        readers = ConnectionPool(path: path)
+        readers = ConnectionPool(path: path, maximumReaders: maximumReaders)
     }
 
-    /// Closes the writer connection (readers close when the store is released).
-    public func close() {
-        writer.withLock { _ in writerBox.connection.close() }
+    /// Closes the read connections (waiting for lent ones to come back) and the writer; throws
+    /// the first failure after closing everything it can.
+    public func close() throws {
+        var failure: (any Error)?
+        do { try readers.close() } catch { failure = error }
+        do { try writer.withLock { _ in try writerBox.connection.close() } } catch { failure = failure ?? error }
+        if let failure { throw CoordinatorError.storage(failure, "closing \(path)") }
     }
 
     private func write<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
@@ -198,7 +180,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     private func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
         do {
-            return try readers.with(body)
+            return try readers.withConnection { try body(ConnectionBox($0)) }
         } catch {
             throw CoordinatorError.storage(error, what)
         }
@@ -278,7 +260,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     private static let keyColumns = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
 
     private func keyRecord(_ row: Row, tenantID: String) throws -> KeyRecord {
-        let raw = try row.bytes(2)
+        let raw = try row.bytes("public_key")
         let key: Ed25519.PublicKey
         if let cached = publicKeys.withLock({ $0[raw] }) {
             key = cached
@@ -286,9 +268,10 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             key = try Ed25519.PublicKey(rawRepresentation: raw)
             publicKeys.withLock { $0[raw] = key }
         }
-        let status = try StoredKeyStatus(state: try row.string(4), at: try row.optionalString(5), successor: try row.optionalString(6)).status()
-        return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
-                         enrolledAt: try StoredValue.date(row.string(3), "keys.enrolled_at"), status: status)
+        let status = try StoredKeyStatus(state: try row.string("status"), at: try row.optionalString("status_at"),
+                                         successor: try row.optionalString("successor")).status()
+        return KeyRecord(keyID: try row.string("key_id"), publicKey: key, tenantID: tenantID, townID: try row.string("town_id"),
+                         enrolledAt: try StoredValue.date(row.string("enrolled_at"), "keys.enrolled_at"), status: status)
     }
 
     private static func statusColumns(_ status: KeyRecord.Status) -> [SQLValue] {
@@ -380,11 +363,12 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("checking a token") { box in
             guard let row = try box.rows("""
                 SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = ?
-                """, [.blob(hash)]).first, let role = Role(rawValue: try row.string(2)) else { return nil }
-            return TokenRecord(id: try row.string(1), hash: try row.bytes(0), role: role, tenantID: try row.string(3),
-                               townID: try row.optionalString(4), createdAt: try StoredValue.date(row.string(5), "tokens.created_at"),
-                               expiresAt: try StoredValue.date(row.string(6), "tokens.expires_at"),
-                               revokedAt: try StoredValue.date(row.optionalString(7), "tokens.revoked_at"))
+                """, [.blob(hash)]).first, let role = Role(rawValue: try row.string("role")) else { return nil }
+            return TokenRecord(id: try row.string("token_id"), hash: try row.bytes("token_hash"), role: role,
+                               tenantID: try row.string("tenant_id"), townID: try row.optionalString("town_id"),
+                               createdAt: try StoredValue.date(row.string("created_at"), "tokens.created_at"),
+                               expiresAt: try StoredValue.date(row.string("expires_at"), "tokens.expires_at"),
+                               revokedAt: try StoredValue.date(row.optionalString("revoked_at"), "tokens.revoked_at"))
         }
     }
 
@@ -423,9 +407,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             guard let row = try box.rows("""
                 SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = ?
                 """, [.blob(idHash)]).first else { return nil }
-            return SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
-                                 createdAt: try StoredValue.date(row.string(2), "sessions.created_at"),
-                                 expiresAt: try StoredValue.date(row.string(3), "sessions.expires_at"))
+            return SessionRecord(idHash: idHash, tokenHash: try row.bytes("token_hash"), tenantID: try row.string("tenant_id"),
+                                 createdAt: try StoredValue.date(row.string("created_at"), "sessions.created_at"),
+                                 expiresAt: try StoredValue.date(row.string("expires_at"), "sessions.expires_at"))
         }
         guard let found, found.expiresAt > now else {
             if found != nil { try removeSession(idHash: idHash) }
@@ -755,13 +739,13 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         -> NetworkInputs {
         try read("reading network inputs") { box in
             // One read transaction: the head and the rows come from the same WAL snapshot.
-            try box.run("BEGIN")
-            defer { try? box.run("COMMIT") }
-            let frontier = try Self.frontier(scope.tenantID, box)
-            return NetworkInputs(head: LogHead(size: frontier.size, rootHash: frontier.rootHash),
-                                 sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box),
-                                 zoneDays: try Self.zoneDays(days: days, scope, box),
-                                 conversions: try Self.conversionDays(days: conversionDays, scope, box))
+            try box.connection.read {
+                let frontier = try Self.frontier(scope.tenantID, box)
+                return NetworkInputs(head: LogHead(size: frontier.size, rootHash: frontier.rootHash),
+                                     sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box),
+                                     zoneDays: try Self.zoneDays(days: days, scope, box),
+                                     conversions: try Self.conversionDays(days: conversionDays, scope, box))
+            }
         }
     }
 

@@ -61,7 +61,7 @@ public final class NodeStore {
                     try db.run("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(k), .text(v)])
                 }
             }
-            db.close()
+            try db.close()
         } catch {
             // Leave no half-made node behind: the admin can simply run init again.
             try? fileManager.removeItem(at: keys)

@@ -53,13 +53,46 @@ public final class Connection {
     }
 
     deinit {
+        // Last resort for a connection nobody closed: close_v2 never fails, it defers the close
+        // until the last statement is finalised. Call `close()` to hear about failures.
+        cachedStatements.values.forEach { sqlite3_finalize($0.handle) }
         if let handle { sqlite3_close_v2(handle) }
     }
 
-    /// Closes the connection now; later use is a programming error. Closing twice is harmless.
-    public func close() {
-        if let handle { sqlite3_close_v2(handle) }
-        handle = nil
+    /// Prepared statements owned by this connection, by SQL (see ``cachedStatement(_:)``), with
+    /// their result column names read once.
+    private var cachedStatements: [String: (handle: OpaquePointer, columns: [String])] = [:]
+
+    /// Whether ``close()`` has succeeded.
+    public var isClosed: Bool { handle == nil }
+
+    /// Closes the connection now and reports SQLite's status; later use is a programming error.
+    /// Closing twice is harmless.
+    ///
+    /// The statements this connection owns (``cachedStatement(_:)``) are finalised first. Any other
+    /// ``Statement`` still alive keeps the connection open: `sqlite3_close` then fails, and this
+    /// throws `.busy` naming those statements, leaving the connection open and usable (release
+    /// them and close again). We use `sqlite3_close`, not `_v2`, so that such a leak is an error
+    /// rather than a silently deferred close; `deinit` still closes quietly as a last resort.
+    public func close() throws {
+        guard let handle else { return }
+        for statement in cachedStatements.values { sqlite3_finalize(statement.handle) }
+        cachedStatements = [:]
+        let status = sqlite3_close(handle)
+        if status == SQLITE_OK {
+            self.handle = nil
+            return
+        }
+        var open: [String] = []
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            open.append(sqlite3_sql(current).map { String(cString: $0) } ?? "?")
+            statement = sqlite3_next_stmt(handle, current)
+        }
+        let message = open.isEmpty
+            ? String(cString: sqlite3_errmsg(handle))
+            : "cannot close: \(open.count) statement(s) still in use (\(open.map { "`\($0)`" }.joined(separator: ", "))); release them first"
+        throw StorageError(code: .init(sqliteCode: status), message: message, path: path)
     }
 
     /// The raw handle, for this module's statements only.
@@ -127,12 +160,36 @@ public final class Connection {
     /// The rowid of the most recent successful INSERT on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(rawHandle) }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; rolls back if it throws, and rethrows.
-    ///
-    /// IMMEDIATE takes the write lock up front, so two writers wait for each other (busy timeout)
-    /// instead of failing half-way with SQLITE_BUSY on upgrade.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+    /// A statement prepared once and owned by this connection: the next call with the same SQL
+    /// returns the same compiled statement, reset (bind every parameter again: earlier bindings
+    /// are kept). It is valid until the connection closes, which finalises it; use it and let it go.
+    public func cachedStatement(_ sql: String) throws -> Statement {
+        if let cached = cachedStatements[sql] {
+            sqlite3_reset(cached.handle)
+            return Statement(connection: self, sql: sql, borrowing: cached.handle, columns: cached.columns)
+        }
+        let handle = try Statement.compile(sql, on: self)
+        let columns = Statement.columnNames(handle)
+        cachedStatements[sql] = (handle, columns)
+        return Statement(connection: self, sql: sql, borrowing: handle, columns: columns)
+    }
+
+    /// How a transaction takes its locks (https://www.sqlite.org/lang_transaction.html).
+    public enum TransactionKind: String, Sendable {
+        /// Takes no lock until the first statement: a read-only transaction is a snapshot of the
+        /// database as of its first read (in WAL mode it never blocks or waits for the writer).
+        case deferred = "DEFERRED"
+        /// Takes the write lock up front, so two writers wait for each other (busy timeout) instead
+        /// of failing half-way with SQLITE_BUSY when a reader upgrades to a writer.
+        case immediate = "IMMEDIATE"
+        /// Like `.immediate`; outside WAL mode it also keeps readers out.
+        case exclusive = "EXCLUSIVE"
+    }
+
+    /// Runs `body` inside `BEGIN <kind> … COMMIT`; rolls back if it throws, and rethrows.
+    /// A failing COMMIT is thrown too (after a rollback): nothing is ever silently uncommitted.
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind.rawValue)")
         do {
             let result = try body()
             try execute("COMMIT")
@@ -140,8 +197,18 @@ public final class Connection {
         } catch {
             // A failed ROLLBACK (it only fails if the transaction is already gone) must not hide the cause.
             // (Written as do/catch: `try? execute("ROLLBACK")` here was observed not to run it under Swift 6.3.)
-            do { try execute("ROLLBACK") } catch {}
+            if sqlite3_get_autocommit(rawHandle) == 0 {
+                do { try execute("ROLLBACK") } catch {}
+            }
             throw error
         }
+    }
+
+    /// Runs `body` in a deferred transaction: every read in it sees one snapshot of the database
+    /// (several queries that must agree, such as a log head and the rows under it). Rolls back if
+    /// `body` throws; a failing COMMIT is an error, not swallowed. It does not forbid writes (a
+    /// write upgrades the lock and may then fail with `.busy`): use ``transaction(_:_:)`` to write.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.deferred, body)
     }
 }

@@ -24,6 +24,10 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         public static let schemaTooNew = Code(sqliteCode: -1)
         /// Not from SQLite: a value read from the database had an unexpected type.
         public static let typeMismatch = Code(sqliteCode: -2)
+        /// Not from SQLite: a row was asked for a column its statement does not select.
+        public static let noSuchColumn = Code(sqliteCode: -3)
+        /// Not from SQLite: the connection pool was closed.
+        public static let closed = Code(sqliteCode: -4)
 
         public var description: String { "SQLite \(sqliteCode)" }
 

@@ -34,6 +34,14 @@ func openStore(_ dir: CoordinatorDirectory) throws -> any CoordinatorStore {
     try CoordinatorDatabase.open(databaseURL.withLock { $0 }, directory: dir)
 }
 
+/// Closes `store` where a failure can only be reported (a `defer`, or after the server stopped):
+/// everything was committed already, so the command's outcome stands and the operator is told.
+func closeReportingFailure(_ store: any CoordinatorStore) {
+    do { try store.close() } catch {
+        FileHandle.standardError.write(Data("Warning: \(error)\n".utf8))
+    }
+}
+
 func tenantID(_ arguments: inout Arguments) throws -> String { try arguments.required("tenant", "TENANT_ID") }
 
 func existingTenant(_ store: any CoordinatorStore, _ id: String) throws -> Tenant {
@@ -325,7 +333,7 @@ let reportCommand = Command(
                 throw UsageError("--period must be YYYY-MM, or --from and --to days YYYY-MM-DD with from ≤ to, at most \(DayPeriod.maximumDays) days apart: \(error.message)")
             }
             let store = try openStore(dir)
-            defer { store.close() }
+            defer { closeReportingFailure(store) }
             _ = try existingTenant(store, tenant)
             let page = try ReportPages.write(.administrative(tenant), store: store, origin: try dir.checkpointSigner().origin(tenant),
                                              period: period,
@@ -354,7 +362,7 @@ let reportCommand = Command(
             try arguments.checkAllConsumed()
             guard let size = UInt64(sizeText) else { throw UsageError("--checkpoint must be a tree size (a whole number), not '\(sizeText)'") }
             let store = try openStore(dir)
-            defer { store.close() }
+            defer { closeReportingFailure(store) }
             _ = try existingTenant(store, tenant)
             let (checkpoint, verdicts) = try ReportRecompute.run(.administrative(tenant), treeSize: size, store: store,
                                                                  signer: try dir.checkpointSigner(), signingKey: try dir.signingKey())
@@ -400,7 +408,7 @@ let logCommand = Command(
                 return value
             }
             let store = try openStore(dir)
-            defer { store.close() }
+            defer { closeReportingFailure(store) }
             _ = try existingTenant(store, tenant)
             let checkpoint = try store.checkpoint(treeSize: size, signer: try dir.checkpointSigner(), .administrative(tenant))
             if json { return try printJSON(checkpoint) }
@@ -464,7 +472,7 @@ let serveCommand = Command(
     fflush(nil)
     let signal = server.runUntilTerminated()
     service.stop()
-    store.close()
+    closeReportingFailure(store)
     print("Stopped (signal \(signal)).")
     fflush(nil)
     // Everything is stopped, stored and closed. Leave now, holding the last references: letting

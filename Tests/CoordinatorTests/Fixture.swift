@@ -129,7 +129,7 @@ final class Fixture: LiveCoordinator {
     deinit {
         server.shutdown(gracePeriod: .seconds(1))
         service.stop()
-        store.close()
+        #expect(throws: Never.self) { try store.close() }
         try? FileManager.default.removeItem(at: directory)
     }
 }

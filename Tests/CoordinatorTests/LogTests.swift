@@ -234,7 +234,7 @@ struct LogTests {
         try db.execute("DROP TRIGGER submissions_envelope_kept")
         try db.run("UPDATE submissions SET envelope = CAST(? AS BLOB) WHERE tenant_id = ? AND leaf_index = 1",
                    [.text("{\"tampered\":true}"), .text(Self.a)])
-        db.close()
+        try db.close()
         #expect {
             try ReportRecompute.run(scope, treeSize: 4, store: fixture.store, signer: fixture.service.checkpointSigner,
                                     signingKey: fixture.service.signingKey)
@@ -263,7 +263,7 @@ struct LogTests {
         _ = try Self.submitWeek(fixture)
         _ = try Self.submitWeek(fixture, sequence: 2)
         let db = try Connection(path: fixture.store.path)
-        defer { db.close() }
+        defer { #expect(throws: Never.self) { try db.close() } }
         let rows = try db.query("SELECT level, count(*) FROM log_nodes WHERE tenant_id = ? GROUP BY level ORDER BY level", [.text(Self.a)])
         #expect(try rows.map { [try $0.int(0), try $0.int(1)] } == [[0, 6], [2, 1]])
     }
@@ -276,7 +276,7 @@ struct LogTests {
                                  token: try fixture.token("\(Self.a)/coordinator"))
         #expect(published.status == 200)
         let db = try Connection(path: fixture.store.path)
-        defer { db.close() }
+        defer { #expect(throws: Never.self) { try db.close() } }
         for sql in ["UPDATE log_nodes SET hash = x'00' WHERE level = 0", "DELETE FROM log_nodes", "DELETE FROM checkpoints",
                     "UPDATE checkpoints SET note = ''", "DELETE FROM submissions", "UPDATE submissions SET envelope = x'00'",
                     "DELETE FROM log_heads", "UPDATE log_heads SET size = 1", "DELETE FROM published_reports"] {

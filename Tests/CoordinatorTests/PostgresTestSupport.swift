@@ -81,18 +81,17 @@ final class BackendStore {
         switch backend {
         case .sqlite:
             let connection = try Storage.Connection(path: directory.appendingPathComponent("coordinator.sqlite").path)
-            defer { connection.close() }
             try connection.execute(sql)
+            try connection.close()
         case .postgres:
             let connection = try PostgresConnection(url: try PostgresTestServer.url(schema: try #require(schema)))
-            defer { connection.close() }
             try connection.execute(sql)
+            try connection.close()
         }
     }
 
     static func close(_ store: any CoordinatorStore) {
-        (store as? SQLiteCoordinatorStore)?.close()
-        (store as? PostgresCoordinatorStore)?.close()
+        #expect(throws: Never.self) { try store.close() }
     }
 
     deinit {

@@ -28,7 +28,7 @@ let tenant = benchTenant
 let (_, store, keys) = try benchNetwork(at: URL(fileURLWithPath: arguments[1], isDirectory: true), towns: towns)
 let (token, record) = try BearerToken.issue(role: .coordinator, tenantID: tenant, townID: nil, expiresAt: Date().addingTimeInterval(86400))
 try store.addToken(record)
-store.close()
+try store.close()
 
 // One zone, one day, two sensors: a small but complete aggregate (~900 bytes on the wire).
 let created = Timestamp.format(Date())
