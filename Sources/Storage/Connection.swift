@@ -188,6 +188,7 @@ public final class Connection {
 
     /// Runs `body` inside `BEGIN <kind> … COMMIT`; rolls back if it throws, and rethrows.
     /// A failing COMMIT is thrown too (after a rollback): nothing is ever silently uncommitted.
+    @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         try execute("BEGIN \(kind.rawValue)")
         do {

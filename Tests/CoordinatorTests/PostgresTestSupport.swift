@@ -85,8 +85,8 @@ final class BackendStore {
             try connection.close()
         case .postgres:
             let connection = try PostgresConnection(url: try PostgresTestServer.url(schema: try #require(schema)))
+            defer { connection.close() }
             try connection.execute(sql)
-            try connection.close()
         }
     }
 
