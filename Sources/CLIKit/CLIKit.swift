@@ -1,31 +1,198 @@
 import Foundation
 
-/// A command of a TownBench executable: its name, one-line abstract, usage and help text, and
-/// what it runs. Why our own instead of a package: the project takes no SwiftPM dependencies, and
-/// the executables need only flags, options, subcommands and swift-argument-parser's conventions
-/// (help to stdout with exit 0; `Error:` + usage on stderr with exit 64 for usage errors).
+/// A command of a TownBench executable, declared once: its name, abstract, options and
+/// positionals. From that one declaration come the parser (unknown options refused per command),
+/// the usage line and the help's OPTIONS section. Why our own instead of swift-argument-parser:
+/// the project takes no SwiftPM dependencies; this keeps its conventions (help to stdout with exit
+/// 0; `Error:` + usage on stderr with exit 64 for usage errors) without macros or reflection.
+///
+/// A leaf command's `parse` reads and validates every value and returns what to run: nothing is
+/// written before every option of the line was parsed and checked.
 public struct Command: Sendable {
     public var name: String
     public var abstract: String
-    /// Synopsis lines after the executable's name, e.g. `import --dir DIR --format FORMAT FILE`.
-    public var usage: String
-    /// Longer help: options, one sentence each.
-    public var help: String
+    /// Text before OPTIONS (formats, what the command does).
+    public var discussion: String
+    public var options: [any OptionDeclaration]
+    public var positionals: [Positional]
+    /// Text after OPTIONS.
+    public var epilogue: String
     public var subcommands: [Command]
-    /// Options of this command that take no value (besides `--json`, `--replace`, `--help`, …).
-    public var flags: Set<String>
-    public var run: (@Sendable (inout Arguments) throws -> Void)?
+    public var parse: (@Sendable (ParsedArguments) throws -> Run)?
 
-    public init(name: String, abstract: String, usage: String = "", help: String = "", subcommands: [Command] = [],
-                flags: Set<String> = [], run: (@Sendable (inout Arguments) throws -> Void)? = nil) {
-        self.flags = flags
+    public init(name: String, abstract: String, discussion: String = "", options: [any OptionDeclaration] = [],
+                positionals: [Positional] = [], epilogue: String = "",
+                parse: @escaping @Sendable (ParsedArguments) throws -> Run) {
         self.name = name
         self.abstract = abstract
-        self.usage = usage
-        self.help = help
-        self.subcommands = subcommands
-        self.run = run
+        self.discussion = discussion
+        self.options = options
+        self.positionals = positionals
+        self.epilogue = epilogue
+        self.subcommands = []
+        self.parse = parse
     }
+
+    /// A command that only groups subcommands.
+    public init(name: String, abstract: String, subcommands: [Command]) {
+        self.name = name
+        self.abstract = abstract
+        self.discussion = ""
+        self.options = []
+        self.positionals = []
+        self.epilogue = ""
+        self.subcommands = subcommands
+        self.parse = nil
+    }
+
+    /// Every option this command accepts, in declaration order.
+    public var specs: [OptionSpec] { options.flatMap(\.specs) }
+
+    /// The synopsis after the parent's path: required options bare, optional ones in brackets, then positionals.
+    public var usage: String {
+        ([name] + options.map(\.usage).filter { !$0.isEmpty } + positionals.map(\.name)).joined(separator: " ")
+    }
+}
+
+/// What a command does once its whole line was parsed and validated.
+public typealias Run = () throws -> Void
+
+/// One accepted `--name`: a flag (no value) or an option with a value.
+public struct OptionSpec: Sendable {
+    public var name: String
+    /// `nil` for a flag.
+    public var valueName: String?
+    public var help: String
+    public var isRequired: Bool
+    /// Said after "missing --name VALUE" when a required option is absent, e.g. "the node's directory".
+    public var hint: String?
+
+    public init(name: String, valueName: String?, help: String, isRequired: Bool = false, hint: String? = nil) {
+        self.name = name
+        self.valueName = valueName
+        self.help = help
+        self.isRequired = isRequired
+        self.hint = hint
+    }
+
+    var label: String { "--\(name)" + (valueName.map { " \($0)" } ?? "") }
+    var usage: String { isRequired ? label : "[\(label)]" }
+}
+
+/// Something a command lists in `options`: an `Option`, a `Flag` or an `OptionGroup`.
+public protocol OptionDeclaration: Sendable {
+    var specs: [OptionSpec] { get }
+    /// Its part of the usage line.
+    var usage: String { get }
+}
+
+extension OptionDeclaration {
+    public var usage: String { specs.map(\.usage).joined(separator: " ") }
+}
+
+/// A value type an option can hold without a custom parse function (like swift-argument-parser's
+/// `ExpressibleByArgument`): `nil` for text that is not a value; `expectation` completes
+/// "--name must be …".
+public protocol ExpressibleByArgument: Sendable {
+    init?(argument: String)
+    static var expectation: String { get }
+}
+
+extension String: ExpressibleByArgument {
+    public init?(argument: String) { self = argument }
+    public static var expectation: String { "text" }
+}
+
+extension Int: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public static var expectation: String { "a whole number" }
+}
+
+extension UInt64: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public static var expectation: String { "a whole number" }
+}
+
+/// A `--name VALUE` option of type `Value`.
+public struct Option<Value: Sendable>: OptionDeclaration {
+    public var spec: OptionSpec
+    /// Turns the text into a value or throws a `UsageError` naming the option and what it must be.
+    public var convert: @Sendable (String) throws -> Value
+    public var specs: [OptionSpec] { [spec] }
+
+    public init(_ name: String, _ valueName: String, _ help: String, required: Bool = false, hint: String? = nil,
+                convert: @escaping @Sendable (String) throws -> Value) {
+        spec = OptionSpec(name: name, valueName: valueName, help: help, isRequired: required, hint: hint)
+        self.convert = convert
+    }
+
+    /// The same option, required (for a command where it must be given).
+    public func required(hint: String? = nil) -> Option {
+        var copy = self
+        copy.spec.isRequired = true
+        if let hint { copy.spec.hint = hint }
+        return copy
+    }
+
+    /// The same option with another help sentence.
+    public func help(_ text: String) -> Option {
+        var copy = self
+        copy.spec.help = text
+        return copy
+    }
+}
+
+extension Option where Value: ExpressibleByArgument {
+    public init(_ name: String, _ valueName: String, _ help: String, required: Bool = false, hint: String? = nil) {
+        self.init(name, valueName, help, required: required, hint: hint) { text in
+            guard let value = Value(argument: text) else { throw UsageError("--\(name) must be \(Value.expectation), not '\(text)'") }
+            return value
+        }
+    }
+}
+
+extension Option where Value == Int {
+    /// A whole number in `range`; the error names the flag and the range.
+    public static func integer(_ name: String, _ valueName: String, _ help: String, in range: ClosedRange<Int>,
+                               required: Bool = false) -> Option {
+        Option(name, valueName, help, required: required) { text in
+            guard let value = Int(text), range.contains(value) else {
+                throw UsageError("--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+            }
+            return value
+        }
+    }
+}
+
+/// A `--name` flag that takes no value.
+public struct Flag: OptionDeclaration {
+    public var spec: OptionSpec
+    public var specs: [OptionSpec] { [spec] }
+    public init(_ name: String, _ help: String) { spec = OptionSpec(name: name, valueName: nil, help: help) }
+
+    /// `--json`, with the command's own sentence.
+    public static func json(_ help: String) -> Flag { Flag("json", help) }
+}
+
+/// Options that several commands share and read into one value (like swift-argument-parser's
+/// `@OptionGroup`): e.g. `--dir`, or `--period` / `--from` / `--to` parsed into one period.
+public struct OptionGroup<Value: Sendable>: OptionDeclaration {
+    public var specs: [OptionSpec]
+    public var usageText: String?
+    public var read: @Sendable (ParsedArguments) throws -> Value
+    public var usage: String { usageText ?? specs.map(\.usage).joined(separator: " ") }
+
+    public init(_ specs: [OptionSpec], usage: String? = nil, read: @escaping @Sendable (ParsedArguments) throws -> Value) {
+        self.specs = specs
+        self.usageText = usage
+        self.read = read
+    }
+}
+
+/// A positional argument, e.g. `FILE`.
+public struct Positional: Sendable {
+    public var name: String
+    public init(_ name: String) { self.name = name }
 }
 
 /// A usage mistake: a missing or unknown option, a bad value. Exit code 64 (`EX_USAGE`).
@@ -40,16 +207,16 @@ public protocol ExitCodeProviding: Error {
     var exitCode: Int32 { get }
 }
 
-/// The arguments of one command: `--name value` options, `--flag` flags and positionals, consumed
-/// as the command reads them so leftovers can be reported as unknown.
-public struct Arguments {
-    private var options: [String: String] = [:]
+/// A command line parsed against one command's declared options: unknown options, flags given a
+/// value, options given twice, missing required options and extra positionals are refused here,
+/// before the command reads anything.
+public struct ParsedArguments: Sendable {
+    private var values: [String: String] = [:]
     private var flags: Set<String> = []
     public private(set) var positionals: [String] = []
-    private var consumed: Set<String> = []
 
-    /// Parses `arguments`; `flagNames` take no value, every other `--name` takes one (`--name value` or `--name=value`).
-    public init(_ arguments: [String], flagNames: Set<String>) throws {
+    public init(_ arguments: [String], command: Command) throws {
+        let specs = Dictionary(command.specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -68,7 +235,12 @@ public struct Arguments {
                 value = String(name[name.index(after: equals)...])
                 name = String(name[..<equals])
             }
-            if flagNames.contains(name) {
+            guard let spec = specs[name] else {
+                var message = "unknown option --\(name)"
+                if let guess = closest(name, among: specs.keys) { message += ". Did you mean '--\(guess)'?" }
+                throw UsageError(message)
+            }
+            if spec.valueName == nil {
                 if value != nil { throw UsageError("--\(name) takes no value") }
                 flags.insert(name)
                 continue
@@ -78,51 +250,82 @@ public struct Arguments {
                 value = arguments[index]
                 index += 1
             }
-            if options[name] != nil { throw UsageError("--\(name) is given twice") }
-            options[name] = value
+            if values[name] != nil { throw UsageError("--\(name) is given twice") }
+            values[name] = value
+        }
+        for spec in command.specs where spec.isRequired && (values[spec.name] ?? "").isEmpty {
+            throw UsageError("missing \(spec.label)" + (spec.hint.map { " (\($0))" } ?? ""))
+        }
+        if positionals.count < command.positionals.count {
+            throw UsageError("missing \(command.positionals[positionals.count].name)")
+        }
+        if positionals.count > command.positionals.count {
+            throw UsageError("unexpected argument '\(positionals[command.positionals.count])'")
         }
     }
 
-    /// The value of `--name`, if given.
-    public mutating func option(_ name: String) -> String? {
-        consumed.insert(name)
-        return options[name]
+    /// The raw text of `--name`, if given.
+    public func text(_ name: String) -> String? { values[name] }
+
+    /// The value of `option`, if given.
+    public func callAsFunction<Value>(_ option: Option<Value>) throws -> Value? {
+        try values[option.spec.name].map(option.convert)
     }
 
-    /// The value of `--name`, or a usage error saying it is required.
-    public mutating func required(_ name: String, _ what: String) throws -> String {
-        guard let value = option(name), !value.isEmpty else { throw UsageError("missing --\(name) \(what)") }
-        return value
-    }
-
-    /// Whether `--name` was given.
-    public mutating func flag(_ name: String) -> Bool {
-        consumed.insert(name)
-        return flags.contains(name)
-    }
-
-    /// Exactly one positional argument, or a usage error.
-    public func single(_ what: String) throws -> String {
-        guard positionals.count == 1 else {
-            throw UsageError(positionals.isEmpty ? "missing \(what)" : "expected one \(what), got \(positionals.count): \(positionals.joined(separator: " "))")
+    /// The value of a required `option` (its presence was checked when parsing).
+    public func required<Value>(_ option: Option<Value>) throws -> Value {
+        guard let text = values[option.spec.name], !text.isEmpty else {
+            throw UsageError("missing \(option.spec.label)" + (option.spec.hint.map { " (\($0))" } ?? ""))
         }
-        return positionals[0]
+        return try option.convert(text)
     }
 
-    /// Throws for options or flags the command never asked about (typos such as `--dri`).
-    public func checkAllConsumed(positionals allowed: Int = 0) throws {
-        if let unknown = Set(options.keys).union(flags).subtracting(consumed).sorted().first {
-            throw UsageError("unknown option --\(unknown)")
-        }
-        if positionals.count > allowed {
-            throw UsageError("unexpected argument '\(positionals[allowed])'")
-        }
-    }
+    /// Whether `flag` was given.
+    public func callAsFunction(_ flag: Flag) -> Bool { flags.contains(flag.spec.name) }
+
+    /// The value of an option group.
+    public func callAsFunction<Value>(_ group: OptionGroup<Value>) throws -> Value { try group.read(self) }
+}
+
+private func closest(_ name: String, among names: some Sequence<String>) -> String? {
+    guard let guess = names.min(by: { editDistance($0, name) < editDistance($1, name) }),
+          editDistance(guess, name) <= 2 else { return nil }
+    return guess
 }
 
 /// Runs an executable's command tree and exits: help and `--version` to stdout (exit 0), errors
 /// to stderr as `Error: …` with the usage and a pointer to `--help`.
 public func runCommandLine(executable: String, version: String, root: Command, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+    switch resolve(executable: executable, version: version, root: root, arguments: arguments) {
+    case .output(let text):
+        print(text)
+        exit(0)
+    case .usageError(let message, let usage, let see):
+        fail(message, usage: usage, see: see, code: 64)
+    case .run(let run, let usage, let see):
+        do {
+            try run()
+            exit(0)
+        } catch let error as UsageError {
+            fail(error.message, usage: usage, see: see, code: 64)
+        } catch let error as any ExitCodeProviding {
+            fail("\(error)", usage: nil, see: nil, code: error.exitCode)
+        } catch {
+            fail("\(error)", usage: nil, see: nil, code: 1)
+        }
+    }
+}
+
+/// What a command line comes to before anything runs: text to print (help, version), a usage
+/// error, or a parsed and validated command ready to run. Separate from `runCommandLine` so it can
+/// be tested without a process.
+public enum Resolution {
+    case output(String)
+    case usageError(message: String, usage: String, see: String)
+    case run(Run, usage: String, see: String)
+}
+
+public func resolve(executable: String, version: String, root: Command, arguments: [String]) -> Resolution {
     var path: [Command] = [root]
     var remaining = arguments
     // `help SUB …` is `SUB … --help`.
@@ -135,32 +338,23 @@ public func runCommandLine(executable: String, version: String, root: Command, a
     let commandName = ([executable] + path.dropFirst().map(\.name)).joined(separator: " ")
     // Usage lines start with the command's own name, so they follow its parent's path.
     let parentName = ([executable] + path.dropFirst().dropLast().map(\.name)).joined(separator: " ")
-    if remaining.contains("--version") && path.count == 1 {
-        print("\(executable) \(version)")
-        exit(0)
+    if remaining.contains("--version") && path.count == 1 { return .output("\(executable) \(version)") }
+    if remaining.contains("--help") || remaining.contains("-h") || (command.parse == nil && remaining.isEmpty) {
+        return .output(helpText(command, name: commandName, parentName: parentName))
     }
-    if remaining.contains("--help") || remaining.contains("-h") || (command.run == nil && remaining.isEmpty) {
-        print(helpText(command, name: commandName, parentName: parentName))
-        exit(0)
-    }
-    guard let run = command.run else {
+    guard let parse = command.parse else {
         var message = "unknown command '\(remaining[0])'"
-        if let guess = command.subcommands.map(\.name).min(by: { editDistance($0, remaining[0]) < editDistance($1, remaining[0]) }),
-           editDistance(guess, remaining[0]) <= 2 {
-            message += ". Did you mean '\(guess)'?"
-        }
-        fail(message, usage: "Usage: \(commandName) <subcommand>", see: commandName, code: 64)
+        if let guess = closest(remaining[0], among: command.subcommands.map(\.name)) { message += ". Did you mean '\(guess)'?" }
+        return .usageError(message: message, usage: "Usage: \(commandName) <subcommand>", see: commandName)
     }
+    let usage = usageText(command, name: parentName)
     do {
-        var parsed = try Arguments(remaining, flagNames: command.flags.union(["json", "replace", "help", "force", "dry-run", "verbose", "quiet"]))
-        try run(&parsed)
-        exit(0)
+        return .run(try parse(ParsedArguments(remaining, command: command)), usage: usage, see: commandName)
     } catch let error as UsageError {
-        fail(error.message, usage: usageText(command, name: parentName), see: commandName, code: 64)
-    } catch let error as any ExitCodeProviding {
-        fail("\(error)", usage: nil, see: nil, code: error.exitCode)
+        return .usageError(message: error.message, usage: usage, see: commandName)
     } catch {
-        fail("\(error)", usage: nil, see: nil, code: 1)
+        // A check while parsing that is not about usage (a file to read, a store): run it to report it.
+        return .run({ throw error }, usage: usage, see: commandName)
     }
 }
 
@@ -173,15 +367,32 @@ private func fail(_ message: String, usage: String?, see: String?, code: Int32) 
 }
 
 private func usageText(_ command: Command, name: String) -> String {
-    if command.usage.isEmpty { return "Usage: \(name) <subcommand>" }
-    return command.usage.split(separator: "\n").enumerated()
-        .map { ($0.offset == 0 ? "Usage: " : "       ") + name + " " + $0.element }.joined(separator: "\n")
+    command.parse == nil ? "Usage: \(name) \(command.name) <subcommand>" : "Usage: \(name) \(command.usage)"
 }
 
-private func helpText(_ command: Command, name: String, parentName: String) -> String {
-    let usage = command.usage.isEmpty ? "Usage: \(name) <subcommand>" : usageText(command, name: parentName)
+/// The help of `command`: overview, usage, discussion, the OPTIONS generated from its
+/// declarations, epilogue, subcommands.
+public func helpText(_ command: Command, name: String, parentName: String) -> String {
+    let usage = command.parse == nil ? "Usage: \(name) <subcommand>" : usageText(command, name: parentName)
     var text = "OVERVIEW: \(command.abstract)\n\n\(usage.replacingOccurrences(of: "Usage:", with: "USAGE:"))\n"
-    if !command.help.isEmpty { text += "\n" + command.help + "\n" }
+    if !command.discussion.isEmpty { text += "\n" + command.discussion + "\n" }
+    let specs = command.specs
+    if !specs.isEmpty {
+        text += "\nOPTIONS:\n"
+        let width = min(specs.map(\.label.count).max() ?? 0, 24)
+        let indent = String(repeating: " ", count: width + 4)
+        for spec in specs {
+            let lines = spec.help.split(separator: "\n", omittingEmptySubsequences: false)
+            if spec.label.count > width {
+                text += "  \(spec.label)\n"
+                for line in lines { text += indent + line + "\n" }
+            } else {
+                text += "  \(spec.label)\(String(repeating: " ", count: width - spec.label.count))  \(lines.first ?? "")\n"
+                for line in lines.dropFirst() { text += indent + line + "\n" }
+            }
+        }
+    }
+    if !command.epilogue.isEmpty { text += "\n" + command.epilogue + "\n" }
     if !command.subcommands.isEmpty {
         text += "\nSUBCOMMANDS:\n"
         let width = command.subcommands.map(\.name.count).max() ?? 0
