@@ -75,6 +75,13 @@ public struct OptionSpec: Sendable {
         self.hint = hint
     }
 
+    /// The same option with another help sentence (a shared option explained for one command).
+    public func withHelp(_ text: String) -> OptionSpec {
+        var copy = self
+        copy.help = text
+        return copy
+    }
+
     var label: String { "--\(name)" + (valueName.map { " \($0)" } ?? "") }
     var usage: String { isRequired ? label : "[\(label)]" }
 }

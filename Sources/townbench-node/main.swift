@@ -4,7 +4,7 @@ public import CLIKit
 import Foundation
 public import Node
 import Indicators
-import Reports
+public import Reports
 
 extension NodeError: ExitCodeProviding {
     public var exitCode: Int32 {
@@ -13,8 +13,45 @@ extension NodeError: ExitCodeProviding {
     }
 }
 
-func directory(_ arguments: inout Arguments) throws -> URL {
-    URL(fileURLWithPath: try arguments.required("dir", "DIR (the node's directory)"), isDirectory: true)
+let dirOption = Option<URL>("dir", "DIR", "The node's directory.", required: true, hint: "the node's directory") {
+    URL(fileURLWithPath: $0, isDirectory: true)
+}
+let jsonFlag = Flag.json("Print as JSON.")
+
+/// A local day `--name` names, in the range the node supports: the one date parser of the CLI.
+func supportedDay(_ name: String, _ text: String) throws -> DayNumber {
+    guard let day = try? DayNumber(supported: text) else {
+        throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)")
+    }
+    return day
+}
+
+let fromOption = Option<DayNumber>("from", "DATE", "The period's first local day (YYYY-MM-DD).") { try supportedDay("from", $0) }
+let toOption = Option<DayNumber>("to", "DATE", "The period's last local day (YYYY-MM-DD).") { try supportedDay("to", $0) }
+
+/// `--from DATE --to DATE`, each a supported day, either may be absent.
+let daysOptions = OptionGroup<(from: DayNumber?, to: DayNumber?)>([fromOption.spec, toOption.spec]) { arguments in
+    (try arguments(fromOption), try arguments(toOption))
+}
+
+/// An http(s) `--coordinator` URL; remembered only when the command runs (after every check).
+let coordinatorOption = Option<URL>("coordinator", "URL", "The coordinator (default: the one remembered by push).") { given in
+    guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+        throw UsageError("--coordinator '\(given)' is not an http(s) URL, e.g. https://coordinator.example.org/")
+    }
+    return url
+}
+
+/// The `--coordinator` URL if given (then remembered), else the remembered one.
+func coordinatorURL(given: URL?, store: NodeStore) throws -> URL {
+    if let given {
+        try store.setSetting("coordinator_url", given.absoluteString)
+        return given
+    }
+    guard let saved = try store.setting("coordinator_url"), let url = URL(string: saved) else {
+        throw UsageError("missing --coordinator URL (it is remembered after the first push)")
+    }
+    return url
 }
 
 func report(_ summary: ImportSummary, json: Bool) throws {
@@ -22,105 +59,121 @@ func report(_ summary: ImportSummary, json: Bool) throws {
     print("\(summary.file): \(summary.rowsRead) rows read, \(summary.rowsInserted) new, \(summary.rowsUnchanged) unchanged, \(summary.rowsReplaced) replaced")
 }
 
+let townOption = Option<String>("town", "TOWN_ID", "The town's id in the network, e.g. harelbeke.", required: true)
+let tenantOption = Option<String>("tenant", "TENANT_ID", "The network (tenant) the town reports to, e.g. daks-west-flanders.", required: true)
+let timeZoneOption = Option<String>("time-zone", "ZONE", "IANA zone of the town's days and hours (default Europe/Brussels).")
+
 let initCommand = Command(
     name: "init", abstract: "Create a node: its local store and its Ed25519 signing key.",
-    usage: "init --dir DIR --town TOWN_ID --tenant TENANT_ID [--time-zone ZONE]",
-    help: """
-    OPTIONS:
-      --dir DIR           Directory of the new node (created if missing; refused if it holds a node).
-      --town TOWN_ID      The town's id in the network, e.g. harelbeke.
-      --tenant TENANT_ID  The network (tenant) the town reports to, e.g. daks-west-flanders.
-      --time-zone ZONE    IANA zone of the town's days and hours (default Europe/Brussels).
-    """
+    options: [dirOption.help("Directory of the new node (created if missing; refused if it holds a node)."), townOption, tenantOption, timeZoneOption]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let town = try arguments.required("town", "TOWN_ID")
-    let tenant = try arguments.required("tenant", "TENANT_ID")
-    let zone = arguments.option("time-zone") ?? "Europe/Brussels"
-    try arguments.checkAllConsumed()
-    let store = try NodeStore.create(in: dir, town: town, tenant: tenant, timeZone: zone)
-    let status = try store.status()
-    print("Created node for \(town) (tenant \(tenant), \(zone)) in \(dir.path)")
-    print("Signing key \(status.keyID ?? "?"); the private key is \(NodeStore.keysURL(in: dir).path)/signing.key (mode 0600).")
+    let dir = try arguments.required(dirOption)
+    let town = try arguments.required(townOption)
+    let tenant = try arguments.required(tenantOption)
+    let zone = try arguments(timeZoneOption) ?? "Europe/Brussels"
+    return {
+        let store = try NodeStore.create(in: dir, town: town, tenant: tenant, timeZone: zone)
+        let status = try store.status()
+        print("Created node for \(town) (tenant \(tenant), \(zone)) in \(dir.path)")
+        print("Signing key \(status.keyID ?? "?"); the private key is \(NodeStore.keysURL(in: dir).path)/signing.key (mode 0600).")
+    }
 }
+
+let sensorsReplaceFlag = Flag("replace", "Change stored sensors and zones whose attributes differ (otherwise an error).")
 
 let sensorsCommand = Command(
     name: "sensors", abstract: "Declare the town's zones and sensors.",
     subcommands: [
         Command(
             name: "import", abstract: "Import zones and sensors from a CSV (all or nothing, idempotent).",
-            usage: "import --dir DIR [--replace] [--json] FILE.csv",
-            help: """
+            discussion: """
             The CSV has the header sensor,zone,zone_kind,kind,vendor and optionally
             paired_street_sensor,latitude,longitude,installed,removed (see README, "Data formats").
-
-            OPTIONS:
-              --dir DIR    The node's directory.
-              --replace    Change stored sensors and zones whose attributes differ (otherwise an error).
-              --json       Print the summary as JSON.
-            """
+            """,
+            options: [dirOption, sensorsReplaceFlag,
+                      Flag.json("Print the summary as JSON.")],
+            positionals: [Positional("FILE.csv")]
         ) { arguments in
-            let dir = try directory(&arguments)
-            let options = ImportOptions(replace: arguments.flag("replace"))
-            let json = arguments.flag("json")
-            let file = try arguments.single("FILE.csv")
-            try arguments.checkAllConsumed(positionals: 1)
-            let store = try NodeStore.open(dir)
-            try report(try store.importSensors(file, options: options), json: json)
+            let dir = try arguments.required(dirOption)
+            let options = ImportOptions(replace: arguments(sensorsReplaceFlag))
+            let json = arguments(jsonFlag)
+            let file = arguments.positionals[0]
+            return { try report(try NodeStore.open(dir).importSensors(file, options: options), json: json) }
         },
     ])
 
+extension ImportFormat: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var expectation: String { "one of: \(allCases.map(\.rawValue).joined(separator: ", "))" }
+}
+
+let formatOption = Option<ImportFormat>("format", "FORMAT", "One of the formats above.", required: true,
+                                        hint: ImportFormat.allCases.map(\.rawValue).joined(separator: ", "))
+let replaceFlag = Flag("replace", "Overwrite stored rows whose values differ (otherwise such a row is an error).")
+
 let importCommand = Command(
     name: "import", abstract: "Import a vendor export or calendar file (all or nothing, idempotent).",
-    usage: "import --dir DIR --format FORMAT [--replace] [--json] FILE",
-    help: """
+    discussion: """
     FORMATS (see README, "Data formats"):
       counts           CSV sensor,start,minutes,measure,count[,direction]
       telraam          JSON of Telraam's POST /v1/reports/traffic (hourly)
       spending         CSV zone,start,minutes,sector,transactions,buyers,value_eur
       events           CSV id,name,zone,start,end,kind
       school-holidays  CSV name,first_day,last_day
-
-    OPTIONS:
-      --dir DIR          The node's directory.
-      --format FORMAT    One of the formats above.
-      --replace          Overwrite stored rows whose values differ (otherwise such a row is an error).
-      --json             Print the summary as JSON.
-    """
+    """,
+    options: [dirOption, formatOption, replaceFlag, Flag.json("Print the summary as JSON.")],
+    positionals: [Positional("FILE")]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let formatName = try arguments.required("format", "FORMAT (\(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-    guard let format = ImportFormat(rawValue: formatName) else {
-        throw UsageError("unknown --format '\(formatName)'; use one of: \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    let options = ImportOptions(replace: arguments.flag("replace"), showsProgress: standardErrorIsTerminal)
-    let json = arguments.flag("json")
-    let file = try arguments.single("FILE")
-    try arguments.checkAllConsumed(positionals: 1)
-    let store = try NodeStore.open(dir)
-    try report(try store.importFile(file, format: format, options: options), json: json)
+    let dir = try arguments.required(dirOption)
+    let format = try arguments.required(formatOption)
+    let options = ImportOptions(replace: arguments(replaceFlag), showsProgress: standardErrorIsTerminal)
+    let json = arguments(jsonFlag)
+    let file = arguments.positionals[0]
+    return { try report(try NodeStore.open(dir).importFile(file, format: format, options: options), json: json) }
 }
 
 let statusCommand = Command(
     name: "status", abstract: "Show zones, sensors, data ranges, row counts and gaps.",
-    usage: "status --dir DIR [--json]",
-    help: """
-    OPTIONS:
-      --dir DIR   The node's directory.
-      --json      Print as JSON with stable keys.
-    """
+    options: [dirOption, Flag.json("Print as JSON with stable keys.")]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let json = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let status = try NodeStore.open(dir).status()
-    if json { try printJSON(status) } else { print(status.text, terminator: "") }
+    let dir = try arguments.required(dirOption)
+    let json = arguments(jsonFlag)
+    return {
+        let status = try NodeStore.open(dir).status()
+        if json { try printJSON(status) } else { print(status.text, terminator: "") }
+    }
+}
+
+let indicatorOption = Option<String>("indicator", "ID", "One of the indicators above.", required: true,
+                                     hint: "footfall-index, event-uplift, conversion-rate, hourly-profile")
+let indicatorVersionOption = Option<Int>("indicator-version", "N", "An older version of the definition (event-uplift 1: v1's range), so old figures recompute.") { text in
+    guard let version = Int(text), version > 0 else { throw UsageError("--indicator-version '\(text)' must be a version number such as 1") }
+    return version
+}
+let lagOption = Option<Int>("lag", "N", "Days between compared days (footfall-index; 364 year-on-year, 7 week-on-week).") { text in
+    guard let value = Int(text), value > 0 else { throw UsageError("--lag '\(text)' must be a positive number of days") }
+    return value
+}
+let zoneOption = Option<String>("zone", "Z", "Only the sensors of this zone.")
+let eventOption = Option<String>("event", "EVENT_ID", "The event (event-uplift), as in the imported calendar.")
+let levelOption = Option<Double>("level", "L", "The interval level of event-uplift v2, 0.5–0.99 (default 0.9).") { text in
+    guard let level = Double(text), (0.5...0.99).contains(level) else {
+        throw UsageError("--level '\(text)' must be a number between 0.5 and 0.99, e.g. 0.9")
+    }
+    return level
+}
+let calibrationFlag = Flag("calibration", "event-uplift v2: each ordinary day of the last year as a fake event (false-positive rate, detectable uplift).")
+let openingHoursOption = Option<OpeningHours>("opening-hours", "H-H", "Shop opening hours on weekdays and Saturdays, e.g. 9-18 (hourly-profile).") { text in
+    let parts = text.split(separator: "-").compactMap { Int($0) }
+    guard parts.count == 2, parts[0] >= 0, parts[0] < parts[1], parts[1] <= 24 else {
+        throw UsageError("--opening-hours '\(text)' must be two hours like 9-18")
+    }
+    return OpeningHours(weekday: parts[0]..<parts[1], saturday: parts[0]..<parts[1], sundayOrHoliday: nil)
 }
 
 let indicatorsCommand = Command(
     name: "indicators", abstract: "Compute a catalogue indicator locally from the town's own data.",
-    usage: "indicators --dir DIR --indicator ID [--indicator-version N] [--from DATE] [--to DATE] [--lag N] [--zone Z] [--event EVENT_ID] [--level L] [--calibration] [--opening-hours H-H] [--json]",
-    help: """
+    discussion: """
     INDICATORS (see Indicators/ for their definitions):
       footfall-index   Like-for-like index against the same days --lag days earlier (default 364).
       event-uplift     Uplift of --event (or of --zone Z --from 'YYYY-MM-DD HH:MM' --to 'YYYY-MM-DD HH:MM',
@@ -129,200 +182,144 @@ let indicatorsCommand = Command(
                        --calibration --zone Z: the placebo test on the zone's last year instead.
       conversion-rate  Store entries ÷ passers-by per zone, over paired door and street counters.
       hourly-profile   Share of footfall per local hour, by weekday / Saturday / Sunday and holiday.
-
-    OPTIONS:
-      --dir DIR              The node's directory.
-      --indicator ID         One of the indicators above.
-      --indicator-version N  An older version of the definition (event-uplift 1: v1's range), so old figures recompute.
-      --from DATE, --to DATE The period (YYYY-MM-DD, local days); default the last 28 days with data.
-      --lag N                Days between compared days (footfall-index; 364 year-on-year, 7 week-on-week).
-      --zone Z               Only the sensors of this zone.
-      --event EVENT_ID       The event (event-uplift), as in the imported calendar.
-      --level L              The interval level of event-uplift v2, 0.5–0.99 (default 0.9).
-      --calibration          event-uplift v2: each ordinary day of the last year as a fake event (false-positive rate, detectable uplift).
-      --opening-hours H-H    Shop opening hours on weekdays and Saturdays, e.g. 9-18 (hourly-profile).
-      --json                 Print JSON with the indicator's id, version and coverage.
     """,
-    flags: ["calibration"]
+    options: [dirOption, indicatorOption, indicatorVersionOption,
+              OptionGroup<Void>([
+                fromOption.spec.withHelp("The period's first local day, YYYY-MM-DD (default: the last 28 days with data);\nevent-uplift: the window's start, 'YYYY-MM-DD HH:MM' local time."),
+                toOption.spec.withHelp("The period's last local day; event-uplift: the window's end."),
+              ]) { _ in },
+              lagOption, zoneOption, eventOption, levelOption, calibrationFlag, openingHoursOption,
+              Flag.json("Print JSON with the indicator's id, version and coverage.")]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let id = try arguments.required("indicator", "ID (footfall-index, event-uplift, conversion-rate, hourly-profile)")
-    func day(_ name: String) throws -> DayNumber? {
-        guard let text = arguments.option(name) else { return nil }
-        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
-        return day
-    }
+    let dir = try arguments.required(dirOption)
+    let id = try arguments.required(indicatorOption)
     // event-uplift's --from/--to are a local window with hours, unless it runs the placebo test.
-    let calibration = arguments.flag("calibration")
+    let calibration = arguments(calibrationFlag)
     let window = id == "event-uplift" && !calibration
-    let windowFrom = window ? arguments.option("from") : nil, windowTo = window ? arguments.option("to") : nil
+    let windowFrom = window ? arguments.text("from") : nil, windowTo = window ? arguments.text("to") : nil
     if window, (windowFrom == nil) != (windowTo == nil) {
         throw UsageError("an event window needs both --from and --to, e.g. --from '2025-09-19 18:00' --to '2025-09-20 02:00'")
     }
-    var query = IndicatorQuery(indicator: id, from: window ? nil : try day("from"), to: window ? nil : try day("to"))
+    let days = window ? (from: nil, to: nil) : try arguments(daysOptions)
+    var query = IndicatorQuery(indicator: id, from: days.from, to: days.to)
     query.windowFrom = windowFrom
     query.windowTo = windowTo
     query.calibration = calibration
-    if let text = arguments.option("indicator-version") {
-        guard let version = Int(text), version > 0 else { throw UsageError("--indicator-version '\(text)' must be a version number such as 1") }
-        query.version = version
+    if let version = try arguments(indicatorVersionOption) { query.version = version }
+    if let level = try arguments(levelOption) { query.level = level }
+    if let lag = try arguments(lagOption) { query.lag = lag }
+    query.zone = try arguments(zoneOption)
+    query.eventID = try arguments(eventOption)
+    if let hours = try arguments(openingHoursOption) { query.openingHours = hours }
+    let json = arguments(jsonFlag)
+    return {
+        let report = try NodeStore.open(dir).computeIndicator(query)
+        if json { try printJSON(report) } else { print(report.text, terminator: "") }
     }
-    if let text = arguments.option("level") {
-        guard let level = Double(text), (0.5...0.99).contains(level) else {
-            throw UsageError("--level '\(text)' must be a number between 0.5 and 0.99, e.g. 0.9")
-        }
-        query.level = level
-    }
-    if let lag = arguments.option("lag") {
-        guard let value = Int(lag), value > 0 else { throw UsageError("--lag '\(lag)' must be a positive number of days") }
-        query.lag = value
-    }
-    query.zone = arguments.option("zone")
-    query.eventID = arguments.option("event")
-    if let text = arguments.option("opening-hours") {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] >= 0, parts[0] < parts[1], parts[1] <= 24 else {
-            throw UsageError("--opening-hours '\(text)' must be two hours like 9-18")
-        }
-        query.openingHours = OpeningHours(weekday: parts[0]..<parts[1], saturday: parts[0]..<parts[1], sundayOrHoliday: nil)
-    }
-    let json = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let report = try NodeStore.open(dir).computeIndicator(query)
-    if json { try printJSON(report) } else { print(report.text, terminator: "") }
 }
 
-func coordinatorURL(_ arguments: inout Arguments, store: NodeStore) throws -> URL {
-    try coordinatorURL(given: arguments.option("coordinator"), store: store)
+let maxAttemptsOption = Option<Int>("max-attempts", "N", "Attempts per submission in this run (default 6).") { text in
+    guard let n = Int(text), n >= 1 else { throw UsageError("--max-attempts must be a whole number ≥ 1") }
+    return n
 }
-
-/// The `--coordinator` URL if given (then remembered), else the remembered one.
-func coordinatorURL(given: String?, store: NodeStore) throws -> URL {
-    if let given {
-        guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw UsageError("--coordinator '\(given)' is not an http(s) URL, e.g. https://coordinator.example.org/")
-        }
-        try store.setSetting("coordinator_url", given)
-        return url
-    }
-    guard let saved = try store.setting("coordinator_url"), let url = URL(string: saved) else {
-        throw UsageError("missing --coordinator URL (it is remembered after the first push)")
-    }
-    return url
-}
+let sendOnlyFlag = Flag("send-only", "Queue nothing new; only send what is queued.")
 
 let pushCommand = Command(
     name: "push", abstract: "Sign and queue the aggregates of every new or changed week, then send the queue.",
-    usage: "push --dir DIR [--coordinator URL] [--send-only] [--max-attempts N] [--json]",
-    help: """
+    discussion: """
     Each ISO week (Monday–Sunday, local days) with data up to yesterday becomes one signed
     submission, written to the outbox before anything is sent; a week whose aggregates changed
     since it was sent becomes a correction. Failures are retried with exponential backoff,
     honouring Retry-After; what cannot be sent stays queued for the next push.
-
-    OPTIONS:
-      --dir DIR            The node's directory.
-      --coordinator URL    The coordinator, e.g. https://coordinator.example.org/ (remembered).
-      --send-only          Queue nothing new; only send what is queued.
-      --max-attempts N     Attempts per submission in this run (default 6).
-      --json               Print the summary as JSON.
     """,
-    flags: ["send-only"]
+    options: [dirOption, coordinatorOption.help("The coordinator, e.g. https://coordinator.example.org/ (remembered)."),
+              sendOnlyFlag, maxAttemptsOption, Flag.json("Print the summary as JSON.")]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let store = try NodeStore.open(dir)
-    let url = try coordinatorURL(&arguments, store: store)
+    let dir = try arguments.required(dirOption)
+    let given = try arguments(coordinatorOption)
     var options = PushOptions()
-    options.sendOnly = arguments.flag("send-only")
-    if let attempts = arguments.option("max-attempts") {
-        guard let n = Int(attempts), n >= 1 else { throw UsageError("--max-attempts must be a whole number ≥ 1") }
-        options.maximumAttempts = n
-    }
-    let json = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let summary = try store.push(to: url, options: options) { line in
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-    if json { try printJSON(summary) } else {
-        print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending"
-              + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : "")
-              + (summary.unqueued.isEmpty ? "" : ", \(summary.unqueued.count) week(s) not queued"))
-    }
-    if !summary.unqueued.isEmpty {
-        throw NodeError(.badInput, "\(summary.unqueued.count) week(s) were not queued because their figures break the protocol's rules (listed above); the other weeks were queued and sent. Correct the data and push again")
-    }
-    if summary.unconfirmed > 0 {
-        throw NodeError(.io, "\(summary.unconfirmed) submission(s) were answered with a receipt that does not match the bytes sent; they stay queued (see `outbox`). Check --coordinator and any proxy in between, then push again")
-    }
-    if summary.pending > 0 {
-        throw NodeError(.io, "\(summary.pending) submission(s) could not be delivered to \(url.absoluteString); they stay queued: run push again later")
+    options.sendOnly = arguments(sendOnlyFlag)
+    if let n = try arguments(maxAttemptsOption) { options.maximumAttempts = n }
+    let json = arguments(jsonFlag)
+    return {
+        let store = try NodeStore.open(dir)
+        let url = try coordinatorURL(given: given, store: store)
+        let summary = try store.push(to: url, options: options) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if json { try printJSON(summary) } else {
+            print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending"
+                  + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : "")
+                  + (summary.unqueued.isEmpty ? "" : ", \(summary.unqueued.count) week(s) not queued"))
+        }
+        if !summary.unqueued.isEmpty {
+            throw NodeError(.badInput, "\(summary.unqueued.count) week(s) were not queued because their figures break the protocol's rules (listed above); the other weeks were queued and sent. Correct the data and push again")
+        }
+        if summary.unconfirmed > 0 {
+            throw NodeError(.io, "\(summary.unconfirmed) submission(s) were answered with a receipt that does not match the bytes sent; they stay queued (see `outbox`). Check --coordinator and any proxy in between, then push again")
+        }
+        if summary.pending > 0 {
+            throw NodeError(.io, "\(summary.pending) submission(s) could not be delivered to \(url.absoluteString); they stay queued: run push again later")
+        }
     }
 }
 
 let outboxCommand = Command(
     name: "outbox", abstract: "Show what is queued, acknowledged and refused (and why).",
-    usage: "outbox --dir DIR [--json]",
-    help: """
-    OPTIONS:
-      --dir DIR   The node's directory.
-      --json      Print as JSON.
-    """
+    options: [dirOption, jsonFlag]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let json = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let entries = try NodeStore.open(dir).outbox()
-    if json { return try printJSON(entries) }
-    if entries.isEmpty { print("The outbox is empty: nothing has been queued yet (run push).") }
-    for entry in entries {
-        var line = "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
-        if entry.state == "refused", let error = entry.lastError { line += "\n     refused: \(error)" }
-        if entry.state == "queued", let error = entry.lastError { line += "\n     last error: \(error)" }
-        print(line)
+    let dir = try arguments.required(dirOption)
+    let json = arguments(jsonFlag)
+    return {
+        let entries = try NodeStore.open(dir).outbox()
+        if json { return try printJSON(entries) }
+        if entries.isEmpty { print("The outbox is empty: nothing has been queued yet (run push).") }
+        for entry in entries {
+            var line = "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
+            if entry.state == "refused", let error = entry.lastError { line += "\n     refused: \(error)" }
+            if entry.state == "queued", let error = entry.lastError { line += "\n     last error: \(error)" }
+            print(line)
+        }
     }
 }
 
-let aggregatesCommand = Command(
-    name: "aggregates", abstract: "Show exactly what would leave the machine for a period, before anything is sent.",
-    usage: "aggregates --dir DIR --period FROM[..TO] [--json]",
-    help: """
-    Prints the canonical JSON payload (RFC 8785) that push would sign for the period: per zone
-    and local day, per-sensor sums under salted pseudonyms, coverage, day flags, hourly totals,
-    conversion sums and spending sums, after the privacy rules. Only the header fields chosen when
-    the submission is queued (submission id, sequence, created-at) differ.
-
-    OPTIONS:
-      --dir DIR             The node's directory.
-      --period FROM[..TO]   Local days, e.g. 2025-06-02..2025-06-08 (one day when TO is omitted).
-      --json                Accepted for symmetry: the output is always the payload's JSON.
-    """
-) { arguments in
-    let dir = try directory(&arguments)
-    let text = try arguments.required("period", "FROM[..TO]")
+let aggregatePeriodOption = Option<ClosedRange<DayNumber>>("period", "FROM[..TO]", "Local days, e.g. 2025-06-02..2025-06-08 (one day when TO is omitted).",
+                                                           required: true) { text in
     let parts = text.components(separatedBy: "..")
     guard (1...2).contains(parts.count), let from = try? DayNumber(supported: parts[0]), let to = try? DayNumber(supported: parts.last ?? ""), from <= to else {
         throw UsageError("--period '\(text)' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, days in the range \(DayNumber.supportedRangeText)")
     }
-    _ = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let bytes = try NodeStore.open(dir).previewPayload(period: from...to)
-    FileHandle.standardOutput.write(Data(bytes + [10]))
+    return from...to
+}
+
+let aggregatesCommand = Command(
+    name: "aggregates", abstract: "Show exactly what would leave the machine for a period, before anything is sent.",
+    discussion: """
+    Prints the canonical JSON payload (RFC 8785) that push would sign for the period: per zone
+    and local day, per-sensor sums under salted pseudonyms, coverage, day flags, hourly totals,
+    conversion sums and spending sums, after the privacy rules. Only the header fields chosen when
+    the submission is queued (submission id, sequence, created-at) differ.
+    """,
+    options: [dirOption, aggregatePeriodOption, Flag.json("Accepted for symmetry: the output is always the payload's JSON.")]
+) { arguments in
+    let dir = try arguments.required(dirOption)
+    let period = try arguments.required(aggregatePeriodOption)
+    return {
+        let bytes = try NodeStore.open(dir).previewPayload(period: period)
+        FileHandle.standardOutput.write(Data(bytes + [10]))
+    }
 }
 
 let enrollRequestCommand = Command(
     name: "enroll-request", abstract: "Print the enrolment request for this node's key (give it to the coordinator's operator).",
-    usage: "enroll-request --dir DIR",
-    help: """
+    discussion: """
     The request names the town, the tenant and the public key, and is signed with the key itself
     (proof of possession). The operator runs `townbench-coordinator town enroll --tenant T FILE`.
-
-    OPTIONS:
-      --dir DIR   The node's directory.
-    """
+    """,
+    options: [dirOption]
 ) { arguments in
-    let dir = try directory(&arguments)
-    try arguments.checkAllConsumed()
-    FileHandle.standardOutput.write(Data(try NodeStore.open(dir).enrolmentRequest() + [10]))
+    let dir = try arguments.required(dirOption)
+    return { FileHandle.standardOutput.write(Data(try NodeStore.open(dir).enrolmentRequest() + [10])) }
 }
 
 let keysCommand = Command(
@@ -330,161 +327,167 @@ let keysCommand = Command(
     subcommands: [
         Command(
             name: "rotate", abstract: "Make a new signing key, announced in a statement signed by the old one.",
-            usage: "rotate --dir DIR",
-            help: """
+            discussion: """
             Prints the rotation statement (give it to the coordinator's operator). The new key signs
             every later submission; the old key file is kept.
-
-            OPTIONS:
-              --dir DIR   The node's directory.
-            """
+            """,
+            options: [dirOption]
         ) { arguments in
-            let dir = try directory(&arguments)
-            try arguments.checkAllConsumed()
-            FileHandle.standardOutput.write(Data(try NodeStore.open(dir).rotateKey() + [10]))
+            let dir = try arguments.required(dirOption)
+            return { FileHandle.standardOutput.write(Data(try NodeStore.open(dir).rotateKey() + [10])) }
         },
     ])
 
+let coordinatorKeyOption = Option<String>("coordinator-key", "HEX", "Pin the coordinator's report-signing key (as `townbench-coordinator init` printed it).") { hex in
+    _ = try NodeStore.coordinatorKey(hex)
+    return hex
+}
+let tokenFileOption = Option<String>("token-file", "FILE", "A file holding the town token the coordinator's operator issued (kept mode 0600).") { file in
+    guard let token = try? String(contentsOfFile: file, encoding: .utf8), !token.isEmpty else {
+        throw UsageError("--token-file '\(file)' cannot be read")
+    }
+    return token
+}
+func minimumOption(_ name: String, _ help: String) -> Option<Int> {
+    Option<Int>(name, "N", help) { text in
+        guard let n = Int(text), n >= 1 else { throw UsageError("--\(name) must be a whole number ≥ 1") }
+        return n
+    }
+}
+let minStoreEntriesOption = minimumOption("min-store-entries", "Store-entry cells below N are suppressed before signing (tenant policy; default 10).")
+let minSpendingBuyersOption = minimumOption("min-spending-buyers", "Spending cells with fewer buyers are suppressed (tenant policy; default 10).")
+
 let configureCommand = Command(
     name: "configure", abstract: "Set the coordinator URL and the tenant's privacy minimums.",
-    usage: "configure --dir DIR [--coordinator URL] [--coordinator-key HEX] [--token-file FILE] [--min-store-entries N] [--min-spending-buyers N]",
-    help: """
-    OPTIONS:
-      --dir DIR                 The node's directory.
-      --coordinator URL         The coordinator's base URL.
-      --coordinator-key HEX     Pin the coordinator's report-signing key (as `townbench-coordinator init` printed it).
-      --token-file FILE         A file holding the town token the coordinator's operator issued (kept mode 0600).
-      --min-store-entries N     Store-entry cells below N are suppressed before signing (tenant policy; default 10).
-      --min-spending-buyers N   Spending cells with fewer buyers are suppressed (tenant policy; default 10).
-    """
+    options: [dirOption, coordinatorOption.help("The coordinator's base URL."), coordinatorKeyOption, tokenFileOption,
+              minStoreEntriesOption, minSpendingBuyersOption]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let store = try NodeStore.open(dir)
-    if arguments.option("coordinator") != nil { _ = try coordinatorURL(&arguments, store: store) }
-    if let hex = arguments.option("coordinator-key") {
-        let key = try store.pinCoordinatorKey(hex)
-        print("pinned coordinator key \(key.keyID)")
-    }
-    if let file = arguments.option("token-file") {
-        guard let token = try? String(contentsOfFile: file, encoding: .utf8), !token.isEmpty else {
-            throw UsageError("--token-file '\(file)' cannot be read")
+    // Every value is read and checked here, so a mistake anywhere on the line changes nothing.
+    let dir = try arguments.required(dirOption)
+    let coordinator = try arguments(coordinatorOption)
+    let keyHex = try arguments(coordinatorKeyOption)
+    let token = try arguments(tokenFileOption)
+    let minimums = [("privacy_min_store_entries", try arguments(minStoreEntriesOption)),
+                    ("privacy_min_spending_buyers", try arguments(minSpendingBuyersOption))]
+    return {
+        let store = try NodeStore.open(dir)
+        if let coordinator { _ = try coordinatorURL(given: coordinator, store: store) }
+        if let keyHex {
+            let key = try store.pinCoordinatorKey(keyHex)
+            print("pinned coordinator key \(key.keyID)")
         }
-        try store.saveToken(token)
+        if let token { try store.saveToken(token) }
+        for case let (key, n?) in minimums { try store.setSetting(key, String(n)) }
+        let policy = try store.privacyPolicy
+        print("coordinator: \(try store.setting("coordinator_url") ?? "not set")")
+        print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
     }
-    for (flag, key) in [("min-store-entries", "privacy_min_store_entries"), ("min-spending-buyers", "privacy_min_spending_buyers")] {
-        guard let text = arguments.option(flag) else { continue }
-        guard let n = Int(text), n >= 1 else { throw UsageError("--\(flag) must be a whole number ≥ 1") }
-        try store.setSetting(key, String(n))
-    }
-    try arguments.checkAllConsumed()
-    let policy = try store.privacyPolicy
-    print("coordinator: \(try store.setting("coordinator_url") ?? "not set")")
-    print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
+}
+
+let yearsOption = Option<Int>("years", "N", "Whole years of data ending on --end (default 2).") { text in
+    guard let years = Int(text), (1...20).contains(years) else { throw UsageError("--years must be a whole number from 1 to 20") }
+    return years
+}
+let endOption = Option<DayNumber>("end", "DATE", "Last local day (default yesterday).") { try supportedDay("end", $0) }
+let seedOption = Option<UInt64>("seed", "N", "Random seed (default 1).") { text in
+    guard let seed = UInt64(text) else { throw UsageError("--seed must be a whole number ≥ 0") }
+    return seed
 }
 
 let simulateCommand = Command(
     name: "simulate", abstract: "Fill a demo node with realistic simulated data for its town (no real vendor data needed).",
-    usage: "simulate --dir DIR [--years N] [--end DATE] [--seed N] [--json]",
-    help: """
+    discussion: """
     Writes sensors, hourly counts, store entries, vehicle counts, events and school holidays for
     the node's town (a DAKS 2.0 or Lokaal 3D preset: \(SimulatedTown.presets.map(\.id).joined(separator: ", ")))
     into DIR/simulated/ and imports them, as an admin would import vendor exports. The same seed
     gives the same data; every town simulated with one seed shares its weather.
-
-    OPTIONS:
-      --dir DIR     The node's directory (init it first with the town's id).
-      --years N     Whole years of data ending on --end (default 2).
-      --end DATE    Last local day (default yesterday).
-      --seed N      Random seed (default 1).
-      --json        Print the summary as JSON.
-    """
+    """,
+    options: [dirOption.help("The node's directory (init it first with the town's id)."), yearsOption, endOption, seedOption,
+              Flag.json("Print the summary as JSON.")]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let years = Int(arguments.option("years") ?? "2") ?? 0
-    guard (1...20).contains(years) else { throw UsageError("--years must be a whole number from 1 to 20") }
-    let seed = UInt64(arguments.option("seed") ?? "1")
-    guard let seed else { throw UsageError("--seed must be a whole number ≥ 0") }
-    var end: DayNumber?
-    if let text = arguments.option("end") {
-        guard let day = try? DayNumber(supported: text) else { throw UsageError("--end '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
-        end = day
-    }
-    let json = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let store = try NodeStore.open(dir)
-    guard let town = SimulatedTown.preset(store.settings.town) else {
-        throw NodeError(.invalidArgument, "no simulation preset for town '\(store.settings.town)'; init the node with one of: \(SimulatedTown.presets.map(\.id).joined(separator: ", "))")
-    }
-    let lastDay = end ?? (LocalClock(timeZone: store.timeZone).local(Int64(Date().timeIntervalSince1970)).day - 1)
-    let files = try Simulator.write(town: town, years: years, endingOn: lastDay, seed: seed,
-                                    to: dir.appendingPathComponent("simulated", isDirectory: true))
-    var summaries: [ImportSummary] = []
-    for (format, file) in files.importOrder {
-        if let format, let importFormat = ImportFormat(rawValue: format) {
-            summaries.append(try store.importFile(file.path, format: importFormat,
-                                                  options: ImportOptions(showsProgress: standardErrorIsTerminal)))
-        } else {
-            summaries.append(try store.importSensors(file.path))
+    let dir = try arguments.required(dirOption)
+    let years = try arguments(yearsOption) ?? 2
+    let end = try arguments(endOption)
+    let seed = try arguments(seedOption) ?? 1
+    let json = arguments(jsonFlag)
+    return {
+        let store = try NodeStore.open(dir)
+        guard let town = SimulatedTown.preset(store.settings.town) else {
+            throw NodeError(.invalidArgument, "no simulation preset for town '\(store.settings.town)'; init the node with one of: \(SimulatedTown.presets.map(\.id).joined(separator: ", "))")
         }
-    }
-    if json { return try printJSON(summaries) }
-    print("Simulated \(town.name) from \(files.firstDay) to \(files.lastDay): \(files.countRows) count rows")
-    for summary in summaries { try report(summary, json: false) }
-    for event in files.namedEvents {
-        print("  event \(event.id): \(event.name) in \(event.zone), \(event.days.lowerBound)…\(event.days.upperBound), simulated uplift \(String(format: "%+.0f%%", event.appliedUplift * 100))")
+        let lastDay = end ?? (LocalClock(timeZone: store.timeZone).local(Int64(Date().timeIntervalSince1970)).day - 1)
+        let files = try Simulator.write(town: town, years: years, endingOn: lastDay, seed: seed,
+                                        to: dir.appendingPathComponent("simulated", isDirectory: true))
+        var summaries: [ImportSummary] = []
+        for (format, file) in files.importOrder {
+            if let format, let importFormat = ImportFormat(rawValue: format) {
+                summaries.append(try store.importFile(file.path, format: importFormat,
+                                                      options: ImportOptions(showsProgress: standardErrorIsTerminal)))
+            } else {
+                summaries.append(try store.importSensors(file.path))
+            }
+        }
+        if json { return try printJSON(summaries) }
+        print("Simulated \(town.name) from \(files.firstDay) to \(files.lastDay): \(files.countRows) count rows")
+        for summary in summaries { try report(summary, json: false) }
+        for event in files.namedEvents {
+            print("  event \(event.id): \(event.name) in \(event.zone), \(event.days.lowerBound)…\(event.days.upperBound), simulated uplift \(String(format: "%+.0f%%", event.appliedUplift * 100))")
+        }
     }
 }
 
+extension ReportLanguage: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var expectation: String { "en or nl" }
+}
+
+let outFileOption = Option<String>("out", "FILE.html", "Where to write the page.", required: true)
+let fetchFlag = Flag("fetch", """
+    First fetch and verify the network report for the period (needs
+    `configure --coordinator-key` and `--token-file`).
+    """)
+let languageOption = Option<ReportLanguage>("language", "en|nl", "The page's language (default en).")
+
 let reportCommand = Command(
     name: "report", abstract: "Render the town-against-peers page offline from local data and the latest verified network report.",
-    usage: "report --dir DIR --out FILE.html [--fetch] [--from DATE --to DATE] [--language en|nl]",
-    help: """
+    discussion: """
     The page shows the town's own footfall index, events, hourly profile and conversion, computed
     here from its raw data, beside the network's figures from the latest coordinator report whose
     signature verified with the pinned coordinator key. Nothing is sent.
-
-    OPTIONS:
-      --dir DIR              The node's directory.
-      --out FILE.html        Where to write the page.
-      --fetch                First fetch and verify the network report for the period (needs
-                             `configure --coordinator-key` and `--token-file`).
-      --from DATE, --to DATE The period (default: the stored report's, or the last 28 days).
-      --language en|nl       The page's language (default en).
     """,
-    flags: ["fetch"]
+    options: [dirOption, outFileOption, fetchFlag, coordinatorOption.help("With --fetch: the coordinator (default: the one remembered by push)."),
+              OptionGroup(daysOptions.specs.map { $0.withHelp($0.name == "from" ? "The period's first day (default: the stored report's, or the last 28 days)." : "The period's last day.") },
+                          read: daysOptions.read),
+              languageOption]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let out = try arguments.required("out", "FILE.html")
-    let fetch = arguments.flag("fetch")
-    func day(_ name: String) throws -> DayNumber? {
-        guard let text = arguments.option(name) else { return nil }
-        guard let day = try? DayNumber(supported: text) else { throw UsageError("--\(name) '\(text)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
-        return day
+    let dir = try arguments.required(dirOption)
+    let out = try arguments.required(outFileOption)
+    let fetch = arguments(fetchFlag)
+    let given = try arguments(coordinatorOption)
+    let (from, to) = try arguments(daysOptions)
+    let language = try arguments(languageOption) ?? .en
+    if fetch && (from == nil || to == nil) { throw UsageError("--fetch needs --from and --to") }
+    if given != nil && !fetch { throw UsageError("--coordinator is only for --fetch") }
+    return {
+        let store = try NodeStore.open(dir)
+        if fetch, let from, let to {
+            let url = try coordinatorURL(given: given, store: store)
+            try store.fetchReport(from: from.description, to: to.description, coordinator: url)
+        }
+        let model = try store.townReport(from: from, to: to)
+        let html = TownReportPage.render(model, options: RenderOptions(language: language))
+        do {
+            try html.write(toFile: out, atomically: true, encoding: .utf8)
+        } catch {
+            throw NodeError(.io, "cannot write \(out): \(error.localizedDescription)")
+        }
+        print("Wrote \(out)\(model.notes.isEmpty ? "" : "\n" + model.notes.joined(separator: "\n"))")
     }
-    let from = try day("from"), to = try day("to")
-    let languageName = arguments.option("language") ?? "en"
-    guard let language = ReportLanguage(rawValue: languageName) else { throw UsageError("--language must be en or nl") }
-    try arguments.checkAllConsumed()
-    let store = try NodeStore.open(dir)
-    if fetch {
-        guard let from, let to else { throw UsageError("--fetch needs --from and --to") }
-        let url = try coordinatorURL(&arguments, store: store)
-        try store.fetchReport(from: from.description, to: to.description, coordinator: url)
-    }
-    let model = try store.townReport(from: from, to: to)
-    let html = TownReportPage.render(model, options: RenderOptions(language: language))
-    do {
-        try html.write(toFile: out, atomically: true, encoding: .utf8)
-    } catch {
-        throw NodeError(.io, "cannot write \(out): \(error.localizedDescription)")
-    }
-    print("Wrote \(out)\(model.notes.isEmpty ? "" : "\n" + model.notes.joined(separator: "\n"))")
 }
 
 let verifyCommand = Command(
     name: "verify", abstract: "Check the coordinator's transparency log: signature, history, and every acknowledged submission.",
-    usage: "verify --dir DIR [--coordinator URL] [--from DATE --to DATE] [--json]",
-    help: """
+    discussion: """
     Fetches the tenant's latest log checkpoint and checks, with the pinned coordinator key
     (Federation/PROTOCOL.md §8.3):
       - its signature and origin (<coordinator>/townbench/<tenant>, as stored before);
@@ -495,28 +498,25 @@ let verifyCommand = Command(
       - the network report's signature and the log state it names (consistent with the checkpoint).
     The new checkpoint is stored only when everything passed. On any failure every reason is
     printed, nothing is stored, and the exit code is 65.
-
-    OPTIONS:
-      --dir DIR              The node's directory (needs `configure --coordinator-key` and `--token-file`).
-      --coordinator URL      The coordinator (default: the one remembered by push).
-      --from DATE, --to DATE The report's period (default: the stored report's, else the last acknowledged week).
-      --json                 Print the result as JSON.
-    """
+    """,
+    options: [dirOption.help("The node's directory (needs `configure --coordinator-key` and `--token-file`)."), coordinatorOption,
+              OptionGroup(daysOptions.specs.map { $0.withHelp($0.name == "from" ? "The report period's first day (default: the stored report's, else the last acknowledged week)." : "The report period's last day.") },
+                          read: daysOptions.read),
+              Flag.json("Print the result as JSON.")]
 ) { arguments in
-    let dir = try directory(&arguments)
-    let store = try NodeStore.open(dir)
-    let url = try coordinatorURL(&arguments, store: store)
-    let from = arguments.option("from"), to = arguments.option("to")
-    for (flag, value) in [("from", from), ("to", to)] {
-        if let value, (try? DayNumber(supported: value)) == nil { throw UsageError("--\(flag) '\(value)' is not a supported date; write YYYY-MM-DD in the range \(DayNumber.supportedRangeText)") }
-    }
+    let dir = try arguments.required(dirOption)
+    let given = try arguments(coordinatorOption)
+    let (from, to) = try arguments(daysOptions)
     guard (from == nil) == (to == nil) else { throw UsageError("give both --from and --to, or neither") }
-    let json = arguments.flag("json")
-    try arguments.checkAllConsumed()
-    let result = try store.verifyLog(coordinator: url, reportPeriod: from.flatMap { f in to.map { (f, $0) } })
-    if json { try printJSON(result) } else { print(result.text, terminator: "") }
-    if !result.passed {
-        throw NodeError(.verificationFailed, "the coordinator's log failed verification: \(result.failures.map(\.message).joined(separator: "; ")). The new checkpoint was not stored; keep this output as evidence and raise it with the coordinator's operator and the other towns")
+    let json = arguments(jsonFlag)
+    return {
+        let store = try NodeStore.open(dir)
+        let url = try coordinatorURL(given: given, store: store)
+        let result = try store.verifyLog(coordinator: url, reportPeriod: from.flatMap { f in to.map { (f.description, $0.description) } })
+        if json { try printJSON(result) } else { print(result.text, terminator: "") }
+        if !result.passed {
+            throw NodeError(.verificationFailed, "the coordinator's log failed verification: \(result.failures.map(\.message).joined(separator: "; ")). The new checkpoint was not stored; keep this output as evidence and raise it with the coordinator's operator and the other towns")
+        }
     }
 }
 
@@ -525,55 +525,51 @@ let checkpointCommand = Command(
     subcommands: [
         Command(
             name: "show", abstract: "Print the latest verified checkpoint's signed note, exactly as the coordinator signed it.",
-            usage: "show --dir DIR [--json]",
-            help: """
+            discussion: """
             Save the output to a file and give it to another town of the tenant: it runs
             `townbench-node checkpoint compare --dir ITS_DIR FILE` to check both towns see one log.
-
-            OPTIONS:
-              --dir DIR   The node's directory.
-              --json      Print origin, size, root, note, verifier key and when it was verified as JSON.
-            """
+            """,
+            options: [dirOption, Flag.json("Print origin, size, root, note, verifier key and when it was verified as JSON.")]
         ) { arguments in
-            let dir = try directory(&arguments)
-            let json = arguments.flag("json")
-            try arguments.checkAllConsumed()
-            let store = try NodeStore.open(dir)
-            guard let checkpoint = try store.latestCheckpoint() else {
-                throw NodeError(.noCheckpoint, "no verified checkpoint is stored yet: run `townbench-node verify --dir \(dir.path)` first")
+            let dir = try arguments.required(dirOption)
+            let json = arguments(jsonFlag)
+            return {
+                let store = try NodeStore.open(dir)
+                guard let checkpoint = try store.latestCheckpoint() else {
+                    throw NodeError(.noCheckpoint, "no verified checkpoint is stored yet: run `townbench-node verify --dir \(dir.path)` first")
+                }
+                if json { return try printJSON(checkpoint) }
+                FileHandle.standardOutput.write(Data(checkpoint.note.utf8))
             }
-            if json { return try printJSON(checkpoint) }
-            FileHandle.standardOutput.write(Data(checkpoint.note.utf8))
         },
         Command(
             name: "compare", abstract: "Check another town's checkpoint note against this node's: same log, or proof of a split view.",
-            usage: "compare --dir DIR [--coordinator URL] [--json] FILE",
-            help: """
+            discussion: """
             FILE is the output of `townbench-node checkpoint show` on another town's node of the
             same tenant. Its signature must verify with the pinned coordinator key and its origin
             must be this node's. Equal sizes with different roots prove a split view (the
             coordinator showed the towns different logs). Different sizes: the coordinator must
             prove the smaller log is a prefix of the larger (consistency proof); if it cannot,
             that is a split view or rewritten history. Exit code 65 when the check fails.
-
-            OPTIONS:
-              --dir DIR           The node's directory (run `verify` first).
-              --coordinator URL   The coordinator (default: the one remembered by push); needed for different sizes.
-              --json              Print the comparison as JSON.
-            """
+            """,
+            options: [dirOption.help("The node's directory (run `verify` first)."),
+                      coordinatorOption.help("The coordinator (default: the one remembered by push); needed for different sizes."),
+                      Flag.json("Print the comparison as JSON.")],
+            positionals: [Positional("FILE")]
         ) { arguments in
-            let dir = try directory(&arguments)
-            let store = try NodeStore.open(dir)
-            let given = arguments.option("coordinator")
-            let json = arguments.flag("json")
-            let file = try arguments.single("FILE")
-            try arguments.checkAllConsumed(positionals: 1)
-            let note: String
-            do { note = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw NodeError(.io, "cannot read \(file): \(error.localizedDescription)")
+            let dir = try arguments.required(dirOption)
+            let given = try arguments(coordinatorOption)
+            let json = arguments(jsonFlag)
+            let file = arguments.positionals[0]
+            return {
+                let store = try NodeStore.open(dir)
+                let note: String
+                do { note = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                    throw NodeError(.io, "cannot read \(file): \(error.localizedDescription)")
+                }
+                let comparison = try store.compareCheckpoint(note: note) { try coordinatorURL(given: given, store: store) }
+                if json { try printJSON(comparison) } else { print(comparison.message) }
             }
-            let comparison = try store.compareCheckpoint(note: note) { try coordinatorURL(given: given, store: store) }
-            if json { try printJSON(comparison) } else { print(comparison.message) }
         },
     ])
 

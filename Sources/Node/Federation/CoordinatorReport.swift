@@ -19,12 +19,19 @@ extension NodeStore {
 
     /// Pins the coordinator's report-signing key (the operator's `townbench-coordinator init` prints it).
     public func pinCoordinatorKey(_ hex: String) throws -> Ed25519.PublicKey {
+        let key = try NodeStore.coordinatorKey(hex)
+        try setSetting("coordinator_key", Hex.encode(key.rawRepresentation))
+        return key
+    }
+
+    /// The coordinator key `hex` names, or an error saying why it cannot be pinned (checked before
+    /// `configure` writes anything).
+    public static func coordinatorKey(_ hex: String) throws -> Ed25519.PublicKey {
         guard let bytes = Hex.decode(hex), bytes.count == 32 else {
             throw NodeError(.invalidArgument, "the coordinator key must be 64 hex characters, as `townbench-coordinator init` printed it")
         }
         let key = try Ed25519.PublicKey(rawRepresentation: bytes)
         if key.weakness != nil { throw NodeError(.invalidArgument, "that coordinator key is a weak (small-order or non-canonical) key; refuse it") }
-        try setSetting("coordinator_key", Hex.encode(bytes))
         return key
     }
 
