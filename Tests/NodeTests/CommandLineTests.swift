@@ -1,4 +1,6 @@
+import Federation
 import Foundation
+@testable import Node
 import TestSupport
 import Testing
 
@@ -68,6 +70,53 @@ import Testing
             let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
             #expect(json["town"] as? String == "menen")
             #expect((json["sensors"] as? [[String: Any]])?.first?["rows"] as? Int == 0)
+        }
+    }
+
+    /// A mistake anywhere on a `configure` line (an unknown option, a bad number, an unreadable
+    /// token file) changes nothing: before, the key was pinned, the URL and token saved and the
+    /// first minimum written before a later mistake was refused.
+    @Test func configureChangesNothingWhenTheLineHasAMistake() throws {
+        try withTemporaryDirectory { dir in
+            let nodeDir = dir.appendingPathComponent("n")
+            #expect(try runProcess(node, ["init", "--dir", nodeDir.path, "--town", "menen", "--tenant", "daks"]).status == 0)
+            let tokenFile = dir.appendingPathComponent("token")
+            try "secret-token\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+            let key = Hex.encode(try Ed25519.PrivateKey().publicKey.rawRepresentation)
+            let line = ["configure", "--dir", nodeDir.path, "--coordinator", "http://127.0.0.1:9/", "--coordinator-key", key,
+                        "--token-file", tokenFile.path, "--min-store-entries", "20"]
+            for mistake in [["--bogus", "1"], ["--min-spending-buyers", "0"], ["--token-file", dir.appendingPathComponent("absent").path]] {
+                var arguments = line
+                if mistake[0] == "--token-file" { arguments.removeLast(4); arguments += ["--min-store-entries", "20"] }
+                let result = try runProcess(node, arguments + mistake)
+                #expect(result.status == 64, "\(mistake): \(result.stderr)")
+                #expect(result.stdout.isEmpty, "\(mistake): \(result.stdout)")
+            }
+            let store = try NodeStore.open(nodeDir)
+            #expect(try store.setting("coordinator_url") == nil)
+            #expect(try store.pinnedCoordinatorKey() == nil)
+            #expect(try store.setting("privacy_min_store_entries") == nil)
+            #expect(!FileManager.default.fileExists(atPath: NodeStore.keysURL(in: nodeDir).appendingPathComponent("coordinator.token").path))
+            // The same line without the mistake applies all of it.
+            #expect(try runProcess(node, line).status == 0)
+            #expect(try store.setting("coordinator_url") == "http://127.0.0.1:9/")
+            #expect(try store.pinnedCoordinatorKey() != nil)
+        }
+    }
+
+    /// `push` and `verify` remember `--coordinator` only once the whole line was checked.
+    @Test func pushAndVerifySaveNoCoordinatorFromAWrongLine() throws {
+        try withTemporaryDirectory { dir in
+            let nodeDir = dir.appendingPathComponent("n")
+            #expect(try runProcess(node, ["init", "--dir", nodeDir.path, "--town", "menen", "--tenant", "daks"]).status == 0)
+            for arguments in [["push", "--coordinator", "http://127.0.0.1:9/", "--bogus"],
+                              ["push", "--coordinator", "http://127.0.0.1:9/", "--max-attempts", "0"],
+                              ["verify", "--coordinator", "http://127.0.0.1:9/", "--from", "2025-13-01", "--to", "2025-06-01"],
+                              ["verify", "--coordinator", "http://127.0.0.1:9/", "--from", "2025-06-01"]] {
+                let result = try runProcess(node, arguments + ["--dir", nodeDir.path])
+                #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            }
+            #expect(try NodeStore.open(nodeDir).setting("coordinator_url") == nil)
         }
     }
 }

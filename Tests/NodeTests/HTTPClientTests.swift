@@ -102,6 +102,23 @@ import Testing
         // What the server could send before the node closed: the limit plus socket buffers.
         #expect(sent.allSatisfy { $0 < total / 2 }, "bytes sent per connection: \(sent)")
     }
+
+    /// `report --fetch --coordinator URL` fetches from that URL (it was refused as an unknown
+    /// option before): the node reaches the streaming server given on the line, not the
+    /// remembered coordinator, and stops at the 16 MiB limit.
+    @Test func reportFetchTakesTheCoordinatorFromTheLine() throws {
+        let server = try StreamingServer(bodySize: 17 << 20, declaredLength: true)
+        defer { server.stop() }
+        try withTemporaryDirectory { dir in
+            let fixture = try Self.node(dir, coordinator: try #require(URL(string: "http://127.0.0.1:9/")))
+            let fetch = try runProcess(node, ["report", "--dir", fixture.store.directory.path, "--fetch", "--coordinator", server.url.absoluteString,
+                                              "--from", "2025-06-02", "--to", "2025-06-29", "--out", dir.appendingPathComponent("r.html").path])
+            #expect(fetch.status == 1, "\(fetch.stderr)")
+            #expect(fetch.stderr.contains("is larger than 16 MiB"), "\(fetch.stderr)")
+            #expect(try fixture.store.setting("coordinator_url") == server.url.absoluteString)
+        }
+        #expect(server.waitForConnections(1).count == 1)
+    }
 }
 
 /// A one-connection-at-a-time HTTP/1.1 server on a raw socket that answers every request with
