@@ -7,7 +7,7 @@ import Testing
 /// declarations, so a changed option shows up here as a diff to review. After an intended
 /// change, regenerate with `TOWNBENCH_UPDATE_GOLDENS=1 swift test --filter HelpTests` and read
 /// the diff before committing it.
-@Suite struct HelpTests {
+@Suite(.serialized) struct HelpTests {
     /// Every command path, found by walking each help's SUBCOMMANDS section.
     static func helps(of executable: URL) throws -> String {
         var text = ""
