@@ -88,6 +88,11 @@ public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = 
     }
     let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    // Close the read ends now rather than when the handles are freed: a descriptor closed late,
+    // from a deinit, may by then be another thread's (swiftlang/swift#57827, "Bad file descriptor"
+    // in tests that spawn processes concurrently).
+    try? outPipe.fileHandleForReading.close()
+    try? errPipe.fileHandleForReading.close()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),
