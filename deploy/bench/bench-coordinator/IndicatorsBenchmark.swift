@@ -43,7 +43,7 @@ enum IndicatorsBenchmark {
 
     static func maxRSSMiB() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
     }
 
@@ -87,7 +87,7 @@ enum IndicatorsBenchmark {
                 let decision = try SubmissionCheck.check(body, policy: policy, now: Date(), keys: { try store.keyRecord(id: $0, scope) },
                                                          state: { _, _ in TownSubmissionState() })
                 guard case .accepted(let accepted) = decision else { fatalError("the benchmark's envelope was refused: \(decision)") }
-                batch.append(VerifiedSubmission(scope: TenantScope.submission(benchTenant), accepted: accepted, body: body))
+                batch.append(VerifiedSubmission(scope: scope, accepted: accepted, body: body))
             }
             for outcome in try store.commit(batch, at: Date(), signer: signer) {
                 guard case .stored = outcome else { fatalError("the benchmark's submission was not stored: \(outcome)") }
