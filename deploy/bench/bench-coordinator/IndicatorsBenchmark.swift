@@ -5,6 +5,7 @@
 import Coordinator
 import Federation
 import Foundation
+import Indicators
 
 enum IndicatorsBenchmark {
     static let sensorsPerTown = 15
@@ -34,6 +35,15 @@ enum IndicatorsBenchmark {
             let elapsed = try clock.measure {
                 figures = try NetworkIndicators.compute(scope, store: store, origin: origin, period: period)
             }
+            // The store read alone (the rest of the time above is the computation).
+            let load = NetworkIndicators.loadDays(period, lag: FootfallIndex.defaultLag)
+            var rows = 0
+            let read = try clock.measure {
+                rows = try store.networkInputs(measure: NetworkIndicators.footfallMeasure, days: load.days,
+                                               conversionDays: load.conversionDays, scope).sensorDays.count
+            }
+            print(String(format: "indicators_%d_towns_%@_read_s %.3f (%d sensor days)", towns, name,
+                         Double(read.components.seconds) + Double(read.components.attoseconds) / 1e18, rows))
             let events = figures?.towns.reduce(0) { $0 + ($1.events?.count ?? 0) } ?? 0
             print(String(format: "indicators_%d_towns_%@_s %.3f (%d towns with an index, %d events; maxrss %.0f MiB)", towns, name,
                          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
