@@ -315,7 +315,10 @@ struct API: Sendable {
     func report(_ request: HTTPRequest, _ principal: Principal) throws -> [UInt8] {
         let (period, lag) = try API.question(request)
         guard let tenant = try store.tenant(principal.scope) else { throw CoordinatorError(.notFound, "No such tenant.") }
-        let figures = try networkFigures(principal.scope, period: period, lag: lag)
+        // Not from ``FiguresCache``: a new report is computed from the store's rows as they are now, so
+        // that `report recompute` can catch rows altered behind the log's back (LogTests).
+        let figures = try NetworkIndicators.compute(principal.scope, store: store, origin: signer.origin(principal.tenantID),
+                                                    period: period, lag: lag)
         let audience = NetworkReport.audience(for: principal, naming: tenant.peerNaming)
         let key = PublishedReportKey(treeSize: figures.checkpoint?.treeSize ?? 0, period: period, lag: lag,
                                      audience: NetworkReport.audienceKey(audience))
