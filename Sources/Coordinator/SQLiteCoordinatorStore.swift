@@ -25,6 +25,17 @@ final class ConnectionBox: @unchecked Sendable {
         return rows
     }
 
+    /// Each row transformed as it is read: no array of every ``Row`` beside the result (millions of
+    /// sensor days at scale; issue 17).
+    func mapRows<T>(_ sql: String, _ bindings: [SQLValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+        let statement = try statement(sql)
+        try statement.bind(bindings)
+        var result: [T] = []
+        while try statement.step() { result.append(try transform(statement.row())) }
+        try statement.reset()
+        return result
+    }
+
     func run(_ sql: String, _ bindings: [SQLValue] = []) throws {
         let statement = try statement(sql)
         try statement.bind(bindings)
@@ -800,16 +811,23 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     ///   order: sorting millions of rows was half the read (issue 17).
     private static func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox,
                                    ordered: Bool = true) throws -> [SensorDayRow] {
-            try box.rows("""
+            // The same few sensor ids and zone kinds recur on every day: one copy of each string.
+            var strings: [String: String] = [:]
+            func interned(_ text: String) -> String {
+                if let known = strings[text] { return known }
+                strings[text] = text
+                return text
+            }
+            return try box.mapRows("""
                 SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
                 FROM current_cells c
                 JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
                 JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
                 WHERE c.tenant_id = ? AND c.measure = ? AND c.day BETWEEN ? AND ?
                 \(ordered ? "ORDER BY s.town_id, s.zone_id, s.sensor, s.day" : "")
-                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                             measure: measure, sensor: try row.string(4), vendorKind: try row.string(5),
+                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]) { row in
+                SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: interned(try row.string(2)), day: try row.int(3),
+                             measure: measure, sensor: interned(try row.string(4)), vendorKind: try row.string(5),
                              total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
                              uptimeMinutes: try row.int(9), validHours: try row.int(10))
             }
