@@ -45,24 +45,42 @@ public enum NetworkIndicators {
             var zone: String
             var sensor: String
         }
-        var keys: [SensorKey: Int] = [:]
-        var sensors: [(zone: String, sensor: String)] = []
-        for row in rows where keys[SensorKey(zone: row.zoneID, sensor: row.sensor)] == nil {
-            keys[SensorKey(zone: row.zoneID, sensor: row.sensor)] = -1
-            sensors.append((row.zoneID, row.sensor))
+        // One hash per row: each row's sensor in order of first appearance, then renumbered sorted.
+        var firstSeen: [SensorKey: Int] = [:]
+        var seen: [(zone: String, sensor: String)] = []
+        var rowSensor: [Int] = []
+        rowSensor.reserveCapacity(rows.count)
+        for row in rows {
+            let key = SensorKey(zone: row.zoneID, sensor: row.sensor)
+            if let i = firstSeen[key] {
+                rowSensor.append(i)
+            } else {
+                firstSeen[key] = seen.count
+                rowSensor.append(seen.count)
+                seen.append((row.zoneID, row.sensor))
+            }
         }
-        sensors.sort { ($0.zone, $0.sensor) < ($1.zone, $1.sensor) }
-        for (i, s) in sensors.enumerated() { keys[SensorKey(zone: s.zone, sensor: s.sensor)] = i }
+        let order = seen.indices.sorted { (seen[$0].zone, seen[$0].sensor) < (seen[$1].zone, seen[$1].sensor) }
+        var position = [Int](repeating: 0, count: seen.count)
+        for (final, provisional) in order.enumerated() { position[provisional] = final }
+        let sensors = order.map { seen[$0] }
         var panel = try DailyPanel(firstDay: days.lowerBound, dayCount: days.upperBound.rawValue - days.lowerBound.rawValue + 1,
                                    sensorCount: sensors.count)
-        for row in rows {
+        var lastVendor: (text: String, kind: VendorKind)?
+        for (r, row) in rows.enumerated() {
             // A total beyond the intake bound (stored before the bound existed) counts as no data.
             guard let total = row.total, AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil,
-                  let i = keys[SensorKey(zone: row.zoneID, sensor: row.sensor)], days.contains(DayNumber(row.day)) else { continue }
-            let kind = VendorKind(rawValue: row.vendorKind) ?? VendorKind(vendor: row.vendorKind)
+                  days.contains(DayNumber(row.day)) else { continue }
+            let kind: VendorKind
+            if let lastVendor, lastVendor.text == row.vendorKind {
+                kind = lastVendor.kind
+            } else {
+                kind = VendorKind(rawValue: row.vendorKind) ?? VendorKind(vendor: row.vendorKind)
+                lastVendor = (row.vendorKind, kind)
+            }
             let coverage = SensorDayCoverage(coveredMinutes: Double(row.coveredMinutes), uptimeMinutes: Double(row.uptimeMinutes),
                                              validHours: row.validHours, expectedMinutes: row.expectedMinutes)
-            try panel.set(sensor: i, day: DayNumber(row.day), total: total, coverage: coverage, vendorKind: kind)
+            try panel.set(sensor: position[rowSensor[r]], day: DayNumber(row.day), total: total, coverage: coverage, vendorKind: kind)
         }
         return (panel, sensors)
     }
