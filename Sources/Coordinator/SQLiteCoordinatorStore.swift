@@ -25,13 +25,14 @@ final class ConnectionBox: @unchecked Sendable {
         return rows
     }
 
-    /// Each row transformed as it is read: no array of every ``Row`` beside the result (millions of
-    /// sensor days at scale; issue 17).
-    func mapRows<T>(_ sql: String, _ bindings: [SQLValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+    /// Each row transformed as it is read, from the statement's columns: no ``Row`` per row and no
+    /// array of every row beside the result (millions of sensor days at scale; issue 17). Only for
+    /// STRICT tables, whose column types SQLite enforces on every write.
+    func mapRows<T>(_ sql: String, _ bindings: [SQLValue] = [], _ transform: (Statement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
         try statement.bind(bindings)
         var result: [T] = []
-        while try statement.step() { result.append(try transform(statement.row())) }
+        while try statement.step() { result.append(try transform(statement)) }
         try statement.reset()
         return result
     }
@@ -826,11 +827,21 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 WHERE c.tenant_id = ? AND c.measure = ? AND c.day BETWEEN ? AND ?
                 \(ordered ? "ORDER BY s.town_id, s.zone_id, s.sensor, s.day" : "")
                 """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]) { row in
-                SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: interned(try row.string(2)), day: try row.int(3),
-                             measure: measure, sensor: interned(try row.string(4)), vendorKind: try row.string(5),
-                             total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
-                             uptimeMinutes: try row.int(9), validHours: try row.int(10))
+                // STRICT tables: TEXT and INTEGER columns NOT NULL, the total REAL or NULL.
+                SensorDayRow(townID: row.string(at: 0), zoneID: row.string(at: 1), zoneKind: interned(row.string(at: 2)),
+                             day: try Self.int(row, 3), measure: measure, sensor: interned(row.string(at: 4)),
+                             vendorKind: row.string(at: 5), total: row.isNull(at: 6) ? nil : row.double(at: 6),
+                             coveredMinutes: try Self.int(row, 7), expectedMinutes: try Self.int(row, 8),
+                             uptimeMinutes: try Self.int(row, 9), validHours: try Self.int(row, 10))
             }
+    }
+
+    /// An INTEGER column as `Int`, or a storage error when it does not fit.
+    private static func int(_ statement: Statement, _ column: Int32) throws -> Int {
+        guard let value = Int(exactly: statement.int64(at: column)) else {
+            throw CoordinatorError(.storage, "A stored sensor day's column \(column) does not fit an Int; the store is damaged.")
+        }
+        return value
     }
 
     public func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow] {
