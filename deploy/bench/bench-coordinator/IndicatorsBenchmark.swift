@@ -48,7 +48,20 @@ enum IndicatorsBenchmark {
             print(String(format: "indicators_%d_towns_%@_s %.3f (%d towns with an index, %d events; maxrss %.0f MiB)", towns, name,
                          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                          figures?.footfall.towns ?? 0, events, maxRSSMiB()))
+            if name == "month" { try regionPage(store, origin: origin, period: period, towns: towns, name: name) }
         }
+    }
+
+    /// The region page (coordinator's view): its inputs (two figure sets and the weekly series) and the model.
+    static func regionPage(_ store: SQLiteCoordinatorStore, origin: String, period: DayPeriod, towns: Int, name: String) throws {
+        let clock = ContinuousClock()
+        var rows = 0
+        let elapsed = try clock.measure {
+            let inputs = try ReportPages.inputs(.administrative(benchTenant), store: store, origin: origin, period: period)
+            rows = ReportPages.region(inputs).towns.count
+        }
+        print(String(format: "region_page_%d_towns_%@_s %.3f (%d towns; maxrss %.0f MiB)", towns, name,
+                     Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, rows, maxRSSMiB()))
     }
 
     static func maxRSSMiB() -> Double {
