@@ -19,7 +19,9 @@ enum IndicatorsBenchmark {
             try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
             let started = Date()
             try build(directory, towns: towns, weeks: weeks)
-            FileManager.default.createFile(atPath: directory.appendingPathComponent("complete").path, contents: Data())
+            guard FileManager.default.createFile(atPath: directory.appendingPathComponent("complete").path, contents: Data()) else {
+                fatalError("cannot mark \(directory.path) complete")  // a benchmark's own scratch directory
+            }
             print(String(format: "build_%d_towns_%d_weeks_s %.1f", towns, weeks, Date().timeIntervalSince(started)))
         }
         let dir = try CoordinatorDirectory.open(directory)
