@@ -26,6 +26,7 @@ public final class CoordinatorService: Sendable {
     static let submissionsMetric = "townbench_coordinator_submissions_total"
     static let batchesMetric = "townbench_coordinator_commit_batches_total"
     static let batchedMetric = "townbench_coordinator_committed_submissions_total"
+    static let figuresMetric = "townbench_coordinator_network_figures_total"
 
     /// The name checkpoints carry when the operator chose none (`init --name`).
     public static let defaultName = "townbench-coordinator"
@@ -43,6 +44,7 @@ public final class CoordinatorService: Sendable {
         metrics.describeCounter(Self.submissionsMetric, help: "Submissions answered, by outcome (accepted, duplicate, refused) and refusal reason.")
         metrics.describeCounter(Self.batchesMetric, help: "Group-commit transactions committed.")
         metrics.describeCounter(Self.batchedMetric, help: "Submissions written by group-commit transactions.")
+        metrics.describeCounter(Self.figuresMetric, help: "Network figures asked for, by source: computed, or cached at the same log size.")
         writer = SubmissionWriter(store: store, signer: signer, clock: clock, maximumQueue: maximumQueue, onBatch: { n in
             metrics.increment(Self.batchesMetric)
             metrics.increment(Self.batchedMetric, by: UInt64(n))
@@ -118,6 +120,7 @@ final class PolicyCache: Sendable {
 
 struct API: Sendable {
     let policies = PolicyCache()
+    let figuresCache = FiguresCache()
     /// Limits failed token checks on the API and the pages (one per service).
     let throttle = AuthThrottle()
     let reportBudget = ReportBudget()
@@ -312,6 +315,8 @@ struct API: Sendable {
     func report(_ request: HTTPRequest, _ principal: Principal) throws -> [UInt8] {
         let (period, lag) = try API.question(request)
         guard let tenant = try store.tenant(principal.scope) else { throw CoordinatorError(.notFound, "No such tenant.") }
+        // Not from ``FiguresCache``: a new report is computed from the store's rows as they are now, so
+        // that `report recompute` can catch rows altered behind the log's back (LogTests).
         let figures = try NetworkIndicators.compute(principal.scope, store: store, origin: signer.origin(principal.tenantID),
                                                     period: period, lag: lag)
         let audience = NetworkReport.audience(for: principal, naming: tenant.peerNaming)
@@ -345,9 +350,26 @@ struct API: Sendable {
     func figures(_ request: HTTPRequest, _ principal: Principal) throws -> NetworkFigures {
         let (period, lag) = try API.question(request)
         guard let tenant = try store.tenant(principal.scope) else { throw CoordinatorError(.notFound, "No such tenant.") }
-        let figures = try NetworkIndicators.compute(principal.scope, store: store, origin: signer.origin(principal.tenantID),
-                                                    period: period, lag: lag)
+        let figures = try networkFigures(principal.scope, period: period, lag: lag)
         return NetworkIndicators.view(figures, for: principal, naming: tenant.peerNaming)
+    }
+
+    /// The tenant's figures for a period at the log's current size, from ``FiguresCache`` when
+    /// they were computed at that size already (the log head is one small read).
+    func networkFigures(_ scope: TenantScope, period: DayPeriod, lag: Int) throws -> NetworkFigures {
+        let origin = signer.origin(scope.tenantID)
+        var key = FiguresCache.Key(tenantID: scope.tenantID, origin: origin, from: period.from, to: period.to, lag: lag,
+                                   treeSize: try store.logHead(scope).size)
+        if let cached = figuresCache.figures(key) {
+            metrics.increment(CoordinatorService.figuresMetric, labels: ["source": "cached"])
+            return cached
+        }
+        let figures = try NetworkIndicators.compute(scope, store: store, origin: origin, period: period, lag: lag)
+        metrics.increment(CoordinatorService.figuresMetric, labels: ["source": "computed"])
+        // The snapshot computed from may be newer than the head read above: key it by its own size.
+        key.treeSize = figures.checkpoint?.treeSize ?? key.treeSize
+        figuresCache.store(figures, key)
+        return figures
     }
 
     // MARK: Submissions

@@ -40,24 +40,47 @@ public enum NetworkIndicators {
     /// catalogue's v1 rule per vendor kind; suppressed totals are invalid.
     public static func townPanel(_ rows: [SensorDayRow], days: ClosedRange<DayNumber>) throws
         -> (panel: DailyPanel, sensors: [(zone: String, sensor: String)]) {
-        var keys: [String: Int] = [:]
-        var sensors: [(zone: String, sensor: String)] = []
-        for row in rows where keys[row.zoneID + "\u{0}" + row.sensor] == nil {
-            keys[row.zoneID + "\u{0}" + row.sensor] = -1
-            sensors.append((row.zoneID, row.sensor))
+        // A two-field key, not a joined string: no allocation per row (millions at scale).
+        struct SensorKey: Hashable {
+            var zone: String
+            var sensor: String
         }
-        sensors.sort { ($0.zone, $0.sensor) < ($1.zone, $1.sensor) }
-        for (i, s) in sensors.enumerated() { keys[s.zone + "\u{0}" + s.sensor] = i }
+        // One hash per row: each row's sensor in order of first appearance, then renumbered sorted.
+        var firstSeen: [SensorKey: Int] = [:]
+        var seen: [(zone: String, sensor: String)] = []
+        var rowSensor: [Int] = []
+        rowSensor.reserveCapacity(rows.count)
+        for row in rows {
+            let key = SensorKey(zone: row.zoneID, sensor: row.sensor)
+            if let i = firstSeen[key] {
+                rowSensor.append(i)
+            } else {
+                firstSeen[key] = seen.count
+                rowSensor.append(seen.count)
+                seen.append((row.zoneID, row.sensor))
+            }
+        }
+        let order = seen.indices.sorted { (seen[$0].zone, seen[$0].sensor) < (seen[$1].zone, seen[$1].sensor) }
+        var position = [Int](repeating: 0, count: seen.count)
+        for (final, provisional) in order.enumerated() { position[provisional] = final }
+        let sensors = order.map { seen[$0] }
         var panel = try DailyPanel(firstDay: days.lowerBound, dayCount: days.upperBound.rawValue - days.lowerBound.rawValue + 1,
                                    sensorCount: sensors.count)
-        for row in rows {
+        var lastVendor: (text: String, kind: VendorKind)?
+        for (r, row) in rows.enumerated() {
             // A total beyond the intake bound (stored before the bound existed) counts as no data.
             guard let total = row.total, AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil,
-                  let i = keys[row.zoneID + "\u{0}" + row.sensor], days.contains(DayNumber(row.day)) else { continue }
-            let kind = VendorKind(rawValue: row.vendorKind) ?? VendorKind(vendor: row.vendorKind)
+                  days.contains(DayNumber(row.day)) else { continue }
+            let kind: VendorKind
+            if let lastVendor, lastVendor.text == row.vendorKind {
+                kind = lastVendor.kind
+            } else {
+                kind = VendorKind(rawValue: row.vendorKind) ?? VendorKind(vendor: row.vendorKind)
+                lastVendor = (row.vendorKind, kind)
+            }
             let coverage = SensorDayCoverage(coveredMinutes: Double(row.coveredMinutes), uptimeMinutes: Double(row.uptimeMinutes),
                                              validHours: row.validHours, expectedMinutes: row.expectedMinutes)
-            try panel.set(sensor: i, day: DayNumber(row.day), total: total, coverage: coverage, vendorKind: kind)
+            try panel.set(sensor: position[rowSensor[r]], day: DayNumber(row.day), total: total, coverage: coverage, vendorKind: kind)
         }
         return (panel, sensors)
     }
@@ -123,18 +146,43 @@ public enum NetworkIndicators {
             towns: indexed.count, pooledPublication: verdict.rawValue)
         if enough {
             let ranked = indexed.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            for entry in ranked {
-                // Ties share a rank; the percentile is the share of the other towns strictly below.
-                let lower = ranked.filter { $0.1 < entry.1 }.count
-                figures[entry.0]?.rank = 1 + ranked.filter { $0.1 > entry.1 }.count
-                figures[entry.0]?.percentile = 100 * Double(lower) / Double(ranked.count - 1)
+            // Ties share a rank; the percentile is the share of the other towns strictly below.
+            // One pass over runs of equal values (the ranking is sorted by value, descending).
+            var start = 0
+            while start < ranked.count {
+                var end = start
+                while end + 1 < ranked.count, ranked[end + 1].1 == ranked[start].1 { end += 1 }
+                let lower = ranked.count - 1 - end
+                for entry in ranked[start...end] {
+                    figures[entry.0]?.rank = 1 + start
+                    figures[entry.0]?.percentile = 100 * Double(lower) / Double(ranked.count - 1)
+                }
+                start = end + 1
             }
         }
 
-        // Event uplift, raw and peer-adjusted.
-        func eventDays(_ town: String) -> Set<Int> {
-            Set((zoneDaysByTown[town] ?? []).filter { $0.events.contains { kind($0.kind).excludesBaselineDay } }.map(\.day))
+        // Event uplift, raw and peer-adjusted. Each town's excluded days are derived once (per town
+        // and per zone), and a peer's ratio once per (peer, event days): many towns' events fall
+        // on the same days, and a per-event pass over every peer's rows was quadratic in towns.
+        var excludedDaysByTown: [String: Set<Int>] = [:]
+        var excludedDaysByZone: [String: [String: Set<DayNumber>]] = [:]
+        for (town, rows) in zoneDaysByTown {
+            var all = Set<Int>()
+            var byZone: [String: Set<DayNumber>] = [:]
+            for zd in rows where zd.events.contains(where: { kind($0.kind).excludesBaselineDay }) {
+                all.insert(zd.day)
+                byZone[zd.zoneID, default: []].insert(DayNumber(zd.day))
+            }
+            excludedDaysByTown[town] = all
+            excludedDaysByZone[town] = byZone
         }
+        struct PeerKey: Hashable {
+            var peer: Int
+            var days: [Int]
+        }
+        var peerRatioMemo: [PeerKey: Double?] = [:]
+        let peerPanels = towns.map { panels[$0]?.panel }
+        let peerExcluded = towns.map { Set((excludedDaysByTown[$0] ?? []).map(DayNumber.init)) }
         for town in towns {
             guard let built = panels[town] else { continue }
             let zoneRows = zoneDaysByTown[town] ?? []
@@ -150,20 +198,26 @@ public enum NetworkIndicators {
                 guard let event = events[key] else { continue }
                 let eventID = String(key.split(separator: "\u{0}").first ?? "")
                 let sensors = built.sensors.enumerated().filter { $0.element.zone == event.zone }.map(\.offset)
-                let excluded = Set(zoneRows.filter { $0.zoneID == event.zone && $0.events.contains { kind($0.kind).excludesBaselineDay } }
-                    .map { DayNumber($0.day) })
+                let excluded = excludedDaysByZone[town]?[event.zone] ?? []
                 let eventDayNumbers = event.days.sorted().map(DayNumber.init)
                 let uplift = sensors.isEmpty ? nil
                     : try EventUplift.compute(panel: built.panel, sensors: sensors, eventDays: eventDayNumbers, excludedDays: excluded)
                 var peerRatios: [Double] = []
-                for peer in towns where peer != town {
-                    guard let peerPanel = panels[peer], eventDays(peer).isDisjoint(with: event.days) else { continue }
-                    let peerExcluded = Set(eventDays(peer).map(DayNumber.init))
-                    if peerPanel.panel.sensorCount > 0,
-                       let ratio = finite(try EventUplift.compute(panel: peerPanel.panel, sensors: Array(0..<peerPanel.panel.sensorCount),
-                                                                  eventDays: eventDayNumbers, excludedDays: peerExcluded).ratio) {
-                        peerRatios.append(ratio)
+                let sortedDays = event.days.sorted()
+                for (p, peer) in towns.enumerated() where peer != town {
+                    let memoKey = PeerKey(peer: p, days: sortedDays)
+                    if let known = peerRatioMemo[memoKey] {
+                        if let ratio = known { peerRatios.append(ratio) }
+                        continue
                     }
+                    var ratio: Double?
+                    if let peerPanel = peerPanels[p], (excludedDaysByTown[peer] ?? []).isDisjoint(with: event.days),
+                       peerPanel.sensorCount > 0 {
+                        ratio = finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
+                                                               eventDays: eventDayNumbers, excludedDays: peerExcluded[p]).ratio)
+                    }
+                    peerRatioMemo[memoKey] = ratio
+                    if let ratio { peerRatios.append(ratio) }
                 }
                 results.append(NetworkFigures.Event(
                     eventId: eventID, kind: event.kind, zoneId: event.zone, days: eventDayNumbers.map(\.description),

@@ -25,6 +25,18 @@ final class ConnectionBox: @unchecked Sendable {
         return rows
     }
 
+    /// Each row transformed as it is read, from the statement's columns: no ``Row`` per row and no
+    /// array of every row beside the result (millions of sensor days at scale; issue 17). Only for
+    /// STRICT tables, whose column types SQLite enforces on every write.
+    func mapRows<T>(_ sql: String, _ bindings: [SQLValue] = [], _ transform: (Statement) throws -> T) throws -> [T] {
+        let statement = try statement(sql)
+        try statement.bind(bindings)
+        var result: [T] = []
+        while try statement.step() { result.append(try transform(statement)) }
+        try statement.reset()
+        return result
+    }
+
     func run(_ sql: String, _ bindings: [SQLValue] = []) throws {
         let statement = try statement(sql)
         try statement.bind(bindings)
@@ -742,7 +754,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             try box.connection.read {
                 let frontier = try Self.frontier(scope.tenantID, box)
                 return NetworkInputs(head: LogHead(size: frontier.size, rootHash: frontier.rootHash),
-                                     sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box),
+                                     sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box, ordered: false),
                                      zoneDays: try Self.zoneDays(days: days, scope, box),
                                      conversions: try Self.conversionDays(days: conversionDays, scope, box))
             }
@@ -796,21 +808,40 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("reading sensor days") { box in try Self.sensorDays(measure: measure, days: days, scope, box) }
     }
 
-    private static func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws
-        -> [SensorDayRow] {
-            try box.rows("""
+    /// - Parameter ordered: false for the network computation, which does not depend on the rows'
+    ///   order: sorting millions of rows was half the read (issue 17).
+    private static func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox,
+                                   ordered: Bool = true) throws -> [SensorDayRow] {
+            // The same few sensor ids and zone kinds recur on every day: one copy of each string.
+            var strings: [String: String] = [:]
+            func interned(_ text: String) -> String {
+                if let known = strings[text] { return known }
+                strings[text] = text
+                return text
+            }
+            return try box.mapRows("""
                 SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
                 FROM current_cells c
                 JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
                 JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
                 WHERE c.tenant_id = ? AND c.measure = ? AND c.day BETWEEN ? AND ?
-                ORDER BY s.town_id, s.zone_id, s.sensor, s.day
-                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                             measure: measure, sensor: try row.string(4), vendorKind: try row.string(5),
-                             total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
-                             uptimeMinutes: try row.int(9), validHours: try row.int(10))
+                \(ordered ? "ORDER BY s.town_id, s.zone_id, s.sensor, s.day" : "")
+                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]) { row in
+                // STRICT tables: TEXT and INTEGER columns NOT NULL, the total REAL or NULL.
+                SensorDayRow(townID: row.string(at: 0), zoneID: row.string(at: 1), zoneKind: interned(row.string(at: 2)),
+                             day: try Self.int(row, 3), measure: measure, sensor: interned(row.string(at: 4)),
+                             vendorKind: row.string(at: 5), total: row.isNull(at: 6) ? nil : row.double(at: 6),
+                             coveredMinutes: try Self.int(row, 7), expectedMinutes: try Self.int(row, 8),
+                             uptimeMinutes: try Self.int(row, 9), validHours: try Self.int(row, 10))
             }
+    }
+
+    /// An INTEGER column as `Int`, or a storage error when it does not fit.
+    private static func int(_ statement: Statement, _ column: Int32) throws -> Int {
+        guard let value = Int(exactly: statement.int64(at: column)) else {
+            throw CoordinatorError(.storage, "A stored sensor day's column \(column) does not fit an Int; the store is damaged.")
+        }
+        return value
     }
 
     public func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow] {

@@ -67,6 +67,8 @@ public struct LogEntry: Sendable, Hashable {
 ///
 /// Why one snapshot: a report names the log state it was computed from; reading the head and the
 /// rows in separate transactions could mix in a batch committed between them.
+///
+/// The rows' order is unspecified (the computation groups them itself).
 public struct NetworkInputs: Sendable {
     public var head: LogHead
     public var sensorDays: [SensorDayRow]

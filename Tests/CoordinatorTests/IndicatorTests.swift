@@ -45,6 +45,53 @@ struct IndicatorTests {
         #expect(byTown["diksmuide"]?.percentile == 100 && byTown["oostkamp"]?.percentile == 50 && byTown["veurne"]?.percentile == 0)
     }
 
+    @Test("towns with equal indices share a rank; the percentile counts the towns strictly below")
+    func tiedRanks() throws {
+        let fixture = try Fixture()
+        for (town, current) in [("oostkamp", 120.0), ("veurne", 120.0), ("diksmuide", 90.0)] {
+            try Self.submit(fixture, town, sequence: 1, [DayData(date: Self.baseline, sensors: [("a", 100)]),
+                                                        DayData(date: Self.period, sensors: [("a", current)])])
+        }
+        let byTown = Dictionary(uniqueKeysWithValues: try Self.figures(fixture).towns.map { ($0.town, $0) })
+        #expect(byTown["oostkamp"]?.rank == 1 && byTown["veurne"]?.rank == 1 && byTown["diksmuide"]?.rank == 3)
+        #expect(byTown["oostkamp"]?.percentile == 50 && byTown["veurne"]?.percentile == 50 && byTown["diksmuide"]?.percentile == 0)
+    }
+
+    @Test("a repeated question at the same log size is answered from the cache; a new submission is computed afresh")
+    func figuresCache() throws {
+        let fixture = try Fixture()
+        for (town, current) in [("oostkamp", 120.0), ("veurne", 90.0), ("diksmuide", 150.0)] {
+            try Self.submit(fixture, town, sequence: 1, [DayData(date: Self.baseline, sensors: [("a", 100)]),
+                                                        DayData(date: Self.period, sensors: [("a", current)])])
+        }
+        func count(_ source: String) -> UInt64 {
+            fixture.service.metrics.value(of: CoordinatorService.figuresMetric, labels: ["source": source])
+        }
+        let first = try Self.figures(fixture)
+        let second = try Self.figures(fixture)
+        #expect(first == second)
+        #expect(count("computed") == 1 && count("cached") == 1)
+        // Another period is another question.
+        _ = try Self.figures(fixture, "from=2026-11-01&to=2026-11-02")
+        #expect(count("computed") == 2)
+        // A new accepted submission grows the log: the next answer is computed and shows it.
+        try Self.submit(fixture, "veurne", sequence: 2, [DayData(date: Self.period, sensors: [("a", 60)])])
+        let third = try Self.figures(fixture)
+        #expect(count("computed") == 3 && count("cached") == 1)
+        #expect(third.towns.first { $0.town == "veurne" }?.footfallIndex == 60)
+        #expect((third.checkpoint?.treeSize ?? 0) > (first.checkpoint?.treeSize ?? 0))
+
+        // Bounded: one entry more than the capacity drops the least recently used.
+        let cache = FiguresCache()
+        func key(_ i: Int) -> FiguresCache.Key {
+            FiguresCache.Key(tenantID: Self.tenant, origin: "o", from: Self.period, to: Self.period, lag: 364, treeSize: UInt64(i))
+        }
+        for i in 0..<FiguresCache.capacity { cache.store(first, key(i)) }
+        #expect(cache.figures(key(0)) == first)
+        cache.store(first, key(FiguresCache.capacity))
+        #expect(cache.figures(key(0)) != nil && cache.figures(key(1)) == nil && cache.figures(key(FiguresCache.capacity)) != nil)
+    }
+
     @Test("with fewer than 3 towns there is no network figure and no rank")
     func minimumTowns() throws {
         let fixture = try Fixture()

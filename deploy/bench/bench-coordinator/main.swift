@@ -20,6 +20,13 @@ if arguments.count == 6, arguments[1] == "--commit-rate", let towns = Int(argume
     try CommitBenchmark.run(directory: URL(fileURLWithPath: arguments[2], isDirectory: true), towns: towns, perTown: perTown, batch: batch)
     exit(0)
 }
+// `bench-coordinator --indicators CACHE TOWNS WEEKS`: network indicators for a month and a year over
+// TOWNS towns × WEEKS weekly submissions (issue 17); the built store is cached under CACHE.
+if arguments.count == 5, arguments[1] == "--indicators", let towns = Int(arguments[3]), let weeks = Int(arguments[4]),
+   towns > 0, weeks > 0 {
+    try IndicatorsBenchmark.run(cache: URL(fileURLWithPath: arguments[2], isDirectory: true), towns: towns, weeks: weeks)
+    exit(0)
+}
 guard arguments.count == 5, let towns = Int(arguments[2]), let perTown = Int(arguments[3]) else {
     FileHandle.standardError.write(Data("Usage: bench-coordinator DIR TOWNS PER_TOWN ENVELOPES_OUT\n".utf8))
     exit(64)
