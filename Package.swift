@@ -49,7 +49,7 @@ let package = Package(
         // The smallest HTTPServer application, driven by deploy/bench/http-empty.sh (wrk).
         .executableTarget(name: "bench-http", dependencies: ["HTTPServer"], path: "deploy/bench/bench-http",
                           swiftSettings: swiftSettings),
-        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation", "Storage"],
+        .executableTarget(name: "bench-coordinator", dependencies: ["Coordinator", "Federation", "Indicators", "Storage"],
                           path: "deploy/bench/bench-coordinator", swiftSettings: swiftSettings),
 
         // MARK: Tests
