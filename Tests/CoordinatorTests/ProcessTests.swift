@@ -48,7 +48,7 @@ struct ProcessTests {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         var text = ""
         let deadline = Date().addingTimeInterval(15)
         while !text.contains("\n"), Date() < deadline {

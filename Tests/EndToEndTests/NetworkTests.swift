@@ -75,7 +75,7 @@ import Testing
             let output = Pipe()
             server.standardOutput = output
             server.standardError = FileHandle.nullDevice
-            try server.run()
+            try launch(server)
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() } }
             var firstLine = Data()
             while !firstLine.contains(10) {

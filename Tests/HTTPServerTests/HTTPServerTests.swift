@@ -395,7 +395,7 @@ import Glibc
         process.arguments = ["--threads", "2"]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try launch(process)
         defer { if process.isRunning { process.terminate() } }
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         let port = try #require(UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "port=", with: "")))

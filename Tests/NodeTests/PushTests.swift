@@ -183,7 +183,7 @@ import Testing
             process.arguments = ["push", "--dir", fixture.store.directory.path, "--coordinator", coordinator.url.absoluteString, "--send-only"]
             process.standardError = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            try launch(process)
             #expect(coordinator.held.wait(timeout: .now() + 30) == .success)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -57,6 +57,21 @@ public enum Repository {
     }
 }
 
+/// Starts `process`, one launch at a time across the whole test run.
+///
+/// Why: Foundation's `Process.run()` on Linux (toolchain 6.3.1) crashes intermittently with an
+/// illegal instruction when several threads launch processes at once (an over-read while it lists
+/// `/proc/self/fd`, swiftlang/swift-corelibs-foundation#5472). Tests launch processes from
+/// parallel suites, so every launch in the tests goes through this lock; the processes still run
+/// in parallel once started.
+public func launch(_ process: Process) throws {
+    launchLock.lock()
+    defer { launchLock.unlock() }
+    try process.run()
+}
+
+private let launchLock = NSLock()
+
 /// What a finished process printed and how it exited.
 public struct ProcessResult: Sendable {
     public var status: Int32
@@ -75,7 +90,7 @@ public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = 
     process.standardOutput = outPipe
     process.standardError = errPipe
     process.standardInput = inPipe
-    try process.run()
+    try launch(process)
     if let stdin { inPipe.fileHandleForWriting.write(stdin) }
     try? inPipe.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child cannot fill one and block.
