@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMiniZip", pkgConfig: "minizip", providers: [.apt(["libminizip-dev"])]),
 
         // MARK: Foundations: pure formulas, the wire contract, storage, the HTTP server, rendering
         .target(name: "Indicators", swiftSettings: swiftSettings),
@@ -33,7 +34,7 @@ let package = Package(
         .target(name: "CLIKit", swiftSettings: swiftSettings),
 
         // MARK: The two sides (they never import each other)
-        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators", "Reports"], swiftSettings: swiftSettings),
+        .target(name: "Node", dependencies: ["Storage", "Federation", "Indicators", "Reports", "CMiniZip"], swiftSettings: swiftSettings),
         .target(name: "Coordinator", dependencies: ["Storage", "Federation", "Indicators", "HTTPServer", "PostgreSQL", "Reports"],
                 swiftSettings: swiftSettings),
 

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # systemd-analyze for the deploy files).
 # rsync stages the copy; dpkg-dev, help2man, lintian, man-db and libcurl's headers (the static
 # Foundation links it) build and check the Debian package.
-packages=(pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev sqlite3 openssl postgresql chromium nginx-light systemd curl
+packages=(pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libminizip-dev sqlite3 openssl postgresql chromium nginx-light systemd curl
           rsync dpkg-dev help2man lintian man-db libcurl4-openssl-dev)
 # nginx-light is only one way to have nginx; any installed nginx will do.
 if command -v nginx >/dev/null 2>&1; then

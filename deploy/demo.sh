@@ -7,7 +7,7 @@
 # Options: --dir DIR (default ./demo-network, recreated), --port PORT (default 8080), --years N
 # (default 2), --seed N (default 42), --weeks N (weeks in the report charts, default 26),
 # --scratch-path DIR (SwiftPM build directory, default .build).
-# Needs: the Swift 6 toolchain and libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev curl
+# Needs: the Swift 6 toolchain and libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libminizip-dev curl
 # (installed with apt-get when run as root; otherwise the command is printed).
 set -euo pipefail
 
@@ -41,7 +41,7 @@ elapsed() { echo "$(( $(date +%s) - started )) s"; }
 
 # --- 1. What the build and the demo need ---------------------------------------------------------
 step "Checking packages"
-"$repo/deploy/ensure-packages.sh" --label demo libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev pkg-config curl
+"$repo/deploy/ensure-packages.sh" --label demo libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libminizip-dev pkg-config curl
 if ! command -v swift >/dev/null 2>&1; then
     echo "Error: the Swift 6 toolchain is not on PATH; install it from https://www.swift.org/install/linux/ and retry." >&2
     exit 1

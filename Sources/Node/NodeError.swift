@@ -26,6 +26,9 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         /// The node stopped reading the coordinator's answer: a redirect (the node never carries its
         /// token to another address) or a body larger than the endpoint's limit.
         public static let answerRefused = Code(name: "answer_refused")
+        /// An import with `--rejects` stored its good rows and wrote the refused ones to the rejects
+        /// file (exit code 3: partly imported).
+        public static let rowsRejected = Code(name: "rows_rejected")
         /// No verified checkpoint is stored yet (run `verify`).
         public static let noCheckpoint = Code(name: "no_checkpoint")
 

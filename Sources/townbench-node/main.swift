@@ -9,6 +9,7 @@ public import Reports
 extension NodeError: ExitCodeProviding {
     public var exitCode: Int32 {
         if code == .invalidArgument { return 64 }
+        if code == .rowsRejected { return 3 }
         return isDataError ? 65 : 1
     }
 }
@@ -56,7 +57,9 @@ func coordinatorURL(given: URL?, store: NodeStore) throws -> URL {
 
 func report(_ summary: ImportSummary, json: Bool) throws {
     if json { return try printJSON(summary) }
-    print("\(summary.file): \(summary.rowsRead) rows read, \(summary.rowsInserted) new, \(summary.rowsUnchanged) unchanged, \(summary.rowsReplaced) replaced")
+    if let detected = summary.detected { print("\(summary.file): detected \(detected)") }
+    print("\(summary.file): \(summary.rowsRead) rows read, \(summary.rowsInserted) new, \(summary.rowsUnchanged) unchanged, \(summary.rowsReplaced) replaced"
+          + (summary.rowsRejected.map { ", \($0) refused" } ?? ""))
 }
 
 let townOption = Option<String>("town", "TOWN_ID", "The town's id in the network, e.g. harelbeke.", required: true)
@@ -111,25 +114,81 @@ let formatOption = Option<ImportFormat>("format", "FORMAT", "One of the formats 
                                         hint: ImportFormat.allCases.map(\.rawValue).joined(separator: ", "))
 let replaceFlag = Flag("replace", "Overwrite stored rows whose values differ (otherwise such a row is an error).")
 
+extension TableLayout: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var expectation: String { "long or wide" }
+}
+
+let delimiterOption = Option<UInt8>("delimiter", "comma|semicolon|tab", "CSV separator (default: decided from the header line).") { text in
+    guard let byte = NumberFormat.separatorByte(text), [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")].contains(byte) else {
+        throw UsageError("--delimiter must be comma, semicolon or tab, not '\(text)'")
+    }
+    return byte
+}
+let decimalOption = Option<UInt8>("decimal", "comma|point", "The decimal mark (default: either; a mark before exactly 3 digits is then an error).") { text in
+    guard let byte = NumberFormat.separatorByte(text), [UInt8(ascii: ","), UInt8(ascii: ".")].contains(byte) else {
+        throw UsageError("--decimal must be comma or point, not '\(text)'")
+    }
+    return byte
+}
+let thousandsOption = Option<UInt8>("thousands", "point|comma|space|apostrophe", "The thousands separator, if the file groups digits (default: none).") { text in
+    guard let byte = NumberFormat.separatorByte(text), [UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: " "), UInt8(ascii: "'")].contains(byte) else {
+        throw UsageError("--thousands must be point, comma, space or apostrophe, not '\(text)'")
+    }
+    return byte
+}
+let layoutOption = Option<TableLayout>("layout", "long|wide", "counts: one row per sensor and interval, or a time column and one column per sensor (default: from the header).")
+let intervalMinutesOption = Option<Int>.integer("minutes", "N", "counts, wide layout: the minutes each line covers, 1–1440.", in: 1...1440)
+let measureOption = Option<Measure>("measure", "NAME", "counts, wide layout: the measure of every column (default: pedestrians or entries, from the sensor's kind).") { text in
+    guard let measure = Measure(name: text) else { throw UsageError("--measure must be one of \(Measure.allCases.map(\.description).joined(separator: ", ")), not '\(text)'") }
+    return measure
+}
+let sheetOption = Option<String>("sheet", "NAME", "XLSX: the sheet to read (default: the first).")
+let rejectsOption = Option<String>("rejects", "FILE.csv", """
+    Write each refused row (line, column, reason, row) to FILE.csv and import the others;
+    exit code 3 when rows were refused (default: one bad row refuses the whole file).
+    """)
+
 let importCommand = Command(
     name: "import", abstract: "Import a vendor export or calendar file (all or nothing, idempotent).",
     discussion: """
     FORMATS (see README, "Data formats"):
-      counts           CSV sensor,start,minutes,measure,count[,direction]
+      counts           CSV or XLSX sensor,start,minutes,measure,count[,direction], or wide:
+                       a time column and one column per sensor (--minutes, --measure)
       telraam          JSON of Telraam's POST /v1/reports/traffic (hourly)
-      spending         CSV zone,start,minutes,sector,transactions,buyers,value_eur
-      events           CSV id,name,zone,start,end,kind
-      school-holidays  CSV name,first_day,last_day
+      spending         CSV or XLSX zone,start,minutes,sector,transactions,buyers,value_eur
+      events           CSV or XLSX id,name,zone,start,end,kind
+      school-holidays  CSV or XLSX name,first_day,last_day
+    An XLSX workbook is recognised by its content; a CSV file's separator, byte order mark
+    and layout are detected and reported. Exit codes: 0 imported, 3 imported except the rows
+    written to --rejects, 64 usage error, 65 bad data (nothing imported), 1 other failure.
     """,
-    options: [dirOption, formatOption, replaceFlag, Flag.json("Print the summary as JSON.")],
+    options: [dirOption, formatOption, replaceFlag, delimiterOption, decimalOption, thousandsOption, layoutOption,
+              intervalMinutesOption, measureOption, sheetOption, rejectsOption, Flag.json("Print the summary as JSON.")],
     positionals: [Positional("FILE")]
 ) { arguments in
     let dir = try arguments.required(dirOption)
     let format = try arguments.required(formatOption)
-    let options = ImportOptions(replace: arguments(replaceFlag), showsProgress: standardErrorIsTerminal)
+    var options = ImportOptions(replace: arguments(replaceFlag), showsProgress: standardErrorIsTerminal)
+    options.delimiter = try arguments(delimiterOption)
+    options.numbers = NumberFormat(decimalMark: try arguments(decimalOption), thousandsSeparator: try arguments(thousandsOption))
+    if let mark = options.numbers.decimalMark, mark == options.numbers.thousandsSeparator {
+        throw UsageError("--decimal and --thousands name the same character; a file uses one for each")
+    }
+    options.layout = try arguments(layoutOption)
+    options.intervalMinutes = try arguments(intervalMinutesOption)
+    options.measure = try arguments(measureOption)
+    options.sheet = try arguments(sheetOption)
+    options.rejectsPath = try arguments(rejectsOption)
     let json = arguments(jsonFlag)
     let file = arguments.positionals[0]
-    return { try report(try NodeStore.open(dir).importFile(file, format: format, options: options), json: json) }
+    return {
+        let summary = try NodeStore.open(dir).importFile(file, format: format, options: options)
+        try report(summary, json: json)
+        if let rejected = summary.rowsRejected, rejected > 0, let rejects = options.rejectsPath {
+            throw NodeError(.rowsRejected, "\(rejected) row(s) were refused and written to \(rejects) (line, column, reason); the other rows were imported. Correct those rows and import them again")
+        }
+    }
 }
 
 let statusCommand = Command(

@@ -62,23 +62,6 @@ enum ByteNumber {
         }
         return value
     }
-
-    /// A decimal with `.` or `,` as the decimal mark and at most `maxDecimals` decimals, scaled to an
-    /// integer (e.g. "12,5" with 2 decimals → 1250). Non-negative only.
-    static func scaledDecimal(_ bytes: UnsafeBufferPointer<UInt8>, maxDecimals: Int) -> Int64? {
-        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-        var value: Int64 = 0
-        var decimals = -1
-        for b in bytes {
-            if (b == 46 || b == 44) && decimals < 0 { decimals = 0; continue }
-            guard b >= 48 && b <= 57 else { return nil }
-            value = value * 10 + Int64(b - 48)
-            if decimals >= 0 { decimals += 1 }
-        }
-        if decimals == 0 || decimals > maxDecimals { return nil }
-        for _ in 0..<(maxDecimals - max(decimals, 0)) { value *= 10 }
-        return value
-    }
 }
 
 extension UnsafeBufferPointer<UInt8> {

@@ -36,7 +36,24 @@ struct CSVReader {
         /// Whether the field is empty.
         func isEmpty(_ index: Int) -> Bool { fieldStarts[index] == fieldEnds[index] }
 
-        fileprivate mutating func clear(line: Int) {
+        /// Adds a field (for record sources other than CSV text, e.g. an XLSX sheet's row).
+        mutating func append(_ field: some Collection<UInt8>, column: Int) {
+            fieldStarts.append(bytes.count)
+            bytes.append(contentsOf: field)
+            fieldEnds.append(bytes.count)
+            fieldColumns.append(column)
+        }
+
+        /// The record's fields as one CSV line (RFC 4180 quoting), to quote a refused row.
+        func csvLine(separator: UInt8) -> String {
+            (0..<count).map { i in
+                let text = withField(i) { String(decoding: $0, as: UTF8.self) }
+                let needsQuotes = text.utf8.contains { $0 == separator || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+                return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            }.joined(separator: String(UnicodeScalar(separator)))
+        }
+
+        mutating func clear(line: Int) {
             bytes.removeAll(keepingCapacity: true)
             fieldStarts.removeAll(keepingCapacity: true)
             fieldEnds.removeAll(keepingCapacity: true)
@@ -51,6 +68,11 @@ struct CSVReader {
     var maximumRecordLength = 1 << 20
     /// Called with the number of bytes read so far (for progress on long imports).
     var progress: ((Int64) -> Void)?
+    /// The separator the admin chose (`--delimiter`); nil: decided from the first line.
+    var separator: UInt8?
+    /// Called once, before the first record, with the separator in use and whether a UTF-8 byte
+    /// order mark was skipped (for the "detected" line of the import summary).
+    var detected: ((_ separator: UInt8, _ byteOrderMark: Bool) -> Void)?
 
     init(path: String) {
         self.path = path
@@ -115,14 +137,19 @@ struct CSVReader {
                 isFirstChunk = false
                 // Skip a UTF-8 byte order mark, which spreadsheet exports add.
                 if n >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { first = 3 }
-                // The separator is `;` if the first line has a `;` and no `,` (spreadsheets set to Dutch).
-                var sawComma = false, sawSemicolon = false
-                for i in first..<n {
-                    if buffer[i] == UInt8(ascii: "\n") { break }
-                    if buffer[i] == UInt8(ascii: ",") { sawComma = true }
-                    if buffer[i] == UInt8(ascii: ";") { sawSemicolon = true }
+                if let chosen = self.separator {
+                    separator = chosen
+                } else {
+                    // The separator is `;` if the first line has a `;` and no `,` (spreadsheets set to Dutch).
+                    var sawComma = false, sawSemicolon = false
+                    for i in first..<n {
+                        if buffer[i] == UInt8(ascii: "\n") { break }
+                        if buffer[i] == UInt8(ascii: ",") { sawComma = true }
+                        if buffer[i] == UInt8(ascii: ";") { sawSemicolon = true }
+                    }
+                    if sawSemicolon && !sawComma { separator = UInt8(ascii: ";") }
                 }
-                if sawSemicolon && !sawComma { separator = UInt8(ascii: ";") }
+                detected?(separator, first == 3)
             }
             for i in first..<n {
                 let byte = buffer[i]

@@ -19,6 +19,10 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     public var rowsUnchanged = 0
     /// Rows that replaced a stored value (only with `--replace`).
     public var rowsReplaced = 0
+    /// Rows refused and written to the rejects file (only with `--rejects`).
+    public var rowsRejected: Int?
+    /// What was detected about the file (separator, byte order mark, layout, sheet), in words.
+    public var detected: String?
 }
 
 /// Options shared by every import.
@@ -29,6 +33,21 @@ public struct ImportOptions: Sendable {
     public var showsProgress = false
     /// Longest CSV line accepted.
     public var maximumLineLength = 1 << 20
+    /// The CSV separator (`--delimiter`); nil: decided from the header line.
+    public var delimiter: UInt8?
+    /// How numbers are written (`--decimal`, `--thousands`).
+    public var numbers = NumberFormat()
+    /// Long (one row per sensor and interval) or wide (a time column and one column per sensor);
+    /// nil: decided from the header. Counts only.
+    public var layout: TableLayout?
+    /// Wide layout: the minutes each row covers (`--minutes`) and the measure (`--measure`;
+    /// default from the sensors' kind).
+    public var intervalMinutes: Int?
+    public var measure: Measure?
+    /// XLSX: the sheet to read (`--sheet`); nil: the first.
+    public var sheet: String?
+    /// Write refused rows here and import the rest (`--rejects`); nil: all or nothing.
+    public var rejectsPath: String?
     public init(replace: Bool = false, showsProgress: Bool = false) {
         self.replace = replace
         self.showsProgress = showsProgress
@@ -39,11 +58,15 @@ extension NodeStore {
     /// Imports one file, all or nothing: on any error the store is exactly as it was.
     public func importFile(_ path: String, format: ImportFormat, options: ImportOptions = .init()) throws -> ImportSummary {
         try InputFile.check(path)
+        try options.check(path: path, format: format)
         var summary = ImportSummary(format: format.rawValue, file: (path as NSString).lastPathComponent)
+        let rejects = try options.rejectsPath.map { try RejectsWriter(path: $0) }
+        defer { rejects?.discard() }
         try db.transaction {
             try db.run("INSERT INTO imports (format, file, imported_at) VALUES (?, ?, datetime('now'))",
                        [.text(format.rawValue), .text(path)])
             let session = ImportSession(store: self, importID: db.lastInsertRowID, path: path, options: options)
+            session.rejects = rejects
             switch format {
             case .counts: try CountsImporter(session: session).run(&summary)
             case .telraam: try TelraamImporter(session: session).run(&summary)
@@ -56,7 +79,10 @@ extension NodeStore {
                        [.int(summary.rowsRead), .int(summary.rowsInserted), .int(summary.rowsUnchanged),
                         .int(summary.rowsReplaced), .integer(session.importID)])
             session.progress.finish()
+            summary.detected = session.detected.isEmpty ? nil : session.detected.joined(separator: ", ")
+            if let rejects { summary.rowsRejected = rejects.count }
         }
+        try rejects?.commit()
         return summary
     }
 }
@@ -81,6 +107,14 @@ final class ImportSession {
     let progress: ProgressReporter
     private(set) var sensorsByName: [String: SensorRef] = [:]
     private(set) var zonesByName: [String: Int64] = [:]
+    /// Where refused rows go (`--rejects`); nil: the first bad row fails the import.
+    var rejects: RejectsWriter?
+    /// What was detected about the file, in words, for the summary.
+    var detected: [String] = []
+    /// How numbers are written: the options', with `.` for an XLSX file's number cells.
+    lazy var numbers = options.numbers
+    /// The input's separator, to quote a refused row in the rejects file as it was written.
+    var rejectSeparator = UInt8(ascii: ",")
 
     init(store: NodeStore, importID: Int64, path: String, options: ImportOptions) {
         self.store = store
@@ -258,6 +292,8 @@ final class ProgressReporter {
     let label: String
     let totalBytes: Int64
     let isEnabled: Bool
+    /// Bytes of the input read so far (set by the reader).
+    var bytesRead: Int64 = 0
     private var lastPrint = Date.distantPast
     private var printed = false
 
