@@ -191,6 +191,39 @@ let importCommand = Command(
     }
 }
 
+let exportFormatOption = Option<String>("format", "oslo", "The open-data format: oslo (JSON-LD in the OSLO profile Verkeersmetingen).", required: true) { text in
+    guard text == "oslo" else { throw UsageError("--format must be oslo (the only open-data format so far), not '\(text)'") }
+    return text
+}
+let exportOutOption = Option<String>("out", "FILE.jsonld", "Where to write the document (default: standard output).")
+let baseIRIOption = Option<String>("base-iri", "IRI", "Prefix of the zones' and observations' IRIs, e.g. https://data.harelbeke.be/telling/ (default urn:townbench:TENANT:TOWN:).")
+
+let exportCommand = Command(
+    name: "export", abstract: "Write the town's counts as open data (OSLO Verkeersmetingen, JSON-LD).",
+    discussion: """
+    One observation (Verkeersmeting) per zone, mode and local day, and per local hour: the zone
+    totals the node shares with the network (privacy rules applied), never a sensor's own rows;
+    cells below the tenant's minimum are left out. Modes: pedestrians (voetganger), bikes
+    (fietser), cars (klein). The document carries its own JSON-LD context.
+    """,
+    options: [dirOption, exportFormatOption, fromOption.required(), toOption.required(), exportOutOption, baseIRIOption]
+) { arguments in
+    let dir = try arguments.required(dirOption)
+    _ = try arguments.required(exportFormatOption)
+    let from = try arguments.required(fromOption), to = try arguments.required(toOption)
+    guard from <= to else { throw UsageError("--from \(from) is after --to \(to)") }
+    let out = try arguments(exportOutOption)
+    let base = try arguments(baseIRIOption)
+    return {
+        let data = try NodeStore.open(dir).osloExport(period: from...to, base: base)
+        guard let out else { return FileHandle.standardOutput.write(data + Data([10])) }
+        do { try (data + Data([10])).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+            throw NodeError(.io, "cannot write \(out): \(error.localizedDescription). Check the directory and permissions")
+        }
+        print("Wrote \(out)")
+    }
+}
+
 let statusCommand = Command(
     name: "status", abstract: "Show zones, sensors, data ranges, row counts and gaps.",
     options: [dirOption, Flag.json("Print as JSON with stable keys.")]
@@ -639,4 +672,4 @@ runCommandLine(
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
                       aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
-                      simulateCommand, reportCommand]))
+                      simulateCommand, reportCommand, exportCommand]))

@@ -47,7 +47,7 @@ import Testing
         let format = NumberFormat(decimalMark: c.1.map { UInt8(ascii: Unicode.Scalar($0)!) },
                                   thousandsSeparator: c.2.map { UInt8(ascii: Unicode.Scalar($0)!) })
         var text = c.0
-        switch text.withUTF8 { format.scaled($0, maxDecimals: c.3) } {
+        switch text.withUTF8({ format.scaled($0, maxDecimals: c.3) }) {
         case .success(let value): #expect(String(value) == c.4, "\(c.0) gave \(value)")
         case .failure(let problem): #expect(problem.reason.contains(c.4), "\(c.0): \(problem.reason)")
         }

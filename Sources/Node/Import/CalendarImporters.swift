@@ -226,7 +226,7 @@ struct FieldReader {
         switch text.withUTF8Buffer({ numbers.scaled($0, maxDecimals: decimals) }) {
         case .success(let value): return value
         case .failure(let problem):
-            throw NodeError(.badInput, "\(name) '\(text)' \(problem.reason): it must be a number ≥ 0 with at most \(decimals) decimals, e.g. 1250.50", at: at(column(name)))
+            throw NodeError(.badInput, "\(name) '\(text)' \(problem.reason) (it must be a number ≥ 0 with at most \(decimals) decimals, e.g. 1250.50)", at: at(column(name)))
         }
     }
 

@@ -232,7 +232,7 @@ final class CountsWriter {
             switch session.numbers.scaled(bytes, maxDecimals: 0) {
             case .success(let parsed): value = parsed
             case .failure(let problem):
-                throw NodeError(.badInput, "count '\(text)' \(problem.reason): it must be a whole number from 0 to \(limit)", at: location)
+                throw NodeError(.badInput, "count '\(text)' \(problem.reason) (it must be a whole number from 0 to \(limit))", at: location)
             }
         }
         guard Double(value) <= AggregateLimits.maximumSensorDayCount else {
