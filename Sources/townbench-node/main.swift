@@ -150,7 +150,7 @@ let rejectsOption = Option<String>("rejects", "FILE.csv", """
     """)
 
 let importCommand = Command(
-    name: "import", abstract: "Import a vendor export or calendar file (all or nothing, idempotent).",
+    name: "import", abstract: "Import a vendor export or calendar file (all or nothing unless --rejects; idempotent).",
     discussion: """
     FORMATS (see README, "Data formats"):
       counts           CSV or XLSX sensor,start,minutes,measure,count[,direction], or wide:

@@ -25,9 +25,9 @@ import Testing
         let result = try runProcess(node, ["import", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("""
-            OVERVIEW: Import a vendor export or calendar file (all or nothing, idempotent).
+            OVERVIEW: Import a vendor export or calendar file (all or nothing unless --rejects; idempotent).
 
-            USAGE: townbench-node import --dir DIR --format FORMAT [--replace] [--json] FILE
+            USAGE: townbench-node import --dir DIR --format FORMAT [--replace] [--delimiter comma|semicolon|tab] [--decimal comma|point] [--thousands point|comma|space|apostrophe] [--layout long|wide] [--minutes N] [--measure NAME] [--sheet NAME] [--rejects FILE.csv] [--json] FILE
 
             FORMATS (see README, "Data formats"):
             """))
@@ -41,7 +41,7 @@ import Testing
         #expect(missing.status == 64)
         #expect(missing.stderr == """
             Error: missing --dir DIR (the node's directory)
-            Usage: townbench-node import --dir DIR --format FORMAT [--replace] [--json] FILE
+            Usage: townbench-node import --dir DIR --format FORMAT [--replace] [--delimiter comma|semicolon|tab] [--decimal comma|point] [--thousands point|comma|space|apostrophe] [--layout long|wide] [--minutes N] [--measure NAME] [--sheet NAME] [--rejects FILE.csv] [--json] FILE
             See 'townbench-node import --help'.
 
             """)
@@ -49,6 +49,35 @@ import Testing
         #expect(typo.status == 64)
         #expect(typo.stderr.contains("--dir"))
         #expect(typo.stdout.isEmpty)
+    }
+
+    @Test func rejectsExits3AndExportWritesJSONLD() throws {
+        try withTemporaryDirectory { dir in
+            let nodeDir = dir.appendingPathComponent("n").path
+            #expect(try runProcess(node, ["init", "--dir", nodeDir, "--town", "menen", "--tenant", "daks"]).status == 0)
+            let sensors = dir.appendingPathComponent("s.csv")
+            try "sensor,zone,zone_kind,kind,vendor\np1,markt,market-square,pedestrian,crowdscan\n".write(to: sensors, atomically: true, encoding: .utf8)
+            #expect(try runProcess(node, ["sensors", "import", "--dir", nodeDir, sensors.path]).status == 0)
+            let counts = dir.appendingPathComponent("c.csv")
+            try "sensor;start;minutes;measure;count\np1;2025-06-02T10:00:00Z;60;pedestrians;1.500\np1;2025-06-02T11:00:00Z;60;pedestrians;x\n"
+                .write(to: counts, atomically: true, encoding: .utf8)
+            let rejects = dir.appendingPathComponent("r.csv").path
+            let result = try runProcess(node, ["import", "--dir", nodeDir, "--format", "counts", "--thousands", "point", "--rejects", rejects, counts.path])
+            #expect(result.status == 3, "\(result.stderr)")
+            #expect(result.stdout.contains("c.csv: detected semicolon-separated"), "\(result.stdout)")
+            #expect(result.stdout.contains("2 rows read, 1 new, 0 unchanged, 0 replaced, 1 refused"), "\(result.stdout)")
+            #expect(result.stderr.contains("1 row(s) were refused and written to \(rejects)"), "\(result.stderr)")
+            #expect(try String(contentsOfFile: rejects, encoding: .utf8).hasPrefix("line,column,reason,row\n3,"))
+
+            let out = dir.appendingPathComponent("open.jsonld").path
+            let export = try runProcess(node, ["export", "--dir", nodeDir, "--format", "oslo", "--from", "2025-06-02", "--to", "2025-06-02", "--out", out])
+            #expect(export.status == 0, "\(export.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+            let graph = try #require(document["@graph"] as? [[String: Any]])
+            #expect(graph.contains { ($0["Verkeersmeting.resultaat"] as? Int) == 1500 })
+            #expect(try runProcess(node, ["export", "--dir", nodeDir, "--format", "csv", "--from", "2025-06-02", "--to", "2025-06-02"]).status == 64)
+            #expect(try runProcess(node, ["export", "--dir", nodeDir, "--format", "oslo", "--from", "2025-06-03", "--to", "2025-06-02"]).status == 64)
+        }
     }
 
     @Test func badDataExits65AndNamesFileLineAndColumn() throws {

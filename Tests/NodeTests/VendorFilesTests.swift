@@ -226,7 +226,7 @@ import Testing
             let written = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n").map(String.init)
             #expect(written.count == 4)
             #expect(written[0] == "line,column,reason,row")
-            #expect(written[1].hasPrefix("3,49,count 'x' is not a number ≥ 0"), "\(written[1])")
+            #expect(written[1].hasPrefix("3,49,count 'x' must be a whole number"), "\(written[1])")
             #expect(written[1].hasSuffix(",\"markt-noord,2025-06-10T10:00:00Z,60,pedestrians,x\""), "\(written[1])")
             #expect(written[2].hasPrefix("4,1,unknown sensor 'nowhere'"), "\(written[2])")
             #expect(written[3].hasPrefix("5,52,\"count '7,5' is not a whole number"), "\(written[3])")

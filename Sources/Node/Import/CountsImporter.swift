@@ -232,7 +232,11 @@ final class CountsWriter {
             switch session.numbers.scaled(bytes, maxDecimals: 0) {
             case .success(let parsed): value = parsed
             case .failure(let problem):
-                throw NodeError(.badInput, "count '\(text)' \(problem.reason) (it must be a whole number from 0 to \(limit))", at: location)
+                // Only a number with a mark or separator gets the number format's reason.
+                let written = bytes.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "'") }
+                let reason = written ? "\(problem.reason) (it must be a whole number from 0 to \(limit))"
+                    : "must be a whole number from 0 to \(limit) (the most a sensor can count in a day)"
+                throw NodeError(.badInput, "count '\(text)' \(reason)", at: location)
             }
         }
         guard Double(value) <= AggregateLimits.maximumSensorDayCount else {
