@@ -222,9 +222,9 @@ final class CountsWriter {
     }
 
     /// A count: a whole number, plain digits on the fast path, else as `--decimal`/`--thousands` say.
-    func count(_ bytes: UnsafeBufferPointer<UInt8>, at location: NodeError.Location) throws -> Int64 {
+    func count(_ bytes: UnsafeBufferPointer<UInt8>, at location: @autoclosure () -> NodeError.Location) throws -> Int64 {
         let limit = Int(AggregateLimits.maximumSensorDayCount)
-        let text = String(decoding: bytes, as: UTF8.self).prefix(40)
+        var text: Substring { String(decoding: bytes, as: UTF8.self).prefix(40) }
         let value: Int64
         if let plain = ByteNumber.nonNegativeInteger(bytes) {
             value = plain
@@ -236,11 +236,11 @@ final class CountsWriter {
                 let written = bytes.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "'") }
                 let reason = written ? "\(problem.reason) (it must be a whole number from 0 to \(limit))"
                     : "must be a whole number from 0 to \(limit) (the most a sensor can count in a day)"
-                throw NodeError(.badInput, "count '\(text)' \(reason)", at: location)
+                throw NodeError(.badInput, "count '\(text)' \(reason)", at: location())
             }
         }
         guard Double(value) <= AggregateLimits.maximumSensorDayCount else {
-            throw NodeError(.badInput, "count '\(text)' must be a whole number from 0 to \(limit) (the most a sensor can count in a day)", at: location)
+            throw NodeError(.badInput, "count '\(text)' must be a whole number from 0 to \(limit) (the most a sensor can count in a day)", at: location())
         }
         return value
     }

@@ -84,6 +84,9 @@ extension ImportSession {
     /// CSV file, noting what was detected for the summary.
     func forEachRecord(maximumRecordLength: Int? = nil, _ body: (inout CSVReader.Record) throws -> Void) throws {
         if try XLSXReader.isZip(path) {
+            if let delimiter = options.delimiter {
+                throw NodeError(.invalidArgument, "--delimiter \(NumberFormat.name(delimiter)) is for CSV files; \(fileName) is an XLSX workbook (its cells need no separator). Drop --delimiter")
+            }
             var reader = try XLSXReader(path: path, sheet: options.sheet)
             // Number cells are written with `.` unless --decimal says otherwise.
             if numbers.decimalMark == nil { numbers.decimalMark = UInt8(ascii: ".") }

@@ -376,7 +376,12 @@ private final class SheetHandler: NSObject, XMLParserDelegate {
         guard error == nil else { return }
         switch localName(elementName) {
         case "row":
-            rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
+            let number = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
+            // Excel's limit; a larger number only comes from a damaged or forged file.
+            guard (1...1_048_576).contains(number) else {
+                return fail(parser, NodeError(.badInput, "\(reader.fileName): sheet '\(reader.sheetName)' has a row numbered \(attributes["r"] ?? "\(number)"), beyond a spreadsheet's 1,048,576 rows; the file is damaged. Save it again from the spreadsheet program"))
+            }
+            rowNumber = number
             cells.removeAll(keepingCapacity: true)
         case "c":
             let previous = cells.last?.column ?? 0
