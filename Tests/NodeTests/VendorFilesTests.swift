@@ -124,6 +124,9 @@ import Testing
             let summary = try fixture.store.importFile(file, format: .counts, options: options)
             #expect(summary.rowsInserted == 1)
             #expect(summary.detected == "semicolon-separated, long layout")
+            // The plain case (commas, no byte order mark, long layout) is not worth a line.
+            let plain = try fixture.write("p.csv", "sensor,start,minutes,measure,count\nmarkt-noord,2025-06-10T10:00:00Z,15,pedestrians,3\n")
+            #expect(try fixture.store.importFile(plain, format: .counts).detected == nil)
         }
     }
 

@@ -31,7 +31,7 @@ struct CountsImporter {
                 switch try layout(of: record, at: at) {
                 case .long:
                     header = try CSVHeader(record, required: Self.longRequired, optional: ["direction"], at: at)
-                    session.detected.append("long layout")
+                    if !session.detected.isEmpty { session.detected.append("long layout") }
                 case .wide:
                     let parsed = try WideHeader(record, session: session, at: at)
                     wide = parsed

@@ -106,7 +106,10 @@ extension ImportSession {
         reader.detected = { [weak self] separator, byteOrderMark in
             guard let self else { return }
             rejectSeparator = separator
-            detected.append("\(NumberFormat.name(separator))-separated\(chosen ? "" : " (from the header line; --delimiter sets it)")")
+            // The plain case (commas, no byte order mark, long layout) goes unmentioned.
+            if separator != UInt8(ascii: ",") {
+                detected.append("\(NumberFormat.name(separator))-separated\(chosen ? "" : " (from the header line; --delimiter sets it)")")
+            }
             if byteOrderMark { detected.append("UTF-8 byte order mark skipped") }
         }
         try reader.forEachRecord(body)
