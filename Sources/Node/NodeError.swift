@@ -28,6 +28,10 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         public static let answerRefused = Code(name: "answer_refused")
         /// No verified checkpoint is stored yet (run `verify`).
         public static let noCheckpoint = Code(name: "no_checkpoint")
+        /// The node reports to no network of that name (see `networks`).
+        public static let noNetwork = Code(name: "no_network")
+        /// A command for several networks worked for some and failed for others (each is named).
+        public static let partialFailure = Code(name: "partial_failure")
 
         public static func ~= (pattern: Code, error: any Error) -> Bool {
             (error as? NodeError)?.code == pattern

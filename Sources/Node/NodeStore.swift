@@ -60,6 +60,9 @@ public final class NodeStore {
                                ("created_at", ISO8601DateFormatter().string(from: Date()))] {
                     try db.run("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(k), .text(v)])
                 }
+                // The tenant of `init` is the first network (more with `configure --network`).
+                try db.run("INSERT INTO networks (name, tenant, token_file) VALUES (?, ?, 'keys/coordinator.token')",
+                           [.text(Network.defaultName), .text(tenant)])
             }
             try db.close()
         } catch {

@@ -23,6 +23,19 @@ public struct NodeStatus: Codable, Sendable {
         /// (the flatline rule): treated as missing by every local indicator.
         public var flatlineDays: Int
     }
+    /// A network the node reports to, and its outbox.
+    public struct NetworkLine: Codable, Sendable {
+        public var network: String
+        public var tenant: String
+        public var coordinator: String?
+        /// The pinned coordinator key's id, nil when none is pinned.
+        public var coordinatorKeyID: String?
+        public var minimumStoreEntries: Int
+        public var minimumSpendingBuyers: Int
+        public var queued: Int
+        public var acknowledged: Int
+        public var refused: Int
+    }
     public struct Zone: Codable, Sendable {
         public var zone: String
         public var kind: String
@@ -32,6 +45,7 @@ public struct NodeStatus: Codable, Sendable {
     public var tenant: String
     public var timeZone: String
     public var keyID: String?
+    public var networks: [NetworkLine]
     public var zones: [Zone]
     public var sensors: [Sensor]
     public var spendingRows: Int
@@ -75,6 +89,16 @@ extension NodeStore {
         }
         return NodeStatus(
             town: settings.town, tenant: settings.tenant, timeZone: settings.timeZone, keyID: try meta("key_id"),
+            networks: try networks().map { network in
+                let counts = Dictionary(try db.query("SELECT state, count(*) AS n FROM outbox WHERE network = ? GROUP BY state",
+                                                     [.text(network.name)]).map { (try $0.string("state"), try $0.int("n")) },
+                                        uniquingKeysWith: +)
+                return NodeStatus.NetworkLine(
+                    network: network.name, tenant: network.tenant, coordinator: network.coordinator?.absoluteString,
+                    coordinatorKeyID: (try? pinnedKey(of: network))?.keyID, minimumStoreEntries: network.privacy.minimumStoreEntries,
+                    minimumSpendingBuyers: network.privacy.minimumSpendingBuyers, queued: counts["queued"] ?? 0,
+                    acknowledged: counts["acknowledged"] ?? 0, refused: counts["refused"] ?? 0)
+            },
             zones: zones, sensors: sensors,
             spendingRows: try db.queryFirst("SELECT count(*) FROM spending")?.int(0) ?? 0,
             events: try db.queryFirst("SELECT count(*) FROM events")?.int(0) ?? 0,
@@ -87,6 +111,12 @@ extension NodeStatus {
     public var text: String {
         var out = "Town \(town) in tenant \(tenant), time zone \(timeZone)\n"
         if let keyID { out += "Signing key \(keyID)\n" }
+        out += "\n\(networks.count) network(s):\n"
+        for n in networks {
+            out += "  \(n.network): tenant \(n.tenant), coordinator \(n.coordinator ?? "not set"), key \(n.coordinatorKeyID ?? "not pinned"), "
+                + "privacy ≥ \(n.minimumStoreEntries) entries / ≥ \(n.minimumSpendingBuyers) buyers; "
+                + "outbox \(n.queued) queued, \(n.acknowledged) acknowledged, \(n.refused) refused\n"
+        }
         out += "\n\(zones.count) zone(s):\n"
         for zone in zones { out += "  \(zone.zone) (\(zone.kind)): \(zone.sensors) sensor(s)\n" }
         out += "\n\(sensors.count) sensor(s):\n"
