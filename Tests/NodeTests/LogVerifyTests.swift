@@ -279,12 +279,12 @@ import Testing
             #expect(help.stdout.hasPrefix("""
                 OVERVIEW: Check another town's checkpoint note against this node's: same log, or proof of a split view.
 
-                USAGE: townbench-node checkpoint compare --dir DIR [--coordinator URL] [--json] FILE
+                USAGE: townbench-node checkpoint compare --dir DIR [--network NAME] [--coordinator URL] [--json] FILE
 
                 """))
             let verify = try runProcess(node, ["verify", "--dir", fixture.store.directory.path, "--coordinator", "http://127.0.0.1:9/"])
             #expect(verify.status == 64)
-            #expect(verify.stderr.hasPrefix("Error: no coordinator key is pinned: run `townbench-node configure --dir "))
+            #expect(verify.stderr.hasPrefix("Error: no coordinator key is pinned for network 'default': run `townbench-node configure --dir "))
         }
     }
 }
