@@ -83,7 +83,7 @@ public final class NodeStore {
         let db = try Connection(path: store.path)
         try NodeSchema.migrator.migrate(db)
         var meta: [String: String] = [:]
-        for row in try db.query("SELECT key, value FROM meta") { meta[try row.string(0)] = try row.string(1) }
+        for row in try db.query("SELECT key, value FROM meta") { meta[try row.string("key")] = try row.string("value") }
         guard let town = meta["town"], let tenant = meta["tenant"], let zone = meta["time_zone"] else {
             throw NodeError(.noNode, "\(store.path) is not a complete node store (missing settings); restore it from a backup or init a new node")
         }
@@ -101,7 +101,7 @@ public final class NodeStore {
 
     /// A value from the `meta` table.
     func meta(_ key: String) throws -> String? {
-        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key)])?.string(0)
+        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key)])?.string("value")
     }
 
     /// Writes a file readable by its owner only (mode 0600), refusing to replace an existing one.

@@ -22,7 +22,7 @@ extension NodeStore {
         let sensors = Dictionary(try self.sensors().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var result = FlatlineSensorDays()
         for row in try db.query("SELECT DISTINCT sensor_id, measure FROM daily ORDER BY 1, 2") {
-            guard let sensor = sensors[try row.int64(0)], let measure = Measure(rawValue: try row.int(1)) else { continue }
+            guard let sensor = sensors[try row.int64("sensor_id")], let measure = Measure(rawValue: try row.int("measure")) else { continue }
             let days = try flatlineDays(sensor: sensor, measure: measure)
             if !days.isEmpty { result.days[sensor.id, default: [:]][measure] = days }
         }
@@ -133,9 +133,10 @@ extension NodeStore {
                 SELECT s.start, s.sector, s.transactions, s.buyers, s.value_cents FROM spending s JOIN zones z ON z.id = s.zone_id
                 WHERE z.name = ? AND s.start >= ? AND s.start < ?
                 """, [.text(zoneName), .integer(firstInstant), .integer(endInstant)]) {
-                let d = clock.local(try row.int64(0)).day
-                let old = spending[d, default: [:]][try row.string(1)] ?? (0, 0, 0)
-                spending[d, default: [:]][try row.string(1)] = (old.0 + (try row.int(2)), old.1 + (try row.int(3)), old.2 + (try row.int(4)))
+                let d = clock.local(try row.int64("start")).day, sector = try row.string("sector")
+                let old = spending[d, default: [:]][sector] ?? (0, 0, 0)
+                spending[d, default: [:]][sector] = (old.0 + (try row.int("transactions")), old.1 + (try row.int("buyers")),
+                                                     old.2 + (try row.int("value_cents")))
             }
             for (d, sectors) in spending {
                 var dayValue = day(d)
