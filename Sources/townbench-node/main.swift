@@ -328,12 +328,29 @@ let keysCommand = Command(
             name: "rotate", abstract: "Make a new signing key, announced in a statement signed by the old one.",
             discussion: """
             Prints the rotation statement (give it to the coordinator's operator). The new key signs
-            every later submission; the old key file is kept.
+            every later submission; the old key file is kept. A node in several networks writes one
+            statement per network (its tenant) to DIR/rotation-NETWORK.json and prints their paths.
             """,
             options: [dirOption]
         ) { arguments in
             let dir = try arguments.required(dirOption)
-            return { FileHandle.standardOutput.write(Data(try NodeStore.open(dir).rotateKey() + [10])) }
+            return {
+                let statements = try NodeStore.open(dir).rotateKey()
+                if statements.count == 1, let only = statements.first {
+                    return FileHandle.standardOutput.write(Data(only.statement + [10]))
+                }
+                for (network, statement) in statements {
+                    let file = dir.appendingPathComponent("rotation-\(network).json")
+                    do {
+                        try Data(statement + [10]).write(to: file)
+                        print("network \(network): \(file.path)")
+                    } catch {
+                        // The new key is active already: the statement must not be lost.
+                        print("network \(network) (cannot write \(file.path): \(error.localizedDescription)):")
+                        FileHandle.standardOutput.write(Data(statement + [10]))
+                    }
+                }
+            }
         },
     ])
 

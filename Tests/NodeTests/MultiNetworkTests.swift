@@ -110,6 +110,18 @@ import Testing
             let token = fixture.store.directory.appendingPathComponent("keys/network-province.token").path
             #expect((try FileManager.default.attributesOfItem(atPath: token)[.posixPermissions] as? Int) == 0o600)
 
+            // A rotation is announced to each network's tenant, signed by the key both enrolled.
+            let oldKey = try fixture.store.signingKey().publicKey
+            let rotate = try runProcess(node, ["keys", "rotate", "--dir", dirPath])
+            #expect(rotate.status == 0, "\(rotate.stderr)")
+            #expect(rotate.stdout == "network default: \(dirPath)/rotation-default.json\nnetwork province: \(dirPath)/rotation-province.json\n")
+            for (network, tenant) in [("default", "daks"), ("province", "west-flanders")] {
+                let bytes = try Data(contentsOf: fixture.store.directory.appendingPathComponent("rotation-\(network).json"))
+                let record = KeyRecord(keyID: oldKey.keyID, publicKey: oldKey, tenantID: tenant, townID: "harelbeke", enrolledAt: Date())
+                let verified = KeyRotationStatement.verify(Array(bytes.dropLast()), tenantId: tenant) { $0 == oldKey.keyID ? record : nil }
+                #expect(try verified.get().newKey == fixture.store.signingKey().publicKey, "\(network)")
+            }
+
             let unconfirmed = try runProcess(node, ["networks", "--dir", dirPath, "--remove", "province"])
             #expect(unconfirmed.status == 64)
             #expect(unconfirmed.stderr.hasPrefix("Error: --remove province deletes that network's settings, token, outbox, reports and checkpoints: add --confirm to do it"))

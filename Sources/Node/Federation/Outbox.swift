@@ -208,10 +208,11 @@ extension NodeStore {
         try EnrolmentRequest.signed(tenantId: try (network ?? defaultNetwork()).tenant, townId: settings.town, key: try signingKey(), createdAt: now).serialized()
     }
 
-    /// Creates a new signing key and a rotation statement signed by the old key (and the new one),
-    /// makes the new key active, and returns the statement for the coordinator's operator. The old
-    /// key file is kept (renamed) so earlier submissions can still be explained.
-    public func rotateKey(now: Date = Date()) throws -> [UInt8] {
+    /// Creates a new signing key and a rotation statement signed by the old key (and the new one)
+    /// for each network's tenant (they all enrolled the one key), makes the new key active, and
+    /// returns the statements for the coordinators' operators, by network name. The old key file
+    /// is kept (renamed) so earlier submissions can still be explained.
+    public func rotateKey(now: Date = Date()) throws -> [(network: String, statement: [UInt8])] {
         // Queued submissions carry the old key id and signature; the coordinator accepts them only
         // while the old key is current, so deliver them first.
         let queued = try db.queryFirst("SELECT count(*) AS queued FROM outbox WHERE state = 'queued'")?.int("queued") ?? 0
@@ -220,14 +221,17 @@ extension NodeStore {
         }
         let old = try signingKey()
         let new = try Ed25519.PrivateKey()
-        let statement = try KeyRotationStatement.signed(tenantId: settings.tenant, townId: settings.town, oldKey: old, newKey: new,
-                                                        createdAt: now).serialized()
+        let networks = try self.networks()
+        let tenants = networks.isEmpty ? [(Network.defaultName, settings.tenant)] : networks.map { ($0.name, $0.tenant) }
+        let statements = try tenants.map { name, tenant in
+            (name, try KeyRotationStatement.signed(tenantId: tenant, townId: settings.town, oldKey: old, newKey: new, createdAt: now).serialized())
+        }
         let relative = "keys/\(new.publicKey.keyID).key"
         try NodeStore.writeSecret(Hex.encode(try new.seed()) + "\n", to: directory.appendingPathComponent(relative))
         try db.transaction {
             try setSetting("key_file", relative)
             try setSetting("key_id", new.publicKey.keyID)
         }
-        return statement
+        return statements
     }
 }
