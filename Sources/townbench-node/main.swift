@@ -291,15 +291,17 @@ let aggregatesCommand = Command(
     discussion: """
     Prints the canonical JSON payload (RFC 8785) that push would sign for the period: per zone
     and local day, per-sensor sums under salted pseudonyms, coverage, day flags, hourly totals,
-    conversion sums and spending sums, after the privacy rules. Only the header fields chosen when
-    the submission is queued (submission id, sequence, created-at) differ.
+    conversion sums and spending sums, after the privacy rules of the network (--network). Only
+    the header fields chosen when the submission is queued (submission id, sequence, created-at) differ.
     """,
-    options: [dirOption, aggregatePeriodOption, Flag.json("Accepted for symmetry: the output is always the payload's JSON.")]
+    options: [dirOption, aggregatePeriodOption, oneNetworkOption, Flag.json("Accepted for symmetry: the output is always the payload's JSON.")]
 ) { arguments in
     let dir = try arguments.required(dirOption)
     let period = try arguments.required(aggregatePeriodOption)
+    let name = try arguments(networkOption)
     return {
-        let bytes = try NodeStore.open(dir).previewPayload(period: period)
+        let store = try NodeStore.open(dir)
+        let bytes = try store.previewPayload(period: period, network: try oneNetwork(name, store))
         FileHandle.standardOutput.write(Data(bytes + [10]))
     }
 }

@@ -62,6 +62,15 @@ import Testing
             #expect(noonEntries(b).count == 28 && noonEntries(b).allSatisfy { $0 == nil })
             #expect(try fixture.store.outbox(network: "province").map(\.sequence) == [1, 2, 3, 4])
 
+            // `aggregates --network` shows what each network would receive.
+            for (network, noon) in [("default", 12.0), ("province", nil)] as [(String, Double?)] {
+                let preview = try runProcess(node, ["aggregates", "--dir", dirPath, "--network", network, "--period", "2025-06-02..2025-06-08"])
+                #expect(preview.status == 0, "\(preview.stderr)")
+                let payload = try JSONDecoder().decode(AggregatePayload.self, from: Data(preview.stdout.utf8))
+                let entries = payload.zones.flatMap(\.days).flatMap(\.measures).filter { $0.measure == "entries" }
+                #expect(entries.count == 7 && entries.allSatisfy { ($0.hourly?[12] ?? nil) == noon }, "\(network)")
+            }
+
             // verify checks each network's log against its own pinned key.
             let verify = try runProcess(node, ["verify", "--dir", dirPath])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
