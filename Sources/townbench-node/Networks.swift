@@ -1,8 +1,8 @@
 // The node's networks on the command line: `--network NAME`, the `networks` command, and how a
 // command for several networks maps each network's outcome to one exit code.
-import CLIKit
+public import CLIKit
 import Foundation
-import Node
+public import Node
 
 let networkOption = Option<String>("network", "NAME", "Only this network (default: every network; see `networks`).")
 
@@ -91,4 +91,37 @@ func networkLine(_ network: Network, _ store: NodeStore) throws -> String {
         + "key \((try? store.pinnedKey(of: network))?.keyID ?? "not pinned"), token \(token ? "saved" : "missing"), "
         + "privacy: store entries ≥ \(network.privacy.minimumStoreEntries), spending buyers ≥ \(network.privacy.minimumSpendingBuyers), "
         + "outbox: \(queued) queued, \(acknowledged) acknowledged"
+}
+
+extension NodeError {
+    /// The error with its remedy as a `townbench-node` command line.
+    public var commandLineMessage: String {
+        guard let remedy else { return description }
+        let text = "\(message): \(remedy.commandLine)"
+        return location.map { "\($0): \(text)" } ?? text
+    }
+}
+
+extension NodeError.Remedy {
+    /// The remedy in this CLI's commands and flags.
+    var commandLine: String {
+        switch self {
+        case .configure(let directory, let network, let settings):
+            let flags = settings.map { setting in
+                switch setting {
+                case .tenant: "--tenant TENANT"
+                case .coordinator: "--coordinator URL"
+                case .coordinatorKey: "--coordinator-key HEX"
+                case .token: "--token-file FILE"
+                }
+            }
+            return "run `townbench-node configure --dir \(directory) --network \(network) \(flags.joined(separator: " "))`"
+                + (settings.contains(.coordinatorKey) ? " with the key `townbench-coordinator init` printed" : "")
+                + (settings.contains(.token) && settings.count == 1 ? " with the town token the coordinator's operator issued" : "")
+        case .verify(let directory, let network):
+            return "run `townbench-node verify --dir \(directory) --network \(network)` first"
+        case .nameNetwork:
+            return "add --network NAME (`townbench-node networks` lists them)"
+        }
+    }
 }

@@ -27,15 +27,17 @@ public struct CoordinatorClient: Sendable, LogSource {
     public let tenant: String
     /// The town token's file (read at each authenticated request, never logged).
     let tokenFile: URL
-    /// The network's local name, for messages.
+    /// The network's local name and the node's directory, for messages.
     let network: String
+    let directory: String
     var timeout: TimeInterval = 60
 
-    init(baseURL: URL, tenant: String, tokenFile: URL, network: String) {
+    init(baseURL: URL, tenant: String, tokenFile: URL, network: String, directory: String) {
         self.baseURL = baseURL
         self.tenant = tenant
         self.tokenFile = tokenFile
         self.network = network
+        self.directory = directory
     }
 
     /// POSTs one signed submission envelope (no token: the signature authenticates it).
@@ -85,7 +87,8 @@ public struct CoordinatorClient: Sendable, LogSource {
     /// The town token of this network.
     func token() throws -> String {
         guard let text = try? String(contentsOf: tokenFile, encoding: .utf8) else {
-            throw NodeError(.invalidArgument, "no coordinator token for network '\(network)': ask the coordinator's operator for a town token and run `townbench-node configure --network \(network) --token-file FILE`")
+            throw NodeError(.invalidArgument, "no town token is saved for network '\(network)'",
+                            remedy: .configure(directory: directory, network: network, settings: [.token]))
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }

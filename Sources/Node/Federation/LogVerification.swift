@@ -169,7 +169,8 @@ extension NodeStore {
     /// is made only when a consistency proof is needed.
     public func compareCheckpoint(note: String, network: Network, client: () throws -> CoordinatorClient) throws -> CheckpointComparison {
         guard let stored = try latestCheckpoint(network: network) else {
-            throw NodeError(.noCheckpoint, "this node has no verified checkpoint of network '\(network.name)' to compare with: run `townbench-node verify --dir \(directory.path) --network \(network.name)` first")
+            throw NodeError(.noCheckpoint, "this node has no verified checkpoint of network '\(network.name)' to compare with",
+                            remedy: .verify(directory: directory.path, network: network.name))
         }
         let pinned = try pinnedKey(of: network)
         return try withoutActuallyEscaping(client) { make in

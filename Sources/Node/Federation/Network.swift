@@ -58,7 +58,8 @@ extension NodeStore {
     public func network(_ name: String) throws -> Network {
         let all = try networks()
         guard let network = all.first(where: { $0.name == name }) else {
-            throw NodeError(.noNetwork, "this node reports to no network '\(name)' (it has: \(all.map(\.name).joined(separator: ", ").ifEmpty("none"))); add it with `townbench-node configure --dir \(directory.path) --network \(name) --tenant TENANT --coordinator URL …`")
+            throw NodeError(.noNetwork, "this node reports to no network '\(name)' (it has: \(all.map(\.name).joined(separator: ", ").ifEmpty("none")))",
+                            remedy: .configure(directory: directory.path, network: name, settings: [.tenant, .coordinator, .coordinatorKey, .token]))
         }
         return network
     }
@@ -67,7 +68,11 @@ extension NodeStore {
     public func defaultNetwork() throws -> Network {
         let all = try networks()
         if let network = all.first(where: { $0.name == Network.defaultName }) ?? (all.count == 1 ? all.first : nil) { return network }
-        throw NodeError(.noNetwork, "this node has \(all.isEmpty ? "no network" : "no network named default but \(all.count): \(all.map(\.name).joined(separator: ", "))"); name one with --network NAME (`townbench-node networks` lists them)")
+        guard !all.isEmpty else {
+            throw NodeError(.noNetwork, "this node reports to no network",
+                            remedy: .configure(directory: directory.path, network: Network.defaultName, settings: [.tenant, .coordinator, .coordinatorKey, .token]))
+        }
+        throw NodeError(.noNetwork, "this node has no network named default but \(all.count): \(all.map(\.name).joined(separator: ", "))", remedy: .nameNetwork)
     }
 
     /// The networks `name` selects: that one, or every network when nil.
@@ -75,7 +80,8 @@ extension NodeStore {
         if let name { return [try network(name)] }
         let all = try networks()
         guard !all.isEmpty else {
-            throw NodeError(.noNetwork, "this node reports to no network: add one with `townbench-node configure --dir \(directory.path) --network NAME --tenant TENANT --coordinator URL …`")
+            throw NodeError(.noNetwork, "this node reports to no network",
+                            remedy: .configure(directory: directory.path, network: Network.defaultName, settings: [.tenant, .coordinator, .coordinatorKey, .token]))
         }
         return all
     }
@@ -85,10 +91,10 @@ extension NodeStore {
     @discardableResult
     public func configureNetwork(_ name: String, _ change: NetworkChange) throws -> Network {
         guard Identifier.isValid(name) else {
-            throw NodeError(.invalidArgument, "--network '\(name)' is not a valid name: use 1–64 lowercase letters, digits, '-', '_' or '.', e.g. west-flanders")
+            throw NodeError(.invalidArgument, "the network name '\(name)' is not valid: use 1–64 lowercase letters, digits, '-', '_' or '.', e.g. west-flanders")
         }
         if let tenant = change.tenant, !Identifier.isValid(tenant) {
-            throw NodeError(.invalidArgument, "--tenant '\(tenant)' is not a valid id: use 1–64 lowercase letters, digits, '-', '_' or '.', e.g. daks-west-flanders")
+            throw NodeError(.invalidArgument, "the tenant '\(tenant)' is not a valid id: use 1–64 lowercase letters, digits, '-', '_' or '.', e.g. daks-west-flanders")
         }
         let existing = try networks().first { $0.name == name }
         var network: Network
@@ -96,11 +102,12 @@ extension NodeStore {
             network = existing
             if let tenant = change.tenant, tenant != existing.tenant,
                try db.queryFirst("SELECT 1 AS found FROM outbox WHERE network = ? LIMIT 1", [.text(name)]) != nil {
-                throw NodeError(.invalidArgument, "network '\(name)' already has submissions for tenant \(existing.tenant); a town cannot move them to tenant \(tenant). Add the other tenant as another network (--network OTHER)")
+                throw NodeError(.invalidArgument, "network '\(name)' already has submissions for tenant \(existing.tenant); a town cannot move them to tenant \(tenant). Add the other tenant as another network")
             }
         } else {
             guard let tenant = change.tenant else {
-                throw NodeError(.invalidArgument, "network '\(name)' is new: give its tenant with --tenant TENANT (and its --coordinator, --coordinator-key and --token-file)")
+                throw NodeError(.invalidArgument, "network '\(name)' is new and has no tenant yet",
+                                remedy: .configure(directory: directory.path, network: name, settings: [.tenant, .coordinator, .coordinatorKey, .token]))
             }
             network = Network(name: name, tenant: tenant, coordinator: nil, coordinatorKey: nil, privacy: .standard,
                               tokenFile: name == Network.defaultName ? "keys/coordinator.token" : "keys/network-\(name).token")
@@ -112,7 +119,7 @@ extension NodeStore {
         if let n = change.minimumSpendingBuyers { network.privacy.minimumSpendingBuyers = n }
         if let url = network.coordinator,
            let twin = try networks().first(where: { $0.name != name && $0.tenant == network.tenant && $0.coordinator == url }) {
-            throw NodeError(.invalidArgument, "network '\(twin.name)' already is tenant \(network.tenant) on \(url.absoluteString); one enrolment per tenant and coordinator (update it with --network \(twin.name))")
+            throw NodeError(.invalidArgument, "network '\(twin.name)' already is tenant \(network.tenant) on \(url.absoluteString); one enrolment per tenant and coordinator: change network '\(twin.name)' instead")
         }
         try db.transaction {
             try db.run("""
@@ -149,16 +156,18 @@ extension NodeStore {
             try configureNetwork(network.name, change)
         }
         guard let url = given ?? network.coordinator else {
-            throw NodeError(.invalidArgument, "network '\(network.name)' has no coordinator URL: set it with `townbench-node configure --dir \(directory.path) --network \(network.name) --coordinator URL`")
+            throw NodeError(.invalidArgument, "network '\(network.name)' has no coordinator URL",
+                            remedy: .configure(directory: directory.path, network: network.name, settings: [.coordinator]))
         }
-        return CoordinatorClient(baseURL: url, tenant: network.tenant,
-                                 tokenFile: directory.appendingPathComponent(network.tokenFile), network: network.name)
+        return CoordinatorClient(baseURL: url, tenant: network.tenant, tokenFile: directory.appendingPathComponent(network.tokenFile),
+                                 network: network.name, directory: directory.path)
     }
 
     /// The pinned coordinator key of `network`, or an error telling the admin to pin it.
     public func pinnedKey(of network: Network) throws -> Ed25519.PublicKey {
         guard let hex = network.coordinatorKey, let bytes = Hex.decode(hex) else {
-            throw NodeError(.invalidArgument, "no coordinator key is pinned for network '\(network.name)': run `townbench-node configure --dir \(directory.path) --network \(network.name) --coordinator-key HEX` with the key `townbench-coordinator init` printed")
+            throw NodeError(.invalidArgument, "no coordinator key is pinned for network '\(network.name)'",
+                            remedy: .configure(directory: directory.path, network: network.name, settings: [.coordinatorKey]))
         }
         return try Ed25519.PublicKey(rawRepresentation: bytes)
     }

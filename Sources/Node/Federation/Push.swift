@@ -68,7 +68,7 @@ extension NodeStore {
                      log: (String) -> Void = { _ in }) throws -> [NetworkPushSummary] {
         let networks = try networks ?? self.networks()
         if given != nil && networks.count != 1 {
-            throw NodeError(.invalidArgument, "--coordinator names one network's coordinator, but the push is for \(networks.count) networks; add --network NAME")
+            throw NodeError(.invalidArgument, "a coordinator URL is one network's, but the push is for \(networks.count) networks", remedy: .nameNetwork)
         }
         var results: [NetworkPushSummary] = []
         var clients: [String: CoordinatorClient] = [:]
