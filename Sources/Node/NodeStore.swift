@@ -11,6 +11,7 @@ public final class NodeStore {
     /// The settings chosen at `init`.
     public struct Settings: Sendable, Equatable {
         public var town: String
+        /// The tenant given to `init` (its first network's); each network's is in ``networks()``.
         public var tenant: String
         /// IANA zone of the town's local days and hours (default `Europe/Brussels`).
         public var timeZone: String

@@ -268,8 +268,9 @@ let outboxCommand = Command(
         let entries = try NodeStore.open(dir).outbox()
         if json { return try printJSON(entries) }
         if entries.isEmpty { print("The outbox is empty: nothing has been queued yet (run push).") }
+        let several = Set(entries.map(\.network)).count > 1
         for entry in entries {
-            var line = (entries.contains { $0.network != entry.network } ? "\(entry.network) " : "") + "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
+            var line = (several ? "\(entry.network) " : "") + "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
             if entry.state == "refused", let error = entry.lastError { line += "\n     refused: \(error)" }
             if entry.state == "queued", let error = entry.lastError { line += "\n     last error: \(error)" }
             print(line)
