@@ -212,6 +212,13 @@ public struct UsageError: Error, CustomStringConvertible {
 /// An error that knows its exit code (65 for bad data, 1 for other failures).
 public protocol ExitCodeProviding: Error {
     var exitCode: Int32 { get }
+    /// The error as the command line states it after `Error: `: where an executable maps a
+    /// library's remedy to its own commands and flags (default: the error's description).
+    var commandLineMessage: String { get }
+}
+
+extension ExitCodeProviding {
+    public var commandLineMessage: String { "\(self)" }
 }
 
 /// A command line parsed against one command's declared options: unknown options, flags given a
@@ -316,7 +323,7 @@ public func runCommandLine(executable: String, version: String, root: Command, a
         } catch let error as UsageError {
             fail(error.message, usage: usage, see: see, code: 64)
         } catch let error as any ExitCodeProviding {
-            fail("\(error)", usage: nil, see: nil, code: error.exitCode)
+            fail(error.commandLineMessage, usage: nil, see: nil, code: error.exitCode)
         } catch {
             fail("\(error)", usage: nil, see: nil, code: 1)
         }

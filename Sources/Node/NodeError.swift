@@ -31,6 +31,10 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         public static let rowsRejected = Code(name: "rows_rejected")
         /// No verified checkpoint is stored yet (run `verify`).
         public static let noCheckpoint = Code(name: "no_checkpoint")
+        /// The node reports to no network of that name (see `networks`).
+        public static let noNetwork = Code(name: "no_network")
+        /// A command for several networks worked for some and failed for others (each is named).
+        public static let partialFailure = Code(name: "partial_failure")
 
         public static func ~= (pattern: Code, error: any Error) -> Bool {
             (error as? NodeError)?.code == pattern
@@ -49,18 +53,48 @@ public struct NodeError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// What the admin can do about it, as the library knows it; a front end phrases it in its own
+    /// terms (the CLI as a command line with its flags: `townbench-node` maps it).
+    public enum Remedy: Sendable, Hashable, CustomStringConvertible {
+        /// A setting of a network on the node in `directory`.
+        public enum Setting: String, Sendable, Hashable {
+            case tenant
+            case coordinator = "coordinator URL"
+            case coordinatorKey = "pinned coordinator key"
+            case token = "town token"
+        }
+        /// Give `network` these settings (or add it, when `settings` holds its tenant).
+        case configure(directory: String, network: String, settings: [Setting])
+        /// Verify `network`'s log first, so that a checkpoint is stored.
+        case verify(directory: String, network: String)
+        /// Name one network: the node has several.
+        case nameNetwork
+
+        public var description: String {
+            switch self {
+            case .configure(_, let network, let settings):
+                return "set the \(settings.map(\.rawValue).joined(separator: ", ")) of network '\(network)' (the coordinator's operator gives them)"
+            case .verify(_, let network): return "verify the log of network '\(network)' first"
+            case .nameNetwork: return "name one network"
+            }
+        }
+    }
+
     public let code: Code
     public let message: String
     public let location: Location?
+    public let remedy: Remedy?
 
-    public init(_ code: Code, _ message: String, at location: Location? = nil) {
+    public init(_ code: Code, _ message: String, at location: Location? = nil, remedy: Remedy? = nil) {
         self.code = code
         self.message = message
         self.location = location
+        self.remedy = remedy
     }
 
     public var description: String {
-        location.map { "\($0): \(message)" } ?? message
+        let text = remedy.map { "\(message): \($0)" } ?? message
+        return location.map { "\($0): \(text)" } ?? text
     }
 
     /// Whether this is bad data (exit code 65, `EX_DATAERR`) rather than a usage error or failure;

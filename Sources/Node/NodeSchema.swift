@@ -138,5 +138,68 @@ enum NodeSchema {
                 verified_at TEXT NOT NULL,
                 UNIQUE (origin, tree_size));
             """),
+        .init(5, "networks", """
+            -- The networks (tenants, on one or several coordinators) the node reports to, each with its
+            -- own enrolment and privacy policy (Federation/PROTOCOL.md §10). The settings a
+            -- single-network node kept in `meta` become the network `default`; its token file stays.
+            CREATE TABLE networks (
+                name TEXT PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                coordinator_url TEXT,
+                coordinator_key TEXT,
+                -- Relative to the node's directory, mode 0600.
+                token_file TEXT NOT NULL,
+                min_store_entries INTEGER,
+                min_spending_buyers INTEGER) WITHOUT ROWID;
+            INSERT INTO networks (name, tenant, coordinator_url, coordinator_key, token_file, min_store_entries, min_spending_buyers)
+                SELECT 'default', t.value,
+                    (SELECT value FROM meta WHERE key = 'coordinator_url'),
+                    (SELECT value FROM meta WHERE key = 'coordinator_key'),
+                    'keys/coordinator.token',
+                    (SELECT nullif(cast(value AS INTEGER), 0) FROM meta WHERE key = 'privacy_min_store_entries'),
+                    (SELECT nullif(cast(value AS INTEGER), 0) FROM meta WHERE key = 'privacy_min_spending_buyers')
+                FROM meta t WHERE t.key = 'tenant';
+            DELETE FROM meta WHERE key IN ('coordinator_url', 'coordinator_key', 'privacy_min_store_entries', 'privacy_min_spending_buyers');
+            -- One outbox per network: sequence numbers count per network.
+            CREATE TABLE outbox_by_network (
+                id INTEGER PRIMARY KEY,
+                network TEXT NOT NULL,
+                sequence INTEGER NOT NULL,
+                submission_id TEXT NOT NULL UNIQUE,
+                tenant TEXT NOT NULL,
+                period_from INTEGER NOT NULL,
+                period_to INTEGER NOT NULL,
+                content_digest TEXT NOT NULL,
+                envelope BLOB NOT NULL,
+                created_at TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'acknowledged', 'refused')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                receipt TEXT,
+                done_at TEXT,
+                UNIQUE (network, sequence));
+            INSERT INTO outbox_by_network (id, network, sequence, submission_id, tenant, period_from, period_to, content_digest,
+                                           envelope, created_at, state, attempts, last_error, receipt, done_at)
+                SELECT sequence, 'default', sequence, submission_id, tenant, period_from, period_to, content_digest,
+                       envelope, created_at, state, attempts, last_error, receipt, done_at FROM outbox;
+            DROP TABLE outbox;
+            ALTER TABLE outbox_by_network RENAME TO outbox;
+            CREATE INDEX outbox_period ON outbox (network, period_from, sequence);
+            ALTER TABLE reports ADD COLUMN network TEXT NOT NULL DEFAULT 'default';
+            CREATE TABLE checkpoints_by_network (
+                id INTEGER PRIMARY KEY,
+                network TEXT NOT NULL,
+                origin TEXT NOT NULL,
+                tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+                root_hash TEXT NOT NULL,
+                note TEXT NOT NULL,
+                verifier_key TEXT NOT NULL,
+                verified_at TEXT NOT NULL,
+                UNIQUE (network, origin, tree_size));
+            INSERT INTO checkpoints_by_network (id, network, origin, tree_size, root_hash, note, verifier_key, verified_at)
+                SELECT id, 'default', origin, tree_size, root_hash, note, verifier_key, verified_at FROM checkpoints;
+            DROP TABLE checkpoints;
+            ALTER TABLE checkpoints_by_network RENAME TO checkpoints;
+            """),
     ])
 }

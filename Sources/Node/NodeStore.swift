@@ -11,6 +11,7 @@ public final class NodeStore {
     /// The settings chosen at `init`.
     public struct Settings: Sendable, Equatable {
         public var town: String
+        /// The tenant given to `init` (its first network's); each network's is in ``networks()``.
         public var tenant: String
         /// IANA zone of the town's local days and hours (default `Europe/Brussels`).
         public var timeZone: String
@@ -60,6 +61,9 @@ public final class NodeStore {
                                ("created_at", ISO8601DateFormatter().string(from: Date()))] {
                     try db.run("INSERT INTO meta (key, value) VALUES (?, ?)", [.text(k), .text(v)])
                 }
+                // The tenant of `init` is the first network (more with `configure --network`).
+                try db.run("INSERT INTO networks (name, tenant, token_file) VALUES (?, ?, 'keys/coordinator.token')",
+                           [.text(Network.defaultName), .text(tenant)])
             }
             try db.close()
         } catch {
@@ -80,7 +84,7 @@ public final class NodeStore {
         let db = try Connection(path: store.path)
         try NodeSchema.migrator.migrate(db)
         var meta: [String: String] = [:]
-        for row in try db.query("SELECT key, value FROM meta") { meta[try row.string(0)] = try row.string(1) }
+        for row in try db.query("SELECT key, value FROM meta") { meta[try row.string("key")] = try row.string("value") }
         guard let town = meta["town"], let tenant = meta["tenant"], let zone = meta["time_zone"] else {
             throw NodeError(.noNode, "\(store.path) is not a complete node store (missing settings); restore it from a backup or init a new node")
         }
@@ -98,7 +102,7 @@ public final class NodeStore {
 
     /// A value from the `meta` table.
     func meta(_ key: String) throws -> String? {
-        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key)])?.string(0)
+        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key)])?.string("value")
     }
 
     /// Writes a file readable by its owner only (mode 0600), refusing to replace an existing one.

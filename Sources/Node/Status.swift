@@ -23,6 +23,19 @@ public struct NodeStatus: Codable, Sendable {
         /// (the flatline rule): treated as missing by every local indicator.
         public var flatlineDays: Int
     }
+    /// A network the node reports to, and its outbox.
+    public struct NetworkLine: Codable, Sendable {
+        public var network: String
+        public var tenant: String
+        public var coordinator: String?
+        /// The pinned coordinator key's id, nil when none is pinned.
+        public var coordinatorKeyID: String?
+        public var minimumStoreEntries: Int
+        public var minimumSpendingBuyers: Int
+        public var queued: Int
+        public var acknowledged: Int
+        public var refused: Int
+    }
     public struct Zone: Codable, Sendable {
         public var zone: String
         public var kind: String
@@ -32,6 +45,7 @@ public struct NodeStatus: Codable, Sendable {
     public var tenant: String
     public var timeZone: String
     public var keyID: String?
+    public var networks: [NetworkLine]
     public var zones: [Zone]
     public var sensors: [Sensor]
     public var spendingRows: Int
@@ -44,27 +58,29 @@ extension NodeStore {
     public func status() throws -> NodeStatus {
         let clock = LocalClock(timeZone: timeZone)
         let zones = try db.query("""
-            SELECT z.name, z.kind, count(s.id) FROM zones z LEFT JOIN sensors s ON s.zone_id = z.id GROUP BY z.id ORDER BY z.name
-            """).map { NodeStatus.Zone(zone: try $0.string(0), kind: try $0.string(1), sensors: try $0.int(2)) }
+            SELECT z.name AS zone, z.kind AS kind, count(s.id) AS sensors FROM zones z LEFT JOIN sensors s ON s.zone_id = z.id
+            GROUP BY z.id ORDER BY z.name
+            """).map { NodeStatus.Zone(zone: try $0.string("zone"), kind: try $0.string("kind"), sensors: try $0.int("sensors")) }
         var sensors: [NodeStatus.Sensor] = []
         let allSensors = try self.sensors()
         for row in try db.query("""
-            SELECT s.id, s.name, z.name, s.kind, s.vendor FROM sensors s JOIN zones z ON z.id = s.zone_id ORDER BY s.name
+            SELECT s.id AS id, s.name AS sensor, z.name AS zone, s.kind AS kind, s.vendor AS vendor
+            FROM sensors s JOIN zones z ON z.id = s.zone_id ORDER BY s.name
             """) {
-            let id = try row.int64(0)
-            let rows = try db.queryFirst("SELECT count(*) FROM counts WHERE sensor_id = ?", [.integer(id)])?.int(0) ?? 0
+            let id = try row.int64("id")
+            let rows = try db.queryFirst("SELECT count(*) AS n FROM counts WHERE sensor_id = ?", [.integer(id)])?.int("n") ?? 0
             // Coverage per day: the best-covered measure/direction of that day.
             let days = try db.query("""
-                SELECT day, max(covered_minutes) FROM daily WHERE sensor_id = ? GROUP BY day ORDER BY day
+                SELECT day, max(covered_minutes) AS covered FROM daily WHERE sensor_id = ? GROUP BY day ORDER BY day
                 """, [.integer(id)])
-            var status = NodeStatus.Sensor(sensor: try row.string(1), zone: try row.string(2), kind: try row.string(3),
-                                           vendor: try row.string(4), rows: rows, missingDays: 0, incompleteDays: 0, flatlineDays: 0)
+            var status = NodeStatus.Sensor(sensor: try row.string("sensor"), zone: try row.string("zone"), kind: try row.string("kind"),
+                                           vendor: try row.string("vendor"), rows: rows, missingDays: 0, incompleteDays: 0, flatlineDays: 0)
             if let first = days.first, let last = days.last {
-                let firstDay = DayNumber(try first.int(0)), lastDay = DayNumber(try last.int(0))
+                let firstDay = DayNumber(try first.int("day")), lastDay = DayNumber(try last.int("day"))
                 status.firstDay = firstDay.description
                 status.lastDay = lastDay.description
                 status.missingDays = (lastDay.rawValue - firstDay.rawValue + 1) - days.count
-                status.incompleteDays = try days.filter { try $0.int(1) < clock.minutesInDay(DayNumber(try $0.int(0))) }.count
+                status.incompleteDays = try days.filter { try $0.int("covered") < clock.minutesInDay(DayNumber(try $0.int("day"))) }.count
             }
             if let info = allSensors.first(where: { $0.id == id }) {
                 var flat: Set<DayNumber> = []
@@ -75,10 +91,20 @@ extension NodeStore {
         }
         return NodeStatus(
             town: settings.town, tenant: settings.tenant, timeZone: settings.timeZone, keyID: try meta("key_id"),
+            networks: try networks().map { network in
+                let counts = Dictionary(try db.query("SELECT state, count(*) AS n FROM outbox WHERE network = ? GROUP BY state",
+                                                     [.text(network.name)]).map { (try $0.string("state"), try $0.int("n")) },
+                                        uniquingKeysWith: +)
+                return NodeStatus.NetworkLine(
+                    network: network.name, tenant: network.tenant, coordinator: network.coordinator?.absoluteString,
+                    coordinatorKeyID: (try? pinnedKey(of: network))?.keyID, minimumStoreEntries: network.privacy.minimumStoreEntries,
+                    minimumSpendingBuyers: network.privacy.minimumSpendingBuyers, queued: counts["queued"] ?? 0,
+                    acknowledged: counts["acknowledged"] ?? 0, refused: counts["refused"] ?? 0)
+            },
             zones: zones, sensors: sensors,
-            spendingRows: try db.queryFirst("SELECT count(*) FROM spending")?.int(0) ?? 0,
-            events: try db.queryFirst("SELECT count(*) FROM events")?.int(0) ?? 0,
-            imports: try db.queryFirst("SELECT count(*) FROM imports")?.int(0) ?? 0)
+            spendingRows: try db.queryFirst("SELECT count(*) AS n FROM spending")?.int("n") ?? 0,
+            events: try db.queryFirst("SELECT count(*) AS n FROM events")?.int("n") ?? 0,
+            imports: try db.queryFirst("SELECT count(*) AS n FROM imports")?.int("n") ?? 0)
     }
 }
 
@@ -87,6 +113,12 @@ extension NodeStatus {
     public var text: String {
         var out = "Town \(town) in tenant \(tenant), time zone \(timeZone)\n"
         if let keyID { out += "Signing key \(keyID)\n" }
+        out += "\n\(networks.count) network(s):\n"
+        for n in networks {
+            out += "  \(n.network): tenant \(n.tenant), coordinator \(n.coordinator ?? "not set"), key \(n.coordinatorKeyID ?? "not pinned"), "
+                + "privacy ≥ \(n.minimumStoreEntries) entries / ≥ \(n.minimumSpendingBuyers) buyers; "
+                + "outbox \(n.queued) queued, \(n.acknowledged) acknowledged, \(n.refused) refused\n"
+        }
         out += "\n\(zones.count) zone(s):\n"
         for zone in zones { out += "  \(zone.zone) (\(zone.kind)): \(zone.sensors) sensor(s)\n" }
         out += "\n\(sensors.count) sensor(s):\n"

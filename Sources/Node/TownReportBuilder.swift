@@ -5,9 +5,11 @@ public import Reports
 
 extension NodeStore {
     /// The town-against-peers page model: the town's own figures from its raw data, beside the
-    /// network's figures from the latest verified coordinator report (if any).
-    public func townReport(from requestedFrom: DayNumber? = nil, to requestedTo: DayNumber? = nil) throws -> TownReport {
-        let stored = try latestReport()
+    /// network's figures from `network`'s latest verified coordinator report (if any; default
+    /// network: ``defaultNetwork()``).
+    public func townReport(from requestedFrom: DayNumber? = nil, to requestedTo: DayNumber? = nil, network: Network? = nil) throws -> TownReport {
+        let network = try network ?? defaultNetwork()
+        let stored = try latestReport(network: network)
         let report = try stored.map { try JSONDecoder().decode(NetworkReport.self, from: Data($0.payload)) }
         guard let range = try dataRange() else {
             throw NodeError(.invalidArgument, "the node holds no counts yet; import data first")
@@ -75,12 +77,12 @@ extension NodeStore {
             return nil
         }()
         return TownReport(
-            tenantID: settings.tenant, tenantName: settings.tenant, townID: settings.town, townName: settings.town,
+            tenantID: network.tenant, tenantName: network.tenant, townID: settings.town, townName: settings.town,
             period: ReportPeriod(start: from, end: to),
             provenance: ReportProvenance(
                 producer: stored == nil ? "TownBench node (local data only)" : "TownBench node, with the coordinator's signed network report",
                 generatedAt: report.flatMap { Timestamp.parse($0.generatedAt) } ?? Date(),
-                signature: try stored.map { _ in "Network figures signed by coordinator key \(try pinnedCoordinatorKey()?.keyID ?? "?"); signature verified." }),
+                signature: try stored.map { _ in "Network figures signed by coordinator key \((try? pinnedKey(of: network))?.keyID ?? "?"); signature verified." }),
             footfall: TownFootfall(townID: settings.town, name: settings.town,
                                    series: series.map { SeriesPoint(day: $0.day, value: $0.value) },
                                    index: own.footfallIndex?.value, change: nil, rank: ownTown?.rank),

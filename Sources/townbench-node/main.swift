@@ -9,7 +9,8 @@ public import Reports
 extension NodeError: ExitCodeProviding {
     public var exitCode: Int32 {
         if code == .invalidArgument { return 64 }
-        if code == .rowsRejected { return 3 }
+        // 3: partly done (an import that set rows aside, a push some networks did not take).
+        if code == .rowsRejected || code == .partialFailure { return 3 }
         return isDataError ? 65 : 1
     }
 }
@@ -35,22 +36,10 @@ let daysOptions = OptionGroup<(from: DayNumber?, to: DayNumber?)>([fromOption.sp
     (try arguments(fromOption), try arguments(toOption))
 }
 
-/// An http(s) `--coordinator` URL; remembered only when the command runs (after every check).
-let coordinatorOption = Option<URL>("coordinator", "URL", "The coordinator (default: the one remembered by push).") { given in
+/// An http(s) `--coordinator` URL; remembered for its network only when the command runs (after every check).
+let coordinatorOption = Option<URL>("coordinator", "URL", "The network's coordinator (default: the one configured).") { given in
     guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
         throw UsageError("--coordinator '\(given)' is not an http(s) URL, e.g. https://coordinator.example.org/")
-    }
-    return url
-}
-
-/// The `--coordinator` URL if given (then remembered), else the remembered one.
-func coordinatorURL(given: URL?, store: NodeStore) throws -> URL {
-    if let given {
-        try store.setSetting("coordinator_url", given.absoluteString)
-        return given
-    }
-    guard let saved = try store.setting("coordinator_url"), let url = URL(string: saved) else {
-        throw UsageError("missing --coordinator URL (it is remembered after the first push)")
     }
     return url
 }
@@ -323,11 +312,16 @@ let pushCommand = Command(
     submission, written to the outbox before anything is sent; a week whose aggregates changed
     since it was sent becomes a correction. Failures are retried with exponential backoff,
     honouring Retry-After; what cannot be sent stays queued for the next push.
+    Without --network, every network gets its own submissions (its own privacy policy and
+    sequence) at its own coordinator; one network failing does not stop the others, and the
+    exit code is 3 when some networks were delivered and others not.
     """,
-    options: [dirOption, coordinatorOption.help("The coordinator, e.g. https://coordinator.example.org/ (remembered)."),
-              sendOnlyFlag, maxAttemptsOption, Flag.json("Print the summary as JSON.")]
+    options: [dirOption, networkOption,
+              coordinatorOption.help("The network's coordinator, e.g. https://coordinator.example.org/ (remembered; needs one network)."),
+              sendOnlyFlag, maxAttemptsOption, Flag.json("Print the summary as JSON (an array of networks when the node has several).")]
 ) { arguments in
     let dir = try arguments.required(dirOption)
+    let name = try arguments(networkOption)
     let given = try arguments(coordinatorOption)
     var options = PushOptions()
     options.sendOnly = arguments(sendOnlyFlag)
@@ -335,24 +329,24 @@ let pushCommand = Command(
     let json = arguments(jsonFlag)
     return {
         let store = try NodeStore.open(dir)
-        let url = try coordinatorURL(given: given, store: store)
-        let summary = try store.push(to: url, options: options) { line in
+        let networks = try selectedNetworks(name, store)
+        let results = try store.push(networks: networks, coordinator: given, options: options) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        if json { try printJSON(summary) } else {
-            print("\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending"
-                  + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : "")
-                  + (summary.unqueued.isEmpty ? "" : ", \(summary.unqueued.count) week(s) not queued"))
+        let several = try store.networks().count > 1
+        if json {
+            if several { try printJSON(results) } else if let only = results.first { try printJSON(only.summary) }
+        } else {
+            for result in results {
+                let summary = result.summary
+                let line = "\(summary.queued) queued, \(summary.acknowledged) acknowledged, \(summary.refused) refused, \(summary.pending) still pending"
+                    + (summary.unconfirmed > 0 ? ", \(summary.unconfirmed) answered with a receipt for other bytes" : "")
+                    + (summary.unqueued.isEmpty ? "" : ", \(summary.unqueued.count) week(s) not queued")
+                    + (result.error == nil ? "" : ", FAILED")
+                print(several ? "network \(result.network): \(line)" : line)
+            }
         }
-        if !summary.unqueued.isEmpty {
-            throw NodeError(.badInput, "\(summary.unqueued.count) week(s) were not queued because their figures break the protocol's rules (listed above); the other weeks were queued and sent. Correct the data and push again")
-        }
-        if summary.unconfirmed > 0 {
-            throw NodeError(.io, "\(summary.unconfirmed) submission(s) were answered with a receipt that does not match the bytes sent; they stay queued (see `outbox`). Check --coordinator and any proxy in between, then push again")
-        }
-        if summary.pending > 0 {
-            throw NodeError(.io, "\(summary.pending) submission(s) could not be delivered to \(url.absoluteString); they stay queued: run push again later")
-        }
+        if let problem = combined(results.map { ($0.network, pushProblem($0)) }, command: "push") { throw problem }
     }
 }
 
@@ -366,8 +360,9 @@ let outboxCommand = Command(
         let entries = try NodeStore.open(dir).outbox()
         if json { return try printJSON(entries) }
         if entries.isEmpty { print("The outbox is empty: nothing has been queued yet (run push).") }
+        let several = Set(entries.map(\.network)).count > 1
         for entry in entries {
-            var line = "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
+            var line = (several ? "\(entry.network) " : "") + "#\(entry.sequence)  \(entry.periodFrom) – \(entry.periodTo)  \(entry.state)  \(entry.bytes) bytes  \(entry.attempts) attempt(s)"
             if entry.state == "refused", let error = entry.lastError { line += "\n     refused: \(error)" }
             if entry.state == "queued", let error = entry.lastError { line += "\n     last error: \(error)" }
             print(line)
@@ -389,15 +384,17 @@ let aggregatesCommand = Command(
     discussion: """
     Prints the canonical JSON payload (RFC 8785) that push would sign for the period: per zone
     and local day, per-sensor sums under salted pseudonyms, coverage, day flags, hourly totals,
-    conversion sums and spending sums, after the privacy rules. Only the header fields chosen when
-    the submission is queued (submission id, sequence, created-at) differ.
+    conversion sums and spending sums, after the privacy rules of the network (--network). Only
+    the header fields chosen when the submission is queued (submission id, sequence, created-at) differ.
     """,
-    options: [dirOption, aggregatePeriodOption, Flag.json("Accepted for symmetry: the output is always the payload's JSON.")]
+    options: [dirOption, aggregatePeriodOption, oneNetworkOption, Flag.json("Accepted for symmetry: the output is always the payload's JSON.")]
 ) { arguments in
     let dir = try arguments.required(dirOption)
     let period = try arguments.required(aggregatePeriodOption)
+    let name = try arguments(networkOption)
     return {
-        let bytes = try NodeStore.open(dir).previewPayload(period: period)
+        let store = try NodeStore.open(dir)
+        let bytes = try store.previewPayload(period: period, network: try oneNetwork(name, store))
         FileHandle.standardOutput.write(Data(bytes + [10]))
     }
 }
@@ -407,11 +404,16 @@ let enrollRequestCommand = Command(
     discussion: """
     The request names the town, the tenant and the public key, and is signed with the key itself
     (proof of possession). The operator runs `townbench-coordinator town enroll --tenant T FILE`.
+    Each network enrols the same key under its own tenant: give --network for another one.
     """,
-    options: [dirOption]
+    options: [dirOption, oneNetworkOption]
 ) { arguments in
     let dir = try arguments.required(dirOption)
-    return { FileHandle.standardOutput.write(Data(try NodeStore.open(dir).enrolmentRequest() + [10])) }
+    let name = try arguments(networkOption)
+    return {
+        let store = try NodeStore.open(dir)
+        FileHandle.standardOutput.write(Data(try store.enrolmentRequest(network: try oneNetwork(name, store)) + [10]))
+    }
 }
 
 let keysCommand = Command(
@@ -421,12 +423,29 @@ let keysCommand = Command(
             name: "rotate", abstract: "Make a new signing key, announced in a statement signed by the old one.",
             discussion: """
             Prints the rotation statement (give it to the coordinator's operator). The new key signs
-            every later submission; the old key file is kept.
+            every later submission; the old key file is kept. A node in several networks writes one
+            statement per network (its tenant) to DIR/rotation-NETWORK.json and prints their paths.
             """,
             options: [dirOption]
         ) { arguments in
             let dir = try arguments.required(dirOption)
-            return { FileHandle.standardOutput.write(Data(try NodeStore.open(dir).rotateKey() + [10])) }
+            return {
+                let statements = try NodeStore.open(dir).rotateKey()
+                if statements.count == 1, let only = statements.first {
+                    return FileHandle.standardOutput.write(Data(only.statement + [10]))
+                }
+                for (network, statement) in statements {
+                    let file = dir.appendingPathComponent("rotation-\(network).json")
+                    do {
+                        try Data(statement + [10]).write(to: file)
+                        print("network \(network): \(file.path)")
+                    } catch {
+                        // The new key is active already: the statement must not be lost.
+                        print("network \(network) (cannot write \(file.path): \(error.localizedDescription)):")
+                        FileHandle.standardOutput.write(Data(statement + [10]))
+                    }
+                }
+            }
         },
     ])
 
@@ -449,30 +468,37 @@ func minimumOption(_ name: String, _ help: String) -> Option<Int> {
 let minStoreEntriesOption = minimumOption("min-store-entries", "Store-entry cells below N are suppressed before signing (tenant policy; default 10).")
 let minSpendingBuyersOption = minimumOption("min-spending-buyers", "Spending cells with fewer buyers are suppressed (tenant policy; default 10).")
 
+let configureNetworkOption = Option<String>("network", "NAME", "The network to add or change (default: the one named default, or the only one).")
+let networkTenantOption = Option<String>("tenant", "TENANT_ID", "The network's tenant (needed to add a network), e.g. west-flanders.")
+
 let configureCommand = Command(
-    name: "configure", abstract: "Set the coordinator URL and the tenant's privacy minimums.",
-    options: [dirOption, coordinatorOption.help("The coordinator's base URL."), coordinatorKeyOption, tokenFileOption,
-              minStoreEntriesOption, minSpendingBuyersOption]
+    name: "configure", abstract: "Add or change a network: its coordinator, key, token and privacy minimums.",
+    discussion: """
+    A town can report to several networks (tenants, on one or several coordinators): each
+    --network NAME has its own coordinator, pinned key, town token (kept mode 0600) and privacy
+    minimums, applied to what goes to that network only. `networks` lists them.
+    """,
+    options: [dirOption, configureNetworkOption, networkTenantOption, coordinatorOption.help("The coordinator's base URL."),
+              coordinatorKeyOption, tokenFileOption, minStoreEntriesOption, minSpendingBuyersOption]
 ) { arguments in
     // Every value is read and checked here, so a mistake anywhere on the line changes nothing.
     let dir = try arguments.required(dirOption)
-    let coordinator = try arguments(coordinatorOption)
-    let keyHex = try arguments(coordinatorKeyOption)
-    let token = try arguments(tokenFileOption)
-    let minimums = [("privacy_min_store_entries", try arguments(minStoreEntriesOption)),
-                    ("privacy_min_spending_buyers", try arguments(minSpendingBuyersOption))]
+    let name = try arguments(configureNetworkOption)
+    var change = NetworkChange()
+    change.tenant = try arguments(networkTenantOption)
+    change.coordinator = try arguments(coordinatorOption)
+    change.coordinatorKey = try arguments(coordinatorKeyOption).map { try NodeStore.coordinatorKey($0) }
+    change.token = try arguments(tokenFileOption)
+    change.minimumStoreEntries = try arguments(minStoreEntriesOption)
+    change.minimumSpendingBuyers = try arguments(minSpendingBuyersOption)
     return {
         let store = try NodeStore.open(dir)
-        if let coordinator { _ = try coordinatorURL(given: coordinator, store: store) }
-        if let keyHex {
-            let key = try store.pinCoordinatorKey(keyHex)
-            print("pinned coordinator key \(key.keyID)")
-        }
-        if let token { try store.saveToken(token) }
-        for case let (key, n?) in minimums { try store.setSetting(key, String(n)) }
-        let policy = try store.privacyPolicy
-        print("coordinator: \(try store.setting("coordinator_url") ?? "not set")")
-        print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
+        let target = try name ?? ((try? store.defaultNetwork())?.name ?? Network.defaultName)
+        let network = try store.configureNetwork(target, change)
+        if let key = change.coordinatorKey { print("pinned coordinator key \(key.keyID)") }
+        print("network \(network.name): tenant \(network.tenant)")
+        print("coordinator: \(network.coordinator?.absoluteString ?? "not set")")
+        print("privacy: store entries ≥ \(network.privacy.minimumStoreEntries), spending buyers ≥ \(network.privacy.minimumSpendingBuyers)")
     }
 }
 
@@ -547,7 +573,8 @@ let reportCommand = Command(
     here from its raw data, beside the network's figures from the latest coordinator report whose
     signature verified with the pinned coordinator key. Nothing is sent.
     """,
-    options: [dirOption, outFileOption, fetchFlag, coordinatorOption.help("With --fetch: the coordinator (default: the one remembered by push)."),
+    options: [dirOption, outFileOption, oneNetworkOption, fetchFlag,
+              coordinatorOption.help("With --fetch: the network's coordinator (default: the one configured)."),
               OptionGroup(daysOptions.specs.map { $0.withHelp($0.name == "from" ? "The period's first day (default: the stored report's, or the last 28 days)." : "The period's last day.") },
                           read: daysOptions.read),
               languageOption]
@@ -555,6 +582,7 @@ let reportCommand = Command(
     let dir = try arguments.required(dirOption)
     let out = try arguments.required(outFileOption)
     let fetch = arguments(fetchFlag)
+    let name = try arguments(networkOption)
     let given = try arguments(coordinatorOption)
     let (from, to) = try arguments(daysOptions)
     let language = try arguments(languageOption) ?? .en
@@ -562,11 +590,12 @@ let reportCommand = Command(
     if given != nil && !fetch { throw UsageError("--coordinator is only for --fetch") }
     return {
         let store = try NodeStore.open(dir)
+        let network = try oneNetwork(name, store)
         if fetch, let from, let to {
-            let url = try coordinatorURL(given: given, store: store)
-            try store.fetchReport(from: from.description, to: to.description, coordinator: url)
+            try store.fetchReport(from: from.description, to: to.description, network: network,
+                                  client: try store.client(for: network, coordinator: given))
         }
-        let model = try store.townReport(from: from, to: to)
+        let model = try store.townReport(from: from, to: to, network: try store.network(network.name))
         let html = TownReportPage.render(model, options: RenderOptions(language: language))
         do {
             try html.write(toFile: out, atomically: true, encoding: .utf8)
@@ -589,26 +618,52 @@ let verifyCommand = Command(
         missing one was dropped; another leaf hash means the stored envelope was altered);
       - the network report's signature and the log state it names (consistent with the checkpoint).
     The new checkpoint is stored only when everything passed. On any failure every reason is
-    printed, nothing is stored, and the exit code is 65.
+    printed, nothing is stored, and the exit code is 65. Without --network, every network's log
+    is verified in turn (each under a "Network NAME" heading when there are several).
     """,
-    options: [dirOption.help("The node's directory (needs `configure --coordinator-key` and `--token-file`)."), coordinatorOption,
+    options: [dirOption.help("The node's directory (needs `configure --coordinator-key` and `--token-file`)."), networkOption,
+              coordinatorOption.help("The network's coordinator (default: the one configured; needs one network)."),
               OptionGroup(daysOptions.specs.map { $0.withHelp($0.name == "from" ? "The report period's first day (default: the stored report's, else the last acknowledged week)." : "The report period's last day.") },
                           read: daysOptions.read),
               Flag.json("Print the result as JSON.")]
 ) { arguments in
     let dir = try arguments.required(dirOption)
+    let name = try arguments(networkOption)
     let given = try arguments(coordinatorOption)
     let (from, to) = try arguments(daysOptions)
     guard (from == nil) == (to == nil) else { throw UsageError("give both --from and --to, or neither") }
     let json = arguments(jsonFlag)
     return {
         let store = try NodeStore.open(dir)
-        let url = try coordinatorURL(given: given, store: store)
-        let result = try store.verifyLog(coordinator: url, reportPeriod: from.flatMap { f in to.map { (f.description, $0.description) } })
-        if json { try printJSON(result) } else { print(result.text, terminator: "") }
-        if !result.passed {
-            throw NodeError(.verificationFailed, "the coordinator's log failed verification: \(result.failures.map(\.message).joined(separator: "; ")). The new checkpoint was not stored; keep this output as evidence and raise it with the coordinator's operator and the other towns")
+        let networks = try selectedNetworks(name, store)
+        if given != nil && networks.count != 1 {
+            throw UsageError("--coordinator names one network's coordinator, but this node has \(networks.count) networks; add --network NAME")
         }
+        let several = try store.networks().count > 1
+        var results: [String: LogVerification] = [:]
+        var problems: [(network: String, error: NodeError?)] = []
+        for network in networks {
+            do {
+                let client = try store.client(for: network, coordinator: given)
+                let result = try store.verifyLog(network: network, client: client,
+                                                 reportPeriod: from.flatMap { f in to.map { (f.description, $0.description) } })
+                results[network.name] = result
+                if !json { print((several ? "Network \(network.name) (tenant \(network.tenant)):\n" : "") + result.text, terminator: "") }
+                problems.append((network.name, result.passed ? nil : NodeError(.verificationFailed, "the coordinator's log failed verification: \(result.failures.map(\.message).joined(separator: "; ")). The new checkpoint was not stored; keep this output as evidence and raise it with the coordinator's operator and the other towns")))
+            } catch let error as NodeError where networks.count > 1 {
+                if !json { print("Network \(network.name) (tenant \(network.tenant)):\nNot checked: \(error.message)") }
+                problems.append((network.name, error))
+            }
+        }
+        if json {
+            if several { try printJSON(results) } else if let only = results.values.first { try printJSON(only) }
+        }
+        // A failed verification (exit 65) outweighs a network that could not be checked.
+        if networks.count > 1, problems.contains(where: { $0.error?.code == .verificationFailed }) {
+            let failed = problems.filter { $0.error?.code == .verificationFailed }.map(\.network)
+            throw NodeError(.verificationFailed, "the coordinator's log failed verification for network(s) \(failed.joined(separator: ", ")) (see above). Their new checkpoints were not stored; keep this output as evidence and raise it with the coordinators' operators and the other towns")
+        }
+        if let problem = combined(problems, command: "verify") { throw problem }
     }
 }
 
@@ -621,13 +676,14 @@ let checkpointCommand = Command(
             Save the output to a file and give it to another town of the tenant: it runs
             `townbench-node checkpoint compare --dir ITS_DIR FILE` to check both towns see one log.
             """,
-            options: [dirOption, Flag.json("Print origin, size, root, note, verifier key and when it was verified as JSON.")]
+            options: [dirOption, oneNetworkOption, Flag.json("Print origin, size, root, note, verifier key and when it was verified as JSON.")]
         ) { arguments in
             let dir = try arguments.required(dirOption)
+            let name = try arguments(networkOption)
             let json = arguments(jsonFlag)
             return {
                 let store = try NodeStore.open(dir)
-                guard let checkpoint = try store.latestCheckpoint() else {
+                guard let checkpoint = try store.latestCheckpoint(network: try oneNetwork(name, store)) else {
                     throw NodeError(.noCheckpoint, "no verified checkpoint is stored yet: run `townbench-node verify --dir \(dir.path)` first")
                 }
                 if json { return try printJSON(checkpoint) }
@@ -644,12 +700,13 @@ let checkpointCommand = Command(
             prove the smaller log is a prefix of the larger (consistency proof); if it cannot,
             that is a split view or rewritten history. Exit code 65 when the check fails.
             """,
-            options: [dirOption.help("The node's directory (run `verify` first)."),
-                      coordinatorOption.help("The coordinator (default: the one remembered by push); needed for different sizes."),
+            options: [dirOption.help("The node's directory (run `verify` first)."), oneNetworkOption,
+                      coordinatorOption.help("The network's coordinator (default: the one configured); needed for different sizes."),
                       Flag.json("Print the comparison as JSON.")],
             positionals: [Positional("FILE")]
         ) { arguments in
             let dir = try arguments.required(dirOption)
+            let name = try arguments(networkOption)
             let given = try arguments(coordinatorOption)
             let json = arguments(jsonFlag)
             let file = arguments.positionals[0]
@@ -659,7 +716,8 @@ let checkpointCommand = Command(
                 do { note = try String(contentsOfFile: file, encoding: .utf8) } catch {
                     throw NodeError(.io, "cannot read \(file): \(error.localizedDescription)")
                 }
-                let comparison = try store.compareCheckpoint(note: note) { try coordinatorURL(given: given, store: store) }
+                let network = try oneNetwork(name, store)
+                let comparison = try store.compareCheckpoint(note: note, network: network) { try store.client(for: network, coordinator: given) }
                 if json { try printJSON(comparison) } else { print(comparison.message) }
             }
         },
@@ -671,5 +729,5 @@ runCommandLine(
         name: "townbench-node",
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
-                      aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
+                      aggregatesCommand, enrollRequestCommand, keysCommand, networksCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
                       simulateCommand, reportCommand, exportCommand]))

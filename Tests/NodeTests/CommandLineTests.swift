@@ -122,14 +122,14 @@ import Testing
                 #expect(result.stdout.isEmpty, "\(mistake): \(result.stdout)")
             }
             let store = try NodeStore.open(nodeDir)
-            #expect(try store.setting("coordinator_url") == nil)
-            #expect(try store.pinnedCoordinatorKey() == nil)
-            #expect(try store.setting("privacy_min_store_entries") == nil)
+            #expect(try store.defaultCoordinator() == nil)
+            #expect(try store.defaultPinnedKey() == nil)
+            #expect(try store.defaultNetwork().privacy.minimumStoreEntries == 10)
             #expect(!FileManager.default.fileExists(atPath: NodeStore.keysURL(in: nodeDir).appendingPathComponent("coordinator.token").path))
             // The same line without the mistake applies all of it.
             #expect(try runProcess(node, line).status == 0)
-            #expect(try store.setting("coordinator_url") == "http://127.0.0.1:9/")
-            #expect(try store.pinnedCoordinatorKey() != nil)
+            #expect(try store.defaultCoordinator() == "http://127.0.0.1:9/")
+            #expect(try store.defaultPinnedKey() != nil)
         }
     }
 
@@ -145,7 +145,7 @@ import Testing
                 let result = try runProcess(node, arguments + ["--dir", nodeDir.path])
                 #expect(result.status == 64, "\(arguments): \(result.stderr)")
             }
-            #expect(try NodeStore.open(nodeDir).setting("coordinator_url") == nil)
+            #expect(try NodeStore.open(nodeDir).defaultCoordinator() == nil)
         }
     }
 }

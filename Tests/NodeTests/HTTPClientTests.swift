@@ -18,9 +18,9 @@ import Testing
     static func node(_ dir: URL, coordinator url: URL) throws -> NodeFixture {
         let fixture = try NodeFixture(in: dir)
         try PushTests.importMonth(fixture)
-        _ = try fixture.store.pinCoordinatorKey(Hex.encode(try Ed25519.PrivateKey().publicKey.rawRepresentation))
-        try fixture.store.saveToken(TestCoordinator.token(for: "harelbeke"))
-        try fixture.store.setSetting("coordinator_url", url.absoluteString)
+        try fixture.store.configureDefault(key: Hex.encode(try Ed25519.PrivateKey().publicKey.rawRepresentation))
+        try fixture.store.configureDefault(token: TestCoordinator.token(for: "harelbeke"))
+        try fixture.store.configureDefault(coordinator: url.absoluteString)
         return fixture
     }
 
@@ -115,7 +115,7 @@ import Testing
                                               "--from", "2025-06-02", "--to", "2025-06-29", "--out", dir.appendingPathComponent("r.html").path])
             #expect(fetch.status == 1, "\(fetch.stderr)")
             #expect(fetch.stderr.contains("is larger than 16 MiB"), "\(fetch.stderr)")
-            #expect(try fixture.store.setting("coordinator_url") == server.url.absoluteString)
+            #expect(try fixture.store.defaultCoordinator() == server.url.absoluteString)
         }
         #expect(server.waitForConnections(1).count == 1)
     }

@@ -19,9 +19,9 @@ import Testing
         for fixture in fixtures { try PushTests.importMonth(fixture) }
         let coordinator = try TestCoordinator(keys: try fixtures.map { try PushTests.keyRecord($0.store) })
         for fixture in fixtures {
-            _ = try fixture.store.pinCoordinatorKey(Hex.encode(coordinator.reportKey.publicKey.rawRepresentation))
-            try fixture.store.saveToken(TestCoordinator.token(for: fixture.store.settings.town))
-            try fixture.store.setSetting("coordinator_url", coordinator.url.absoluteString)
+            try fixture.store.configureDefault(key: Hex.encode(coordinator.reportKey.publicKey.rawRepresentation))
+            try fixture.store.configureDefault(token: TestCoordinator.token(for: fixture.store.settings.town))
+            try fixture.store.configureDefault(coordinator: coordinator.url.absoluteString)
         }
         return (fixtures, coordinator)
     }
@@ -242,7 +242,7 @@ import Testing
             // A checkpoint signed by a key that is not the pinned one.
             coordinator.state.withLock { $0.malice = nil }
             let other = try Ed25519.PrivateKey().publicKey
-            _ = try town.store.pinCoordinatorKey(Hex.encode(other.rawRepresentation))
+            try town.store.configureDefault(key: Hex.encode(other.rawRepresentation))
             try expectFailure(try run(["verify"], town), "bad signature: the checkpoint is signed with key \(coordinator.reportKey.publicKey.keyID), not the pinned coordinator key \(other.keyID)", town)
         }
     }
@@ -279,12 +279,12 @@ import Testing
             #expect(help.stdout.hasPrefix("""
                 OVERVIEW: Check another town's checkpoint note against this node's: same log, or proof of a split view.
 
-                USAGE: townbench-node checkpoint compare --dir DIR [--coordinator URL] [--json] FILE
+                USAGE: townbench-node checkpoint compare --dir DIR [--network NAME] [--coordinator URL] [--json] FILE
 
                 """))
             let verify = try runProcess(node, ["verify", "--dir", fixture.store.directory.path, "--coordinator", "http://127.0.0.1:9/"])
             #expect(verify.status == 64)
-            #expect(verify.stderr.hasPrefix("Error: no coordinator key is pinned: run `townbench-node configure --dir "))
+            #expect(verify.stderr.hasPrefix("Error: no coordinator key is pinned for network 'default': run `townbench-node configure --dir "))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Federation
 import Foundation
 @testable import Node
 import Storage
@@ -53,4 +54,22 @@ struct NodeFixture {
         let formatter = ISO8601DateFormatter()
         return Int64(formatter.date(from: iso)!.timeIntervalSince1970)
     }
+}
+
+extension NodeStore {
+    /// Sets the default network's coordinator (`URL` text), pinned key (hex) or token, as
+    /// `configure` does.
+    func configureDefault(coordinator: String? = nil, key: String? = nil, token: String? = nil) throws {
+        var change = NetworkChange()
+        change.coordinator = coordinator.flatMap { URL(string: $0) }
+        change.coordinatorKey = try key.map { try NodeStore.coordinatorKey($0) }
+        change.token = token
+        try configureNetwork(try defaultNetwork().name, change)
+    }
+
+    /// The default network's coordinator URL text, if set.
+    func defaultCoordinator() throws -> String? { try defaultNetwork().coordinator?.absoluteString }
+
+    /// The default network's pinned key, if any.
+    func defaultPinnedKey() throws -> Ed25519.PublicKey? { try? pinnedKey(of: try defaultNetwork()) }
 }

@@ -7,14 +7,6 @@ internal import Storage
 /// (`Federation/PROTOCOL.md`), from the daily and hourly sums only — never an interval row,
 /// never a vendor device id (sensors appear as salted pseudonyms).
 extension NodeStore {
-    /// The tenant's privacy policy as configured on this node (default 10 entries / 10 buyers).
-    public var privacyPolicy: PrivacyPolicy {
-        get throws {
-            PrivacyPolicy(minimumStoreEntries: Int(try meta("privacy_min_store_entries") ?? "") ?? 10,
-                          minimumSpendingBuyers: Int(try meta("privacy_min_spending_buyers") ?? "") ?? 10)
-        }
-    }
-
     /// The pseudonym of a sensor: HMAC of the node's secret salt (never sent) and its id.
     func pseudonym(_ sensor: SensorInfo) throws -> String {
         guard let saltHex = try meta("sensor_salt"), let salt = Hex.decode(saltHex) else {
@@ -30,25 +22,36 @@ extension NodeStore {
         let sensors = Dictionary(try self.sensors().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var result = FlatlineSensorDays()
         for row in try db.query("SELECT DISTINCT sensor_id, measure FROM daily ORDER BY 1, 2") {
-            guard let sensor = sensors[try row.int64(0)], let measure = Measure(rawValue: try row.int(1)) else { continue }
+            guard let sensor = sensors[try row.int64("sensor_id")], let measure = Measure(rawValue: try row.int("measure")) else { continue }
             let days = try flatlineDays(sensor: sensor, measure: measure)
             if !days.isEmpty { result.days[sensor.id, default: [:]][measure] = days }
         }
         return result
     }
 
-    /// The zones of the aggregate payload for the local days `period`, after the privacy rules.
-    /// Days without any data are left out.
-    public func aggregateZones(period: ClosedRange<DayNumber>) throws -> [AggregatePayload.Zone] {
-        try aggregateZones(period: period, flatlines: try flatlineSensorDays())
+    /// The zones of the aggregate payload for the local days `period`, after `network`'s privacy
+    /// rules (default: ``defaultNetwork()``). Days without any data are left out.
+    public func aggregateZones(period: ClosedRange<DayNumber>, network: Network? = nil) throws -> [AggregatePayload.Zone] {
+        let network = try network ?? defaultNetwork()
+        return applyPrivacy(of: network, to: try aggregateZones(period: period, flatlines: try flatlineSensorDays()), period: period)
     }
 
-    /// The zones of the aggregate payload, leaving out `flatlines` (PROTOCOL.md §4.2): a flatline
+    /// `zones` as `network` may receive them: its privacy policy applied (PROTOCOL.md §5).
+    /// Why apart: one push builds a week's zones once and applies each network's policy to them.
+    func applyPrivacy(of network: Network, to zones: [AggregatePayload.Zone], period: ClosedRange<DayNumber>) -> [AggregatePayload.Zone] {
+        let draft = AggregatePayload(tenantId: network.tenant, townId: settings.town, keyId: "", submissionId: "", sequence: 0,
+                                     createdAt: "", period: .init(from: period.lowerBound.description, to: period.upperBound.description),
+                                     timeZone: settings.timeZone, privacy: network.privacy, zones: zones)
+        return network.privacy.apply(to: draft).zones
+    }
+
+    /// The zones of the aggregate payload BEFORE any privacy rule (see ``applyPrivacy(of:to:period:)``),
+    /// leaving out `flatlines` (PROTOCOL.md §4.2): a flatline
     /// sensor-day is no `sensors[]` entry and counts in no zone total, hour or conversion pair,
     /// so the coordinator sees it as missing, as the node's own indicators do. The measure's cell
     /// stays (with no sensors, no total) when every sensor of it is flat that day, so that it
     /// supersedes a figure sent before the day was judged flat.
-    public func aggregateZones(period: ClosedRange<DayNumber>, flatlines: FlatlineSensorDays) throws -> [AggregatePayload.Zone] {
+    func aggregateZones(period: ClosedRange<DayNumber>, flatlines: FlatlineSensorDays) throws -> [AggregatePayload.Zone] {
         let clock = LocalClock(timeZone: timeZone)
         let sensors = try self.sensors()
         let schoolHolidays = try self.schoolHolidays()
@@ -130,9 +133,10 @@ extension NodeStore {
                 SELECT s.start, s.sector, s.transactions, s.buyers, s.value_cents FROM spending s JOIN zones z ON z.id = s.zone_id
                 WHERE z.name = ? AND s.start >= ? AND s.start < ?
                 """, [.text(zoneName), .integer(firstInstant), .integer(endInstant)]) {
-                let d = clock.local(try row.int64(0)).day
-                let old = spending[d, default: [:]][try row.string(1)] ?? (0, 0, 0)
-                spending[d, default: [:]][try row.string(1)] = (old.0 + (try row.int(2)), old.1 + (try row.int(3)), old.2 + (try row.int(4)))
+                let d = clock.local(try row.int64("start")).day, sector = try row.string("sector")
+                let old = spending[d, default: [:]][sector] ?? (0, 0, 0)
+                spending[d, default: [:]][sector] = (old.0 + (try row.int("transactions")), old.1 + (try row.int("buyers")),
+                                                     old.2 + (try row.int("value_cents")))
             }
             for (d, sectors) in spending {
                 var dayValue = day(d)
@@ -151,11 +155,7 @@ extension NodeStore {
                                    return day
                                }))
         }
-        let policy = try privacyPolicy
-        let draft = AggregatePayload(tenantId: settings.tenant, townId: settings.town, keyId: "", submissionId: "", sequence: 0,
-                                     createdAt: "", period: .init(from: period.lowerBound.description, to: period.upperBound.description),
-                                     timeZone: settings.timeZone, privacy: policy, zones: zones)
-        return policy.apply(to: draft).zones
+        return zones
     }
 }
 

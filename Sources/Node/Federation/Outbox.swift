@@ -16,6 +16,8 @@ public struct UnqueuedWeek: Codable, Sendable, Hashable, CustomStringConvertible
 
 /// One submission in the node's outbox.
 public struct OutboxEntry: Codable, Sendable, Hashable {
+    /// The network it goes to; sequence numbers count per network.
+    public var network: String
     public var sequence: Int
     public var submissionId: String
     public var tenant: String
@@ -74,136 +76,162 @@ extension NodeStore {
     }
 
     /// Builds, signs and queues a submission for every period whose aggregates differ from those
-    /// last queued or acknowledged for it (a first submission, or a correction). Everything is
-    /// written to the outbox in one transaction before anything is sent. Returns the new entries;
-    /// throws ``NodeError`` naming the first week that could not be built (the good weeks are
-    /// queued all the same: see ``queueSubmissionsReporting(through:now:)``).
+    /// last queued or acknowledged for it (a first submission, or a correction), for each of
+    /// `networks` (default: all). Everything is written to the outbox in one transaction before
+    /// anything is sent. Returns the new entries; throws ``NodeError`` naming the first week that
+    /// could not be built (the good weeks are queued all the same: see
+    /// ``queueSubmissionsReporting(through:now:networks:)``).
     @discardableResult
-    public func queueSubmissions(through last: DayNumber? = nil, now: Date = Date()) throws -> [OutboxEntry] {
-        let outcome = try queueSubmissionsReporting(through: last, now: now)
+    public func queueSubmissions(through last: DayNumber? = nil, now: Date = Date(), networks: [Network]? = nil) throws -> [OutboxEntry] {
+        let outcome = try queueSubmissionsReporting(through: last, now: now, networks: networks)
         if let first = outcome.unqueued.first { throw NodeError(.badInput, first.description) }
         return outcome.queued
     }
 
-    /// Like ``queueSubmissions(through:now:)``, but a week whose aggregates the protocol refuses
-    /// (data imported before a rule existed, an implausible daily sum) is reported, not thrown:
-    /// one bad week never keeps the others from being queued.
-    public func queueSubmissionsReporting(through last: DayNumber? = nil, now: Date = Date()) throws
+    /// Like ``queueSubmissions(through:now:networks:)``, but a week whose aggregates the protocol
+    /// refuses (data imported before a rule existed, an implausible daily sum) is reported, not
+    /// thrown: one bad week never keeps the others from being queued.
+    ///
+    /// Each network gets the week's zones after its OWN privacy policy, its own sequence numbers
+    /// and submission ids: what one network's stricter policy suppresses never reaches it, however
+    /// lenient another network's is.
+    public func queueSubmissionsReporting(through last: DayNumber? = nil, now: Date = Date(), networks: [Network]? = nil) throws
         -> (queued: [OutboxEntry], unqueued: [UnqueuedWeek]) {
+        let networks = try networks ?? self.networks()
         let key = try signingKey()
-        var queued: [Int] = []
+        var queued: [String: [Int]] = [:]
         var unqueued: [UnqueuedWeek] = []
+        func refuse(_ week: UnqueuedWeek) { if !unqueued.contains(week) { unqueued.append(week) } }
         if let range = try dataRange(), range.lowerBound < DayNumber.supportedRange.lowerBound {
-            unqueued.append(UnqueuedWeek(
+            refuse(UnqueuedWeek(
                 from: range.lowerBound, to: min(range.upperBound, DayNumber.supportedRange.lowerBound - 1),
                 reason: "the store holds data on days before \(DayNumber.supportedRange.lowerBound), outside the supported dates \(DayNumber.supportedRangeText); they are never sent (imports now refuse such dates)."))
         }
+        guard !networks.isEmpty else { return ([], unqueued) }
         try db.transaction {
-            var sequence = try db.queryFirst("SELECT coalesce(max(sequence), 0) FROM outbox")?.int(0) ?? 0
+            var sequences: [String: Int] = [:]
+            for network in networks {
+                sequences[network.name] = try db.queryFirst("SELECT coalesce(max(sequence), 0) AS last FROM outbox WHERE network = ?",
+                                                            [.text(network.name)])?.int("last") ?? 0
+            }
             // Judged once over the whole history: data arriving later can make a day of a week already
             // sent a flatline, and then that week's aggregates differ and it is sent again as a correction.
             let flatlines = try flatlineSensorDays()
             for period in try submissionPeriods(through: last) {
-                let zones: [AggregatePayload.Zone]
-                let envelope: [UInt8]
-                let digest: String
-                let payload: AggregatePayload
-                do {
-                    zones = try aggregateZones(period: period, flatlines: flatlines)
-                    guard !zones.isEmpty else { continue }
-                    digest = Hex.encode(SHA256.hash(try CanonicalJSON.encode(zones)))
-                    let latest = try db.queryFirst("""
-                        SELECT content_digest FROM outbox WHERE tenant = ? AND period_from = ? AND period_to = ? AND state != 'refused'
-                        ORDER BY sequence DESC LIMIT 1
-                        """, [.text(settings.tenant), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)])
-                    if try latest?.string(0) == digest { continue }
-                    payload = AggregatePayload(
-                        tenantId: settings.tenant, townId: settings.town, keyId: key.publicKey.keyID,
-                        submissionId: try SubmissionID.random(), sequence: sequence + 1, createdAt: Timestamp.format(now),
-                        period: .init(from: period.lowerBound.description, to: period.upperBound.description),
-                        timeZone: settings.timeZone, privacy: try privacyPolicy, zones: zones)
-                    envelope = try payload.signedEnvelope(with: key).serialized()
-                } catch let error as FederationError where error.code == .invalidPayload {
-                    unqueued.append(UnqueuedWeek(from: period.lowerBound, to: period.upperBound, reason: error.message))
-                    continue
+                let raw = try aggregateZones(period: period, flatlines: flatlines)
+                for network in networks {
+                    let sequence = (sequences[network.name] ?? 0) + 1
+                    let zones = applyPrivacy(of: network, to: raw, period: period)
+                    let envelope: [UInt8]
+                    let digest: String
+                    let payload: AggregatePayload
+                    do {
+                        guard !zones.isEmpty else { continue }
+                        digest = Hex.encode(SHA256.hash(try CanonicalJSON.encode(zones)))
+                        let latest = try db.queryFirst("""
+                            SELECT content_digest FROM outbox WHERE network = ? AND tenant = ? AND period_from = ? AND period_to = ?
+                            AND state != 'refused' ORDER BY sequence DESC LIMIT 1
+                            """, [.text(network.name), .text(network.tenant), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)])
+                        if try latest?.string("content_digest") == digest { continue }
+                        payload = AggregatePayload(
+                            tenantId: network.tenant, townId: settings.town, keyId: key.publicKey.keyID,
+                            submissionId: try SubmissionID.random(), sequence: sequence, createdAt: Timestamp.format(now),
+                            period: .init(from: period.lowerBound.description, to: period.upperBound.description),
+                            timeZone: settings.timeZone, privacy: network.privacy, zones: zones)
+                        envelope = try payload.signedEnvelope(with: key).serialized()
+                    } catch let error as FederationError where error.code == .invalidPayload {
+                        refuse(UnqueuedWeek(from: period.lowerBound, to: period.upperBound, reason: error.message))
+                        continue
+                    }
+                    sequences[network.name] = sequence
+                    try db.run("""
+                        INSERT INTO outbox (network, sequence, submission_id, tenant, period_from, period_to, content_digest, envelope, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [.text(network.name), .int(sequence), .text(payload.submissionId), .text(network.tenant),
+                              .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue), .text(digest), .blob(envelope),
+                              .text(payload.createdAt)])
+                    queued[network.name, default: []].append(sequence)
                 }
-                sequence += 1
-                try db.run("""
-                    INSERT INTO outbox (sequence, submission_id, tenant, period_from, period_to, content_digest, envelope, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.int(sequence), .text(payload.submissionId), .text(settings.tenant), .int(period.lowerBound.rawValue),
-                          .int(period.upperBound.rawValue), .text(digest), .blob(envelope), .text(payload.createdAt)])
-                queued.append(sequence)
             }
         }
-        return (try outbox().filter { queued.contains($0.sequence) }, unqueued)
+        return (try outbox().filter { queued[$0.network]?.contains($0.sequence) ?? false }, unqueued)
     }
 
-    /// Every outbox entry, oldest first.
-    public func outbox() throws -> [OutboxEntry] {
+    /// Every outbox entry of `network` (default: every network), by network, oldest first.
+    public func outbox(network: String? = nil) throws -> [OutboxEntry] {
         try db.query("""
-            SELECT sequence, submission_id, tenant, period_from, period_to, state, attempts, last_error, receipt, created_at, length(envelope)
-            FROM outbox ORDER BY sequence
-            """).map { row in
-            OutboxEntry(sequence: try row.int(0), submissionId: try row.string(1), tenant: try row.string(2),
-                        periodFrom: DayNumber(try row.int(3)), periodTo: DayNumber(try row.int(4)), state: try row.string(5),
-                        attempts: try row.int(6), lastError: try row.optionalString(7), receipt: try row.optionalString(8),
-                        createdAt: try row.string(9), bytes: try row.int(10))
+            SELECT network, sequence, submission_id, tenant, period_from, period_to, state, attempts, last_error, receipt, created_at,
+                length(envelope) AS bytes
+            FROM outbox WHERE ?1 IS NULL OR network = ?1 ORDER BY network, sequence
+            """, [.optional(network)]).map { row in
+            OutboxEntry(network: try row.string("network"), sequence: try row.int("sequence"), submissionId: try row.string("submission_id"),
+                        tenant: try row.string("tenant"), periodFrom: DayNumber(try row.int("period_from")),
+                        periodTo: DayNumber(try row.int("period_to")), state: try row.string("state"), attempts: try row.int("attempts"),
+                        lastError: try row.optionalString("last_error"), receipt: try row.optionalString("receipt"),
+                        createdAt: try row.string("created_at"), bytes: try row.int("bytes"))
         }
     }
 
-    /// The exact bytes of a queued or sent submission.
-    public func envelopeBytes(sequence: Int) throws -> [UInt8] {
-        guard let row = try db.queryFirst("SELECT envelope FROM outbox WHERE sequence = ?", [.int(sequence)]) else {
-            throw NodeError(.invalidArgument, "no outbox entry \(sequence)")
+    /// The exact bytes of a queued or sent submission of `network`.
+    public func envelopeBytes(sequence: Int, network: String = Network.defaultName) throws -> [UInt8] {
+        guard let row = try db.queryFirst("SELECT envelope FROM outbox WHERE network = ? AND sequence = ?",
+                                          [.text(network), .int(sequence)]) else {
+            throw NodeError(.invalidArgument, "no outbox entry \(sequence) of network '\(network)'")
         }
-        return try row.bytes(0)
+        return try row.bytes("envelope")
     }
 
-    func recordAttempt(sequence: Int, state: String, error: String?, receipt: String?) throws {
+    func recordAttempt(_ entry: OutboxEntry, state: String, error: String?, receipt: String?) throws {
         try db.run("""
             UPDATE outbox SET attempts = attempts + 1, state = ?, last_error = ?, receipt = coalesce(?, receipt),
-                done_at = CASE WHEN ? = 'queued' THEN NULL ELSE datetime('now') END WHERE sequence = ?
-            """, [.text(state), .optional(error), .optional(receipt), .text(state), .int(sequence)])
+                done_at = CASE WHEN ? = 'queued' THEN NULL ELSE datetime('now') END WHERE network = ? AND sequence = ?
+            """, [.text(state), .optional(error), .optional(receipt), .text(state), .text(entry.network), .int(entry.sequence)])
     }
 
     /// The aggregates of one period exactly as `push` would sign them, as canonical JSON
     /// (`townbench-node aggregates`): what would leave the machine, byte for byte, minus the header
     /// fields chosen at queue time (submission id, sequence, created-at, key id).
-    public func previewPayload(period: ClosedRange<DayNumber>) throws -> [UInt8] {
+    /// For `network` (default: ``defaultNetwork()``), after its privacy policy.
+    public func previewPayload(period: ClosedRange<DayNumber>, network: Network? = nil) throws -> [UInt8] {
+        let network = try network ?? defaultNetwork()
         let payload = AggregatePayload(
-            tenantId: settings.tenant, townId: settings.town, keyId: try signingKey().publicKey.keyID,
+            tenantId: network.tenant, townId: settings.town, keyId: try signingKey().publicKey.keyID,
             submissionId: String(repeating: "0", count: 32), sequence: 1, createdAt: Timestamp.format(Date()),
             period: .init(from: period.lowerBound.description, to: period.upperBound.description),
-            timeZone: settings.timeZone, privacy: try privacyPolicy, zones: try aggregateZones(period: period))
+            timeZone: settings.timeZone, privacy: network.privacy, zones: try aggregateZones(period: period, network: network))
         return try payload.canonicalBytes()
     }
 
     /// The enrolment request for this node's key (to hand to the coordinator's operator).
-    public func enrolmentRequest(now: Date = Date()) throws -> [UInt8] {
-        try EnrolmentRequest.signed(tenantId: settings.tenant, townId: settings.town, key: try signingKey(), createdAt: now).serialized()
+    /// For `network`'s tenant (default: ``defaultNetwork()``): each network enrols the one key.
+    public func enrolmentRequest(now: Date = Date(), network: Network? = nil) throws -> [UInt8] {
+        try EnrolmentRequest.signed(tenantId: try (network ?? defaultNetwork()).tenant, townId: settings.town, key: try signingKey(), createdAt: now).serialized()
     }
 
-    /// Creates a new signing key and a rotation statement signed by the old key (and the new one),
-    /// makes the new key active, and returns the statement for the coordinator's operator. The old
-    /// key file is kept (renamed) so earlier submissions can still be explained.
-    public func rotateKey(now: Date = Date()) throws -> [UInt8] {
+    /// Creates a new signing key and a rotation statement signed by the old key (and the new one)
+    /// for each network's tenant (they all enrolled the one key), makes the new key active, and
+    /// returns the statements for the coordinators' operators, by network name. The old key file
+    /// is kept (renamed) so earlier submissions can still be explained.
+    public func rotateKey(now: Date = Date()) throws -> [(network: String, statement: [UInt8])] {
         // Queued submissions carry the old key id and signature; the coordinator accepts them only
         // while the old key is current, so deliver them first.
-        let queued = try db.queryFirst("SELECT count(*) FROM outbox WHERE state = 'queued'")?.int(0) ?? 0
+        let queued = try db.queryFirst("SELECT count(*) AS queued FROM outbox WHERE state = 'queued'")?.int("queued") ?? 0
         guard queued == 0 else {
             throw NodeError(.invalidArgument, "\(queued) submission(s) signed with the current key are still queued; run `townbench-node push` until the outbox is delivered, then rotate")
         }
         let old = try signingKey()
         let new = try Ed25519.PrivateKey()
-        let statement = try KeyRotationStatement.signed(tenantId: settings.tenant, townId: settings.town, oldKey: old, newKey: new,
-                                                        createdAt: now).serialized()
+        let networks = try self.networks()
+        let tenants = networks.isEmpty ? [(Network.defaultName, settings.tenant)] : networks.map { ($0.name, $0.tenant) }
+        let statements = try tenants.map { name, tenant in
+            (name, try KeyRotationStatement.signed(tenantId: tenant, townId: settings.town, oldKey: old, newKey: new, createdAt: now).serialized())
+        }
         let relative = "keys/\(new.publicKey.keyID).key"
         try NodeStore.writeSecret(Hex.encode(try new.seed()) + "\n", to: directory.appendingPathComponent(relative))
         try db.transaction {
             try setSetting("key_file", relative)
             try setSetting("key_id", new.publicKey.keyID)
         }
-        return statement
+        return statements
     }
 }
