@@ -9,9 +9,10 @@ public import Indicators
 /// `fietser`, `klein`).
 ///
 /// Why these figures: they are the zone totals the node shares with the network
-/// (``NodeStore/aggregateZones(period:)``: flatline sensor-days left out, the tenant's privacy
-/// policy applied), never a sensor's own row. Open data is public, so every exported cell below
-/// the tenant's minimum (`privacy_min_store_entries`) is left out too, with the same secondary
+/// (``NodeStore/aggregateZones(period:network:)``: flatline sensor-days left out, a network's
+/// privacy policy applied), never a sensor's own row. Open data is public, so the strictest of the
+/// town's networks' policies applies, and every exported cell below its minimum store entries is
+/// left out too, with the same secondary
 /// rule as the protocol's: an hour that could be subtracted back out of the published day total
 /// is left out with it.
 public enum OSLOExport {
@@ -67,7 +68,9 @@ extension NodeStore {
             throw NodeError(.invalidArgument, "--base-iri '\(base)' is not an IRI prefix; use e.g. https://data.example.be/telling/ or urn:townbench:harelbeke:")
         }
         let clock = LocalClock(timeZone: timeZone)
-        let minimum = Double(try privacyPolicy.minimumStoreEntries)
+        // Open data is public: the strictest of the town's networks' minimums applies.
+        let strictest = try networks().max { $0.privacy.minimumStoreEntries < $1.privacy.minimumStoreEntries } ?? defaultNetwork()
+        let minimum = Double(strictest.privacy.minimumStoreEntries)
 
         func stamp(_ epoch: Int64) -> String {
             let offset = clock.offset(at: epoch)
@@ -101,7 +104,7 @@ extension NodeStore {
                           "Verkeerskenmerk.type": OSLOExport.characteristicScheme + "aantal",
                           "Verkeerskenmerk.verkeersdeelnemertype": [OSLOExport.modeScheme + mode]])
         }
-        for zone in try aggregateZones(period: period) {
+        for zone in try aggregateZones(period: period, network: strictest) {
             let zoneIRI = base + "zone:" + zone.zoneId
             var zoneUsed = false
             for day in zone.days {
