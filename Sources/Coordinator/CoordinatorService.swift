@@ -266,7 +266,10 @@ struct API: Sendable {
 
     static func treeSize(_ text: String?, name: String) throws -> UInt64? {
         guard let text else { return nil }
-        guard let value = UInt64(text) else { throw CoordinatorError(.invalidArgument, "\(name) must be a log size (digits only, e.g. 1024), not '\(text)'.") }
+        // At most Int64.max: the stores keep sizes as signed 64-bit integers.
+        guard let value = UInt64(text), value <= UInt64(Int64.max) else {
+            throw CoordinatorError(.invalidArgument, "\(name) must be a log size (digits only, at most \(Int64.max), e.g. 1024), not '\(text)'.")
+        }
         return value
     }
 

@@ -258,7 +258,8 @@ struct StoredKeyStatus {
         switch state {
         case "active": return .active
         case "retired":
-            return .retired(at: try StoredValue.date(at ?? "", "keys.status_at"), successor: successor ?? "")
+            guard let successor else { throw StoredValue.corrupt("keys.successor", "NULL", "is missing for a retired key") }
+            return .retired(at: try StoredValue.date(at ?? "", "keys.status_at"), successor: successor)
         case "revoked": return .revoked(at: try StoredValue.date(at ?? "", "keys.status_at"))
         default: throw StoredValue.corrupt("keys.status", state, "is not active, retired or revoked")
         }
