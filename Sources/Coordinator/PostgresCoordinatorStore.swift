@@ -702,7 +702,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         let rows = if let treeSize {
             try read(scope.tenantID, "reading a checkpoint",
                      "SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
-                     [.text(scope.tenantID), .integer(Int64(treeSize))])
+                     [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))])
         } else {
             try read(scope.tenantID, "reading the latest checkpoint",
                      "SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1",
@@ -745,7 +745,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         try read(scope.tenantID, "reading log entries", """
             SELECT \(StoredColumns.entry) FROM submissions WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
             ORDER BY leaf_index
-            """, [.text(scope.tenantID), .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]).map(LogEntry.init(stored:))
+            """, [.text(scope.tenantID), .integer(try StoreError.logSize(range.lowerBound)), .integer(try StoreError.logSize(range.upperBound))]).map(LogEntry.init(stored:))
     }
 
     /// The head and the three aggregate reads in one read-only `REPEATABLE READ` transaction (one
@@ -809,7 +809,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         try read(scope.tenantID, "listing published reports", """
             SELECT \(StoredColumns.report) FROM published_reports WHERE tenant_id = $1 AND tree_size = $2
             ORDER BY period_from, period_to, lag, audience
-            """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
+            """, [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
     }
 }
 

@@ -630,7 +630,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("reading a checkpoint") { box in
             let rows = if let treeSize {
                 try box.rows("SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
-                             [.text(scope.tenantID), .integer(Int64(treeSize))])
+                             [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))])
             } else {
                 try box.rows("SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
                              [.text(scope.tenantID)])
@@ -673,7 +673,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("reading log entries") { box in
             try box.rows("""
                 SELECT \(StoredColumns.entry) FROM submissions WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index
-                """, [.text(scope.tenantID), .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]).map(LogEntry.init(stored:))
+                """, [.text(scope.tenantID), .integer(try StoreError.logSize(range.lowerBound)), .integer(try StoreError.logSize(range.upperBound))]).map(LogEntry.init(stored:))
         }
     }
 
@@ -724,7 +724,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             try box.rows("""
                 SELECT \(StoredColumns.report) FROM published_reports WHERE tenant_id = ? AND tree_size = ?
                 ORDER BY period_from, period_to, lag, audience
-                """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
+                """, [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
         }
     }
 

@@ -66,6 +66,15 @@ enum StoreError {
     static func missingAfterWrite(_ what: String, _ scope: TenantScope) -> CoordinatorError {
         CoordinatorError(.storage, "The \(what) just stored for tenant \(scope.tenantID) is missing; check the database, then retry.")
     }
+    /// A log size or leaf index as the stores keep it (a signed 64-bit integer); a larger one
+    /// (from a request or the command line) is no size of any log, and must not trap.
+    static func logSize(_ value: UInt64) throws -> Int64 {
+        guard let size = Int64(exactly: value) else {
+            throw CoordinatorError(.invalidArgument, "\(value) is beyond any log's size (at most \(Int64.max)); give a size the log has.")
+        }
+        return size
+    }
+
     static func damagedHead(_ tenant: String, _ problem: String) -> CoordinatorError {
         CoordinatorError(.storage, "The log head of tenant \(tenant) is damaged (\(problem)). Restore the database from a backup.")
     }

@@ -95,3 +95,19 @@ import TestSupport
         }
     }
 }
+
+extension TreeSizeBoundsTests {
+    /// The command line (`report recompute --checkpoint`, `log entries`) reaches the stores with sizes
+    /// of its own: beyond Int64.max they are refused, not converted with a trap.
+    @Test(arguments: StoreBackend.available) func theStoresRefuseASizeBeyondTheirRange(_ backend: StoreBackend) throws {
+        let storage = try BackendStore(backend)
+        let scope = TenantScope.administrative("daks")
+        try storage.store.addTenant(Tenant(id: "daks", name: "DAKS"))
+        for size in [UInt64.max, UInt64(Int64.max) + 1] {
+            let error = try #require(throws: CoordinatorError.self) { try storage.store.storedCheckpoint(treeSize: size, scope) }
+            #expect(error.code == .invalidArgument, "\(error)")
+            #expect(throws: CoordinatorError.self) { try storage.store.publishedReports(treeSize: size, scope) }
+            #expect(throws: CoordinatorError.self) { try storage.store.logEntries(0..<size, scope) }
+        }
+    }
+}
