@@ -173,7 +173,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func tenant(_ scope: TenantScope) throws -> Tenant? {
         try inTenant(scope.tenantID, "reading tenant \(scope.tenantID)") { db in
-            try db.query("SELECT \(StoredColumns.tenant) FROM tenants WHERE tenant_id = $1", [.text(scope.tenantID)]).first
+            try db.query("SELECT \(Tenant.storedColumns) FROM tenants WHERE tenant_id = $1", [.text(scope.tenantID)]).first
                 .map { try Tenant(stored: $0, id: scope.tenantID) }
         }
     }
@@ -199,17 +199,12 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func towns(_ scope: TenantScope) throws -> [Town] {
         try inTenant(scope.tenantID, "listing towns") { db in
-            try db.query("SELECT \(StoredColumns.town) FROM towns WHERE tenant_id = $1 ORDER BY town_id", [.text(scope.tenantID)])
+            try db.query("SELECT \(Town.storedColumns) FROM towns WHERE tenant_id = $1 ORDER BY town_id", [.text(scope.tenantID)])
                 .map(Town.init(stored:))
         }
     }
 
     // MARK: Keys
-
-    private static func statusColumns(_ status: KeyRecord.Status) -> [PostgresValue] {
-        let stored = StoredKeyStatus(status)
-        return [.text(stored.state), stored.at.map { .text($0) } ?? .null, stored.successor.map { .text($0) } ?? .null]
-    }
 
     public func enrol(_ record: KeyRecord, _ scope: TenantScope) throws {
         try StoreError.checkTenant(of: record, scope)
@@ -220,13 +215,13 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """, [.text(scope.tenantID), .text(record.keyID), .text(record.townID), .bytes(record.publicKey.rawRepresentation),
-                          .text(Timestamp.format(record.enrolledAt))] + Self.statusColumns(record.status))
+                          .text(Timestamp.format(record.enrolledAt))] + StoredKeyStatus(record.status).columns { .optional($0) })
         }
     }
 
     public func keyRecord(id keyID: String, _ scope: TenantScope) throws -> KeyRecord? {
         try inTenant(scope.tenantID, "reading key \(keyID)") { db in
-            try db.query("SELECT \(StoredColumns.key) FROM keys WHERE tenant_id = $1 AND key_id = $2",
+            try db.query("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = $1 AND key_id = $2",
                          [.text(scope.tenantID), .text(keyID)]).first.map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
@@ -234,7 +229,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     public func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws {
         try inTenant(scope.tenantID, "updating key \(record.keyID)") { db in
             let changed = try db.run("UPDATE keys SET status = $1, status_at = $2, successor = $3 WHERE tenant_id = $4 AND key_id = $5",
-                                     Self.statusColumns(record.status) + [.text(scope.tenantID), .text(record.keyID)])
+                                     StoredKeyStatus(record.status).columns { .optional($0) } + [.text(scope.tenantID), .text(record.keyID)])
             guard changed == 1 else { throw StoreError.noKey(record.keyID, scope) }
         }
     }
@@ -246,19 +241,19 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                      mapping: { PostgresError.Code.integrityConstraintViolation ~= $0 ? exists : nil }) { db in
             let changed = try db.run("""
                 UPDATE keys SET status = $1, status_at = $2, successor = $3 WHERE tenant_id = $4 AND key_id = $5 AND status = 'active'
-                """, Self.statusColumns(old.status) + [.text(scope.tenantID), .text(old.keyID)])
+                """, StoredKeyStatus(old.status).columns { .optional($0) } + [.text(scope.tenantID), .text(old.keyID)])
             guard changed == 1 else { throw StoreError.alreadyRotated(old.keyID) }
             try db.run("""
                 INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 """, [.text(scope.tenantID), .text(new.keyID), .text(new.townID), .bytes(new.publicKey.rawRepresentation),
-                      .text(Timestamp.format(new.enrolledAt))] + Self.statusColumns(new.status))
+                      .text(Timestamp.format(new.enrolledAt))] + StoredKeyStatus(new.status).columns { .optional($0) })
         }
     }
 
     public func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord] {
         try inTenant(scope.tenantID, "listing keys") { db in
-            try db.query("SELECT \(StoredColumns.key) FROM keys WHERE tenant_id = $1 AND town_id = $2 ORDER BY enrolled_at, key_id",
+            try db.query("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = $1 AND town_id = $2 ORDER BY enrolled_at, key_id",
                          [.text(scope.tenantID), .text(townID)]).map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
@@ -294,7 +289,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func token(hash: [UInt8]) throws -> TokenRecord? {
         try inToken("townbench.token_hash", Hex.encode(hash), "checking a token") { db in
-            try db.query("SELECT \(StoredColumns.token) FROM tokens WHERE token_hash = $1", [.bytes(hash)]).first
+            try db.query("SELECT \(TokenRecord.storedColumns) FROM tokens WHERE token_hash = $1", [.bytes(hash)]).first
                 .map(TokenRecord.init(stored:))
         }
     }
@@ -327,7 +322,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func session(idHash: [UInt8], now: Date) throws -> SessionRecord? {
         try inToken("townbench.session_hash", Hex.encode(idHash), "reading a session") { db in
-            guard let row = try db.query("SELECT \(StoredColumns.session) FROM sessions WHERE session_hash = $1", [.bytes(idHash)]).first
+            guard let row = try db.query("SELECT \(SessionRecord.storedColumns) FROM sessions WHERE session_hash = $1", [.bytes(idHash)]).first
             else { return nil }
             let found = try SessionRecord(stored: row, idHash: idHash)
             guard found.expiresAt > now else {
@@ -565,7 +560,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
         try read(scope.tenantID, "reading a receipt",
-                 "SELECT \(StoredColumns.receipt) FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
+                 "SELECT \(Receipt.storedColumns) FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
                  [.text(scope.tenantID), .text(townID), .text(submissionID)]).first
             .map { try Receipt(stored: $0, submissionID: submissionID) }
     }
@@ -573,7 +568,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     public func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary] {
         try inTenant(scope.tenantID, "listing submissions") { db in
             try db.query("""
-                SELECT \(StoredColumns.summary) FROM submissions WHERE tenant_id = $1 AND town_id = $2 ORDER BY sequence
+                SELECT \(SubmissionSummary.storedColumns) FROM submissions WHERE tenant_id = $1 AND town_id = $2 ORDER BY sequence
                 """, [.text(scope.tenantID), .text(townID)]).map { try SubmissionSummary(stored: $0, townID: townID) }
         }
     }
@@ -593,7 +588,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     /// The current sensor days of a measure ($2) over days $3…$4, in the order the computation expects.
     private static let sensorDaysSQL = """
-        SELECT \(StoredColumns.sensorDay)
+        SELECT \(SensorDayDecoder.storedColumns)
         FROM current_cells c
         JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
         JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
@@ -612,7 +607,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     private static let zoneDaysSQL = """
-        SELECT \(StoredColumns.zoneDay)
+        SELECT \(ZoneDayRow.storedColumns)
         FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
         WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
         ORDER BY z.town_id, z.zone_id, z.day
@@ -627,7 +622,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     private static let conversionDaysSQL = """
-        SELECT \(StoredColumns.conversionDay)
+        SELECT \(ConversionDayRow.storedColumns)
         FROM current_cells c
         JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
         JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
@@ -661,7 +656,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     // MARK: Transparency log
 
-    private static let headSQL = "SELECT \(StoredColumns.head) FROM log_heads WHERE tenant_id = $1"
+    private static let headSQL = "SELECT \(MerkleFrontier.storedColumns) FROM log_heads WHERE tenant_id = $1"
 
     private static func head(_ rows: PostgresRows, tenant: String) throws -> LogHead {
         let frontier = try MerkleFrontier(stored: rows.first, tenant: tenant)
@@ -701,11 +696,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? {
         let rows = if let treeSize {
             try read(scope.tenantID, "reading a checkpoint",
-                     "SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
+                     "SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
                      [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))])
         } else {
             try read(scope.tenantID, "reading the latest checkpoint",
-                     "SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1",
+                     "SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1",
                      [.text(scope.tenantID)])
         }
         return try rows.first.map(TransparencyLog.SignedCheckpoint.init(stored:))
@@ -717,7 +712,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         -> TransparencyLog.SignedCheckpoint {
         let results = try read(scope.tenantID, "storing checkpoint \(checkpoint.treeSize)", [
             (Self.insertCheckpointSQL, Self.checkpointValues(checkpoint, tenant: scope.tenantID, at: Timestamp.format(Date()))),
-            ("SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
+            ("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
              [.text(scope.tenantID), .integer(Int64(checkpoint.treeSize))]),
         ])
         guard let row = results[1].first else {
@@ -728,14 +723,14 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? {
         try read(scope.tenantID, "reading a log entry", """
-            SELECT \(StoredColumns.entry) FROM submissions
+            SELECT \(LogEntry.storedColumns) FROM submissions
             WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3 AND leaf_index IS NOT NULL
             """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(LogEntry.init(stored:))
     }
 
     public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? {
         try read(scope.tenantID, "reading a log entry", """
-            SELECT \(StoredColumns.entry) FROM submissions
+            SELECT \(LogEntry.storedColumns) FROM submissions
             WHERE tenant_id = $1
               AND leaf_index = (SELECT idx FROM log_nodes WHERE tenant_id = $1 AND level = 0 AND hash = $2 ORDER BY idx LIMIT 1)
             """, [.text(scope.tenantID), .bytes(leafHash)]).first.map(LogEntry.init(stored:))
@@ -743,7 +738,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] {
         try read(scope.tenantID, "reading log entries", """
-            SELECT \(StoredColumns.entry) FROM submissions WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+            SELECT \(LogEntry.storedColumns) FROM submissions WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
             ORDER BY leaf_index
             """, [.text(scope.tenantID), .integer(try StoreError.logSize(range.lowerBound)), .integer(try StoreError.logSize(range.upperBound))]).map(LogEntry.init(stored:))
     }
@@ -807,7 +802,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] {
         try read(scope.tenantID, "listing published reports", """
-            SELECT \(StoredColumns.report) FROM published_reports WHERE tenant_id = $1 AND tree_size = $2
+            SELECT \(PublishedReport.storedColumns) FROM published_reports WHERE tenant_id = $1 AND tree_size = $2
             ORDER BY period_from, period_to, lag, audience
             """, [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
     }

@@ -227,7 +227,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func tenant(_ scope: TenantScope) throws -> Tenant? {
         try read("reading tenant \(scope.tenantID)") { box in
-            try box.rows("SELECT \(StoredColumns.tenant) FROM tenants WHERE tenant_id = ?", [.text(scope.tenantID)]).first
+            try box.rows("SELECT \(Tenant.storedColumns) FROM tenants WHERE tenant_id = ?", [.text(scope.tenantID)]).first
                 .map { try Tenant(stored: $0, id: scope.tenantID) }
         }
     }
@@ -253,17 +253,12 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func towns(_ scope: TenantScope) throws -> [Town] {
         try read("listing towns") { box in
-            try box.rows("SELECT \(StoredColumns.town) FROM towns WHERE tenant_id = ? ORDER BY town_id", [.text(scope.tenantID)])
+            try box.rows("SELECT \(Town.storedColumns) FROM towns WHERE tenant_id = ? ORDER BY town_id", [.text(scope.tenantID)])
                 .map(Town.init(stored:))
         }
     }
 
     // MARK: Keys
-
-    private static func statusColumns(_ status: KeyRecord.Status) -> [SQLValue] {
-        let stored = StoredKeyStatus(status)
-        return [.text(stored.state), stored.at.map { .text($0) } ?? .null, stored.successor.map { .text($0) } ?? .null]
-    }
 
     public func enrol(_ record: KeyRecord, _ scope: TenantScope) throws {
         try StoreError.checkTenant(of: record, scope)
@@ -273,7 +268,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                     INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.text(scope.tenantID), .text(record.keyID), .text(record.townID), .blob(record.publicKey.rawRepresentation),
-                          .text(Timestamp.format(record.enrolledAt))] + Self.statusColumns(record.status))
+                          .text(Timestamp.format(record.enrolledAt))] + StoredKeyStatus(record.status).columns { .optional($0) })
             }
         } catch where Self.isConstraint(error) {
             throw StoreError.keyExists(record, scope)
@@ -284,7 +279,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func keyRecord(id keyID: String, _ scope: TenantScope) throws -> KeyRecord? {
         try read("reading key \(keyID)") { box in
-            try box.rows("SELECT \(StoredColumns.key) FROM keys WHERE tenant_id = ? AND key_id = ?",
+            try box.rows("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = ? AND key_id = ?",
                          [.text(scope.tenantID), .text(keyID)]).first.map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
@@ -292,7 +287,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws {
         try write("updating key \(record.keyID)") { box in
             try box.run("UPDATE keys SET status = ?, status_at = ?, successor = ? WHERE tenant_id = ? AND key_id = ?",
-                        Self.statusColumns(record.status) + [.text(scope.tenantID), .text(record.keyID)])
+                        StoredKeyStatus(record.status).columns { .optional($0) } + [.text(scope.tenantID), .text(record.keyID)])
             guard box.connection.changes == 1 else { throw StoreError.noKey(record.keyID, scope) }
         }
     }
@@ -302,13 +297,13 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             try writer.withLock { _ in
                 try writerBox.connection.transaction {
                     try writerBox.run("UPDATE keys SET status = ?, status_at = ?, successor = ? WHERE tenant_id = ? AND key_id = ? AND status = 'active'",
-                                      Self.statusColumns(old.status) + [.text(scope.tenantID), .text(old.keyID)])
+                                      StoredKeyStatus(old.status).columns { .optional($0) } + [.text(scope.tenantID), .text(old.keyID)])
                     guard writerBox.connection.changes == 1 else { throw StoreError.alreadyRotated(old.keyID) }
                     try writerBox.run("""
                         INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """, [.text(scope.tenantID), .text(new.keyID), .text(new.townID), .blob(new.publicKey.rawRepresentation),
-                              .text(Timestamp.format(new.enrolledAt))] + Self.statusColumns(new.status))
+                              .text(Timestamp.format(new.enrolledAt))] + StoredKeyStatus(new.status).columns { .optional($0) })
                 }
             }
         } catch let error as CoordinatorError {
@@ -322,7 +317,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord] {
         try read("listing keys") { box in
-            try box.rows("SELECT \(StoredColumns.key) FROM keys WHERE tenant_id = ? AND town_id = ? ORDER BY enrolled_at",
+            try box.rows("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = ? AND town_id = ? ORDER BY enrolled_at",
                          [.text(scope.tenantID), .text(townID)]).map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
@@ -341,7 +336,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func token(hash: [UInt8]) throws -> TokenRecord? {
         try read("checking a token") { box in
-            try box.rows("SELECT \(StoredColumns.token) FROM tokens WHERE token_hash = ?", [.blob(hash)]).first
+            try box.rows("SELECT \(TokenRecord.storedColumns) FROM tokens WHERE token_hash = ?", [.blob(hash)]).first
                 .map(TokenRecord.init(stored:))
         }
     }
@@ -376,7 +371,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func session(idHash: [UInt8], now: Date) throws -> SessionRecord? {
         let found = try read("reading a session") { box -> SessionRecord? in
-            try box.rows("SELECT \(StoredColumns.session) FROM sessions WHERE session_hash = ?", [.blob(idHash)]).first
+            try box.rows("SELECT \(SessionRecord.storedColumns) FROM sessions WHERE session_hash = ?", [.blob(idHash)]).first
                 .map { try SessionRecord(stored: $0, idHash: idHash) }
         }
         guard let found, found.expiresAt > now else {
@@ -480,7 +475,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     }
 
     static func frontier(_ tenant: String, _ box: ConnectionBox) throws -> MerkleFrontier {
-        try MerkleFrontier(stored: try box.rows("SELECT \(StoredColumns.head) FROM log_heads WHERE tenant_id = ?", [.text(tenant)]).first,
+        try MerkleFrontier(stored: try box.rows("SELECT \(MerkleFrontier.storedColumns) FROM log_heads WHERE tenant_id = ?", [.text(tenant)]).first,
                            tenant: tenant)
     }
 
@@ -577,7 +572,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
         try read("reading a receipt") { box in
-            try box.rows("SELECT \(StoredColumns.receipt) FROM submissions WHERE tenant_id = ? AND town_id = ? AND submission_id = ?",
+            try box.rows("SELECT \(Receipt.storedColumns) FROM submissions WHERE tenant_id = ? AND town_id = ? AND submission_id = ?",
                          [.text(scope.tenantID), .text(townID), .text(submissionID)]).first
                 .map { try Receipt(stored: $0, submissionID: submissionID) }
         }
@@ -586,7 +581,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary] {
         try read("listing submissions") { box in
             try box.rows("""
-                SELECT \(StoredColumns.summary) FROM submissions WHERE tenant_id = ? AND town_id = ? ORDER BY sequence
+                SELECT \(SubmissionSummary.storedColumns) FROM submissions WHERE tenant_id = ? AND town_id = ? ORDER BY sequence
                 """, [.text(scope.tenantID), .text(townID)]).map { try SubmissionSummary(stored: $0, townID: townID) }
         }
     }
@@ -629,10 +624,10 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? {
         try read("reading a checkpoint") { box in
             let rows = if let treeSize {
-                try box.rows("SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
+                try box.rows("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
                              [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))])
             } else {
-                try box.rows("SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
+                try box.rows("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
                              [.text(scope.tenantID)])
             }
             return try rows.first.map(TransparencyLog.SignedCheckpoint.init(stored:))
@@ -643,7 +638,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         -> TransparencyLog.SignedCheckpoint {
         try write("storing a checkpoint") { box in
             try Self.insertCheckpoint(checkpoint, tenant: scope.tenantID, at: Timestamp.format(Date()), box)
-            guard let row = try box.rows("SELECT \(StoredColumns.checkpoint) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
+            guard let row = try box.rows("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
                                          [.text(scope.tenantID), .integer(Int64(checkpoint.treeSize))]).first else {
                 throw StoreError.missingAfterWrite("checkpoint of size \(checkpoint.treeSize)", scope)
             }
@@ -654,7 +649,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? {
         try read("reading a log entry") { box in
             try box.rows("""
-                SELECT \(StoredColumns.entry) FROM submissions
+                SELECT \(LogEntry.storedColumns) FROM submissions
                 WHERE tenant_id = ? AND town_id = ? AND submission_id = ? AND leaf_index IS NOT NULL
                 """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(LogEntry.init(stored:))
         }
@@ -663,7 +658,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? {
         try read("reading a log entry") { box in
             try box.rows("""
-                SELECT \(StoredColumns.entry) FROM submissions
+                SELECT \(LogEntry.storedColumns) FROM submissions
                 WHERE tenant_id = ?1 AND leaf_index = (SELECT idx FROM log_nodes WHERE tenant_id = ?1 AND level = 0 AND hash = ?2 LIMIT 1)
                 """, [.text(scope.tenantID), .blob(leafHash)]).first.map(LogEntry.init(stored:))
         }
@@ -672,7 +667,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] {
         try read("reading log entries") { box in
             try box.rows("""
-                SELECT \(StoredColumns.entry) FROM submissions WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index
+                SELECT \(LogEntry.storedColumns) FROM submissions WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index
                 """, [.text(scope.tenantID), .integer(try StoreError.logSize(range.lowerBound)), .integer(try StoreError.logSize(range.upperBound))]).map(LogEntry.init(stored:))
         }
     }
@@ -722,7 +717,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] {
         try read("listing published reports") { box in
             try box.rows("""
-                SELECT \(StoredColumns.report) FROM published_reports WHERE tenant_id = ? AND tree_size = ?
+                SELECT \(PublishedReport.storedColumns) FROM published_reports WHERE tenant_id = ? AND tree_size = ?
                 ORDER BY period_from, period_to, lag, audience
                 """, [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
         }
@@ -740,7 +735,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                                    ordered: Bool = true) throws -> [SensorDayRow] {
         var decoder = SensorDayDecoder(measure: measure)
         return try box.mapRows("""
-            SELECT \(StoredColumns.sensorDay)
+            SELECT \(SensorDayDecoder.storedColumns)
             FROM current_cells c
             JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
             JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
@@ -757,7 +752,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     private static func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ZoneDayRow] {
         try box.rows("""
-            SELECT \(StoredColumns.zoneDay)
+            SELECT \(ZoneDayRow.storedColumns)
             FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
             WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ?
             ORDER BY z.town_id, z.zone_id, z.day
@@ -770,7 +765,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     private static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
         try box.rows("""
-            SELECT \(StoredColumns.conversionDay)
+            SELECT \(ConversionDayRow.storedColumns)
             FROM current_cells c
             JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
             JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day

@@ -5,26 +5,6 @@ import Foundation
 import Indicators
 import Synchronization
 
-/// The columns each record is selected with, so every SELECT of a record names the same ones.
-enum StoredColumns {
-    static let tenant = "name, peer_naming, min_store_entries, min_spending_buyers, max_age_days"
-    static let town = "town_id, name"
-    static let key = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
-    static let token = "token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at"
-    static let session = "token_hash, tenant_id, created_at, expires_at"
-    static let receipt = "envelope_digest, accepted_at"
-    static let summary = "submission_id, sequence, key_id, period_from, period_to, envelope_digest, accepted_at"
-    static let checkpoint = "tree_size, root_hash, origin, note, verifier_key"
-    static let entry = "leaf_index, town_id, submission_id, envelope"
-    static let report = "period_from, period_to, lag, audience, envelope"
-    static let head = "size, frontier"
-    static let zoneDay = "z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events"
-    static let conversionDay = "v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by"
-    static let sensorDay = """
-        s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
-        """
-}
-
 /// The refusals both stores give, worded once.
 enum StoreError {
     /// Throws `invalid_argument` unless `id` is a usable tenant or town id.
@@ -85,9 +65,11 @@ enum StoreError {
 /// Why: parsing an Ed25519 key is the costly part of reading a key row, and keys are immutable
 /// facts; a key's status is always read from the store, never cached.
 final class PublicKeyCache: Sendable {
+    /// The columns of a key row, by the names ``keyRecord(_:tenantID:)`` reads.
+    static let columns = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
     private let keys = Mutex<[[UInt8]: Ed25519.PublicKey]>([:])
 
-    /// The key record of a row selected with ``StoredColumns/key``.
+    /// The key record of a row selected with ``columns``.
     func keyRecord(_ row: some StoredRow, tenantID: String) throws -> KeyRecord {
         let raw = try row.bytes("public_key")
         let key: Ed25519.PublicKey
@@ -105,7 +87,10 @@ final class PublicKeyCache: Sendable {
 }
 
 extension Tenant {
-    /// From a row selected with ``StoredColumns/tenant``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "name, peer_naming, min_store_entries, min_spending_buyers, max_age_days"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow, id: String) throws {
         let naming = try row.string("peer_naming")
         guard let peerNaming = PeerNaming(rawValue: naming) else {
@@ -119,14 +104,20 @@ extension Tenant {
 }
 
 extension Town {
-    /// From a row selected with ``StoredColumns/town``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "town_id, name"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow) throws {
         self.init(id: try row.string("town_id"), name: try row.string("name"))
     }
 }
 
 extension TokenRecord {
-    /// From a row selected with ``StoredColumns/token``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow) throws {
         let roleText = try row.string("role")
         guard let role = Role(rawValue: roleText) else { throw StoredValue.corrupt("tokens.role", roleText, "is no role") }
@@ -137,7 +128,10 @@ extension TokenRecord {
 }
 
 extension SessionRecord {
-    /// From a row selected with ``StoredColumns/session``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "token_hash, tenant_id, created_at, expires_at"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow, idHash: [UInt8]) throws {
         self.init(idHash: idHash, tokenHash: try row.bytes("token_hash"), tenantID: try row.string("tenant_id"),
                   createdAt: try row.date("created_at", of: "sessions"), expiresAt: try row.date("expires_at", of: "sessions"))
@@ -145,14 +139,20 @@ extension SessionRecord {
 }
 
 extension Receipt {
-    /// From a row selected with ``StoredColumns/receipt``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "envelope_digest, accepted_at"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow, submissionID: String) throws {
         self.init(submissionId: submissionID, envelopeDigest: try row.bytes("envelope_digest"), acceptedAt: try row.string("accepted_at"))
     }
 }
 
 extension SubmissionSummary {
-    /// From a row selected with ``StoredColumns/summary``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "submission_id, sequence, key_id, period_from, period_to, envelope_digest, accepted_at"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow, townID: String) throws {
         self.init(townId: townID, sequence: try row.int("sequence"), keyId: try row.string("key_id"),
                   periodFrom: try row.string("period_from"), periodTo: try row.string("period_to"),
@@ -166,7 +166,7 @@ struct StoredSubmissionState {
     var state: TownSubmissionState
     var receipt: Receipt?
 
-    /// From a row with `last_sequence` and, NULL when the id is new, ``StoredColumns/receipt`` and `payload_digest`.
+    /// From a row with `last_sequence` and, NULL when the id is new, ``storedColumns`` and `payload_digest`.
     init(stored row: some StoredRow, submissionID: String) throws {
         let digest = try row.optionalBytes("payload_digest")
         state = TownSubmissionState(lastSequence: try row.optionalInt64("last_sequence").map { try Self.int($0) },
@@ -194,7 +194,10 @@ struct StoredSubmissionState {
 }
 
 extension TransparencyLog.SignedCheckpoint {
-    /// From a row selected with ``StoredColumns/checkpoint``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "tree_size, root_hash, origin, note, verifier_key"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow) throws {
         self.init(origin: try row.string("origin"), treeSize: try row.uint64("tree_size"), rootHash: try row.bytes("root_hash"),
                   note: try row.string("note"), verifierKey: try row.string("verifier_key"))
@@ -202,7 +205,10 @@ extension TransparencyLog.SignedCheckpoint {
 }
 
 extension LogEntry {
-    /// From a row selected with ``StoredColumns/entry``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "leaf_index, town_id, submission_id, envelope"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow) throws {
         self.init(leafIndex: try row.uint64("leaf_index"), townID: try row.string("town_id"),
                   submissionID: try row.string("submission_id"), envelope: try row.bytes("envelope"))
@@ -210,7 +216,10 @@ extension LogEntry {
 }
 
 extension PublishedReport {
-    /// From a row selected with ``StoredColumns/report``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "period_from, period_to, lag, audience, envelope"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow, treeSize: UInt64) throws {
         let period = try DayPeriod(storedFrom: try row.string("period_from"), to: try row.string("period_to"))
         self.init(key: PublishedReportKey(treeSize: treeSize, period: period, lag: try row.int("lag"), audience: try row.string("audience")),
@@ -219,7 +228,10 @@ extension PublishedReport {
 }
 
 extension MerkleFrontier {
-    /// A tenant's log head from a row selected with ``StoredColumns/head``; none is the empty log.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "size, frontier"
+
+    /// A tenant's log head from a row selected with ``storedColumns``; none is the empty log.
     init(stored row: (any StoredRow)?, tenant: String) throws {
         guard let row else {
             self.init()
@@ -236,7 +248,10 @@ extension MerkleFrontier {
 }
 
 extension ZoneDayRow {
-    /// From a row selected with ``StoredColumns/zoneDay``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow) throws {
         self.init(townID: try row.string("town_id"), zoneID: try row.string("zone_id"), zoneKind: try row.string("zone_kind"),
                   day: try row.int("day"), publicHoliday: try row.flag("public_holiday"), schoolHoliday: try row.flag("school_holiday"),
@@ -245,7 +260,10 @@ extension ZoneDayRow {
 }
 
 extension ConversionDayRow {
-    /// From a row selected with ``StoredColumns/conversionDay``.
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = "v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by"
+
+    /// From a row selected with ``storedColumns``.
     init(stored row: some StoredRow) throws {
         self.init(townID: try row.string("town_id"), zoneID: try row.string("zone_id"), zoneKind: try row.string("zone_kind"),
                   day: try row.int("day"), door: try row.string("door"), street: try row.string("street"),
@@ -253,10 +271,14 @@ extension ConversionDayRow {
     }
 }
 
-/// Sensor days from rows selected with ``StoredColumns/sensorDay``: the columns are found by
+/// Sensor days from rows selected with ``storedColumns``: the columns are found by
 /// name once per result, and the few sensor ids and zone kinds that recur on every day are kept
 /// as one copy each (a network read holds millions of rows; issue 17).
 struct SensorDayDecoder {
+    /// The columns a store selects for it, by the names decoding reads.
+    static let storedColumns = """
+        s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
+        """
     let measure: String
     private var columns: [Int] = []
     private var strings: [String: String] = [:]
