@@ -855,44 +855,54 @@ private struct AggregateColumns {
         }
     }
 
+    /// `INSERT INTO table (tenant_id, columns…) SELECT $1, … FROM unnest($2, …)`: one statement
+    /// for every row of the batch, each column one array parameter; nil for no rows.
+    private func unnest(_ table: String, rows: Int, _ columns: KeyValuePairs<String, PostgresValue>)
+        -> (sql: String, parameters: [PostgresValue])? {
+        guard rows > 0 else { return nil }
+        func elementType(_ array: PostgresValue) -> String {
+            switch array {
+            case .integerArray: "int8"
+            case .doubleArray: "float8"
+            case .boolArray: "bool"
+            default: "text"
+            }
+        }
+        let names = columns.map(\.key)
+        let arrays = columns.enumerated().map { "$\($0.offset + 2)::\(elementType($0.element.value))[]" }
+        let aliases = columns.indices.map { "c\($0)" }
+        return ("""
+            INSERT INTO \(table) (tenant_id, \(names.joined(separator: ", ")))
+            SELECT $1, \(aliases.joined(separator: ", ")) FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(aliases.joined(separator: ", ")))
+            ON CONFLICT DO NOTHING
+            """, [.text(tenant)] + columns.map(\.value))
+    }
+
     /// One `unnest` insert per table that has rows, for one pipeline.
     func statements() -> [(sql: String, parameters: [PostgresValue])] {
         let tenantColumn = PostgresValue.text(tenant)
-        var out: [(sql: String, parameters: [PostgresValue])] = []
-        if !zoneRow.isEmpty {
-            out.append(("""
-                INSERT INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
-                SELECT r, $1, t, z, k, d, p, s, e
-                FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::bool[], $8::bool[], $9::text[])
-                    AS u(r, t, z, k, d, p, s, e)
-                ON CONFLICT DO NOTHING
-                """, [tenantColumn, .integerArray(zoneRow), .textArray(zoneTown), .textArray(zoneID), .textArray(zoneKind),
-                      .integerArray(zoneDay), .boolArray(zonePublicHoliday), .boolArray(zoneSchoolHoliday), .textArray(zoneEvents)]))
-        }
-        if !sensorRow.isEmpty {
-            out.append(("""
-                INSERT INTO sensor_days (submission_row, tenant_id, town_id, zone_id, day, measure, sensor, vendor_kind,
-                    total, covered, expected, uptime, valid_hours)
-                SELECT r, $1, t, z, d, m, s, v, x, c, e, u, h
-                FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::float8[],
-                            $10::int8[], $11::int8[], $12::int8[], $13::int8[]) AS u(r, t, z, d, m, s, v, x, c, e, u, h)
-                ON CONFLICT DO NOTHING
-                """, [tenantColumn, .integerArray(sensorRow), .textArray(sensorTown), .textArray(sensorZone), .integerArray(sensorDay),
-                      .textArray(sensorMeasure), .textArray(sensorID), .textArray(sensorVendor), .doubleArray(sensorTotal),
-                      .integerArray(sensorCovered), .integerArray(sensorExpected), .integerArray(sensorUptime),
-                      .integerArray(sensorValidHours)]))
-        }
-        if !conversionRow.isEmpty {
-            out.append(("""
-                INSERT INTO conversion_days (submission_row, tenant_id, town_id, zone_id, day, door, street, entries, passers_by)
-                SELECT r, $1, t, z, d, o, s, e, p
-                FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::float8[], $9::float8[])
-                    AS u(r, t, z, d, o, s, e, p)
-                ON CONFLICT DO NOTHING
-                """, [tenantColumn, .integerArray(conversionRow), .textArray(conversionTown), .textArray(conversionZone),
-                      .integerArray(conversionDay), .textArray(conversionDoor), .textArray(conversionStreet),
-                      .doubleArray(conversionEntries), .doubleArray(conversionPassersBy)]))
-        }
+        var out = [
+            unnest("zone_days", rows: zoneRow.count, [
+                "submission_row": .integerArray(zoneRow), "town_id": .textArray(zoneTown),
+                "zone_id": .textArray(zoneID), "zone_kind": .textArray(zoneKind), "day": .integerArray(zoneDay),
+                "public_holiday": .boolArray(zonePublicHoliday), "school_holiday": .boolArray(zoneSchoolHoliday),
+                "events": .textArray(zoneEvents),
+            ]),
+            unnest("sensor_days", rows: sensorRow.count, [
+                "submission_row": .integerArray(sensorRow), "town_id": .textArray(sensorTown),
+                "zone_id": .textArray(sensorZone), "day": .integerArray(sensorDay),
+                "measure": .textArray(sensorMeasure), "sensor": .textArray(sensorID),
+                "vendor_kind": .textArray(sensorVendor), "total": .doubleArray(sensorTotal),
+                "covered": .integerArray(sensorCovered), "expected": .integerArray(sensorExpected),
+                "uptime": .integerArray(sensorUptime), "valid_hours": .integerArray(sensorValidHours),
+            ]),
+            unnest("conversion_days", rows: conversionRow.count, [
+                "submission_row": .integerArray(conversionRow), "town_id": .textArray(conversionTown),
+                "zone_id": .textArray(conversionZone), "day": .integerArray(conversionDay),
+                "door": .textArray(conversionDoor), "street": .textArray(conversionStreet),
+                "entries": .doubleArray(conversionEntries), "passers_by": .doubleArray(conversionPassersBy),
+            ]),
+        ].compactMap { $0 }
         if !cells.isEmpty {
             let keys = Array(cells.keys)
             out.append(("""
