@@ -2,7 +2,6 @@ public import Federation
 public import Foundation
 import Indicators
 import PostgreSQL
-import Synchronization
 
 /// The PostgreSQL implementation of ``CoordinatorStore``, for networks that outgrow one SQLite
 /// file: a province or all of Flanders on one database, or several coordinator processes behind
