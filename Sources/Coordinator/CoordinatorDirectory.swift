@@ -22,7 +22,7 @@ public struct CoordinatorDirectory: Sendable {
         let key = try Ed25519.PrivateKey()
         _ = try CheckpointSigner(name: name, key: key)  // refuses a name a note cannot carry, before anything is written
         if fm.fileExists(atPath: dir.keyURL.path) || fm.fileExists(atPath: dir.databaseURL.path) {
-            throw CoordinatorError(.directory, "\(url.path) already holds a coordinator. Choose another --dir, or use the existing one.")
+            throw CoordinatorError(.directory, "\(url.path) already holds a coordinator. Choose another directory, or use the existing one.")
         }
         do {
             try fm.createDirectory(at: url, withIntermediateDirectories: true)
@@ -44,7 +44,7 @@ public struct CoordinatorDirectory: Sendable {
     public static func open(_ url: URL) throws -> CoordinatorDirectory {
         let dir = CoordinatorDirectory(url: url)
         guard FileManager.default.fileExists(atPath: dir.keyURL.path), FileManager.default.fileExists(atPath: dir.databaseURL.path) else {
-            throw CoordinatorError(.directory, "\(url.path) is not a coordinator directory. Create one with `townbench-coordinator init --dir \(url.path)`.")
+            throw CoordinatorError(.directory, "\(url.path) is not a coordinator directory (it has no signing key or no store). Create a coordinator there first, or give an existing one's directory.")
         }
         return dir
     }

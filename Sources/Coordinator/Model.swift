@@ -99,9 +99,6 @@ public struct Town: Sendable, Hashable, Codable {
     }
 }
 
-/// A stored bearer token: only its SHA-256 is kept.
-///
-/// Why: a leaked database must not leak usable tokens; expiry and revocation bound a lost one.
 /// A browser session of the report pages, as stored: never its id, only the id's SHA-256.
 ///
 /// Why stored: a restart must not log everyone out; why hashed: a copy of the store (a backup)
@@ -116,16 +113,11 @@ public struct SessionRecord: Sendable, Hashable {
     public var tenantID: String
     public var createdAt: Date
     public var expiresAt: Date
-
-    public init(idHash: [UInt8], tokenHash: [UInt8], tenantID: String, createdAt: Date, expiresAt: Date) {
-        self.idHash = idHash
-        self.tokenHash = tokenHash
-        self.tenantID = tenantID
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-    }
 }
 
+/// A stored bearer token: only its SHA-256 is kept.
+///
+/// Why: a leaked database must not leak usable tokens; expiry and revocation bound a lost one.
 public struct TokenRecord: Sendable, Hashable {
     /// A short public id (hex) to name the token in `token revoke` and in logs.
     public var id: String
@@ -137,18 +129,6 @@ public struct TokenRecord: Sendable, Hashable {
     public var createdAt: Date
     public var expiresAt: Date
     public var revokedAt: Date?
-
-    public init(id: String, hash: [UInt8], role: Role, tenantID: String, townID: String?, createdAt: Date,
-                expiresAt: Date, revokedAt: Date? = nil) {
-        self.id = id
-        self.hash = hash
-        self.role = role
-        self.tenantID = tenantID
-        self.townID = townID
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-        self.revokedAt = revokedAt
-    }
 }
 
 /// A stored submission as listed to its town or the tenant's coordinator.
@@ -246,6 +226,9 @@ struct StoredKeyStatus {
         }
     }
 
+    /// The three column values (state, instant, successor), as one backend binds them.
+    func columns<Value>(_ bind: (String?) -> Value) -> [Value] { [bind(state), bind(at), bind(successor)] }
+
     init(state: String, at: String?, successor: String?) {
         self.state = state
         self.at = at
@@ -258,7 +241,8 @@ struct StoredKeyStatus {
         switch state {
         case "active": return .active
         case "retired":
-            return .retired(at: try StoredValue.date(at ?? "", "keys.status_at"), successor: successor ?? "")
+            guard let successor else { throw StoredValue.corrupt("keys.successor", "NULL", "is missing for a retired key") }
+            return .retired(at: try StoredValue.date(at ?? "", "keys.status_at"), successor: successor)
         case "revoked": return .revoked(at: try StoredValue.date(at ?? "", "keys.status_at"))
         default: throw StoredValue.corrupt("keys.status", state, "is not active, retired or revoked")
         }

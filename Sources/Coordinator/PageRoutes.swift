@@ -55,21 +55,29 @@ extension CoordinatorService {
         // pages too: its login lands on the region page.
         let regional: Set<Role> = [.coordinator, .admin, .auditor]
         let all: Set<Role> = [.town, .coordinator, .admin, .auditor]
-        router.get("/login", tags: ["public", htmlTag]) { request, _ in pages.loginForm(request) }
-        router.post("/login", tags: [sessionTag, htmlTag]) { request, _ in try pages.login(request) }
-        router.get("/logout", tags: ["public", htmlTag]) { request, _ in pages.logoutForm(request) }
-        router.post("/logout", tags: [sessionTag, htmlTag]) { request, _ in try pages.logout(request) }
-        router.get("/tenants/{tenant}/region", tags: pages.tags(regional), handler: pages.page(regional) { request, _, principal, language in
-            let inputs = try pages.inputs(request, principal)
-            let report = ReportPages.region(inputs, language: language)
-            return RegionReportPage.render(report, options: pages.options(request, principal, language))
-        })
-        router.get("/tenants/{tenant}/towns/{town}", tags: pages.tags(all), handler: pages.page(all) { request, parameters, principal, language in
-            let town = try api.visibleTown(parameters, principal)
-            let inputs = try pages.inputs(request, principal)
-            let report = try ReportPages.town(inputs, town: town, language: language)
-            return TownReportPage.render(report, options: pages.options(request, principal, language))
-        })
+        router.group(tags: ["public", htmlTag]) { group in
+            group.get("/login") { request, _, _ in pages.loginForm(request) }
+            group.get("/logout") { request, _, _ in pages.logoutForm(request) }
+        }
+        router.group(tags: [sessionTag, htmlTag]) { group in
+            group.post("/login") { request, _, _ in try pages.login(request) }
+            group.post("/logout") { request, _, _ in try pages.logout(request) }
+        }
+        router.group("/tenants/{tenant}", tags: pages.tags(regional), middleware: pages.page(regional)) { group in
+            group.get("/region") { request, _, page in
+                let inputs = try pages.inputs(request, page.principal)
+                let report = ReportPages.region(inputs, language: page.language)
+                return PageRoutes.html(RegionReportPage.render(report, options: pages.options(request, page.principal, page.language)))
+            }
+        }
+        router.group("/tenants/{tenant}", tags: pages.tags(all), middleware: pages.page(all)) { group in
+            group.get("/towns/{town}") { request, parameters, page in
+                let town = try api.visibleTown(parameters, page.principal)
+                let inputs = try pages.inputs(request, page.principal)
+                let report = try ReportPages.town(inputs, town: town, language: page.language)
+                return PageRoutes.html(TownReportPage.render(report, options: pages.options(request, page.principal, page.language)))
+            }
+        }
     }
 }
 
@@ -245,10 +253,16 @@ struct PageRoutes: Sendable {
     /// A page route: not logged in → 303 to the login form; the path's tenant not the principal's
     /// (or no such tenant) → 404 page; role not admitted → 403 page; a ``CoordinatorError`` → a
     /// page with its status and message; anything else → the server's generic 500.
-    func page(_ roles: Set<Role>,
-              _ render: @escaping @Sendable (HTTPRequest, RouteParameters, Principal, ReportLanguage) throws -> String)
-        -> RouteHandler {
-        { request, parameters in
+    /// Who is reading a page, and in which language.
+    struct Viewer {
+        var principal: Principal
+        var language: ReportLanguage
+    }
+
+    /// The middleware of a page group: the login page for no session, the tenant's and the
+    /// roles' checks, and errors as HTML pages (a JSON body would be of no use in a browser).
+    func page(_ roles: Set<Role>) -> RouteGroup<Viewer>.Middleware {
+        { request, parameters, next in
             let language = Self.language(request)
             do {
                 guard let principal = try principal(request) else {
@@ -260,7 +274,7 @@ struct PageRoutes: Sendable {
                 guard roles.contains(principal.role) else {
                     throw CoordinatorError(.forbidden, "This page is for a tenant's \(roles.map(\.rawValue).sorted().joined(separator: " or ")); you are logged in as a \(principal.role.rawValue). Your page is \(Self.home(principal)).")
                 }
-                return Self.html(try render(request, parameters, principal, language))
+                return try next(Viewer(principal: principal, language: language))
             } catch let error as CoordinatorError {
                 if error.status.isServerError { throw error }
                 let title = error.status == .notFound ? "Not found" : (error.status == .forbidden ? "Not allowed" : "Cannot show this page")

@@ -2,7 +2,6 @@ public import Federation
 public import Foundation
 import Indicators
 import PostgreSQL
-import Synchronization
 
 /// The PostgreSQL implementation of ``CoordinatorStore``, for networks that outgrow one SQLite
 /// file: a province or all of Flanders on one database, or several coordinator processes behind
@@ -40,8 +39,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     private let pool: PostgresPool
     /// The submission writer's connection (``commit(_:at:signer:)`` is called from one thread at a time).
     private let writerPool: PostgresPool
-    /// Parsed public keys by their raw bytes (immutable facts; status is always read from the store).
-    private let publicKeys = Mutex<[[UInt8]: Ed25519.PublicKey]>([:])
+    private let publicKeys = PublicKeyCache()
 
     /// Connects, checks the role, creates `schema` if needed and migrates.
     /// - Parameters:
@@ -64,13 +62,13 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         do {
             target = try writerPool.withConnection { connection in
                 let role = try connection.query(
-                    "SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                    "SELECT current_user::text AS role, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
                 guard let row = role.first else {
                     throw CoordinatorError(.storage, "Cannot read the database role of \(connection.target).")
                 }
-                if try row.bool(1) || row.bool(2) {
+                if try row.bool("rolsuper") || row.bool("rolbypassrls") {
                     throw CoordinatorError(.invalidArgument, """
-                        \(connection.target): role \(try row.string(0)) is a superuser or has BYPASSRLS, so PostgreSQL would \
+                        \(connection.target): role \(try row.string("role")) is a superuser or has BYPASSRLS, so PostgreSQL would \
                         not enforce tenant isolation. Connect as an ordinary role (CREATE ROLE … LOGIN NOSUPERUSER NOBYPASSRLS).
                         """)
                 }
@@ -113,7 +111,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     /// Runs `body` in a transaction whose `townbench.tenant` is `tenantID` (row-level security's key).
     /// `mapping` may turn a server error into a specific ``CoordinatorError`` (e.g. a unique key into `already_exists`).
     @discardableResult
-    private func inTenant<T>(_ tenantID: String, _ what: String,
+    func inTenant<T>(_ tenantID: String, _ what: String,
                              mapping: (PostgresError) -> CoordinatorError? = { _ in nil },
                              _ body: (PostgresConnection) throws -> T) throws -> T {
         do {
@@ -139,7 +137,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     /// Runs `statements` after setting `tenantID`, in one pipeline: one round trip and one
     /// implicit transaction (everything up to a pipeline's sync is one), so the transaction-local
     /// tenant setting holds for them and ends with them. For reads; returns the statements' rows.
-    private func read(_ tenantID: String, _ what: String, _ statements: [(sql: String, parameters: [PostgresValue])]) throws
+    func read(_ tenantID: String, _ what: String, _ statements: [(sql: String, parameters: [PostgresValue])]) throws
         -> [PostgresRows] {
         do {
             return try pool.withConnection { db in
@@ -153,17 +151,15 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     /// ``read(_:_:_:)`` of one statement.
-    private func read(_ tenantID: String, _ what: String, _ sql: String, _ parameters: [PostgresValue]) throws -> PostgresRows {
+    func read(_ tenantID: String, _ what: String, _ sql: String, _ parameters: [PostgresValue]) throws -> PostgresRows {
         try read(tenantID, what, [(sql, parameters)])[0]
     }
 
     // MARK: Tenants and towns
 
     public func addTenant(_ tenant: Tenant) throws {
-        guard Identifier.isValid(tenant.id) else {
-            throw CoordinatorError(.invalidArgument, "'\(tenant.id)' is not a valid tenant id; use [a-z0-9][a-z0-9._-]{0,63}.")
-        }
-        let exists = CoordinatorError(.alreadyExists, "Tenant \(tenant.id) exists already; change it with `tenant policy`.")
+        try StoreError.checkIdentifier(tenant.id, "tenant")
+        let exists = StoreError.tenantExists(tenant.id)
         try inTenant(tenant.id, "adding tenant \(tenant.id)", mapping: { $0.code == .uniqueViolation ? exists : nil }) { db in
                 try db.run("""
                     INSERT INTO tenants (tenant_id, name, peer_naming, min_store_entries, min_spending_buyers, max_age_days, created_at)
@@ -176,13 +172,8 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func tenant(_ scope: TenantScope) throws -> Tenant? {
         try inTenant(scope.tenantID, "reading tenant \(scope.tenantID)") { db in
-            guard let row = try db.query("""
-                SELECT name, peer_naming, min_store_entries, min_spending_buyers, max_age_days FROM tenants WHERE tenant_id = $1
-                """, [.text(scope.tenantID)]).first else { return nil }
-            return Tenant(id: scope.tenantID, name: try row.string(0),
-                          peerNaming: PeerNaming(rawValue: try row.string(1)) ?? .anonymised,
-                          privacy: PrivacyPolicy(minimumStoreEntries: try row.int(2), minimumSpendingBuyers: try row.int(3)),
-                          maximumAgeDays: try row.int(4))
+            try db.query("SELECT \(Tenant.storedColumns) FROM tenants WHERE tenant_id = $1", [.text(scope.tenantID)]).first
+                .map { try Tenant(stored: $0, id: scope.tenantID) }
         }
     }
 
@@ -193,16 +184,12 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                 WHERE tenant_id = $6
                 """, [.text(tenant.name), .text(tenant.peerNaming.rawValue), .int(tenant.privacy.minimumStoreEntries),
                       .int(tenant.privacy.minimumSpendingBuyers), .int(tenant.maximumAgeDays), .text(scope.tenantID)])
-            guard changed == 1 else {
-                throw CoordinatorError(.notFound, "Tenant \(scope.tenantID) does not exist; add it with `tenant add`.")
-            }
+            guard changed == 1 else { throw StoreError.noTenant(scope.tenantID) }
         }
     }
 
     public func addTown(_ town: Town, _ scope: TenantScope) throws {
-        guard Identifier.isValid(town.id) else {
-            throw CoordinatorError(.invalidArgument, "'\(town.id)' is not a valid town id; use [a-z0-9][a-z0-9._-]{0,63}.")
-        }
+        try StoreError.checkIdentifier(town.id, "town")
         try inTenant(scope.tenantID, "adding town \(town.id)") { db in
             try db.run("INSERT INTO towns (tenant_id, town_id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                        [.text(scope.tenantID), .text(town.id), .text(town.name), .text(Timestamp.format(Date()))])
@@ -211,89 +198,62 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func towns(_ scope: TenantScope) throws -> [Town] {
         try inTenant(scope.tenantID, "listing towns") { db in
-            try db.query("SELECT town_id, name FROM towns WHERE tenant_id = $1 ORDER BY town_id", [.text(scope.tenantID)])
-                .map { Town(id: try $0.string(0), name: try $0.string(1)) }
+            try db.query("SELECT \(Town.storedColumns) FROM towns WHERE tenant_id = $1 ORDER BY town_id", [.text(scope.tenantID)])
+                .map(Town.init(stored:))
         }
     }
 
     // MARK: Keys
 
-    private static let keyColumns = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
-
-    private func keyRecord(_ row: PostgresRow, tenantID: String) throws -> KeyRecord {
-        let raw = try row.bytes(2)
-        let key: Ed25519.PublicKey
-        if let cached = publicKeys.withLock({ $0[raw] }) {
-            key = cached
-        } else {
-            key = try Ed25519.PublicKey(rawRepresentation: raw)
-            publicKeys.withLock { $0[raw] = key }
-        }
-        let status = try StoredKeyStatus(state: try row.string(4), at: row.optionalString(5), successor: row.optionalString(6)).status()
-        return KeyRecord(keyID: try row.string(0), publicKey: key, tenantID: tenantID, townID: try row.string(1),
-                         enrolledAt: try StoredValue.date(row.string(3), "keys.enrolled_at"), status: status)
-    }
-
-    private static func statusColumns(_ status: KeyRecord.Status) -> [PostgresValue] {
-        let stored = StoredKeyStatus(status)
-        return [.text(stored.state), stored.at.map { .text($0) } ?? .null, stored.successor.map { .text($0) } ?? .null]
-    }
-
     public func enrol(_ record: KeyRecord, _ scope: TenantScope) throws {
-        guard record.tenantID == scope.tenantID else {
-            throw CoordinatorError(.invalidArgument, "The key is for tenant \(record.tenantID), not \(scope.tenantID).")
-        }
-        let exists = CoordinatorError(.alreadyExists, "Key \(record.keyID) is already enrolled in tenant \(scope.tenantID), or town \(record.townID) is not in it. A town enrols a new key with a new request.")
+        try StoreError.checkTenant(of: record, scope)
+        let exists = StoreError.keyExists(record, scope)
         try inTenant(scope.tenantID, "enrolling key \(record.keyID)",
                      mapping: { PostgresError.Code.integrityConstraintViolation ~= $0 ? exists : nil }) { db in
                 try db.run("""
                     INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """, [.text(scope.tenantID), .text(record.keyID), .text(record.townID), .bytes(record.publicKey.rawRepresentation),
-                          .text(Timestamp.format(record.enrolledAt))] + Self.statusColumns(record.status))
+                          .text(Timestamp.format(record.enrolledAt))] + StoredKeyStatus(record.status).columns { .optional($0) })
         }
     }
 
     public func keyRecord(id keyID: String, _ scope: TenantScope) throws -> KeyRecord? {
         try inTenant(scope.tenantID, "reading key \(keyID)") { db in
-            try db.query("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = $1 AND key_id = $2",
-                         [.text(scope.tenantID), .text(keyID)]).first.map { try keyRecord($0, tenantID: scope.tenantID) }
+            try db.query("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = $1 AND key_id = $2",
+                         [.text(scope.tenantID), .text(keyID)]).first.map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
 
     public func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws {
         try inTenant(scope.tenantID, "updating key \(record.keyID)") { db in
             let changed = try db.run("UPDATE keys SET status = $1, status_at = $2, successor = $3 WHERE tenant_id = $4 AND key_id = $5",
-                                     Self.statusColumns(record.status) + [.text(scope.tenantID), .text(record.keyID)])
-            guard changed == 1 else {
-                throw CoordinatorError(.notFound, "No key \(record.keyID) in tenant \(scope.tenantID).")
-            }
+                                     StoredKeyStatus(record.status).columns { .optional($0) } + [.text(scope.tenantID), .text(record.keyID)])
+            guard changed == 1 else { throw StoreError.noKey(record.keyID, scope) }
         }
     }
 
     /// Retires `old` (only if still active) and enrols `new`, in one transaction.
     public func rotate(_ old: KeyRecord, to new: KeyRecord, _ scope: TenantScope) throws {
-        let exists = CoordinatorError(.alreadyExists, "Key \(new.keyID) is already enrolled in tenant \(scope.tenantID). Rotate to a new key.")
+        let exists = StoreError.rotatedKeyExists(new, scope)
         try inTenant(scope.tenantID, "rotating key \(old.keyID)",
                      mapping: { PostgresError.Code.integrityConstraintViolation ~= $0 ? exists : nil }) { db in
             let changed = try db.run("""
                 UPDATE keys SET status = $1, status_at = $2, successor = $3 WHERE tenant_id = $4 AND key_id = $5 AND status = 'active'
-                """, Self.statusColumns(old.status) + [.text(scope.tenantID), .text(old.keyID)])
-            guard changed == 1 else {
-                throw CoordinatorError(refusal: Refusal(.retiredKey, "key \(old.keyID) was already rotated or revoked"))
-            }
+                """, StoredKeyStatus(old.status).columns { .optional($0) } + [.text(scope.tenantID), .text(old.keyID)])
+            guard changed == 1 else { throw StoreError.alreadyRotated(old.keyID) }
             try db.run("""
                 INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 """, [.text(scope.tenantID), .text(new.keyID), .text(new.townID), .bytes(new.publicKey.rawRepresentation),
-                      .text(Timestamp.format(new.enrolledAt))] + Self.statusColumns(new.status))
+                      .text(Timestamp.format(new.enrolledAt))] + StoredKeyStatus(new.status).columns { .optional($0) })
         }
     }
 
     public func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord] {
         try inTenant(scope.tenantID, "listing keys") { db in
-            try db.query("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = $1 AND town_id = $2 ORDER BY enrolled_at, key_id",
-                         [.text(scope.tenantID), .text(townID)]).map { try keyRecord($0, tenantID: scope.tenantID) }
+            try db.query("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = $1 AND town_id = $2 ORDER BY enrolled_at, key_id",
+                         [.text(scope.tenantID), .text(townID)]).map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
 
@@ -328,13 +288,8 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func token(hash: [UInt8]) throws -> TokenRecord? {
         try inToken("townbench.token_hash", Hex.encode(hash), "checking a token") { db in
-            guard let row = try db.query("""
-                SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = $1
-                """, [.bytes(hash)]).first, let role = Role(rawValue: try row.string(2)) else { return nil }
-            return TokenRecord(id: try row.string(1), hash: try row.bytes(0), role: role, tenantID: try row.string(3),
-                               townID: row.optionalString(4), createdAt: try StoredValue.date(row.string(5), "tokens.created_at"),
-                               expiresAt: try StoredValue.date(row.string(6), "tokens.expires_at"),
-                               revokedAt: try StoredValue.date(row.optionalString(7), "tokens.revoked_at"))
+            try db.query("SELECT \(TokenRecord.storedColumns) FROM tokens WHERE token_hash = $1", [.bytes(hash)]).first
+                .map(TokenRecord.init(stored:))
         }
     }
 
@@ -342,9 +297,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         try inToken("townbench.token_id", id, "revoking token \(id)") { db in
             let changed = try db.run("UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE token_id = $2",
                                      [.text(Timestamp.format(at)), .text(id)])
-            guard changed == 1 else {
-                throw CoordinatorError(.notFound, "No token with id \(id). `token issue` printed the id beside the token.")
-            }
+            guard changed == 1 else { throw StoreError.noToken(id) }
         }
     }
 
@@ -368,12 +321,9 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func session(idHash: [UInt8], now: Date) throws -> SessionRecord? {
         try inToken("townbench.session_hash", Hex.encode(idHash), "reading a session") { db in
-            guard let row = try db.query("""
-                SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = $1
-                """, [.bytes(idHash)]).first else { return nil }
-            let found = SessionRecord(idHash: idHash, tokenHash: try row.bytes(0), tenantID: try row.string(1),
-                                      createdAt: try StoredValue.date(row.string(2), "sessions.created_at"),
-                                      expiresAt: try StoredValue.date(row.string(3), "sessions.expires_at"))
+            guard let row = try db.query("SELECT \(SessionRecord.storedColumns) FROM sessions WHERE session_hash = $1", [.bytes(idHash)]).first
+            else { return nil }
+            let found = try SessionRecord(stored: row, idHash: idHash)
             guard found.expiresAt > now else {
                 try db.run("DELETE FROM sessions WHERE session_hash = $1", [.bytes(idHash)])
                 return nil
@@ -392,36 +342,23 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     /// The town's last sequence and, if stored, the submission with this id (one round trip).
     private static let stateSQL = """
-        SELECT (SELECT max(sequence) FROM submissions WHERE tenant_id = $1 AND town_id = $2),
+        SELECT (SELECT max(sequence) FROM submissions WHERE tenant_id = $1 AND town_id = $2) AS last_sequence,
                s.payload_digest, s.envelope_digest, s.accepted_at
         FROM (SELECT 1) AS one
         LEFT JOIN submissions s ON s.tenant_id = $1 AND s.town_id = $2 AND s.submission_id = $3
         """
 
-    private struct StoredState {
-        var lastSequence: Int?
-        /// payload digest, envelope digest, accepted at
-        var existing: (payload: [UInt8], envelope: [UInt8], acceptedAt: String)?
-    }
-
-    private static func state(_ db: PostgresConnection, tenant: String, town: String, submissionID: String) throws -> StoredState {
-        try state(try db.query(stateSQL, [.text(tenant), .text(town), .text(submissionID)]))
-    }
-
-    private static func state(_ rows: PostgresRows) throws -> StoredState {
-        let row = rows[0]
-        var state = StoredState(lastSequence: try row.optionalInt(0))
-        if let payload = try row.optionalBytes(1) {
-            state.existing = (payload, try row.bytes(2), try row.string(3))
+    private static func state(_ rows: PostgresRows, submissionID: String) throws -> StoredSubmissionState {
+        guard let row = rows.first else {
+            throw CoordinatorError(.storage, "Reading the submission state of \(submissionID) returned no row.")
         }
-        return state
+        return try StoredSubmissionState(stored: row, submissionID: submissionID)
     }
 
     /// Every submission's check asks this: one round trip (``read(_:_:_:_:)``).
     public func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState {
-        let state = try Self.state(try read(scope.tenantID, "reading the submission state", Self.stateSQL,
-                                            [.text(scope.tenantID), .text(townID), .text(submissionID)]))
-        return TownSubmissionState(lastSequence: state.lastSequence, existingPayloadDigest: state.existing?.payload)
+        try Self.state(try read(scope.tenantID, "reading the submission state", Self.stateSQL,
+                                [.text(scope.tenantID), .text(townID), .text(submissionID)]), submissionID: submissionID).state
     }
 
     public func commit(_ batch: [VerifiedSubmission], at now: Date, signer: CheckpointSigner?) throws -> [CommitOutcome] {
@@ -452,10 +389,10 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                         let firstInsert = statements.count
                         statements += indices.map { (Self.insertSQL, Self.insertParameters(batch[$0], acceptedAt: acceptedAt)) }
                         let results = try db.pipeline(statements)
-                        var log = try LogAppender(tenant: tenant, head: results[firstInsert - 1])
+                        var log = try Self.lockedLog(tenant, head: results[firstInsert - 1])
                         var aggregates = AggregateColumns(tenant: tenant)
                         for (k, i) in indices.enumerated() {
-                            let inserted = try results[firstInsert + k].first.map { (row: try $0.int64(0), leaf: try $0.int64(1)) }
+                            let inserted = try results[firstInsert + k].first.map { (row: try $0.int64("row_id"), leaf: try $0.int64("leaf_index")) }
                             if let inserted {
                                 // The log leaf went in with the row, in this transaction: never one without the other.
                                 try log.append(leafHash: batch[i].leafHash, expectedIndex: inserted.leaf)
@@ -464,7 +401,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                             outcomes[i] = try finish(batch[i], inserted: inserted != nil, acceptedAt: acceptedAt, db: db)
                         }
                         // One more round trip: the aggregates, the log's nodes and head, the checkpoint.
-                        try db.pipeline(aggregates.statements() + log.statements(signer: signer, at: acceptedAt))
+                        try db.pipeline(aggregates.statements() + Self.logStatements(log, signer: signer, at: acceptedAt))
                     }
                 }
             }
@@ -506,17 +443,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         guard inserted else {
             // Not inserted: a replay, a sequence not above the last, or (for a town without a
             // towns row, which is not locked) a concurrent writer that took the id or sequence.
-            let state = try Self.state(db, tenant: item.scope.tenantID, town: payload.townId, submissionID: payload.submissionId)
-            if let existing = state.existing {
-                let receipt = Receipt(submissionId: payload.submissionId, envelopeDigest: existing.envelope,
-                                           acceptedAt: existing.acceptedAt)
-                if SecureRandom.constantTimeEqual(existing.payload, item.accepted.payloadDigest) { return .duplicate(receipt) }
-                return .refused(Refusal(.replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
-            }
-            if let last = state.lastSequence, payload.sequence <= last {
-                return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
-            }
-            return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
+            let stored = try Self.state(try db.query(Self.stateSQL, [.text(item.scope.tenantID), .text(payload.townId),
+                                                                      .text(payload.submissionId)]),
+                                        submissionID: payload.submissionId)
+            return stored.verdict(item)
+                ?? .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) was taken by a concurrent submission"))
         }
         return .stored(Receipt(submissionId: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
@@ -533,67 +464,39 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     private static let lockHeadSQL = "SELECT size, frontier FROM log_heads WHERE tenant_id = $1 FOR UPDATE"
 
     /// A tenant's log during one transaction that holds its head row locked: the frontier read
-    /// from the head, extended in memory, and the rows that makes, written with one pipeline.
+    /// from the locked head row (``lockHeadSQL``), extended in memory by ``TenantLogAppend``.
+    static func lockedLog(_ tenant: String, head: PostgresRows) throws -> TenantLogAppend {
+        guard let row = head.first else {
+            throw CoordinatorError(.storage, "The log head of tenant \(tenant) could not be read or created; check the database role's rights on log_heads.")
+        }
+        return TenantLogAppend(tenant: tenant, frontier: try MerkleFrontier(stored: row, tenant: tenant))
+    }
+
+    /// The node rows, the new head and (with a signer) the checkpoint of the new head; none when
+    /// nothing was appended (a batch of duplicates changes no log).
     ///
     /// Why batch the rows: a batch of n leaves completes about 4n/3 stored node rows
     /// (``LogNodeStorage``); one `unnest` insert carries them all (the hashes as one `bytea` of
     /// 32-byte slices), not a statement per row.
-    struct LogAppender {
-        let tenant: String
-        private(set) var frontier: MerkleFrontier
-        private var levels: [Int64?] = []
-        private var indices: [Int64?] = []
-        /// The node hashes in `levels`/`indices` order, 32 bytes each.
-        private var hashes: [UInt8] = []
-        private var appended = 0
-
-        /// From the locked head row (`size`, `frontier`).
-        init(tenant: String, head: PostgresRows) throws {
-            self.tenant = tenant
-            guard let row = head.first else {
-                throw CoordinatorError(.storage, "The log head of tenant \(tenant) could not be read or created; check the database role's rights on log_heads.")
-            }
-            let size = try row.int64(0)
-            do {
-                frontier = try MerkleFrontier(size: UInt64(size), encoded: try row.bytes(1))
-            } catch let error as FederationError {
-                throw CoordinatorError(.storage, "The log head of tenant \(tenant) is damaged (\(error.message)). Restore the database from a backup.")
-            }
+    static func logStatements(_ log: TenantLogAppend, signer: CheckpointSigner?, at signedAt: String) throws
+        -> [(sql: String, parameters: [PostgresValue])] {
+        guard log.appended > 0 else { return [] }
+        let tenant = log.tenant, frontier = log.frontier
+        var out: [(sql: String, parameters: [PostgresValue])] = [
+            ("""
+            INSERT INTO log_nodes (tenant_id, level, idx, hash)
+            SELECT $1, l, i, substring($4::bytea FROM ((n - 1) * 32 + 1)::int FOR 32)
+            FROM unnest($2::int8[], $3::int8[]) WITH ORDINALITY AS u(l, i, n)
+            """, [.text(tenant), .integerArray(log.nodes.map { Int64($0.level) }), .integerArray(log.nodes.map { Int64($0.index) }),
+                  .bytes(log.nodes.flatMap(\.hash))]),
+            ("UPDATE log_heads SET size = $2, frontier = $3 WHERE tenant_id = $1",
+             [.text(tenant), .integer(Int64(frontier.size)), .bytes(frontier.encoded)]),
+        ]
+        if let signer {
+            let checkpoint = try signer.sign(tenantID: tenant, size: frontier.size, root: frontier.rootHash)
+            out.append((insertCheckpointSQL, checkpointValues(checkpoint, tenant: tenant, at: signedAt)))
         }
-
-        /// Appends the leaf hash of an envelope as the next leaf, which the database gave `expectedIndex`.
-        mutating func append(leafHash: [UInt8], expectedIndex: Int64? = nil) throws {
-            if let expectedIndex, expectedIndex != Int64(frontier.size) {
-                throw CoordinatorError(.storage, "The log of tenant \(tenant) would get leaf \(expectedIndex) where \(frontier.size) is next: its head and its submissions disagree. Nothing was stored; restore the database from a backup.")
-            }
-            for node in frontier.append(leafHash: leafHash) where LogNodeStorage.isStored(level: node.level) {
-                levels.append(Int64(node.level))
-                indices.append(Int64(node.index))
-                hashes += node.hash
-            }
-            appended += 1
-        }
-
-        /// The node rows, the new head and (with a signer) the checkpoint of the new head; none
-        /// when nothing was appended (a batch of duplicates changes no log).
-        func statements(signer: CheckpointSigner?, at signedAt: String) throws -> [(sql: String, parameters: [PostgresValue])] {
-            guard appended > 0 else { return [] }
-            var out: [(sql: String, parameters: [PostgresValue])] = [
-                ("""
-                INSERT INTO log_nodes (tenant_id, level, idx, hash)
-                SELECT $1, l, i, substring($4::bytea FROM ((n - 1) * 32 + 1)::int FOR 32)
-                FROM unnest($2::int8[], $3::int8[]) WITH ORDINALITY AS u(l, i, n)
-                """, [.text(tenant), .integerArray(levels), .integerArray(indices), .bytes(hashes)]),
-                ("UPDATE log_heads SET size = $2, frontier = $3 WHERE tenant_id = $1",
-                 [.text(tenant), .integer(Int64(frontier.size)), .bytes(frontier.encoded)]),
-            ]
-            if let signer {
-                let checkpoint = try signer.sign(tenantID: tenant, size: frontier.size, root: frontier.rootHash)
-                out.append((PostgresCoordinatorStore.insertCheckpointSQL,
-                            PostgresCoordinatorStore.checkpointValues(checkpoint, tenant: tenant, at: signedAt)))
-            }
-            return out
-        }
+        return out
     }
 
     /// Appends the submissions that are in no log yet (stored before migration 3, or by an older
@@ -609,7 +512,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         let tenants = try db.transaction {
             try db.query("SELECT set_config($1, 'on', true)", [.text(PostgresCoordinatorSchema.backfillSetting)])
             return try db.query("SELECT DISTINCT tenant_id FROM submissions WHERE leaf_index IS NULL ORDER BY tenant_id")
-                .map { try $0.string(0) }
+                .map { try $0.string("tenant_id") }
         }
         for tenant in tenants {
             while true {
@@ -618,22 +521,24 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                         (setTenantSQL, [.text(tenant)]),
                         (createHeadSQL, [.text(tenant)]),
                         (lockHeadSQL, [.text(tenant)]),
-                        ("SELECT coalesce(max(leaf_index) + 1, 0) FROM submissions WHERE tenant_id = $1", [.text(tenant)]),
+                        ("SELECT coalesce(max(leaf_index) + 1, 0) AS next FROM submissions WHERE tenant_id = $1", [.text(tenant)]),
                         ("""
                         SELECT row_id, envelope FROM submissions WHERE tenant_id = $1 AND leaf_index IS NULL ORDER BY row_id LIMIT 1000
                         """, [.text(tenant)]),
                     ])
-                    var log = try LogAppender(tenant: tenant, head: results[2])
-                    let next = try results[3][0].int64(0)
+                    var log = try lockedLog(tenant, head: results[2])
+                    guard let next = try results[3].first?.int64("next") else {
+                        throw CoordinatorError(.storage, "The next leaf index of tenant \(tenant) could not be read.")
+                    }
                     guard next == Int64(log.frontier.size) else {
                         throw CoordinatorError(.storage, "The log of tenant \(tenant) has \(log.frontier.size) leaves in its head but \(next) in its submissions. Restore the database from a backup.")
                     }
                     var rows: [Int64?] = []
                     var leaves: [Int64?] = []
                     for row in results[4] {
-                        rows.append(try row.int64(0))
+                        rows.append(try row.int64("row_id"))
                         leaves.append(Int64(log.frontier.size))
-                        try log.append(leafHash: Merkle.leafHash(try row.bytes(1)))
+                        try log.append(leafHash: Merkle.leafHash(try row.bytes("envelope")))
                     }
                     guard !rows.isEmpty else { return 0 }
                     let updated = try db.pipeline([
@@ -641,7 +546,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                         UPDATE submissions s SET leaf_index = u.leaf FROM unnest($2::int8[], $3::int8[]) AS u(row_id, leaf)
                         WHERE s.tenant_id = $1 AND s.row_id = u.row_id AND s.leaf_index IS NULL
                         """, [.text(tenant), .integerArray(rows), .integerArray(leaves)]),
-                    ] + log.statements(signer: nil, at: Timestamp.format(Date())))
+                    ] + logStatements(log, signer: nil, at: Timestamp.format(Date())))
                     guard updated[0].affectedRows == rows.count else {
                         throw CoordinatorError(.storage, "Appending \(rows.count) earlier submissions to the log of tenant \(tenant) placed \(updated[0].affectedRows): another process changed them meanwhile. Open the store again.")
                     }
@@ -654,42 +559,35 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
         try read(scope.tenantID, "reading a receipt",
-                 "SELECT envelope_digest, accepted_at FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
-                 [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
-            Receipt(submissionId: submissionID, envelopeDigest: try $0.bytes(0), acceptedAt: try $0.string(1))
-        }
+                 "SELECT \(Receipt.storedColumns) FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
+                 [.text(scope.tenantID), .text(townID), .text(submissionID)]).first
+            .map { try Receipt(stored: $0, submissionID: submissionID) }
     }
 
     public func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary] {
         try inTenant(scope.tenantID, "listing submissions") { db in
             try db.query("""
-                SELECT submission_id, sequence, key_id, period_from, period_to, envelope_digest, accepted_at
-                FROM submissions WHERE tenant_id = $1 AND town_id = $2 ORDER BY sequence
-                """, [.text(scope.tenantID), .text(townID)]).map { row in
-                SubmissionSummary(townId: townID, sequence: try row.int(1), keyId: try row.string(2),
-                                  periodFrom: try row.string(3), periodTo: try row.string(4),
-                                  receipt: Receipt(submissionId: try row.string(0), envelopeDigest: try row.bytes(5),
-                                                        acceptedAt: try row.string(6)))
-            }
+                SELECT \(SubmissionSummary.storedColumns) FROM submissions WHERE tenant_id = $1 AND town_id = $2 ORDER BY sequence
+                """, [.text(scope.tenantID), .text(townID)]).map { try SubmissionSummary(stored: $0, townID: townID) }
         }
     }
 
     public func envelope(town townID: String, submissionID: String, _ scope: TenantScope) throws -> [UInt8]? {
         try read(scope.tenantID, "reading an envelope",
                  "SELECT envelope FROM submissions WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3",
-                 [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes(0) }
+                 [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes("envelope") }
     }
 
     public func submissionCount(_ scope: TenantScope) throws -> Int {
-        try read(scope.tenantID, "counting submissions", "SELECT count(*) FROM submissions WHERE tenant_id = $1",
-                 [.text(scope.tenantID)]).first?.int(0) ?? 0
+        try read(scope.tenantID, "counting submissions", "SELECT count(*) AS n FROM submissions WHERE tenant_id = $1",
+                 [.text(scope.tenantID)]).first?.int("n") ?? 0
     }
 
     // MARK: Aggregates
 
     /// The current sensor days of a measure ($2) over days $3…$4, in the order the computation expects.
     private static let sensorDaysSQL = """
-        SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
+        SELECT \(SensorDayDecoder.storedColumns)
         FROM current_cells c
         JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
         JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
@@ -703,16 +601,12 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     private static func sensorDays(_ rows: PostgresRows, measure: String) throws -> [SensorDayRow] {
-        try rows.map { row in
-            SensorDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                         measure: measure, sensor: try row.string(4), vendorKind: try row.string(5),
-                         total: try row.optionalDouble(6), coveredMinutes: try row.int(7), expectedMinutes: try row.int(8),
-                         uptimeMinutes: try row.int(9), validHours: try row.int(10))
-        }
+        var decoder = SensorDayDecoder(measure: measure)
+        return try rows.map { try decoder.decode($0) }
     }
 
     private static let zoneDaysSQL = """
-        SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
+        SELECT \(ZoneDayRow.storedColumns)
         FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
         WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3
         ORDER BY z.town_id, z.zone_id, z.day
@@ -723,16 +617,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     private static func zoneDays(_ rows: PostgresRows) throws -> [ZoneDayRow] {
-        try rows.map { row in
-            let text = try row.string(6)
-            let events = try StoredValue.events(text, "zone_days.events")
-            return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                              publicHoliday: try row.bool(4), schoolHoliday: try row.bool(5), events: events)
-        }
+        try rows.map(ZoneDayRow.init(stored:))
     }
 
     private static let conversionDaysSQL = """
-        SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
+        SELECT \(ConversionDayRow.storedColumns)
         FROM current_cells c
         JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
         JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
@@ -746,11 +635,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     }
 
     private static func conversionDays(_ rows: PostgresRows) throws -> [ConversionDayRow] {
-        try rows.map { row in
-            ConversionDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                             door: try row.string(4), street: try row.string(5), entries: try row.optionalDouble(6),
-                             passersBy: try row.optionalDouble(7))
-        }
+        try rows.map(ConversionDayRow.init(stored:))
     }
 
     public func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope) throws -> [SensorDayRow] {
@@ -770,16 +655,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     // MARK: Transparency log
 
-    private static let headSQL = "SELECT size, frontier FROM log_heads WHERE tenant_id = $1"
+    private static let headSQL = "SELECT \(MerkleFrontier.storedColumns) FROM log_heads WHERE tenant_id = $1"
 
     private static func head(_ rows: PostgresRows, tenant: String) throws -> LogHead {
-        guard let row = rows.first else { return .empty }
-        do {
-            let frontier = try MerkleFrontier(size: UInt64(try row.int64(0)), encoded: try row.bytes(1))
-            return LogHead(size: frontier.size, rootHash: frontier.rootHash)
-        } catch let error as FederationError {
-            throw CoordinatorError(.storage, "The log head of tenant \(tenant) is damaged (\(error.message)). Restore the database from a backup.")
-        }
+        let frontier = try MerkleFrontier(stored: rows.first, tenant: tenant)
+        return LogHead(size: frontier.size, rootHash: frontier.rootHash)
     }
 
     public func logHead(_ scope: TenantScope) throws -> LogHead {
@@ -797,12 +677,10 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             """, [.text(scope.tenantID), .integerArray(wanted.map { Int64($0.level) }), .integerArray(wanted.map { Int64($0.index) })])
         var out: [LogNodeCoordinate: [UInt8]] = [:]
         for row in rows {
-            out[LogNodeCoordinate(level: try row.int(0), index: UInt64(try row.int64(1)))] = try row.bytes(2)
+            out[LogNodeCoordinate(level: try row.int("level"), index: try row.uint64("idx"))] = try row.bytes("hash")
         }
         return out
     }
-
-    private static let checkpointColumns = "tree_size, root_hash, origin, note, verifier_key"
 
     static let insertCheckpointSQL = """
         INSERT INTO checkpoints (tenant_id, tree_size, root_hash, origin, note, verifier_key, signed_at)
@@ -814,22 +692,17 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
          .text(c.verifierKey), .text(at)]
     }
 
-    private static func checkpoint(_ row: PostgresRow) throws -> TransparencyLog.SignedCheckpoint {
-        TransparencyLog.SignedCheckpoint(origin: try row.string(2), treeSize: UInt64(try row.int64(0)), rootHash: try row.bytes(1),
-                                         note: try row.string(3), verifierKey: try row.string(4))
-    }
-
     public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? {
         let rows = if let treeSize {
             try read(scope.tenantID, "reading a checkpoint",
-                     "SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
-                     [.text(scope.tenantID), .integer(Int64(treeSize))])
+                     "SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
+                     [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))])
         } else {
             try read(scope.tenantID, "reading the latest checkpoint",
-                     "SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1",
+                     "SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = $1 ORDER BY tree_size DESC LIMIT 1",
                      [.text(scope.tenantID)])
         }
-        return try rows.first.map(Self.checkpoint)
+        return try rows.first.map(TransparencyLog.SignedCheckpoint.init(stored:))
     }
 
     /// Insert-unless-present and read back in one round trip. The read is a statement of its own
@@ -838,42 +711,35 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         -> TransparencyLog.SignedCheckpoint {
         let results = try read(scope.tenantID, "storing checkpoint \(checkpoint.treeSize)", [
             (Self.insertCheckpointSQL, Self.checkpointValues(checkpoint, tenant: scope.tenantID, at: Timestamp.format(Date()))),
-            ("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
+            ("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = $1 AND tree_size = $2",
              [.text(scope.tenantID), .integer(Int64(checkpoint.treeSize))]),
         ])
         guard let row = results[1].first else {
-            throw CoordinatorError(.storage, "The checkpoint of size \(checkpoint.treeSize) just stored for tenant \(scope.tenantID) is missing.")
+            throw StoreError.missingAfterWrite("checkpoint of size \(checkpoint.treeSize)", scope)
         }
-        return try Self.checkpoint(row)
-    }
-
-    private static let entryColumns = "leaf_index, town_id, submission_id, envelope"
-
-    private static func entry(_ row: PostgresRow) throws -> LogEntry {
-        LogEntry(leafIndex: UInt64(try row.int64(0)), townID: try row.string(1), submissionID: try row.string(2),
-                 envelope: try row.bytes(3))
+        return try TransparencyLog.SignedCheckpoint(stored: row)
     }
 
     public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? {
         try read(scope.tenantID, "reading a log entry", """
-            SELECT \(Self.entryColumns) FROM submissions
+            SELECT \(LogEntry.storedColumns) FROM submissions
             WHERE tenant_id = $1 AND town_id = $2 AND submission_id = $3 AND leaf_index IS NOT NULL
-            """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(Self.entry)
+            """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(LogEntry.init(stored:))
     }
 
     public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? {
         try read(scope.tenantID, "reading a log entry", """
-            SELECT \(Self.entryColumns) FROM submissions
+            SELECT \(LogEntry.storedColumns) FROM submissions
             WHERE tenant_id = $1
               AND leaf_index = (SELECT idx FROM log_nodes WHERE tenant_id = $1 AND level = 0 AND hash = $2 ORDER BY idx LIMIT 1)
-            """, [.text(scope.tenantID), .bytes(leafHash)]).first.map(Self.entry)
+            """, [.text(scope.tenantID), .bytes(leafHash)]).first.map(LogEntry.init(stored:))
     }
 
     public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] {
         try read(scope.tenantID, "reading log entries", """
-            SELECT \(Self.entryColumns) FROM submissions WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
+            SELECT \(LogEntry.storedColumns) FROM submissions WHERE tenant_id = $1 AND leaf_index >= $2 AND leaf_index < $3
             ORDER BY leaf_index
-            """, [.text(scope.tenantID), .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]).map(Self.entry)
+            """, [.text(scope.tenantID), .integer(try StoreError.logSize(range.lowerBound)), .integer(try StoreError.logSize(range.upperBound))]).map(LogEntry.init(stored:))
     }
 
     /// The head and the three aggregate reads in one read-only `REPEATABLE READ` transaction (one
@@ -914,7 +780,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     public func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport? {
         try read(scope.tenantID, "reading a published report", "SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)",
-                 Self.reportKeyValues(key, scope)).first.map { PublishedReport(key: key, envelope: try $0.bytes(0)) }
+                 Self.reportKeyValues(key, scope)).first.map { PublishedReport(key: key, envelope: try $0.bytes("envelope")) }
     }
 
     /// Insert-unless-published and read back in one round trip (as ``storeCheckpoint(_:_:)``): two
@@ -928,20 +794,16 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
             ("SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)", Self.reportKeyValues(report.key, scope)),
         ])
         guard let row = results[1].first else {
-            throw CoordinatorError(.storage, "The report just published for tenant \(scope.tenantID) at tree size \(report.key.treeSize) is missing.")
+            throw StoreError.missingAfterWrite("report of tree size \(report.key.treeSize)", scope)
         }
-        return PublishedReport(key: report.key, envelope: try row.bytes(0))
+        return PublishedReport(key: report.key, envelope: try row.bytes("envelope"))
     }
 
     public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] {
         try read(scope.tenantID, "listing published reports", """
-            SELECT period_from, period_to, lag, audience, envelope FROM published_reports WHERE tenant_id = $1 AND tree_size = $2
+            SELECT \(PublishedReport.storedColumns) FROM published_reports WHERE tenant_id = $1 AND tree_size = $2
             ORDER BY period_from, period_to, lag, audience
-            """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { row in
-            PublishedReport(key: PublishedReportKey(treeSize: treeSize, period: try DayPeriod(storedFrom: try row.string(0), to: try row.string(1)),
-                                                    lag: try row.int(2), audience: try row.string(3)),
-                            envelope: try row.bytes(4))
-        }
+            """, [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
     }
 }
 
@@ -992,44 +854,54 @@ private struct AggregateColumns {
         }
     }
 
+    /// `INSERT INTO table (tenant_id, columns…) SELECT $1, … FROM unnest($2, …)`: one statement
+    /// for every row of the batch, each column one array parameter; nil for no rows.
+    private func unnest(_ table: String, rows: Int, _ columns: KeyValuePairs<String, PostgresValue>)
+        -> (sql: String, parameters: [PostgresValue])? {
+        guard rows > 0 else { return nil }
+        func elementType(_ array: PostgresValue) -> String {
+            switch array {
+            case .integerArray: "int8"
+            case .doubleArray: "float8"
+            case .boolArray: "bool"
+            default: "text"
+            }
+        }
+        let names = columns.map(\.key)
+        let arrays = columns.enumerated().map { "$\($0.offset + 2)::\(elementType($0.element.value))[]" }
+        let aliases = columns.indices.map { "c\($0)" }
+        return ("""
+            INSERT INTO \(table) (tenant_id, \(names.joined(separator: ", ")))
+            SELECT $1, \(aliases.joined(separator: ", ")) FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(aliases.joined(separator: ", ")))
+            ON CONFLICT DO NOTHING
+            """, [.text(tenant)] + columns.map(\.value))
+    }
+
     /// One `unnest` insert per table that has rows, for one pipeline.
     func statements() -> [(sql: String, parameters: [PostgresValue])] {
         let tenantColumn = PostgresValue.text(tenant)
-        var out: [(sql: String, parameters: [PostgresValue])] = []
-        if !zoneRow.isEmpty {
-            out.append(("""
-                INSERT INTO zone_days (submission_row, tenant_id, town_id, zone_id, zone_kind, day, public_holiday, school_holiday, events)
-                SELECT r, $1, t, z, k, d, p, s, e
-                FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::bool[], $8::bool[], $9::text[])
-                    AS u(r, t, z, k, d, p, s, e)
-                ON CONFLICT DO NOTHING
-                """, [tenantColumn, .integerArray(zoneRow), .textArray(zoneTown), .textArray(zoneID), .textArray(zoneKind),
-                      .integerArray(zoneDay), .boolArray(zonePublicHoliday), .boolArray(zoneSchoolHoliday), .textArray(zoneEvents)]))
-        }
-        if !sensorRow.isEmpty {
-            out.append(("""
-                INSERT INTO sensor_days (submission_row, tenant_id, town_id, zone_id, day, measure, sensor, vendor_kind,
-                    total, covered, expected, uptime, valid_hours)
-                SELECT r, $1, t, z, d, m, s, v, x, c, e, u, h
-                FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::float8[],
-                            $10::int8[], $11::int8[], $12::int8[], $13::int8[]) AS u(r, t, z, d, m, s, v, x, c, e, u, h)
-                ON CONFLICT DO NOTHING
-                """, [tenantColumn, .integerArray(sensorRow), .textArray(sensorTown), .textArray(sensorZone), .integerArray(sensorDay),
-                      .textArray(sensorMeasure), .textArray(sensorID), .textArray(sensorVendor), .doubleArray(sensorTotal),
-                      .integerArray(sensorCovered), .integerArray(sensorExpected), .integerArray(sensorUptime),
-                      .integerArray(sensorValidHours)]))
-        }
-        if !conversionRow.isEmpty {
-            out.append(("""
-                INSERT INTO conversion_days (submission_row, tenant_id, town_id, zone_id, day, door, street, entries, passers_by)
-                SELECT r, $1, t, z, d, o, s, e, p
-                FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::float8[], $9::float8[])
-                    AS u(r, t, z, d, o, s, e, p)
-                ON CONFLICT DO NOTHING
-                """, [tenantColumn, .integerArray(conversionRow), .textArray(conversionTown), .textArray(conversionZone),
-                      .integerArray(conversionDay), .textArray(conversionDoor), .textArray(conversionStreet),
-                      .doubleArray(conversionEntries), .doubleArray(conversionPassersBy)]))
-        }
+        var out = [
+            unnest("zone_days", rows: zoneRow.count, [
+                "submission_row": .integerArray(zoneRow), "town_id": .textArray(zoneTown),
+                "zone_id": .textArray(zoneID), "zone_kind": .textArray(zoneKind), "day": .integerArray(zoneDay),
+                "public_holiday": .boolArray(zonePublicHoliday), "school_holiday": .boolArray(zoneSchoolHoliday),
+                "events": .textArray(zoneEvents),
+            ]),
+            unnest("sensor_days", rows: sensorRow.count, [
+                "submission_row": .integerArray(sensorRow), "town_id": .textArray(sensorTown),
+                "zone_id": .textArray(sensorZone), "day": .integerArray(sensorDay),
+                "measure": .textArray(sensorMeasure), "sensor": .textArray(sensorID),
+                "vendor_kind": .textArray(sensorVendor), "total": .doubleArray(sensorTotal),
+                "covered": .integerArray(sensorCovered), "expected": .integerArray(sensorExpected),
+                "uptime": .integerArray(sensorUptime), "valid_hours": .integerArray(sensorValidHours),
+            ]),
+            unnest("conversion_days", rows: conversionRow.count, [
+                "submission_row": .integerArray(conversionRow), "town_id": .textArray(conversionTown),
+                "zone_id": .textArray(conversionZone), "day": .integerArray(conversionDay),
+                "door": .textArray(conversionDoor), "street": .textArray(conversionStreet),
+                "entries": .doubleArray(conversionEntries), "passers_by": .doubleArray(conversionPassersBy),
+            ]),
+        ].compactMap { $0 }
         if !cells.isEmpty {
             let keys = Array(cells.keys)
             out.append(("""

@@ -16,7 +16,7 @@ public enum CoordinatorDatabase {
     {
         guard let database else { return try directory.openStore() }
         guard isPostgres(database) else {
-            throw CoordinatorError(.invalidArgument, "--database must be a postgres:// or postgresql:// URL (or left out for the directory's SQLite file).")
+            throw CoordinatorError(.invalidArgument, "The database must be a postgres:// or postgresql:// URL (or none, for the directory's SQLite file).")
         }
         return try PostgresCoordinatorStore(url: database, schema: schema)
     }

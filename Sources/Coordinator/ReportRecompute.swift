@@ -23,7 +23,7 @@ public enum ReportRecompute {
     public static func run(_ scope: TenantScope, treeSize: UInt64, store: any CoordinatorStore, signer: CheckpointSigner,
                            signingKey: Ed25519.PrivateKey) throws -> (checkpoint: TransparencyLog.SignedCheckpoint, verdicts: [Verdict]) {
         guard let checkpoint = try store.storedCheckpoint(treeSize: treeSize, scope) else {
-            throw CoordinatorError(.notFound, "Tenant \(scope.tenantID) has no checkpoint of size \(treeSize). List them with `townbench-coordinator log checkpoints --tenant \(scope.tenantID)`.")
+            throw CoordinatorError(.notFound, "Tenant \(scope.tenantID) has no checkpoint of size \(treeSize); only a stored checkpoint's reports can be recomputed.")
         }
         let opened: Checkpoint
         do {

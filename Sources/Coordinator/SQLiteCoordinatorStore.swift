@@ -56,8 +56,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     private let writer: Mutex<Void> = Mutex(())
     private let writerBox: ConnectionBox
     private let readers: ConnectionPool
-    /// Parsed public keys by their raw bytes (immutable facts; status is always read from the store).
-    private let publicKeys = Mutex<[[UInt8]: Ed25519.PublicKey]>([:])
+    private let publicKeys = PublicKeyCache()
 
     static let migrations = Migrator([
         .init(1, "coordinator schema v1", """
@@ -182,7 +181,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         if let failure { throw CoordinatorError.storage(failure, "closing \(path)") }
     }
 
-    private func write<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
+    /// Runs `body` on the writer connection (one writer at a time); any error becomes a `storage`
+    /// error about `what`, except a ``CoordinatorError`` the body threw. For extension files too.
+    func write<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
         do {
             return try writer.withLock { _ in try body(writerBox) }
         } catch {
@@ -190,7 +191,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         }
     }
 
-    private func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
+    /// Runs `body` on a pooled read connection; errors as ``write(_:_:)``.
+    func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
         do {
             return try readers.withConnection { try body(ConnectionBox($0)) }
         } catch {
@@ -206,9 +208,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     // MARK: Tenants and towns
 
     public func addTenant(_ tenant: Tenant) throws {
-        guard Identifier.isValid(tenant.id) else {
-            throw CoordinatorError(.invalidArgument, "'\(tenant.id)' is not a valid tenant id; use [a-z0-9][a-z0-9._-]{0,63}.")
-        }
+        try StoreError.checkIdentifier(tenant.id, "tenant")
         do {
             try writer.withLock { _ in
                 try writerBox.run("""
@@ -219,7 +219,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                           .int(tenant.maximumAgeDays), .text(Timestamp.format(Date()))])
             }
         } catch where Self.isConstraint(error) {
-            throw CoordinatorError(.alreadyExists, "Tenant \(tenant.id) exists already; change it with `tenant policy`.")
+            throw StoreError.tenantExists(tenant.id)
         } catch {
             throw CoordinatorError.storage(error, "adding tenant \(tenant.id)")
         }
@@ -227,13 +227,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func tenant(_ scope: TenantScope) throws -> Tenant? {
         try read("reading tenant \(scope.tenantID)") { box in
-            guard let row = try box.rows("""
-                SELECT name, peer_naming, min_store_entries, min_spending_buyers, max_age_days FROM tenants WHERE tenant_id = ?
-                """, [.text(scope.tenantID)]).first else { return nil }
-            return Tenant(id: scope.tenantID, name: try row.string(0),
-                          peerNaming: PeerNaming(rawValue: try row.string(1)) ?? .anonymised,
-                          privacy: PrivacyPolicy(minimumStoreEntries: try row.int(2), minimumSpendingBuyers: try row.int(3)),
-                          maximumAgeDays: try row.int(4))
+            try box.rows("SELECT \(Tenant.storedColumns) FROM tenants WHERE tenant_id = ?", [.text(scope.tenantID)]).first
+                .map { try Tenant(stored: $0, id: scope.tenantID) }
         }
     }
 
@@ -244,16 +239,12 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 WHERE tenant_id = ?
                 """, [.text(tenant.name), .text(tenant.peerNaming.rawValue), .int(tenant.privacy.minimumStoreEntries),
                       .int(tenant.privacy.minimumSpendingBuyers), .int(tenant.maximumAgeDays), .text(scope.tenantID)])
-            guard box.connection.changes == 1 else {
-                throw CoordinatorError(.notFound, "Tenant \(scope.tenantID) does not exist; add it with `tenant add`.")
-            }
+            guard box.connection.changes == 1 else { throw StoreError.noTenant(scope.tenantID) }
         }
     }
 
     public func addTown(_ town: Town, _ scope: TenantScope) throws {
-        guard Identifier.isValid(town.id) else {
-            throw CoordinatorError(.invalidArgument, "'\(town.id)' is not a valid town id; use [a-z0-9][a-z0-9._-]{0,63}.")
-        }
+        try StoreError.checkIdentifier(town.id, "town")
         try write("adding town \(town.id)") { box in
             try box.run("INSERT INTO towns (tenant_id, town_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         [.text(scope.tenantID), .text(town.id), .text(town.name), .text(Timestamp.format(Date()))])
@@ -262,49 +253,25 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func towns(_ scope: TenantScope) throws -> [Town] {
         try read("listing towns") { box in
-            try box.rows("SELECT town_id, name FROM towns WHERE tenant_id = ? ORDER BY town_id", [.text(scope.tenantID)])
-                .map { Town(id: try $0.string(0), name: try $0.string(1)) }
+            try box.rows("SELECT \(Town.storedColumns) FROM towns WHERE tenant_id = ? ORDER BY town_id", [.text(scope.tenantID)])
+                .map(Town.init(stored:))
         }
     }
 
     // MARK: Keys
 
-    private static let keyColumns = "key_id, town_id, public_key, enrolled_at, status, status_at, successor"
-
-    private func keyRecord(_ row: Row, tenantID: String) throws -> KeyRecord {
-        let raw = try row.bytes("public_key")
-        let key: Ed25519.PublicKey
-        if let cached = publicKeys.withLock({ $0[raw] }) {
-            key = cached
-        } else {
-            key = try Ed25519.PublicKey(rawRepresentation: raw)
-            publicKeys.withLock { $0[raw] = key }
-        }
-        let status = try StoredKeyStatus(state: try row.string("status"), at: try row.optionalString("status_at"),
-                                         successor: try row.optionalString("successor")).status()
-        return KeyRecord(keyID: try row.string("key_id"), publicKey: key, tenantID: tenantID, townID: try row.string("town_id"),
-                         enrolledAt: try StoredValue.date(row.string("enrolled_at"), "keys.enrolled_at"), status: status)
-    }
-
-    private static func statusColumns(_ status: KeyRecord.Status) -> [SQLValue] {
-        let stored = StoredKeyStatus(status)
-        return [.text(stored.state), stored.at.map { .text($0) } ?? .null, stored.successor.map { .text($0) } ?? .null]
-    }
-
     public func enrol(_ record: KeyRecord, _ scope: TenantScope) throws {
-        guard record.tenantID == scope.tenantID else {
-            throw CoordinatorError(.invalidArgument, "The key is for tenant \(record.tenantID), not \(scope.tenantID).")
-        }
+        try StoreError.checkTenant(of: record, scope)
         do {
             try writer.withLock { _ in
                 try writerBox.run("""
                     INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.text(scope.tenantID), .text(record.keyID), .text(record.townID), .blob(record.publicKey.rawRepresentation),
-                          .text(Timestamp.format(record.enrolledAt))] + Self.statusColumns(record.status))
+                          .text(Timestamp.format(record.enrolledAt))] + StoredKeyStatus(record.status).columns { .optional($0) })
             }
         } catch where Self.isConstraint(error) {
-            throw CoordinatorError(.alreadyExists, "Key \(record.keyID) is already enrolled in tenant \(scope.tenantID), or town \(record.townID) is not in it. A town enrols a new key with a new request.")
+            throw StoreError.keyExists(record, scope)
         } catch {
             throw CoordinatorError.storage(error, "enrolling key \(record.keyID)")
         }
@@ -312,18 +279,16 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func keyRecord(id keyID: String, _ scope: TenantScope) throws -> KeyRecord? {
         try read("reading key \(keyID)") { box in
-            try box.rows("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = ? AND key_id = ?",
-                         [.text(scope.tenantID), .text(keyID)]).first.map { try keyRecord($0, tenantID: scope.tenantID) }
+            try box.rows("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = ? AND key_id = ?",
+                         [.text(scope.tenantID), .text(keyID)]).first.map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
 
     public func updateKey(_ record: KeyRecord, _ scope: TenantScope) throws {
         try write("updating key \(record.keyID)") { box in
             try box.run("UPDATE keys SET status = ?, status_at = ?, successor = ? WHERE tenant_id = ? AND key_id = ?",
-                        Self.statusColumns(record.status) + [.text(scope.tenantID), .text(record.keyID)])
-            guard box.connection.changes == 1 else {
-                throw CoordinatorError(.notFound, "No key \(record.keyID) in tenant \(scope.tenantID).")
-            }
+                        StoredKeyStatus(record.status).columns { .optional($0) } + [.text(scope.tenantID), .text(record.keyID)])
+            guard box.connection.changes == 1 else { throw StoreError.noKey(record.keyID, scope) }
         }
     }
 
@@ -332,21 +297,19 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             try writer.withLock { _ in
                 try writerBox.connection.transaction {
                     try writerBox.run("UPDATE keys SET status = ?, status_at = ?, successor = ? WHERE tenant_id = ? AND key_id = ? AND status = 'active'",
-                                      Self.statusColumns(old.status) + [.text(scope.tenantID), .text(old.keyID)])
-                    guard writerBox.connection.changes == 1 else {
-                        throw CoordinatorError(refusal: Refusal(.retiredKey, "key \(old.keyID) was already rotated or revoked"))
-                    }
+                                      StoredKeyStatus(old.status).columns { .optional($0) } + [.text(scope.tenantID), .text(old.keyID)])
+                    guard writerBox.connection.changes == 1 else { throw StoreError.alreadyRotated(old.keyID) }
                     try writerBox.run("""
                         INSERT INTO keys (tenant_id, key_id, town_id, public_key, enrolled_at, status, status_at, successor)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """, [.text(scope.tenantID), .text(new.keyID), .text(new.townID), .blob(new.publicKey.rawRepresentation),
-                              .text(Timestamp.format(new.enrolledAt))] + Self.statusColumns(new.status))
+                              .text(Timestamp.format(new.enrolledAt))] + StoredKeyStatus(new.status).columns { .optional($0) })
                 }
             }
         } catch let error as CoordinatorError {
             throw error
         } catch where Self.isConstraint(error) {
-            throw CoordinatorError(.alreadyExists, "Key \(new.keyID) is already enrolled in tenant \(scope.tenantID). Rotate to a new key.")
+            throw StoreError.rotatedKeyExists(new, scope)
         } catch {
             throw CoordinatorError.storage(error, "rotating key \(old.keyID)")
         }
@@ -354,8 +317,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func keys(town townID: String, _ scope: TenantScope) throws -> [KeyRecord] {
         try read("listing keys") { box in
-            try box.rows("SELECT \(Self.keyColumns) FROM keys WHERE tenant_id = ? AND town_id = ? ORDER BY enrolled_at",
-                         [.text(scope.tenantID), .text(townID)]).map { try keyRecord($0, tenantID: scope.tenantID) }
+            try box.rows("SELECT \(PublicKeyCache.columns) FROM keys WHERE tenant_id = ? AND town_id = ? ORDER BY enrolled_at",
+                         [.text(scope.tenantID), .text(townID)]).map { try publicKeys.keyRecord($0, tenantID: scope.tenantID) }
         }
     }
 
@@ -373,14 +336,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func token(hash: [UInt8]) throws -> TokenRecord? {
         try read("checking a token") { box in
-            guard let row = try box.rows("""
-                SELECT token_hash, token_id, role, tenant_id, town_id, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = ?
-                """, [.blob(hash)]).first, let role = Role(rawValue: try row.string("role")) else { return nil }
-            return TokenRecord(id: try row.string("token_id"), hash: try row.bytes("token_hash"), role: role,
-                               tenantID: try row.string("tenant_id"), townID: try row.optionalString("town_id"),
-                               createdAt: try StoredValue.date(row.string("created_at"), "tokens.created_at"),
-                               expiresAt: try StoredValue.date(row.string("expires_at"), "tokens.expires_at"),
-                               revokedAt: try StoredValue.date(row.optionalString("revoked_at"), "tokens.revoked_at"))
+            try box.rows("SELECT \(TokenRecord.storedColumns) FROM tokens WHERE token_hash = ?", [.blob(hash)]).first
+                .map(TokenRecord.init(stored:))
         }
     }
 
@@ -388,9 +345,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try write("revoking token \(id)") { box in
             try box.run("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE token_id = ?",
                         [.text(Timestamp.format(at)), .text(id)])
-            guard box.connection.changes == 1 else {
-                throw CoordinatorError(.notFound, "No token with id \(id). `token issue` printed the id beside the token.")
-            }
+            guard box.connection.changes == 1 else { throw StoreError.noToken(id) }
         }
     }
 
@@ -416,12 +371,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func session(idHash: [UInt8], now: Date) throws -> SessionRecord? {
         let found = try read("reading a session") { box -> SessionRecord? in
-            guard let row = try box.rows("""
-                SELECT token_hash, tenant_id, created_at, expires_at FROM sessions WHERE session_hash = ?
-                """, [.blob(idHash)]).first else { return nil }
-            return SessionRecord(idHash: idHash, tokenHash: try row.bytes("token_hash"), tenantID: try row.string("tenant_id"),
-                                 createdAt: try StoredValue.date(row.string("created_at"), "sessions.created_at"),
-                                 expiresAt: try StoredValue.date(row.string("expires_at"), "sessions.expires_at"))
+            try box.rows("SELECT \(SessionRecord.storedColumns) FROM sessions WHERE session_hash = ?", [.blob(idHash)]).first
+                .map { try SessionRecord(stored: $0, idHash: idHash) }
         }
         guard let found, found.expiresAt > now else {
             if found != nil { try removeSession(idHash: idHash) }
@@ -436,20 +387,25 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     // MARK: Submissions
 
-    private static let existingSQL = """
-        SELECT payload_digest, envelope_digest, accepted_at FROM submissions WHERE tenant_id = ? AND town_id = ? AND submission_id = ?
+    /// The town's last sequence and, if stored, the submission with this id (one statement: the
+    /// hot path asks it for every submission, and the commit again inside its transaction).
+    private static let stateSQL = """
+        SELECT (SELECT max(sequence) FROM submissions WHERE tenant_id = ?1 AND town_id = ?2) AS last_sequence,
+               s.payload_digest, s.envelope_digest, s.accepted_at
+        FROM (SELECT 1) AS one
+        LEFT JOIN submissions s ON s.tenant_id = ?1 AND s.town_id = ?2 AND s.submission_id = ?3
         """
-    private static let lastSequenceSQL = "SELECT max(sequence) FROM submissions WHERE tenant_id = ? AND town_id = ?"
+
+    private static func state(tenant: String, town: String, submissionID: String, _ box: ConnectionBox) throws -> StoredSubmissionState {
+        guard let row = try box.rows(stateSQL, [.text(tenant), .text(town), .text(submissionID)]).first else {
+            throw CoordinatorError(.storage, "Reading the submission state of town \(town) in tenant \(tenant) returned no row.")
+        }
+        return try StoredSubmissionState(stored: row, submissionID: submissionID)
+    }
 
     public func submissionState(town townID: String, submissionID: String, _ scope: TenantScope) throws -> TownSubmissionState {
         try read("reading the submission state") { box in
-            // One statement for both questions (the hot path: every submission asks them).
-            guard let row = try box.rows("""
-                SELECT (SELECT max(sequence) FROM submissions WHERE tenant_id = ?1 AND town_id = ?2),
-                       (SELECT payload_digest FROM submissions WHERE tenant_id = ?1 AND town_id = ?2 AND submission_id = ?3)
-                """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first else { return TownSubmissionState() }
-            let digest = try row.bytes(1)
-            return TownSubmissionState(lastSequence: try row.optionalInt64(0).map(Int.init), existingPayloadDigest: digest.isEmpty ? nil : digest)
+            try Self.state(tenant: scope.tenantID, town: townID, submissionID: submissionID, box).state
         }
     }
 
@@ -470,20 +426,17 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     }
 
     /// Appends to tenants' logs within one write transaction: each touched tenant's frontier is
-    /// read once and extended in memory; the completed node rows, the new heads and the
-    /// checkpoints are written at the end, the rows in multi-row INSERTs (the writer thread is
-    /// the submission path's one serial part, so its per-leaf work is kept small).
+    /// read once and extended in memory (``TenantLogAppend``); the completed node rows, the new
+    /// heads and the checkpoints are written at the end, the rows in multi-row INSERTs (the
+    /// writer thread is the submission path's one serial part, so its per-leaf work is kept small).
     struct LogAppender {
-        var frontiers: [String: MerkleFrontier] = [:]
-        var nodes: [(tenant: String, node: MerkleTree.StoredNode)] = []
+        var logs: [String: TenantLogAppend] = [:]
 
         /// Appends a leaf hash to `tenant`'s log; returns its leaf index.
         mutating func append(leafHash: [UInt8], tenant: String, box: ConnectionBox) throws -> UInt64 {
-            if frontiers[tenant] == nil { frontiers[tenant] = try SQLiteCoordinatorStore.frontier(tenant, box) }
-            let index = frontiers[tenant]?.size ?? 0
-            for node in frontiers[tenant]?.append(leafHash: leafHash) ?? [] where LogNodeStorage.isStored(level: node.level) {
-                nodes.append((tenant, node))
-            }
+            var log = try logs[tenant] ?? TenantLogAppend(tenant: tenant, frontier: SQLiteCoordinatorStore.frontier(tenant, box))
+            let index = try log.append(leafHash: leafHash)
+            logs[tenant] = log
             return index
         }
 
@@ -492,6 +445,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
         /// Writes the node rows, the new heads and, with a signer, each head's checkpoint.
         func finish(_ box: ConnectionBox, signer: CheckpointSigner?, at: String) throws {
+            let nodes = logs.values.flatMap { log in log.nodes.map { (tenant: log.tenant, node: $0) } }
             var start = 0
             while start < nodes.count {
                 let chunk = nodes[start..<min(start + Self.rowsPerInsert, nodes.count)]
@@ -507,24 +461,22 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 try insert.reset()
                 start += chunk.count
             }
-            for (tenant, frontier) in frontiers {
+            for (tenant, log) in logs {
                 try box.run("""
                     INSERT INTO log_heads (tenant_id, size, frontier) VALUES (?, ?, ?)
                     ON CONFLICT DO UPDATE SET size = excluded.size, frontier = excluded.frontier
-                    """, [.text(tenant), .integer(Int64(frontier.size)), .blob(frontier.encoded)])
+                    """, [.text(tenant), .integer(Int64(log.frontier.size)), .blob(log.frontier.encoded)])
                 if let signer {
                     try SQLiteCoordinatorStore.insertCheckpoint(
-                        try signer.sign(tenantID: tenant, size: frontier.size, root: frontier.rootHash), tenant: tenant, at: at, box)
+                        try signer.sign(tenantID: tenant, size: log.frontier.size, root: log.frontier.rootHash), tenant: tenant, at: at, box)
                 }
             }
         }
     }
 
     static func frontier(_ tenant: String, _ box: ConnectionBox) throws -> MerkleFrontier {
-        guard let row = try box.rows("SELECT size, frontier FROM log_heads WHERE tenant_id = ?", [.text(tenant)]).first else {
-            return MerkleFrontier()
-        }
-        return try MerkleFrontier(size: UInt64(try row.int64(0)), encoded: try row.bytes(1))
+        try MerkleFrontier(stored: try box.rows("SELECT \(MerkleFrontier.storedColumns) FROM log_heads WHERE tenant_id = ?", [.text(tenant)]).first,
+                           tenant: tenant)
     }
 
     static func insertCheckpoint(_ c: TransparencyLog.SignedCheckpoint, tenant: String, at: String, _ box: ConnectionBox) throws {
@@ -544,8 +496,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try connection.transaction {
             var logs = LogAppender()
             for row in rows {
-                let index = try logs.append(leafHash: Merkle.leafHash(try row.bytes(2)), tenant: try row.string(1), box: box)
-                try box.run("UPDATE submissions SET leaf_index = ? WHERE row_id = ?", [.integer(Int64(index)), .integer(try row.int64(0))])
+                let index = try logs.append(leafHash: Merkle.leafHash(try row.bytes("envelope")), tenant: try row.string("tenant_id"), box: box)
+                try box.run("UPDATE submissions SET leaf_index = ? WHERE row_id = ?",
+                            [.integer(Int64(index)), .integer(try row.int64("row_id"))])
             }
             try logs.finish(box, signer: nil, at: Timestamp.format(Date()))
         }
@@ -557,16 +510,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         let tenant = item.scope.tenantID
         let town = payload.townId
         // Re-check inside the transaction: the worker's check read an older snapshot.
-        if let row = try box.rows(Self.existingSQL, [.text(tenant), .text(town), .text(payload.submissionId)]).first {
-            let receipt = Receipt(submissionId: payload.submissionId, envelopeDigest: try row.bytes(1),
-                                       acceptedAt: try row.string(2))
-            if SecureRandom.constantTimeEqual(try row.bytes(0), item.accepted.payloadDigest) { return .duplicate(receipt) }
-            return .refused(Refusal(.replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
-        }
-        if let last = try box.rows(Self.lastSequenceSQL, [.text(tenant), .text(town)]).first.flatMap({ try $0.optionalInt64(0) }),
-           payload.sequence <= Int(last) {
-            return .refused(Refusal(.sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"))
-        }
+        let stored = try Self.state(tenant: tenant, town: town, submissionID: payload.submissionId, box)
+        if let verdict = stored.verdict(item) { return verdict }
         // The log leaf goes in with the row, in this transaction: never one without the other.
         let leaf = try logs.append(leafHash: item.leafHash, tenant: tenant, box: box)
         try box.run("""
@@ -627,36 +572,30 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
 
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
         try read("reading a receipt") { box in
-            try box.rows(Self.existingSQL, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map {
-                Receipt(submissionId: submissionID, envelopeDigest: try $0.bytes(1), acceptedAt: try $0.string(2))
-            }
+            try box.rows("SELECT \(Receipt.storedColumns) FROM submissions WHERE tenant_id = ? AND town_id = ? AND submission_id = ?",
+                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first
+                .map { try Receipt(stored: $0, submissionID: submissionID) }
         }
     }
 
     public func submissions(town townID: String, _ scope: TenantScope) throws -> [SubmissionSummary] {
         try read("listing submissions") { box in
             try box.rows("""
-                SELECT submission_id, sequence, key_id, period_from, period_to, envelope_digest, accepted_at
-                FROM submissions WHERE tenant_id = ? AND town_id = ? ORDER BY sequence
-                """, [.text(scope.tenantID), .text(townID)]).map { row in
-                SubmissionSummary(townId: townID, sequence: try row.int(1), keyId: try row.string(2),
-                                  periodFrom: try row.string(3), periodTo: try row.string(4),
-                                  receipt: Receipt(submissionId: try row.string(0), envelopeDigest: try row.bytes(5),
-                                                        acceptedAt: try row.string(6)))
-            }
+                SELECT \(SubmissionSummary.storedColumns) FROM submissions WHERE tenant_id = ? AND town_id = ? ORDER BY sequence
+                """, [.text(scope.tenantID), .text(townID)]).map { try SubmissionSummary(stored: $0, townID: townID) }
         }
     }
 
     public func envelope(town townID: String, submissionID: String, _ scope: TenantScope) throws -> [UInt8]? {
         try read("reading an envelope") { box in
             try box.rows("SELECT envelope FROM submissions WHERE tenant_id = ? AND town_id = ? AND submission_id = ?",
-                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes(0) }
+                         [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map { try $0.bytes("envelope") }
         }
     }
 
     public func submissionCount(_ scope: TenantScope) throws -> Int {
         try read("counting submissions") { box in
-            try box.rows("SELECT count(*) FROM submissions WHERE tenant_id = ?", [.text(scope.tenantID)]).first?.int(0) ?? 0
+            try box.rows("SELECT count(*) AS n FROM submissions WHERE tenant_id = ?", [.text(scope.tenantID)]).first?.int("n") ?? 0
         }
     }
 
@@ -675,30 +614,23 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             for c in Set(coordinates) {
                 if let row = try box.rows("SELECT hash FROM log_nodes WHERE tenant_id = ? AND level = ? AND idx = ?",
                                           [.text(scope.tenantID), .int(c.level), .integer(Int64(c.index))]).first {
-                    out[c] = try row.bytes(0)
+                    out[c] = try row.bytes("hash")
                 }
             }
             return out
         }
     }
 
-    private static let checkpointColumns = "tree_size, root_hash, origin, note, verifier_key"
-
-    private static func checkpoint(_ row: Row) throws -> TransparencyLog.SignedCheckpoint {
-        TransparencyLog.SignedCheckpoint(origin: try row.string(2), treeSize: UInt64(try row.int64(0)), rootHash: try row.bytes(1),
-                                         note: try row.string(3), verifierKey: try row.string(4))
-    }
-
     public func storedCheckpoint(treeSize: UInt64?, _ scope: TenantScope) throws -> TransparencyLog.SignedCheckpoint? {
         try read("reading a checkpoint") { box in
             let rows = if let treeSize {
-                try box.rows("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
-                             [.text(scope.tenantID), .integer(Int64(treeSize))])
+                try box.rows("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
+                             [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))])
             } else {
-                try box.rows("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
+                try box.rows("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
                              [.text(scope.tenantID)])
             }
-            return try rows.first.map(Self.checkpoint)
+            return try rows.first.map(TransparencyLog.SignedCheckpoint.init(stored:))
         }
     }
 
@@ -706,44 +638,37 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         -> TransparencyLog.SignedCheckpoint {
         try write("storing a checkpoint") { box in
             try Self.insertCheckpoint(checkpoint, tenant: scope.tenantID, at: Timestamp.format(Date()), box)
-            guard let row = try box.rows("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
+            guard let row = try box.rows("SELECT \(TransparencyLog.SignedCheckpoint.storedColumns) FROM checkpoints WHERE tenant_id = ? AND tree_size = ?",
                                          [.text(scope.tenantID), .integer(Int64(checkpoint.treeSize))]).first else {
-                throw CoordinatorError(.storage, "The checkpoint just stored is missing.")
+                throw StoreError.missingAfterWrite("checkpoint of size \(checkpoint.treeSize)", scope)
             }
-            return try Self.checkpoint(row)
+            return try TransparencyLog.SignedCheckpoint(stored: row)
         }
-    }
-
-    private static let entryColumns = "leaf_index, town_id, submission_id, envelope"
-
-    private static func entry(_ row: Row) throws -> LogEntry {
-        LogEntry(leafIndex: UInt64(try row.int64(0)), townID: try row.string(1), submissionID: try row.string(2),
-                 envelope: try row.bytes(3))
     }
 
     public func logEntry(town townID: String, submissionID: String, _ scope: TenantScope) throws -> LogEntry? {
         try read("reading a log entry") { box in
             try box.rows("""
-                SELECT \(Self.entryColumns) FROM submissions
+                SELECT \(LogEntry.storedColumns) FROM submissions
                 WHERE tenant_id = ? AND town_id = ? AND submission_id = ? AND leaf_index IS NOT NULL
-                """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(Self.entry)
+                """, [.text(scope.tenantID), .text(townID), .text(submissionID)]).first.map(LogEntry.init(stored:))
         }
     }
 
     public func logEntry(leafHash: [UInt8], _ scope: TenantScope) throws -> LogEntry? {
         try read("reading a log entry") { box in
             try box.rows("""
-                SELECT \(Self.entryColumns) FROM submissions
+                SELECT \(LogEntry.storedColumns) FROM submissions
                 WHERE tenant_id = ?1 AND leaf_index = (SELECT idx FROM log_nodes WHERE tenant_id = ?1 AND level = 0 AND hash = ?2 LIMIT 1)
-                """, [.text(scope.tenantID), .blob(leafHash)]).first.map(Self.entry)
+                """, [.text(scope.tenantID), .blob(leafHash)]).first.map(LogEntry.init(stored:))
         }
     }
 
     public func logEntries(_ range: Range<UInt64>, _ scope: TenantScope) throws -> [LogEntry] {
         try read("reading log entries") { box in
             try box.rows("""
-                SELECT \(Self.entryColumns) FROM submissions WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index
-                """, [.text(scope.tenantID), .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]).map(Self.entry)
+                SELECT \(LogEntry.storedColumns) FROM submissions WHERE tenant_id = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index
+                """, [.text(scope.tenantID), .integer(try StoreError.logSize(range.lowerBound)), .integer(try StoreError.logSize(range.upperBound))]).map(LogEntry.init(stored:))
         }
     }
 
@@ -771,7 +696,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     public func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport? {
         try read("reading a published report") { box in
             try box.rows("SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)", Self.reportKeyValues(key, scope)).first
-                .map { PublishedReport(key: key, envelope: try $0.bytes(0)) }
+                .map { PublishedReport(key: key, envelope: try $0.bytes("envelope")) }
         }
     }
 
@@ -783,22 +708,18 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 """, Self.reportKeyValues(report.key, scope) + [.blob(report.envelope), .text(Timestamp.format(Date()))])
             guard let row = try box.rows("SELECT envelope FROM published_reports WHERE \(Self.reportKeySQL)",
                                          Self.reportKeyValues(report.key, scope)).first else {
-                throw CoordinatorError(.storage, "The report just published is missing.")
+                throw StoreError.missingAfterWrite("report of tree size \(report.key.treeSize)", scope)
             }
-            return PublishedReport(key: report.key, envelope: try row.bytes(0))
+            return PublishedReport(key: report.key, envelope: try row.bytes("envelope"))
         }
     }
 
     public func publishedReports(treeSize: UInt64, _ scope: TenantScope) throws -> [PublishedReport] {
         try read("listing published reports") { box in
             try box.rows("""
-                SELECT period_from, period_to, lag, audience, envelope FROM published_reports WHERE tenant_id = ? AND tree_size = ?
+                SELECT \(PublishedReport.storedColumns) FROM published_reports WHERE tenant_id = ? AND tree_size = ?
                 ORDER BY period_from, period_to, lag, audience
-                """, [.text(scope.tenantID), .integer(Int64(treeSize))]).map { row in
-                PublishedReport(key: PublishedReportKey(treeSize: treeSize, period: try DayPeriod(storedFrom: try row.string(0), to: try row.string(1)),
-                                                        lag: try row.int(2), audience: try row.string(3)),
-                                envelope: try row.bytes(4))
-            }
+                """, [.text(scope.tenantID), .integer(try StoreError.logSize(treeSize))]).map { try PublishedReport(stored: $0, treeSize: treeSize) }
         }
     }
 
@@ -812,36 +733,17 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     ///   order: sorting millions of rows was half the read (issue 17).
     private static func sensorDays(measure: String, days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox,
                                    ordered: Bool = true) throws -> [SensorDayRow] {
-            // The same few sensor ids and zone kinds recur on every day: one copy of each string.
-            var strings: [String: String] = [:]
-            func interned(_ text: String) -> String {
-                if let known = strings[text] { return known }
-                strings[text] = text
-                return text
-            }
-            return try box.mapRows("""
-                SELECT s.town_id, s.zone_id, z.zone_kind, s.day, s.sensor, s.vendor_kind, s.total, s.covered, s.expected, s.uptime, s.valid_hours
-                FROM current_cells c
-                JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
-                JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                WHERE c.tenant_id = ? AND c.measure = ? AND c.day BETWEEN ? AND ?
-                \(ordered ? "ORDER BY s.town_id, s.zone_id, s.sensor, s.day" : "")
-                """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]) { row in
-                // STRICT tables: TEXT and INTEGER columns NOT NULL, the total REAL or NULL.
-                SensorDayRow(townID: row.string(at: 0), zoneID: row.string(at: 1), zoneKind: interned(row.string(at: 2)),
-                             day: try Self.int(row, 3), measure: measure, sensor: interned(row.string(at: 4)),
-                             vendorKind: row.string(at: 5), total: row.isNull(at: 6) ? nil : row.double(at: 6),
-                             coveredMinutes: try Self.int(row, 7), expectedMinutes: try Self.int(row, 8),
-                             uptimeMinutes: try Self.int(row, 9), validHours: try Self.int(row, 10))
-            }
-    }
-
-    /// An INTEGER column as `Int`, or a storage error when it does not fit.
-    private static func int(_ statement: Statement, _ column: Int32) throws -> Int {
-        guard let value = Int(exactly: statement.int64(at: column)) else {
-            throw CoordinatorError(.storage, "A stored sensor day's column \(column) does not fit an Int; the store is damaged.")
+        var decoder = SensorDayDecoder(measure: measure)
+        return try box.mapRows("""
+            SELECT \(SensorDayDecoder.storedColumns)
+            FROM current_cells c
+            JOIN sensor_days s ON s.submission_row = c.submission_row AND s.zone_id = c.zone_id AND s.day = c.day AND s.measure = c.measure
+            JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+            WHERE c.tenant_id = ? AND c.measure = ? AND c.day BETWEEN ? AND ?
+            \(ordered ? "ORDER BY s.town_id, s.zone_id, s.sensor, s.day" : "")
+            """, [.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)]) {
+            try decoder.decode(StatementRow(statement: $0))
         }
-        return value
     }
 
     public func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ZoneDayRow] {
@@ -849,16 +751,12 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     }
 
     private static func zoneDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ZoneDayRow] {
-            try box.rows("""
-                SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
-                FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ?
-                ORDER BY z.town_id, z.zone_id, z.day
-                """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                let events = try StoredValue.events(row.string(6), "zone_days.events")
-                return ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                                  publicHoliday: try row.int(4) != 0, schoolHoliday: try row.int(5) != 0, events: events)
-            }
+        try box.rows("""
+            SELECT \(ZoneDayRow.storedColumns)
+            FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+            WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ?
+            ORDER BY z.town_id, z.zone_id, z.day
+            """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map(ZoneDayRow.init(stored:))
     }
 
     public func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope) throws -> [ConversionDayRow] {
@@ -866,17 +764,13 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
     }
 
     private static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
-            try box.rows("""
-                SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
-                FROM current_cells c
-                JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
-                JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ?
-                ORDER BY v.town_id, v.zone_id, v.door, v.day
-                """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
-                ConversionDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),
-                                 door: try row.string(4), street: try row.string(5), entries: try row.optionalDouble(6),
-                                 passersBy: try row.optionalDouble(7))
-            }
+        try box.rows("""
+            SELECT \(ConversionDayRow.storedColumns)
+            FROM current_cells c
+            JOIN conversion_days v ON v.submission_row = c.submission_row AND v.zone_id = c.zone_id AND v.day = c.day
+            JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+            WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ?
+            ORDER BY v.town_id, v.zone_id, v.door, v.day
+            """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map(ConversionDayRow.init(stored:))
     }
 }

@@ -41,10 +41,6 @@ public struct CheckpointSigner: Sendable {
 public struct LogHead: Sendable, Hashable {
     public var size: UInt64
     public var rootHash: [UInt8]
-    public init(size: UInt64, rootHash: [UInt8]) {
-        self.size = size
-        self.rootHash = rootHash
-    }
     public static let empty = LogHead(size: 0, rootHash: Merkle.emptyRoot)
 }
 
@@ -74,12 +70,6 @@ public struct NetworkInputs: Sendable {
     public var sensorDays: [SensorDayRow]
     public var zoneDays: [ZoneDayRow]
     public var conversions: [ConversionDayRow]
-    public init(head: LogHead, sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow], conversions: [ConversionDayRow]) {
-        self.head = head
-        self.sensorDays = sensorDays
-        self.zoneDays = zoneDays
-        self.conversions = conversions
-    }
 }
 
 /// The question a published report answers; with the tree size it names one report for good.
@@ -92,22 +82,12 @@ public struct PublishedReportKey: Sendable, Hashable {
     public var lag: Int
     /// `role` or `role:town` (who the report was cut for).
     public var audience: String
-    public init(treeSize: UInt64, period: DayPeriod, lag: Int, audience: String) {
-        self.treeSize = treeSize
-        self.period = period
-        self.lag = lag
-        self.audience = audience
-    }
 }
 
 /// A stored report: its key, when it was first generated, and the signed envelope served.
 public struct PublishedReport: Sendable, Hashable {
     public var key: PublishedReportKey
     public var envelope: [UInt8]
-    public init(key: PublishedReportKey, envelope: [UInt8]) {
-        self.key = key
-        self.envelope = envelope
-    }
 }
 
 extension CoordinatorStore {
@@ -191,8 +171,4 @@ public enum LogNodeStorage {
 public struct LogNodeCoordinate: Sendable, Hashable {
     public var level: Int
     public var index: UInt64
-    public init(level: Int, index: UInt64) {
-        self.level = level
-        self.index = index
-    }
 }

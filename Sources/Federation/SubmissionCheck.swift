@@ -113,13 +113,10 @@ public enum SubmissionCheck {
         // 11: replay. Same id + same bytes = idempotent success, even after a later revocation.
         let digest = SHA256.hash(envelope.payload)
         let townState = try state(payload.townId, payload.submissionId)
-        if let existing = townState.existingPayloadDigest {
-            if SecureRandom.constantTimeEqual(existing, digest) {
-                return .duplicate(submissionID: payload.submissionId)
-            }
-            return .refused(
-                Refusal(
-                    .replayDifferentBytes, "submission \(payload.submissionId) was accepted before with other bytes"))
+        switch replay(townState, submissionID: payload.submissionId, payloadDigest: digest) {
+        case .new: break
+        case .duplicate: return .duplicate(submissionID: payload.submissionId)
+        case .refused(let refusal): return .refused(refusal)
         }
         // 12: key status.
         let createdAt = Timestamp.parse(payload.createdAt) ?? .distantPast
@@ -155,12 +152,7 @@ public enum SubmissionCheck {
             return .refused(Refusal(.malformedPayload, problem))
         }
         // 14: ordering.
-        if let last = townState.lastSequence, payload.sequence <= last {
-            return .refused(
-                Refusal(
-                    .sequenceNotIncreasing, "sequence \(payload.sequence) is not greater than the last accepted \(last)"
-                ))
-        }
+        if let refusal = ordering(townState, sequence: payload.sequence) { return .refused(refusal) }
         // 15: privacy, against the declared policy and the tenant's.
         if let violation = policy.privacy.violation(in: payload) { return .refused(violation) }
 

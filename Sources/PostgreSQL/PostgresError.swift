@@ -47,6 +47,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         public static let poolClosed = Code("TB003")
         /// Not from the server: the connection URL is unusable or libpq could not allocate.
         public static let invalidConfiguration = Code("TB004")
+        /// Not from the server: a row was asked for a column its result does not have.
+        public static let noSuchColumn = Code("TB005")
 
         public var description: String { "SQLSTATE \(sqlState)" }
 

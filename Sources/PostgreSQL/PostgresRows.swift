@@ -23,6 +23,8 @@ public final class PostgresRows: RandomAccessCollection {
     public let columnCount: Int
     /// Rows changed by an INSERT/UPDATE/DELETE (`PQcmdTuples`), else 0.
     public let affectedRows: Int
+    /// The result's column names, in order (read once: rows look columns up by name).
+    public let columnNames: [String]
 
     init(result: OpaquePointer, target: String, sql: String) {
         self.result = result
@@ -31,6 +33,7 @@ public final class PostgresRows: RandomAccessCollection {
         count = Int(PQntuples(result))
         columnCount = Int(PQnfields(result))
         affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+        columnNames = (0..<Int32(columnCount)).map { String(cString: PQfname(result, $0)) }
     }
 
     deinit { PQclear(result) }
@@ -40,7 +43,7 @@ public final class PostgresRows: RandomAccessCollection {
     public subscript(position: Int) -> PostgresRow { PostgresRow(rows: self, index: position) }
 
     /// The name of a column.
-    public func columnName(_ column: Int) -> String { String(cString: PQfname(result, Int32(column))) }
+    public func columnName(_ column: Int) -> String { columnNames[column] }
 
     func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) != 0 }
     func typeOID(_ column: Int) -> UInt32 { PQftype(result, Int32(column)) }

@@ -127,7 +127,7 @@ public final class Statement {
     /// The SQL text, for error messages.
     public let sql: String
     /// Result column names, read once (a row's names share this array).
-    private lazy var columnNames: [String] = Self.columnNames(handle)
+    public private(set) lazy var columnNames: [String] = Self.columnNames(handle)
 
     init(connection: Connection, sql: String) throws {
         self.connection = connection

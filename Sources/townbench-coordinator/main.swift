@@ -29,10 +29,19 @@ struct StoreLocation: Sendable {
     /// Opens the directory and the store, runs `body`, and closes the store on every path. A
     /// failing close is reported, not thrown: what `body` did was committed already.
     func withStore<T>(_ body: (CoordinatorDirectory, any CoordinatorStore) throws -> T) throws -> T {
-        let dir = try CoordinatorDirectory.open(directory)
+        let dir = try openDirectory()
         let store = try CoordinatorDatabase.open(database, directory: dir)
         defer { closeReportingFailure(store) }
         return try body(dir, store)
+    }
+
+    /// The coordinator directory of `--dir`; the library's error, told in the command line's terms.
+    func openDirectory() throws -> CoordinatorDirectory {
+        do {
+            return try CoordinatorDirectory.open(directory)
+        } catch let error as CoordinatorError where error.code == .directory {
+            throw CoordinatorError(.directory, "--dir \(directory.path): \(error.message) (`townbench-coordinator init --dir \(directory.path)` creates one.)")
+        }
     }
 }
 
@@ -46,8 +55,12 @@ let storeOptions = OptionGroup<StoreLocation>([
     OptionSpec(name: "database", valueName: "URL",
                help: "A postgres:// URL: keep the store in PostgreSQL (or set TOWNBENCH_DATABASE).\nSeveral coordinators may share it."),
 ]) { arguments in
-    StoreLocation(directory: try arguments.required(dirOption),
-                  database: arguments.text("database") ?? ProcessInfo.processInfo.environment["TOWNBENCH_DATABASE"])
+    let database = arguments.text("database") ?? ProcessInfo.processInfo.environment["TOWNBENCH_DATABASE"]
+    // Validated with the other arguments, before the command does anything.
+    if let database, !CoordinatorDatabase.isPostgres(database) {
+        throw UsageError("--database (or TOWNBENCH_DATABASE) must be a postgres:// or postgresql:// URL, or left out for the directory's SQLite file")
+    }
+    return StoreLocation(directory: try arguments.required(dirOption), database: database)
 }
 
 /// Closes `store` where a failure can only be reported (a `defer`, or after the server stopped):
@@ -103,7 +116,12 @@ let initCommand = Command(
     let name = try arguments(coordinatorNameOption) ?? CoordinatorService.defaultName
     let json = arguments(jsonFlag)
     return {
-        let dir = try CoordinatorDirectory.create(at: url, name: name)
+        let dir: CoordinatorDirectory
+        do {
+            dir = try CoordinatorDirectory.create(at: url, name: name)
+        } catch let error as CoordinatorError where error.code == .directory {
+            throw CoordinatorError(.directory, "--dir \(url.path): \(error.message)")
+        }
         let key = try dir.signingKey().publicKey
         if json { return try printJSON(CoordinatorService.keyDocument(key).merging(["name": name]) { a, _ in a }) }
         print("Created coordinator \(name) in \(url.path)")
@@ -375,8 +393,12 @@ let reportCommand = Command(
             return {
                 let (checkpoint, verdicts) = try location.withStore { dir, store in
                     _ = try existingTenant(store, tenant)
-                    return try ReportRecompute.run(.administrative(tenant), treeSize: size, store: store,
-                                                   signer: try dir.checkpointSigner(), signingKey: try dir.signingKey())
+                    do {
+                        return try ReportRecompute.run(.administrative(tenant), treeSize: size, store: store,
+                                                       signer: try dir.checkpointSigner(), signingKey: try dir.signingKey())
+                    } catch let error as CoordinatorError where error.code == .notFound {
+                        throw CoordinatorError(.notFound, "--checkpoint \(size): \(error.message) `townbench-coordinator log checkpoint --tenant \(tenant) --tree-size N` shows (and signs) the checkpoint of a size the log has.")
+                    }
                 }
                 let differing = verdicts.filter { !$0.matches }
                 if json {
@@ -457,7 +479,7 @@ let serveCommand = Command(
     }
     let quiet = arguments(quietFlag)
     return {
-    let dir = try CoordinatorDirectory.open(location.directory)
+    let dir = try location.openDirectory()
     // A parent (a test harness, some supervisors) may start us with SIGTERM/SIGINT blocked, and
     // threads inherit the mask: unblock them before any server thread exists, or they never arrive.
     var stopSignals = sigset_t()
