@@ -62,7 +62,8 @@ extension CoordinatorService {
         router.get("/tenants/{tenant}/region", tags: pages.tags(regional), handler: pages.page(regional) { request, _, principal, language in
             let inputs = try pages.inputs(request, principal)
             let report = ReportPages.region(inputs, language: language)
-            return RegionReportPage.render(report, options: pages.options(request, principal, language))
+            return RegionReportPage.render(report, options: pages.options(request, principal, language),
+                                           view: try PageRoutes.regionView(request, report: report))
         })
         router.get("/tenants/{tenant}/towns/{town}", tags: pages.tags(all), handler: pages.page(all) { request, parameters, principal, language in
             let town = try api.visibleTown(parameters, principal)

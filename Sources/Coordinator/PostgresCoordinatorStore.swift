@@ -113,7 +113,7 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     /// Runs `body` in a transaction whose `townbench.tenant` is `tenantID` (row-level security's key).
     /// `mapping` may turn a server error into a specific ``CoordinatorError`` (e.g. a unique key into `already_exists`).
     @discardableResult
-    private func inTenant<T>(_ tenantID: String, _ what: String,
+    func inTenant<T>(_ tenantID: String, _ what: String,
                              mapping: (PostgresError) -> CoordinatorError? = { _ in nil },
                              _ body: (PostgresConnection) throws -> T) throws -> T {
         do {

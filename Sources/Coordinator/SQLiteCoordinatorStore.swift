@@ -154,6 +154,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 created_at TEXT NOT NULL, expires_at TEXT NOT NULL) STRICT;
             CREATE INDEX sessions_by_token ON sessions (token_hash);
             """),
+        .init(5, "peer groups", peerGroupsSchema),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -182,7 +183,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         if let failure { throw CoordinatorError.storage(failure, "closing \(path)") }
     }
 
-    private func write<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
+    func write<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
         do {
             return try writer.withLock { _ in try body(writerBox) }
         } catch {
@@ -190,7 +191,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         }
     }
 
-    private func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
+    func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
         do {
             return try readers.withConnection { try body(ConnectionBox($0)) }
         } catch {

@@ -112,14 +112,16 @@ public enum HTML {
     }
 
     /// A table: header cells (text), rows of already-escaped HTML cells; `numeric` columns right-aligned.
+    /// `headerHTML`, when given, replaces the escaped header texts (e.g. sort links).
     static func table(
         caption: String, headers: [String], rows: [[String]], numeric: Set<Int> = [],
-        downloads: String = "", isWide: Bool = false
+        downloads: String = "", isWide: Bool = false, headerHTML: [String]? = nil
     ) -> String {
         var t =
             "<div class=\"tablewrap\"><table\(isWide ? " class=\"wide\"" : "")>\n<caption>\(escape(caption))\(downloads)</caption>\n<thead><tr>"
         for (i, h) in headers.enumerated() {
-            t += "<th scope=\"col\"\(numeric.contains(i) ? " class=\"num\"" : "")>\(escape(h))</th>"
+            let cell = headerHTML.flatMap { i < $0.count ? $0[i] : nil } ?? escape(h)
+            t += "<th scope=\"col\"\(numeric.contains(i) ? " class=\"num\"" : "")>\(cell)</th>"
         }
         t += "</tr></thead>\n<tbody>\n"
         for row in rows {
@@ -171,6 +173,9 @@ public enum HTML {
         .legend{font-size:.85rem;color:var(--muted)}.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .3em 0 .8em}
         .status-complete{color:var(--ok)}.status-partial{color:#8a6d00}.status-stale,.status-missing{color:var(--warn);font-weight:600}
         .note{color:var(--muted);font-size:.85rem}
+        .filters{display:flex;flex-wrap:wrap;gap:.3rem .9rem;margin:.6rem 0 1rem;font-size:.9rem}.filters b{font-weight:700}
+        .pager{display:flex;flex-wrap:wrap;gap:.3rem .7rem;font-size:.9rem;margin:.2rem 0 1rem}
+        th a{color:inherit}
         .login{max-width:360px;margin:3rem auto;border:1px solid var(--line);border-radius:8px;padding:1.2rem 1.4rem}
         .login label{display:block;margin:.8rem 0 .3rem;font-weight:600}
         .login input{width:100%;padding:.5rem;font:inherit;border:1px solid #8894a0;border-radius:4px}
