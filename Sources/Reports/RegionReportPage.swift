@@ -30,8 +30,9 @@ public enum RegionReportPage {
                 + (report.network.withheldReason.map { " (\(s.withheld): \($0))" } ?? ""))
         body += kpi(BelgianFormat.number(report.network.change, signed: true), s.change)
         body += kpi("\(report.network.contributingTowns) / \(report.towns.count)", s.contributing)
-        let named = missing.prefix(8).map(\.townName).joined(separator: ", ")
-            + (missing.count > 8 ? " " + s.andMore(missing.count - 8) : "")
+        // A few names, not 30: the coverage section lists them all.
+        let named = missing.prefix(5).map(\.townName).joined(separator: ", ")
+            + (missing.count > 5 ? " " + s.andMore(missing.count - 5) : "")
         body += kpi(
             "\(missing.count)",
             s.coverageStatus(.missing) + " / " + s.coverageStatus(.stale) + (missing.isEmpty ? "" : ": " + named))
@@ -120,7 +121,7 @@ public enum RegionReportPage {
             if pageEvents.count < groupEvents.count {
                 events += "<p class=\"note\">\(HTML.escape(s.rowsCapped(pageEvents.count, groupEvents.count)))</p>\n"
             }
-            events += eventsTable(pageEvents, s, withTown: true).html(s, options)
+            events += eventsTable(pageEvents, s, withTown: true).droppingEmptyColumns().html(s, options)
         }
         body += HTML.section("events", s.events, events)
         body += HTML.section(

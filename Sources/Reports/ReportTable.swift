@@ -396,3 +396,22 @@ extension TownReport {
             rows: rows)
     }
 }
+
+extension ReportTable {
+    /// The table without its columns that are empty text in every row (e.g. a note column with no
+    /// note): for the page only, where every column costs width (an A4 page holds about ten).
+    func droppingEmptyColumns() -> ReportTable {
+        let keep = columns.indices.filter { i in
+            rows.isEmpty || rows.contains { row in
+                guard i < row.count else { return false }
+                if case .text(let t) = row[i] { return !t.isEmpty }
+                return true
+            }
+        }
+        guard keep.count < columns.count else { return self }
+        var copy = self
+        copy.columns = keep.map { columns[$0] }
+        copy.rows = rows.map { row in keep.compactMap { $0 < row.count ? row[$0] : nil } }
+        return copy
+    }
+}
