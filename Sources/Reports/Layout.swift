@@ -164,7 +164,7 @@ public enum HTML {
         th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
         thead th{border-bottom:2px solid var(--ink);font-size:.85rem}
         .num{text-align:right;white-space:nowrap}
-        table.wide{font-size:.8rem}table.wide th,table.wide td{padding:.3rem .28rem}td{min-width:3.5rem}table.wide td{min-width:0}table.wide thead th{font-size:.76rem}table.wide th,table.wide td{overflow-wrap:anywhere}thead th.num{white-space:normal}
+        table.wide{font-size:.8rem}table.wide th,table.wide td{padding:.3rem .28rem}td{min-width:3.5rem}table.wide td{min-width:0}table.wide thead th{font-size:.76rem}table.wide tbody th{overflow-wrap:anywhere}thead th.num{white-space:normal}
         .dl{margin-left:.6rem;font-size:.8rem}.dl a{margin-right:.4rem}
         .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.8rem}
         figure{margin:0}figcaption{font-size:.85rem;font-weight:600}
@@ -182,7 +182,8 @@ public enum HTML {
         .login button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit;background:var(--accent);color:#fff;border:0;border-radius:4px}
         .error{color:var(--warn);font-weight:600}
         footer{max-width:1100px;margin:0 auto;padding:1rem 1.2rem 2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line)}
-        @media print{.bar,.dl,.lang{display:none}body{font-size:11pt}main{max-width:none;padding:0}h2{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:15mm}}
+        @media (max-width:860px){table.wide{font-size:.72rem}}
+        @media print{table.wide{font-size:.72rem}.bar,.dl,.lang{display:none}body{font-size:11pt}main{max-width:none;padding:0}h2{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:15mm}}
         """
 }
 

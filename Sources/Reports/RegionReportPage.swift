@@ -121,7 +121,8 @@ public enum RegionReportPage {
             if pageEvents.count < groupEvents.count {
                 events += "<p class=\"note\">\(HTML.escape(s.rowsCapped(pageEvents.count, groupEvents.count)))</p>\n"
             }
-            events += eventsTable(pageEvents, s, withTown: true).droppingEmptyColumns().html(s, options)
+            events += eventsTable(pageEvents, s, withTown: true).droppingEmptyColumns()
+                .mergingColumns(["event", "kind", "zone"]).html(s, options)
         }
         body += HTML.section("events", s.events, events)
         body += HTML.section(

@@ -415,3 +415,30 @@ extension ReportTable {
         return copy
     }
 }
+
+extension ReportTable {
+    /// The table with the text columns `keys` shown as one column (the first's place, the titles
+    /// and values joined by " · "): for the page only, so a wide table fits an A4 page's width
+    /// (the files keep every column).
+    func mergingColumns(_ keys: [String]) -> ReportTable {
+        let indices = keys.compactMap { key in columns.firstIndex { $0.key == key } }
+        guard indices.count > 1, let first = indices.first else { return self }
+        let merged = Set(indices.dropFirst())
+        var copy = self
+        copy.columns = columns.indices.filter { !merged.contains($0) }.map { i in
+            guard i == first else { return columns[i] }
+            return Column(key: columns[i].key, title: indices.map { columns[$0].title }.joined(separator: " · "))
+        }
+        copy.rows = rows.map { row in
+            row.indices.filter { !merged.contains($0) }.map { i in
+                guard i == first else { return row[i] }
+                let parts = indices.compactMap { j -> String? in
+                    guard j < row.count, case .text(let t) = row[j], !t.isEmpty else { return nil }
+                    return t
+                }
+                return .text(parts.joined(separator: " · "))
+            }
+        }
+        return copy
+    }
+}
