@@ -29,6 +29,15 @@ public protocol CoordinatorStore: Sendable {
     func addTown(_ town: Town, _ scope: TenantScope) throws
     func towns(_ scope: TenantScope) throws -> [Town]
 
+    // MARK: Peer groups (issue 17; PeerGroups.swift)
+    /// Sets each group of `groups` to exactly its towns, in one transaction; other groups stay.
+    /// Throws `invalid_argument` for an empty or repeated name, `not_found` for a town not in the tenant.
+    func setPeerGroups(_ groups: [PeerGroup], _ scope: TenantScope) throws
+    /// The tenant's groups, by name.
+    func peerGroups(_ scope: TenantScope) throws -> [PeerGroup]
+    /// Removes a group. Throws `not_found` when the tenant has no group of that name.
+    func removePeerGroup(named name: String, _ scope: TenantScope) throws
+
     // MARK: Keys
     /// Stores an approved key. Throws `already_exists` for a key id already in this tenant.
     func enrol(_ record: KeyRecord, _ scope: TenantScope) throws

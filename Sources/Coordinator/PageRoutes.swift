@@ -67,7 +67,8 @@ extension CoordinatorService {
             group.get("/region") { request, _, page in
                 let inputs = try pages.inputs(request, page.principal)
                 let report = ReportPages.region(inputs, language: page.language)
-                return PageRoutes.html(RegionReportPage.render(report, options: pages.options(request, page.principal, page.language)))
+                return PageRoutes.html(RegionReportPage.render(report, options: pages.options(request, page.principal, page.language),
+                                                               view: try PageRoutes.regionView(request, report: report)))
             }
         }
         router.group("/tenants/{tenant}", tags: pages.tags(all), middleware: pages.page(all)) { group in

@@ -35,6 +35,8 @@ public enum ReportPages {
         public var lastDays: [String: DayNumber]
         public var sensors: [String: Int]
         public var generatedAt: Date
+        /// The tenant's peer groups (issue 17).
+        public var groups: [PeerGroup] = []
     }
 
     /// One chart point: the week ending on `end`, each town's footfall index and the network's
@@ -128,7 +130,8 @@ public enum ReportPages {
             sensorSets[row.townID, default: []].insert(row.sensor)
         }
         return Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range, footfallOnly: false), previous: try compute(previousRange, footfallOnly: true),
-                      weekly: weekly, lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now)
+                      weekly: weekly, lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now,
+                      groups: try store.peerGroups(scope))
     }
 
     // MARK: Region
@@ -139,8 +142,9 @@ public enum ReportPages {
         let current = inputs.current
         let names = Dictionary(inputs.towns.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         func name(_ id: String) -> String { names[id] ?? id }
+        let previous = Dictionary((inputs.previous?.towns ?? []).map { ($0.town, $0.footfallIndex) }, uniquingKeysWith: { a, _ in a })
         let towns = current.towns.map { t in
-            let before = inputs.previous?.towns.first { $0.town == t.town }?.footfallIndex
+            let before = previous[t.town] ?? nil
             return TownFootfall(townID: t.town, name: name(t.town), series: series(inputs, town: t.town), index: t.footfallIndex,
                                 change: difference(t.footfallIndex, before), rank: t.rank)
         }
@@ -149,7 +153,8 @@ public enum ReportPages {
             tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, period: reportPeriod(inputs),
             provenance: provenance(inputs), network: network(inputs), towns: towns, events: events,
             conversion: benchmarks(current), coverage: current.towns.map { coverage(inputs, $0, name: name($0.town)) },
-            methodology: methodology(current), notes: notes(inputs, markets: markets, language: language))
+            methodology: methodology(current), notes: notes(inputs, markets: markets, language: language),
+            spread: networkSpread(inputs), groups: groupSummaries(inputs))
     }
 
     // MARK: Town
@@ -184,7 +189,7 @@ public enum ReportPages {
             ] : [
                 "Weekly footfall index (100 = the same days a year earlier); each chart point is the week ending on its day.",
                 "Hourly profiles are computed by the town's own node (`townbench-node report`); the coordinator does not receive hourly shares.",
-            ])
+            ], networkSpread: networkSpread(inputs), groups: groupComparisons(inputs, town: town))
     }
 
     // MARK: Pieces

@@ -153,6 +153,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 created_at TEXT NOT NULL, expires_at TEXT NOT NULL) STRICT;
             CREATE INDEX sessions_by_token ON sessions (token_hash);
             """),
+        .init(5, "peer groups", peerGroupsSchema),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.

@@ -112,14 +112,16 @@ public enum HTML {
     }
 
     /// A table: header cells (text), rows of already-escaped HTML cells; `numeric` columns right-aligned.
+    /// `headerHTML`, when given, replaces the escaped header texts (e.g. sort links).
     static func table(
         caption: String, headers: [String], rows: [[String]], numeric: Set<Int> = [],
-        downloads: String = "", isWide: Bool = false
+        downloads: String = "", isWide: Bool = false, headerHTML: [String]? = nil
     ) -> String {
         var t =
             "<div class=\"tablewrap\"><table\(isWide ? " class=\"wide\"" : "")>\n<caption>\(escape(caption))\(downloads)</caption>\n<thead><tr>"
         for (i, h) in headers.enumerated() {
-            t += "<th scope=\"col\"\(numeric.contains(i) ? " class=\"num\"" : "")>\(escape(h))</th>"
+            let cell = headerHTML.flatMap { i < $0.count ? $0[i] : nil } ?? escape(h)
+            t += "<th scope=\"col\"\(numeric.contains(i) ? " class=\"num\"" : "")>\(cell)</th>"
         }
         t += "</tr></thead>\n<tbody>\n"
         for row in rows {
@@ -162,7 +164,7 @@ public enum HTML {
         th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
         thead th{border-bottom:2px solid var(--ink);font-size:.85rem}
         .num{text-align:right;white-space:nowrap}
-        table.wide{font-size:.84rem}table.wide th,table.wide td{padding:.3rem .35rem}td{min-width:3.5rem}
+        table.wide{font-size:.8rem}table.wide th,table.wide td{padding:.3rem .28rem}td{min-width:3.5rem}table.wide td{min-width:0}table.wide thead th{font-size:.76rem}table.wide tbody th{overflow-wrap:anywhere}thead th.num{white-space:normal}
         .dl{margin-left:.6rem;font-size:.8rem}.dl a{margin-right:.4rem}
         .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.8rem}
         figure{margin:0}figcaption{font-size:.85rem;font-weight:600}
@@ -171,13 +173,17 @@ public enum HTML {
         .legend{font-size:.85rem;color:var(--muted)}.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .3em 0 .8em}
         .status-complete{color:var(--ok)}.status-partial{color:#8a6d00}.status-stale,.status-missing{color:var(--warn);font-weight:600}
         .note{color:var(--muted);font-size:.85rem}
+        .filters{display:flex;flex-wrap:wrap;gap:.3rem .9rem;margin:.6rem 0 1rem;font-size:.9rem}.filters b{font-weight:700}
+        .pager{display:flex;flex-wrap:wrap;gap:.3rem .7rem;font-size:.9rem;margin:.2rem 0 1rem}
+        th a{color:inherit}
         .login{max-width:360px;margin:3rem auto;border:1px solid var(--line);border-radius:8px;padding:1.2rem 1.4rem}
         .login label{display:block;margin:.8rem 0 .3rem;font-weight:600}
         .login input{width:100%;padding:.5rem;font:inherit;border:1px solid #8894a0;border-radius:4px}
         .login button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit;background:var(--accent);color:#fff;border:0;border-radius:4px}
         .error{color:var(--warn);font-weight:600}
         footer{max-width:1100px;margin:0 auto;padding:1rem 1.2rem 2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line)}
-        @media print{.bar,.dl,.lang{display:none}body{font-size:11pt}main{max-width:none;padding:0}h2{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:15mm}}
+        @media (max-width:860px){table.wide{font-size:.72rem}}
+        @media print{table.wide{font-size:.72rem}.bar,.dl,.lang{display:none}body{font-size:11pt}main{max-width:none;padding:0}h2{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:15mm}}
         """
 }
 

@@ -3,13 +3,19 @@
 /// Why: the provinces want comparable indicators across towns in one view, with the data's
 /// completeness and the methodology beside the figures (issue 6).
 public enum RegionReportPage {
-    /// The complete HTML document for `report`. Pure: the same model and options give the same bytes.
-    public static func render(_ report: RegionReport, options: RenderOptions = RenderOptions()) -> String {
+    /// The complete HTML document for `report`. Pure: the same model, options and view give the
+    /// same bytes. `view` chooses the peer group, the towns table's order and page (issue 17); every
+    /// town is always on the ranked chart. Linear in the towns (plus one sort).
+    public static func render(
+        _ report: RegionReport, options: RenderOptions = RenderOptions(), view: RegionView = RegionView()
+    ) -> String {
         let s = Strings(options.language)
         let tables = Dictionary(
             report.tables(language: options.language).map { ($0.name, $0) },
             uniquingKeysWith: { a, _ in a })
         func table(_ name: String) -> String { tables[name].map { $0.html(s, options) } ?? "" }
+        let group = report.chosenGroup(view)
+        let members = group.map { Set($0.townIDs) }
         let title = s.regionReport + " · " + report.tenantName
         var body = "<h1>\(HTML.escape(title))</h1>\n"
         body += "<p class=\"sub\">\(HTML.escape(s.period)): \(HTML.escape(BelgianFormat.period(report.period)))"
@@ -24,19 +30,63 @@ public enum RegionReportPage {
                 + (report.network.withheldReason.map { " (\(s.withheld): \($0))" } ?? ""))
         body += kpi(BelgianFormat.number(report.network.change, signed: true), s.change)
         body += kpi("\(report.network.contributingTowns) / \(report.towns.count)", s.contributing)
+        // A few names, not 30: the coverage section lists them all.
+        let named = missing.prefix(5).map(\.townName).joined(separator: ", ")
+            + (missing.count > 5 ? " " + s.andMore(missing.count - 5) : "")
         body += kpi(
             "\(missing.count)",
-            s.coverageStatus(.missing) + " / " + s.coverageStatus(.stale)
-                + (missing.isEmpty ? "" : ": " + missing.map(\.townName).joined(separator: ", ")))
+            s.coverageStatus(.missing) + " / " + s.coverageStatus(.stale) + (missing.isEmpty ? "" : ": " + named))
+        if let group {
+            body += kpi(BelgianFormat.number(group.spread.median), s.median + " · " + group.name)
+        }
         body += "</div>\n"
+        body += filters(report, view, s)
 
-        // Small multiples on one scale.
-        let scale = SVGChart.indexScale(report.towns.map(\.series) + [report.network.series])
-        var multiples = "<p class=\"note\">\(HTML.escape(s.indexOverTimeNote))</p>\n"
-        multiples += legend(s.town, s.network)
+        // Every town as one dot, and the groups' spreads.
+        if !report.towns.isEmpty {
+            var ranking = "<p class=\"note\">\(HTML.escape(s.rankingNote))"
+            if let group { ranking += " " + HTML.escape(s.highlighted(group.name)) }
+            ranking += "</p>\n"
+            let dots = report.towns.compactMap { t in
+                t.index.map { SVGChart.RankedDot(label: t.name, value: $0, isHighlighted: members?.contains(t.townID) ?? false) }
+            }
+            ranking += SVGChart.rankedDots(
+                dots, median: report.network.index, lower: report.spread?.lowerQuartile,
+                upper: report.spread?.upperQuartile, groupMedian: group?.spread.median, title: s.ranking)
+            if !report.groups.isEmpty {
+                ranking += "<h3>\(HTML.escape(s.peerGroups))</h3><p class=\"note\">\(HTML.escape(s.groupsNote))</p>\n"
+                let indexByTown = Dictionary(report.towns.map { ($0.townID, $0.index) }, uniquingKeysWith: { a, _ in a })
+                var rows = [
+                    SVGChart.SpreadRow(
+                        label: s.wholeNetwork, values: report.towns.compactMap(\.index),
+                        spread: report.spread ?? IndexSpread(towns: dots.count, median: report.network.index))
+                ]
+                for g in report.groups {
+                    rows.append(
+                        SVGChart.SpreadRow(
+                            label: g.name, values: g.townIDs.compactMap { indexByTown[$0] ?? nil }, spread: g.spread,
+                            isHighlighted: g.name == group?.name))
+                }
+                ranking += SVGChart.spreads(rows, title: s.peerGroups) + table("peer-groups")
+            }
+            body += HTML.section("ranking", s.ranking, ranking)
+        }
+        body += HTML.section("towns", s.townsTable, townsTable(report, view, tables["towns"], s, options) + table("network"))
+
+        // Small multiples on one scale: the chosen group's towns, or the highest-ranked few.
+        let selected = report.selectedTowns(RegionView(group: view.group))
+        let limit = group == nil ? view.multiples : RegionView.maximumMultiples
+        let shown = Array(selected.prefix(limit))
+        let scale = SVGChart.indexScale(shown.map(\.series) + [report.network.series])
+        var multiples = "<p class=\"note\">\(HTML.escape(s.indexOverTimeNote))"
+        if shown.count < selected.count {
+            multiples += " " + HTML.escape(
+                group == nil ? s.multiplesNote(shown: shown.count, of: selected.count)
+                    : s.multiplesCapped(shown: shown.count, of: selected.count))
+        }
+        multiples += "</p>\n" + legend(s.town, s.network)
         multiples += "<div class=\"multiples\">\n"
-        let ordered = report.towns.sorted { ($0.rank ?? Int.max, $0.name) < ($1.rank ?? Int.max, $1.name) }
-        for town in ordered {
+        for town in shown {
             let missingDays = town.series.filter { $0.value == nil }.count
             let caption = town.name + " · " + BelgianFormat.number(town.index)
             multiples += "<figure><figcaption>\(HTML.escape(caption))</figcaption>"
@@ -51,29 +101,41 @@ public enum RegionReportPage {
         }
         multiples += "</div>\n"
         body += HTML.section("footfall", s.indexOverTime, multiples)
-        body += HTML.section("towns", s.townsTable, table("towns") + table("network"))
 
-        // Events.
+        // Events (of the chosen group's towns), capped on the page.
         var events = "<p class=\"note\">\(HTML.escape(s.eventsNote))</p>\n"
-        if report.events.isEmpty {
+        let groupEvents = members.map { m in report.events.filter { m.contains($0.townID) } } ?? report.events
+        if groupEvents.isEmpty {
             events += "<p>\(HTML.escape(s.noEvents))</p>\n"
         } else {
+            let pageEvents = Array(groupEvents.prefix(RegionView.maximumEventRows))
             events += legend(s.uplift, s.peerAdjusted)
             var rows: [SVGChart.IntervalRow] = []
-            for e in report.events {
+            for e in pageEvents {
                 rows.append(.init(label: e.townName + " · " + e.eventName, estimate: e.raw))
                 if e.peerAdjusted != nil {
                     rows.append(.init(label: "   " + s.peerAdjusted, estimate: e.peerAdjusted, isSecondary: true))
                 }
             }
             events += SVGChart.intervals(rows, title: s.events)
-            events += table("events")
+            if pageEvents.count < groupEvents.count {
+                events += "<p class=\"note\">\(HTML.escape(s.rowsCapped(pageEvents.count, groupEvents.count)))</p>\n"
+            }
+            events += eventsTable(pageEvents, s, withTown: true).droppingEmptyColumns()
+                .mergingColumns(["event", "kind", "zone"]).html(s, options)
         }
         body += HTML.section("events", s.events, events)
         body += HTML.section(
             "conversion", s.conversion,
             "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
-        body += HTML.section("coverage", s.coverage, table("coverage"))
+        // Coverage: the towns that need attention (complete ones are counted, and in the towns table).
+        let groupCoverage = members.map { m in report.coverage.filter { m.contains($0.townID) } } ?? report.coverage
+        let attention = groupCoverage.filter { $0.status != .complete }
+        let complete = groupCoverage.count - attention.count
+        var coverage = coverageTable(attention, s).html(s, options)
+        if complete > 0 && !attention.isEmpty { coverage += "<p class=\"note\">\(HTML.escape(s.completeTowns(complete)))</p>\n" }
+        if attention.isEmpty { coverage = coverageTable(groupCoverage, s).html(s, options) }
+        body += HTML.section("coverage", s.coverage, coverage)
         body += HTML.section("methodology", s.methodology, table("methodology") + notes(report.notes, s))
         if let chart = tables["footfall-series"], options.tableLinkPrefix != nil {
             body += "<p class=\"note\">\(HTML.escape(chart.title)):\(HTML.downloads(chart.name, options))</p>\n"
@@ -82,6 +144,73 @@ public enum RegionReportPage {
             title: title, language: options.language, navigation: options.navigation,
             languageLinks: options.languageLinks, body: body,
             footer: footer(report.provenance, s))
+    }
+
+    /// The peer-group filter: plain links (the current choice in bold), none on a static page.
+    static func filters(_ report: RegionReport, _ view: RegionView, _ s: Strings) -> String {
+        guard !report.groups.isEmpty, view.query != nil else { return "" }
+        let chosen = report.chosenGroup(view)?.name
+        func link(_ label: String, _ group: String?, count: Int) -> String {
+            let text = HTML.escape(label) + " (\(count))"
+            if group == chosen { return "<b aria-current=\"page\">\(text)</b>" }
+            return "<a href=\"\(HTML.escape(view.href(group: .some(group)) ?? "?"))\">\(text)</a>"
+        }
+        var html = "<nav class=\"filters\" aria-label=\"\(HTML.escape(s.peerGroups))\"><span>\(HTML.escape(s.show)):</span>"
+        html += link(s.allTowns, nil, count: report.towns.count)
+        for g in report.groups { html += link(g.name, g.name, count: g.townIDs.count) }
+        return html + "</nav>\n"
+    }
+
+    /// The towns table of the view: its group, sorted by the chosen column, one page of rows, with
+    /// sort links on the headers and a pager. A static page gets every row in rank order.
+    static func townsTable(
+        _ report: RegionReport, _ view: RegionView, _ full: ReportTable?, _ s: Strings, _ options: RenderOptions
+    ) -> String {
+        guard var table = full else { return "" }
+        let towns = report.selectedTowns(view.query == nil ? RegionView() : view)
+        let pages = max(1, (towns.count + view.pageSize - 1) / view.pageSize)
+        let page = view.query == nil ? 1 : min(view.page, pages)
+        let slice = view.query == nil ? towns[...] : towns.dropFirst((page - 1) * view.pageSize).prefix(view.pageSize)
+        let rowsByTown = Dictionary(
+            zip(report.towns.map(\.townID), report.tablesTownRows(s)), uniquingKeysWith: { a, _ in a })
+        table.rows = slice.compactMap { rowsByTown[$0.townID] }
+        var headerHTML: [String]?
+        if view.query != nil {
+            let keys: [RegionView.SortKey] = [.rank, .town, .index, .change, .completeness, .status]
+            headerHTML = zip(keys, table.columns).map { key, column in
+                let isCurrent = key == view.sort
+                let descending = isCurrent ? !view.isDescending : key.startsDescending
+                let arrow = isCurrent ? (view.isDescending ? " ▼" : " ▲") : ""
+                let href = view.href(group: nil, sort: key, isDescending: descending) ?? "?"
+                return "<a href=\"\(HTML.escape(href))\">\(HTML.escape(column.title))</a>\(arrow)"
+            }
+        }
+        let numeric = Set(table.columns.indices.filter { i in table.rows.contains { i < $0.count && $0[i].isNumeric } })
+        var html = HTML.table(
+            caption: table.title, headers: table.columns.map(\.title), rows: table.rows.map { $0.map { $0.html(s) } },
+            numeric: numeric, downloads: HTML.downloads(table.name, options), headerHTML: headerHTML)
+        if view.query != nil && !towns.isEmpty {
+            let first = (page - 1) * view.pageSize + 1
+            html += "<nav class=\"pager\" aria-label=\"\(HTML.escape(s.page(page, of: pages)))\">"
+            html += "<span>\(HTML.escape(s.page(page, of: pages))) · \(HTML.escape(s.townsShown(first, first + slice.count - 1, towns.count)))</span>"
+            if pages > 1 {
+                if page > 1, let href = view.href(group: nil, page: page - 1) {
+                    html += "<a href=\"\(HTML.escape(href))\" rel=\"prev\">‹ \(HTML.escape(s.previous))</a>"
+                }
+                for p in 1...pages {
+                    if p == page {
+                        html += "<b aria-current=\"page\">\(p)</b>"
+                    } else if let href = view.href(group: nil, page: p) {
+                        html += "<a href=\"\(HTML.escape(href))\">\(p)</a>"
+                    }
+                }
+                if page < pages, let href = view.href(group: nil, page: page + 1) {
+                    html += "<a href=\"\(HTML.escape(href))\" rel=\"next\">\(HTML.escape(s.next)) ›</a>"
+                }
+            }
+            html += "</nav>\n"
+        }
+        return html
     }
 }
 
@@ -124,6 +253,15 @@ public enum TownReportPage {
             scale: scale, title: s.townVsNetwork, width: 720, height: 220)
         index += "<p class=\"note\">\(HTML.escape(s.indexOverTimeNote))</p>\n" + table("summary")
         body += HTML.section("footfall", s.townVsNetwork, index)
+        if !report.groups.isEmpty {
+            let network = report.networkSpread ?? IndexSpread(towns: report.rankedTowns, median: report.network.index)
+            var rows = [SVGChart.SpreadRow(label: s.wholeNetwork, spread: network)]
+            rows += report.groups.map { SVGChart.SpreadRow(label: $0.name, spread: $0.spread) }
+            let groups = "<p class=\"note\">\(HTML.escape(s.townVsGroupsNote))</p>\n"
+                + legend(report.townName, s.median)
+                + SVGChart.spreads(rows, marker: report.footfall.index, title: s.townVsGroups) + table("peer-groups")
+            body += HTML.section("groups", s.townVsGroups, groups)
+        }
 
         var events = "<p class=\"note\">\(HTML.escape(s.eventsNote))</p>\n"
         if report.events.isEmpty {

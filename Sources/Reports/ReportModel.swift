@@ -293,13 +293,20 @@ public struct RegionReport: Codable, Sendable, Hashable {
     public var methodology: [MethodologyEntry]
     /// Free sentences shown at the foot (suppression notes, caveats).
     public var notes: [String]
+    /// The spread of the towns' indices (the median is the network's); `nil` draws no band.
+    public var spread: IndexSpread?
+    /// The tenant's peer groups, by name (issue 17).
+    public var groups: [PeerGroupSummary]
 
     public init(
         tenantID: String, tenantName: String, period: ReportPeriod, provenance: ReportProvenance,
         network: NetworkFootfall, towns: [TownFootfall], events: [EventUpliftRow] = [],
         conversion: [ConversionBenchmark] = [], coverage: [TownCoverage] = [],
-        methodology: [MethodologyEntry] = MethodologyEntry.catalogue, notes: [String] = []
+        methodology: [MethodologyEntry] = MethodologyEntry.catalogue, notes: [String] = [],
+        spread: IndexSpread? = nil, groups: [PeerGroupSummary] = []
     ) {
+        self.spread = spread
+        self.groups = groups
         self.tenantID = tenantID
         self.tenantName = tenantName
         self.period = period
@@ -392,14 +399,20 @@ public struct TownReport: Codable, Sendable, Hashable {
     public var coverage: TownCoverage
     public var methodology: [MethodologyEntry]
     public var notes: [String]
+    /// The network's spread of indices; `nil` draws no comparison chart.
+    public var networkSpread: IndexSpread?
+    /// The town's own peer groups (issue 17), by name.
+    public var groups: [PeerGroupComparison]
 
     public init(
         tenantID: String, tenantName: String, townID: String, townName: String, period: ReportPeriod,
         provenance: ReportProvenance, footfall: TownFootfall, rankedTowns: Int, network: NetworkFootfall,
         events: [EventUpliftRow] = [], hourly: [HourlyComparison] = [], conversion: [ConversionComparison] = [],
         coverage: TownCoverage, methodology: [MethodologyEntry] = MethodologyEntry.catalogue,
-        notes: [String] = []
+        notes: [String] = [], networkSpread: IndexSpread? = nil, groups: [PeerGroupComparison] = []
     ) {
+        self.networkSpread = networkSpread
+        self.groups = groups
         self.tenantID = tenantID
         self.tenantName = tenantName
         self.townID = townID

@@ -123,7 +123,7 @@ extension RegionReport {
     /// Every table of the region report, in page order (chart data last).
     public func tables(language: ReportLanguage = .en) -> [ReportTable] {
         let s = Strings(language)
-        let coverageByTown = Dictionary(coverage.map { ($0.townID, $0) }, uniquingKeysWith: { a, _ in a })
+        let rowsByTown = Dictionary(zip(towns.map(\.townID), tablesTownRows(s)), uniquingKeysWith: { a, _ in a })
         let ranked = towns.sorted { ($0.rank ?? Int.max, $0.name) < ($1.rank ?? Int.max, $1.name) }
         var result: [ReportTable] = []
         result.append(
@@ -134,14 +134,7 @@ extension RegionReport {
                     .init(key: "index", title: s.townIndex), .init(key: "change", title: s.change),
                     .init(key: "completeness", title: s.completeness), .init(key: "status", title: s.status),
                 ],
-                rows: ranked.map { t in
-                    let c = coverageByTown[t.townID]
-                    return [
-                        .integer(t.rank), .text(t.name), .number(t.index, decimals: 1),
-                        .signedNumber(t.change, decimals: 1),
-                        .percent(c?.completeness), c.map { .status($0.status) } ?? .text(""),
-                    ]
-                }))
+                rows: ranked.compactMap { rowsByTown[$0.townID] }))
         result.append(
             ReportTable(
                 name: "network", title: s.networkIndex,
@@ -157,6 +150,7 @@ extension RegionReport {
                         .text(network.withheldReason ?? ""),
                     ]
                 ]))
+        if !groups.isEmpty { result.append(peerGroupsTable(s)) }
         result.append(eventsTable(events, s, withTown: true))
         result.append(
             ReportTable(
@@ -216,6 +210,7 @@ extension TownReport {
                         .integer(footfall.rank), .integer(rankedTowns),
                     ]
                 ]))
+        if !groups.isEmpty { result.append(groupComparisonTable(s)) }
         result.append(eventsTable(events, s, withTown: false))
         result.append(
             ReportTable(
@@ -335,4 +330,115 @@ func methodologyTable(_ entries: [MethodologyEntry], _ s: Strings) -> ReportTabl
             .init(key: "note", title: s.note),
         ],
         rows: entries.map { [.text($0.indicator), .integer($0.version), .text($0.note)] })
+}
+
+// MARK: - Peer groups (issue 17)
+
+extension RegionReport {
+    /// The towns table's row of each town, in the order of `towns`.
+    func tablesTownRows(_ s: Strings) -> [[ReportCell]] {
+        let coverageByTown = Dictionary(coverage.map { ($0.townID, $0) }, uniquingKeysWith: { a, _ in a })
+        return towns.map { t in
+            let c = coverageByTown[t.townID]
+            return [
+                .integer(t.rank), .text(t.name), .number(t.index, decimals: 1),
+                .signedNumber(t.change, decimals: 1),
+                .percent(c?.completeness), c.map { .status($0.status) } ?? .text(""),
+            ]
+        }
+    }
+
+    /// One row per peer group: its towns, how many have an index, median and quartiles.
+    func peerGroupsTable(_ s: Strings) -> ReportTable {
+        ReportTable(
+            name: "peer-groups", title: s.peerGroups,
+            columns: [
+                .init(key: "group", title: s.peerGroup), .init(key: "towns", title: s.members),
+                .init(key: "towns_with_index", title: s.withIndex), .init(key: "median_index", title: s.median),
+                .init(key: "lower_quartile", title: "Q1"), .init(key: "upper_quartile", title: "Q3"),
+            ],
+            rows: groups.map { g in
+                [
+                    .text(g.name), .integer(g.townIDs.count), .integer(g.spread.towns),
+                    .number(g.spread.median, decimals: 1), .number(g.spread.lowerQuartile, decimals: 1),
+                    .number(g.spread.upperQuartile, decimals: 1),
+                ]
+            })
+    }
+}
+
+extension TownReport {
+    /// The town against the whole network and each of its groups.
+    func groupComparisonTable(_ s: Strings) -> ReportTable {
+        let network = networkSpread ?? IndexSpread(towns: rankedTowns, median: self.network.index)
+        var rows: [[ReportCell]] = [
+            [
+                .text(s.wholeNetwork), .integer(rankedTowns), .number(network.median, decimals: 1),
+                .number(network.lowerQuartile, decimals: 1), .number(network.upperQuartile, decimals: 1),
+                .number(footfall.index, decimals: 1), .integer(footfall.rank),
+            ]
+        ]
+        for g in groups {
+            rows.append([
+                .text(g.name), .integer(g.members), .number(g.spread.median, decimals: 1),
+                .number(g.spread.lowerQuartile, decimals: 1), .number(g.spread.upperQuartile, decimals: 1),
+                .number(footfall.index, decimals: 1), .integer(g.rank),
+            ])
+        }
+        return ReportTable(
+            name: "peer-groups", title: s.townVsGroups,
+            columns: [
+                .init(key: "group", title: s.peerGroup), .init(key: "towns", title: s.members),
+                .init(key: "median_index", title: s.median), .init(key: "lower_quartile", title: "Q1"),
+                .init(key: "upper_quartile", title: "Q3"), .init(key: "town_index", title: townName),
+                .init(key: "rank", title: s.rankInGroup),
+            ],
+            rows: rows)
+    }
+}
+
+extension ReportTable {
+    /// The table without its columns that are empty text in every row (e.g. a note column with no
+    /// note): for the page only, where every column costs width (an A4 page holds about ten).
+    func droppingEmptyColumns() -> ReportTable {
+        let keep = columns.indices.filter { i in
+            rows.isEmpty || rows.contains { row in
+                guard i < row.count else { return false }
+                if case .text(let t) = row[i] { return !t.isEmpty }
+                return true
+            }
+        }
+        guard keep.count < columns.count else { return self }
+        var copy = self
+        copy.columns = keep.map { columns[$0] }
+        copy.rows = rows.map { row in keep.compactMap { $0 < row.count ? row[$0] : nil } }
+        return copy
+    }
+}
+
+extension ReportTable {
+    /// The table with the text columns `keys` shown as one column (the first's place, the titles
+    /// and values joined by " · "): for the page only, so a wide table fits an A4 page's width
+    /// (the files keep every column).
+    func mergingColumns(_ keys: [String]) -> ReportTable {
+        let indices = keys.compactMap { key in columns.firstIndex { $0.key == key } }
+        guard indices.count > 1, let first = indices.first else { return self }
+        let merged = Set(indices.dropFirst())
+        var copy = self
+        copy.columns = columns.indices.filter { !merged.contains($0) }.map { i in
+            guard i == first else { return columns[i] }
+            return Column(key: columns[i].key, title: indices.map { columns[$0].title }.joined(separator: " · "))
+        }
+        copy.rows = rows.map { row in
+            row.indices.filter { !merged.contains($0) }.map { i in
+                guard i == first else { return row[i] }
+                let parts = indices.compactMap { j -> String? in
+                    guard j < row.count, case .text(let t) = row[j], !t.isEmpty else { return nil }
+                    return t
+                }
+                return .text(parts.joined(separator: " · "))
+            }
+        }
+        return copy
+    }
 }

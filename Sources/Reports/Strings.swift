@@ -4,7 +4,7 @@
 struct Strings {
     let language: ReportLanguage
     init(_ language: ReportLanguage) { self.language = language }
-    private func t(_ en: String, _ nl: String) -> String { language == .nl ? nl : en }
+    func t(_ en: String, _ nl: String) -> String { language == .nl ? nl : en }
 
     var signIn: String { t("Sign in", "Aanmelden") }
     var signInHelp: String {

@@ -516,4 +516,5 @@ runCommandLine(
     root: Command(
         name: "townbench-coordinator",
         abstract: "A TownBench coordinator: verifies towns' signed aggregates and computes network indicators per tenant.",
-        subcommands: [initCommand, tenantCommand, townCommand, tokenCommand, reportCommand, logCommand, serveCommand]))
+        subcommands: [initCommand, tenantCommand, townCommand, makePeerGroupsCommand(store: storeOptions, tenant: tenantOption, existing: existingTenant),
+                      tokenCommand, reportCommand, logCommand, serveCommand]))

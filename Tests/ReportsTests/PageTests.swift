@@ -35,7 +35,8 @@ struct PageTests {
         }
         // One small multiple per town, plus the event interval plot.
         #expect(Self.count("<figure>", in: html) == 7)
-        #expect(Self.count("<svg ", in: html) == 8)
+        // One small multiple per town, the ranked chart of every town (issue 17) and the event interval plot.
+        #expect(Self.count("<svg ", in: html) == 9)
         // Figures, Belgian style: Diksmuide 98,0 (index), the network 99,5, change +1,3.
         #expect(html.contains("<b>99,5</b>"))
         #expect(html.contains("<b>+1,3</b>"))
