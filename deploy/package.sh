@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
 done
 
 "$repo/deploy/ensure-packages.sh" --label package dpkg-dev help2man pkg-config libssl-dev libsqlite3-dev \
-    libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
+    libmicrohttpd-dev libpq-dev libxlsxwriter-dev libcurl4-openssl-dev
 
 cd "$repo"
 echo "package: building release binaries (static Swift runtime)" >&2

@@ -30,7 +30,7 @@ enum PostgresCoordinatorSchema {
     /// The report pages' sessions (migration 5).
     static let sessionTables = ["sessions"]
     /// Every table that holds a tenant's rows, each under row-level security.
-    static var allTenantTables: [String] { tenantTables + logTables + sessionTables }
+    static var allTenantTables: [String] { tenantTables + logTables + sessionTables + PostgresZoneHours.tables }
 
     /// The session setting under which opening a store may see, across tenants, only the
     /// submissions that are not in a log yet (see migration 3 and `logUnloggedSubmissions`).
@@ -207,5 +207,6 @@ enum PostgresCoordinatorSchema {
             CREATE POLICY session_by_hash_delete ON sessions FOR DELETE
                 USING (session_hash = decode(nullif(current_setting('townbench.session_hash', true), ''), 'hex'));
             """),
+        .init(6, "zone hours", PostgresZoneHours.migrationSQL + PostgresZoneHours.tables.map(tenantPolicy).joined(separator: "\n")),
     ])
 }

@@ -74,7 +74,7 @@ extension NodeStore {
             if footfall.medianIndex == nil { return "fewer than \(report?.figures.minimumTowns ?? 3) towns contribute" }
             return nil
         }()
-        return TownReport(
+        var page = TownReport(
             tenantID: settings.tenant, tenantName: settings.tenant, townID: settings.town, townName: settings.town,
             period: ReportPeriod(start: from, end: to),
             provenance: ReportProvenance(
@@ -91,5 +91,7 @@ extension NodeStore {
             coverage: TownCoverage(townID: settings.town, townName: settings.town, status: coverageStatus, completeness: nil,
                                    lastDay: range.upperBound, activeSensors: active, sensors: status.sensors.count),
             notes: notes)
+        try fillDayShape(&page, report: report, from: from, to: to)
+        return page
     }
 }

@@ -25,7 +25,7 @@ public struct RenderOptions: Sendable, Hashable {
     public var language: ReportLanguage
     /// Links shown in the header bar (e.g. "Region", "Log out").
     public var navigation: [NavLink]
-    /// Prefix for table downloads: `prefix + name + ".csv"` / `".json"`; `nil` hides the links.
+    /// Prefix for table downloads: `prefix + name + ".csv"` / `".xlsx"` / `".json"`; `nil` hides the links.
     public var tableLinkPrefix: String?
     /// Hrefs of the same page in English and Dutch; `nil` hides the switch.
     public var languageLinks: (en: String, nl: String)? {
@@ -141,7 +141,7 @@ public enum HTML {
         guard let prefix = options.tableLinkPrefix else { return "" }
         let p = escape(prefix + name)
         return
-            " <span class=\"dl\"><a href=\"\(p).csv\" download>CSV</a> <a href=\"\(p).json\" download>JSON</a></span>"
+            " <span class=\"dl\"><a href=\"\(p).csv\" download>CSV</a> <a href=\"\(p).xlsx\" download>XLSX</a> <a href=\"\(p).json\" download>JSON</a></span>"
     }
 
     /// The stylesheet: readable tables, small multiples in a grid, print rules (A4, no header bar).

@@ -331,6 +331,18 @@ public struct HourlyComparison: Codable, Sendable, Hashable {
     /// Share of the day's footfall between 12:00 and 14:00.
     public var townLunchtimeShare: Double?
     public var peersLunchtimeShare: Double?
+    // MARK: Day shape (issue 20; optional so older report JSON still decodes)
+    /// The peers' lower and upper quartiles per hour (the band around `peers`), when published.
+    public var peersLowerQuartile: [Double?]?
+    public var peersUpperQuartile: [Double?]?
+    /// Share while most shops are closed, and from 18:00 (`day-shape`).
+    public var townClosedShare: Double?
+    public var peersClosedShare: Double?
+    public var townEveningShare: Double?
+    public var peersEveningShare: Double?
+    /// Peer towns in the band; why the band is withheld (`too_few_contributors`, `dominated`).
+    public var peerTowns: Int?
+    public var peersWithheld: String?
 
     public init(
         dayType: String, town: [Double?], peers: [Double?], openingHours: Range<Int>?,
@@ -392,6 +404,13 @@ public struct TownReport: Codable, Sendable, Hashable {
     public var coverage: TownCoverage
     public var methodology: [MethodologyEntry]
     public var notes: [String]
+    // MARK: Day shape (issue 20; optional so older report JSON still decodes)
+    /// Large gaps to the peers, largest first (`DayShape.findings`), shown as sentences.
+    public var findings: [DayShape.Finding]?
+    /// The zone kind the hourly profiles and findings are for.
+    public var dayShapeZoneKind: String?
+    /// Each day of the period, hour by hour against normal (`percent-of-normal`).
+    public var percentOfNormal: [PercentOfNormal.Day]?
 
     public init(
         tenantID: String, tenantName: String, townID: String, townName: String, period: ReportPeriod,

@@ -120,6 +120,7 @@ let importCommand = Command(
       spending         CSV zone,start,minutes,sector,transactions,buyers,value_eur
       events           CSV id,name,zone,start,end,kind
       school-holidays  CSV name,first_day,last_day
+      opening-hours    CSV zone,weekday,opens,closes (weekday mon…sun or a date; empty = closed)
     """,
     options: [dirOption, formatOption, replaceFlag, Flag.json("Print the summary as JSON.")],
     positionals: [Positional("FILE")]
