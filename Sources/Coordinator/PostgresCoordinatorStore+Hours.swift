@@ -20,6 +20,16 @@ enum PostgresZoneHours {
         -- Submissions accepted before this migration: their hours, read from the stored envelopes
         -- (the payload is base64 JSON inside the envelope; none of them can carry opening hours).
         -- The owner reads every tenant's submissions for this one statement only.
+        -- An envelope that does not parse (only a damaged store has one) contributes nothing.
+        CREATE FUNCTION pg_temp.townbench_payload(envelope BYTEA) RETURNS JSONB LANGUAGE plpgsql AS $f$
+        BEGIN
+            RETURN convert_from(decode(convert_from(envelope, 'UTF8')::jsonb->>'payload', 'base64'), 'UTF8')::jsonb;
+        EXCEPTION WHEN others THEN
+            RETURN NULL;
+        END $f$;
+        CREATE FUNCTION pg_temp.townbench_array(value JSONB) RETURNS JSONB LANGUAGE sql IMMUTABLE AS $f$
+            SELECT CASE WHEN jsonb_typeof(value) = 'array' THEN value END
+        $f$;
         ALTER TABLE submissions NO FORCE ROW LEVEL SECURITY;
         INSERT INTO zone_hours (submission_row, tenant_id, town_id, zone_id, day, measure, hours, open_hours)
         SELECT s.row_id, s.tenant_id, s.town_id, z.value->>'zoneId', (d.value->>'date')::date - DATE '1970-01-01',
@@ -28,13 +38,14 @@ enum PostgresZoneHours {
                 FROM jsonb_array_elements(m.value->'hourly') WITH ORDINALITY AS h(value, n)),
                NULL
         FROM submissions s
-        CROSS JOIN LATERAL (SELECT convert_from(decode(convert_from(s.envelope, 'UTF8')::jsonb->>'payload', 'base64'), 'UTF8')::jsonb AS p) e
-        CROSS JOIN LATERAL jsonb_array_elements(e.p->'zones') AS z(value)
-        CROSS JOIN LATERAL jsonb_array_elements(z.value->'days') AS d(value)
-        CROSS JOIN LATERAL jsonb_array_elements(d.value->'measures') AS m(value)
-        WHERE jsonb_typeof(m.value->'hourly') = 'array' AND jsonb_array_length(m.value->'hourly') = 24
-          AND jsonb_array_length(m.value->'suppressedHours') = 0
-          AND EXISTS (SELECT 1 FROM jsonb_array_elements(m.value->'hourly') AS x(value) WHERE jsonb_typeof(x.value) = 'number')
+        CROSS JOIN LATERAL (SELECT pg_temp.townbench_payload(s.envelope) AS p) e
+        CROSS JOIN LATERAL jsonb_array_elements(pg_temp.townbench_array(e.p->'zones')) AS z(value)
+        CROSS JOIN LATERAL jsonb_array_elements(pg_temp.townbench_array(z.value->'days')) AS d(value)
+        CROSS JOIN LATERAL jsonb_array_elements(pg_temp.townbench_array(d.value->'measures')) AS m(value)
+        WHERE jsonb_array_length(coalesce(pg_temp.townbench_array(m.value->'hourly'), '[]')) = 24
+          AND jsonb_array_length(coalesce(pg_temp.townbench_array(m.value->'suppressedHours'), '[0]')) = 0
+          AND EXISTS (SELECT 1 FROM jsonb_array_elements(pg_temp.townbench_array(m.value->'hourly')) AS x(value)
+                      WHERE jsonb_typeof(x.value) = 'number')
         ON CONFLICT DO NOTHING;
         ALTER TABLE submissions FORCE ROW LEVEL SECURITY;
 

@@ -26,12 +26,10 @@ extension SQLiteCoordinatorStore {
         guard try box.rows("SELECT done FROM zone_hours_backfilled").isEmpty else { return }
         try connection.transaction {
             for row in try box.rows("SELECT row_id, tenant_id, envelope FROM submissions ORDER BY row_id") {
-                let payload: AggregatePayload
-                do {
-                    payload = try AggregatePayload(verifiedBytes: try Envelope(parsing: try row.bytes(2)).payload)
-                } catch {
-                    throw CoordinatorError(.storage, "Stored submission row \(try row.int64(0)) does not parse (\(error)); restore the store from a backup.")
-                }
+                // An envelope that does not parse (only a damaged store has one) contributes nothing;
+                // `report recompute` names such an entry.
+                guard let envelope = try? Envelope(parsing: try row.bytes(2)),
+                      let payload = try? AggregatePayload(verifiedBytes: envelope.payload) else { continue }
                 try extractHours(payload, row: try row.int64(0), tenant: try row.string(1), box: box)
             }
             try box.run("INSERT INTO zone_hours_backfilled (done) VALUES (1)")
