@@ -42,10 +42,10 @@ struct DayShapeNetworkTests {
     static let period = "from=2026-11-02&to=2026-11-06"
 
     /// Three towns with evening shares 1/3, 1/2 and 3/5 (oostkamp with opening hours).
-    static func network() throws -> Fixture {
-        let fixture = try Fixture(peerNaming: .anonymised)
+    static func network(_ backend: StoreBackend) throws -> BackendFixture {
+        let fixture = try BackendFixture(backend)
         for (town, evening) in [("oostkamp", 100.0), ("veurne", 200.0), ("diksmuide", 300.0)] {
-            let key = try #require(fixture.keys["\(tenant)/\(town)"] ?? fixture.keys[town], "no key for \(town): \(fixture.keys.keys)")
+            let key = try #require(fixture.keys["\(tenant)/\(town)"], "no key for \(town)")
             let response = try fixture.submit(tenant, try hourlyEnvelope(tenant: tenant, town: town, key: key, sequence: 1, evening: evening,
                                                                          openingHours: town == "oostkamp"))
             #expect(response.status == 202, "\(response.bodyText)")
@@ -53,15 +53,16 @@ struct DayShapeNetworkTests {
         return fixture
     }
 
-    static func report(_ fixture: Fixture, _ token: String) throws -> NetworkReport {
+    static func report(_ fixture: any LiveCoordinator, _ token: String) throws -> NetworkReport {
         let response = try http(fixture.port, "GET", "/v1/tenants/\(tenant)/report?\(period)", token: try fixture.token(token))
         #expect(response.status == 200, "\(response.bodyText)")
         return try JSONDecoder().decode(NetworkReport.self, from: Data(try Envelope(parsing: response.body).payload))
     }
 
-    @Test("the band is the median and quartiles of three towns, a town sees only its own shape, and the log recomputes it")
-    func bandViewAndReplay() throws {
-        let fixture = try Self.network()
+    @Test("the band is the median and quartiles of three towns, a town sees only its own shape, and the log recomputes it",
+          arguments: StoreBackend.available)
+    func bandViewAndReplay(_ backend: StoreBackend) throws {
+        let fixture = try Self.network(backend)
         let figures = try Self.report(fixture, "\(Self.tenant)/coordinator").figures
         #expect(figures.indicators[DayShape.id] == DayShape.version)
         let weekday = try #require(figures.dayShapeBands?.first { $0.zoneKind == "core_shopping_street" && $0.dayType == .weekday })
@@ -90,11 +91,11 @@ struct DayShapeNetworkTests {
         #expect(verdicts.count == 2 && verdicts.allSatisfy(\.matches), "\(verdicts)")
     }
 
-    @Test("with two towns the band is withheld as too few contributors")
-    func twoTownsWithheld() throws {
-        let fixture = try Fixture(peerNaming: .anonymised)
+    @Test("with two towns the band is withheld as too few contributors", arguments: StoreBackend.available)
+    func twoTownsWithheld(_ backend: StoreBackend) throws {
+        let fixture = try BackendFixture(backend)
         for (town, evening) in [("oostkamp", 100.0), ("veurne", 200.0)] {
-            let key = try #require(fixture.keys["\(Self.tenant)/\(town)"] ?? fixture.keys[town])
+            let key = try #require(fixture.keys["\(Self.tenant)/\(town)"])
             #expect(try fixture.submit(Self.tenant, try hourlyEnvelope(tenant: Self.tenant, town: town, key: key, sequence: 1,
                                                                        evening: evening)).status == 202)
         }
@@ -103,9 +104,9 @@ struct DayShapeNetworkTests {
         #expect(weekday.band.publication == "too_few_contributors" && weekday.band.median == nil && weekday.eveningShare == nil)
     }
 
-    @Test("the town page shows the profile against the peers' band, the heat strip and a finding")
-    func townPage() throws {
-        let fixture = try Self.network()
+    @Test("the town page shows the profile against the peers' band, the heat strip and a finding", arguments: StoreBackend.available)
+    func townPage(_ backend: StoreBackend) throws {
+        let fixture = try Self.network(backend)
         let scope = TenantScope.administrative(Self.tenant)
         let inputs = try ReportPages.inputs(scope, store: fixture.store, origin: fixture.service.checkpointSigner.origin(Self.tenant),
                                             period: try DayPeriod(from: "2026-11-02", to: "2026-11-06"), weeks: 2)
@@ -124,7 +125,12 @@ struct DayShapeNetworkTests {
 
     @Test("submissions stored before the zone_hours table get their hours when the store opens, once")
     func sqliteBackfill() throws {
-        let fixture = try Self.network()
+        let fixture = try Fixture(peerNaming: .anonymised)
+        for (town, evening) in [("oostkamp", 100.0), ("veurne", 200.0), ("diksmuide", 300.0)] {
+            let key = try #require(fixture.keys["\(Self.tenant)/\(town)"])
+            #expect(try fixture.submit(Self.tenant, try hourlyEnvelope(tenant: Self.tenant, town: town, key: key, sequence: 1,
+                                                                       evening: evening, openingHours: town == "oostkamp")).status == 202)
+        }
         let scope = TenantScope.administrative(Self.tenant)
         let before = try fixture.store.networkInputs(measure: "pedestrians", days: 20_000...21_000, conversionDays: 20_000...21_000, scope)
         #expect(before.zoneHours.count == 15)
