@@ -62,14 +62,15 @@ extension CoordinatorService {
         router.get("/tenants/{tenant}/region", tags: pages.tags(regional), handler: pages.page(regional) { request, _, principal, language in
             let inputs = try pages.inputs(request, principal)
             let report = ReportPages.region(inputs, language: language)
-            return RegionReportPage.render(report, options: pages.options(request, principal, language))
+            return RegionReportPage.render(report, options: pages.tableOptions(request, principal, language))
         })
         router.get("/tenants/{tenant}/towns/{town}", tags: pages.tags(all), handler: pages.page(all) { request, parameters, principal, language in
             let town = try api.visibleTown(parameters, principal)
             let inputs = try pages.inputs(request, principal)
             let report = try ReportPages.town(inputs, town: town, language: language)
-            return TownReportPage.render(report, options: pages.options(request, principal, language))
+            return TownReportPage.render(report, options: pages.tableOptions(request, principal, language))
         })
+        registerTableRoutes(on: &router, pages: pages, regional: regional, all: all)
     }
 }
 
@@ -248,6 +249,13 @@ struct PageRoutes: Sendable {
     func page(_ roles: Set<Role>,
               _ render: @escaping @Sendable (HTTPRequest, RouteParameters, Principal, ReportLanguage) throws -> String)
         -> RouteHandler {
+        response(roles) { request, parameters, principal, language in Self.html(try render(request, parameters, principal, language)) }
+    }
+
+    /// As ``page(_:_:)`` for any response (a table download).
+    func response(_ roles: Set<Role>,
+                  _ render: @escaping @Sendable (HTTPRequest, RouteParameters, Principal, ReportLanguage) throws -> HTTPResponse)
+        -> RouteHandler {
         { request, parameters in
             let language = Self.language(request)
             do {
@@ -260,7 +268,7 @@ struct PageRoutes: Sendable {
                 guard roles.contains(principal.role) else {
                     throw CoordinatorError(.forbidden, "This page is for a tenant's \(roles.map(\.rawValue).sorted().joined(separator: " or ")); you are logged in as a \(principal.role.rawValue). Your page is \(Self.home(principal)).")
                 }
-                return Self.html(try render(request, parameters, principal, language))
+                return try render(request, parameters, principal, language)
             } catch let error as CoordinatorError {
                 if error.status.isServerError { throw error }
                 let title = error.status == .notFound ? "Not found" : (error.status == .forbidden ? "Not allowed" : "Cannot show this page")
