@@ -43,7 +43,7 @@ extension NodeStore {
                                             peerAdjusted: nil, peers: 0,
                                             note: result?.value == nil ? result?.days.compactMap(\.reason).first : "computed on this node"))
         }
-        // Hourly profile: the town's own (peers' profiles are not part of the network report v1).
+        // Hourly profile: the town's own; `fillDayShape` replaces it with the day shape and the peers' band when it can.
         let profiles = try computeIndicator(IndicatorQuery(indicator: HourlyProfile.id, from: from, to: to,
                                                            openingHours: OpeningHours(weekday: 9..<18, saturday: 9..<18, sundayOrHoliday: nil)))
         let hourly = (profiles.hourlyProfile ?? []).map { profile in
