@@ -22,7 +22,7 @@ version="$(field Version)"
 [[ $(field Package) == townbench ]] && ok "name townbench" || fail "Package is '$(field Package)'"
 [[ $(field Architecture) == "$(dpkg --print-architecture)" ]] && ok "architecture $(field Architecture)" || fail "Architecture"
 depends="$(field Depends)"
-for lib in libssl3 libsqlite3-0 libmicrohttpd12 libpq5 libc6; do
+for lib in libssl3 libsqlite3-0 libmicrohttpd12 libpq5 libxlsxwriter4 libc6; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 [[ $depends != *swift* ]] && ok "Depends: $depends" || fail "Depends names a Swift package: $depends"
