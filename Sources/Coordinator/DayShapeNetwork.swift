@@ -90,6 +90,15 @@ public enum DayShapeNetwork {
     /// The measure whose day is compared.
     public static let measure = NetworkIndicators.footfallMeasure
 
+    /// The days whose hourly rows a computation over `conversionDays` (the period, or a page's
+    /// whole load) reads: those days and the 16 weeks before them ("% of normal"), within `days`.
+    /// Why not all of `days`: they reach a year back for the footfall index's lag, and the hourly
+    /// rows cost 24 values each.
+    static func hourDays(days: ClosedRange<Int>, conversionDays: ClosedRange<Int>) -> ClosedRange<Int> {
+        let first = max(days.lowerBound, conversionDays.lowerBound - 7 * PercentOfNormal.lookbackWeeks)
+        return min(first, days.upperBound)...days.upperBound
+    }
+
     /// Each town's shapes (keyed by town, sorted by zone kind) and the network's bands and ratios.
     public static func compute(zoneHours: [ZoneHourRow], zoneDays: [ZoneDayRow], period: DayPeriod) throws
         -> (towns: [String: [NetworkFigures.ZoneKindShape]], bands: [NetworkFigures.DayShapeBand],

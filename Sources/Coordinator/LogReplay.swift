@@ -125,9 +125,10 @@ public enum LogReplay {
                 inputs.conversions.append(row)
             }
         }
+        let hourDays = DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays)
         for (i, extracted) in hourRows.enumerated() {
             var seen = Set<String>()
-            for row in extracted where row.measure == DayShapeNetwork.measure && days.contains(row.day)
+            for row in extracted where row.measure == DayShapeNetwork.measure && hourDays.contains(row.day)
                 && isCurrent(row.townID, row.zoneID, row.day, row.measure, in: i) {
                 guard seen.insert("\(row.zoneID)\u{0}\(row.day)").inserted else { continue }
                 inputs.zoneHours.append(row)

@@ -890,7 +890,8 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     Self.sensorDaysStatement(measure: measure, days: days, scope),
                     Self.zoneDaysStatement(days: days, scope),
                     Self.conversionDaysStatement(days: conversionDays, scope),
-                    PostgresZoneHours.select(measure: DayShapeNetwork.measure, days: days, tenant: tenant),
+                    PostgresZoneHours.select(measure: DayShapeNetwork.measure,
+                                             days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays), tenant: tenant),
                     ("COMMIT", []),
                 ])
                 return NetworkInputs(head: try Self.head(results[2], tenant: tenant),

@@ -760,7 +760,9 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                                      sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box, ordered: false),
                                      zoneDays: try Self.zoneDays(days: days, scope, box),
                                      conversions: try Self.conversionDays(days: conversionDays, scope, box),
-                                     zoneHours: try Self.zoneHours(measure: DayShapeNetwork.measure, days: days, scope, box))
+                                     zoneHours: try Self.zoneHours(measure: DayShapeNetwork.measure,
+                                                                    days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays),
+                                                                    scope, box))
             }
         }
     }
