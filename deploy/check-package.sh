@@ -83,6 +83,7 @@ if bare "$bin/townbench-node" init --dir "$node" --town harelbeke --tenant daks 
     && bare "$bin/townbench-node" import --dir "$node" --format spending "$examples/spending.csv" >/dev/null \
     && bare "$bin/townbench-node" import --dir "$node" --format events "$examples/events.csv" >/dev/null \
     && bare "$bin/townbench-node" import --dir "$node" --format school-holidays "$examples/school-holidays.csv" >/dev/null \
+    && bare "$bin/townbench-node" import --dir "$node" --format opening-hours "$examples/opening-hours.csv" >/dev/null \
     && bare "$bin/townbench-node" status --dir "$node" >/dev/null; then
     ok "the packaged node imports the examples"
 else
