@@ -6,6 +6,9 @@ import Indicators
 import Reports
 
 extension DayShapeNetwork {
+    /// Days the heat strip shows at most (two months).
+    static let stripDays = 62
+
     /// The zone kind a town's page shows: the one with the most days of data (ties by name).
     static func mainZoneKind(_ shapes: [NetworkFigures.ZoneKindShape]) -> String? {
         shapes.max { a, b in
@@ -50,7 +53,9 @@ extension DayShapeNetwork {
         }
         let excluded = Set(zoneDays.filter { $0.townID == town && index[$0.zoneID] != nil
             && $0.events.contains { NetworkIndicators.kind($0.kind).excludesBaselineDay } }.map { DayNumber($0.day) })
-        report.percentOfNormal = try PercentOfNormal.compute(panel: panel, sensors: Array(zones.indices), period: range,
+        // A long period shows its last ``stripDays`` days (a year would be 8,784 cells).
+        let stripFirst = max(range.lowerBound, range.upperBound + (1 - stripDays))
+        report.percentOfNormal = try PercentOfNormal.compute(panel: panel, sensors: Array(zones.indices), period: stripFirst...range.upperBound,
                                                               excludedDays: excluded)
     }
 }

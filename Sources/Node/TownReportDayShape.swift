@@ -49,7 +49,8 @@ extension NodeStore {
         let zones = Set(kindSensors.map(\.zone))
         let excluded = Set(try events().filter { zones.contains($0.zone) && (EventKind(rawValue: $0.kind) ?? .event).excludesBaselineDay }
             .flatMap(\.days))
-        page.percentOfNormal = try PercentOfNormal.compute(panel: history, sensors: Array(kindSensors.indices), period: from...to,
-                                                            excludedDays: excluded)
+        // A long period shows its last 62 days, as at the coordinator (a year would be 8,784 cells).
+        page.percentOfNormal = try PercentOfNormal.compute(panel: history, sensors: Array(kindSensors.indices),
+                                                            period: max(from, to + (1 - 62))...to, excludedDays: excluded)
     }
 }

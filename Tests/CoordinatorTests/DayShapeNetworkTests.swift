@@ -121,6 +121,12 @@ struct DayShapeNetworkTests {
         #expect(report.percentOfNormal?.count == 5)
         let html = TownReportPage.render(report)
         #expect(html.contains("What stands out against the peers") && html.contains("Each hour against normal"))
+        // A quarter shows the heat strip of its last 62 days.
+        let quarter = try ReportPages.inputs(scope, store: fixture.store, origin: fixture.service.checkpointSigner.origin(Self.tenant),
+                                             period: try DayPeriod(from: "2026-09-01", to: "2026-11-30"), weeks: 2)
+        let long = try ReportPages.town(quarter, town: "diksmuide", language: .en).percentOfNormal
+        let lastDay = try DayNumber(iso: "2026-11-30")
+        #expect(long?.count == 62 && long?.last?.day == lastDay)
     }
 
     @Test("submissions stored before the zone_hours table get their hours when the store opens", arguments: StoreBackend.available)
