@@ -219,6 +219,7 @@ public enum DayShapeNetwork {
         for i in r.types.indices {
             r.types[i].closedShare = nil
             r.types[i].usualClosingHour = nil
+            r.types[i].usualOpeningHour = nil
         }
         return r
     }

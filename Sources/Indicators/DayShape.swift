@@ -102,9 +102,12 @@ public enum DayShape: CatalogedIndicator {
         /// The hour the shops usually close on this day type (the latest closing hour among its
         /// days' schedules, rounded as ``OpeningSchedule/openHours(on:)``); nil when closed all day.
         public var usualClosingHour: Int?
+        /// The hour they usually open (the earliest first open hour among its days); nil when closed.
+        public var usualOpeningHour: Int?
 
         public init(dayType: ShapeDayType, days: Int, shares: [Double]?, closedShare: Double?, lunchShare: Double?,
-                    eveningShare: Double?, usualClosingHour: Int?) {
+                    eveningShare: Double?, usualClosingHour: Int?, usualOpeningHour: Int? = nil) {
+            self.usualOpeningHour = usualOpeningHour
             self.dayType = dayType
             self.days = days
             self.shares = shares
@@ -150,6 +153,7 @@ public enum DayShape: CatalogedIndicator {
         var days: [ShapeDayType: Int] = [:]
         var totals: [ShapeDayType: Double] = [:]
         var closing: [ShapeDayType: Int] = [:]
+        var opening: [ShapeDayType: Int] = [:]
         // Per sensor and kind (weekday, Saturday, Sunday): sum and count of valid day totals.
         var perSensor = [[(sum: Double, n: Int)]](repeating: Array(repeating: (0, 0), count: 3), count: sensors.count)
         var d = max(period.lowerBound, panel.firstDay)
@@ -185,6 +189,7 @@ public enum DayShape: CatalogedIndicator {
                     let open = known.openHours(on: d)
                     closed[type, default: 0] += (0..<24).reduce(0.0) { open[$1] ? $0 : $0 + h[$1] / total }
                     if let last = open.lastIndex(of: true) { closing[type] = max(closing[type] ?? 0, last + 1) }
+                    if let first = open.firstIndex(of: true) { opening[type] = min(opening[type] ?? 24, first) }
                 }
             }
             d = d + 1
@@ -198,7 +203,7 @@ public enum DayShape: CatalogedIndicator {
             return TypeShape(
                 dayType: t, days: n, shares: shares, closedShare: known == nil ? nil : (closed[t] ?? 0) / Double(n),
                 lunchShare: lunch.reduce(0.0) { $0 + shares[$1] }, eveningShare: evening.reduce(0.0) { $0 + shares[$1] },
-                usualClosingHour: closing[t])
+                usualClosingHour: closing[t], usualOpeningHour: opening[t])
         }
         func ratio(_ kind: Int) -> Double? {
             var num = 0.0, den = 0.0, any = false

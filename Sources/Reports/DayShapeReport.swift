@@ -151,6 +151,10 @@ public struct PeerDayShape: Sendable, Equatable {
 }
 
 extension HourlyComparison {
+    /// A day-shape row (``dayShape(town:peers:)``) whose town sent no opening hours: its hours are
+    /// unknown, not "closed".
+    var isDayShapeWithoutHours: Bool { townClosedShare == nil && (townEveningShare != nil || peerTowns != nil) }
+
     /// The page's hourly rows from a town's day shape and the peers' per day type: one row per
     /// day type that either side has; the "in opening hours" share is 1 − the closed share.
     ///
@@ -163,7 +167,8 @@ extension HourlyComparison {
             let none = [Double?](repeating: nil, count: 24)
             var row = HourlyComparison(
                 dayType: type.rawValue, town: own?.shares?.map { Optional($0) } ?? none,
-                peers: peer?.band.median?.map { Optional($0) } ?? none, openingHours: nil,
+                peers: peer?.band.median?.map { Optional($0) } ?? none,
+                openingHours: own.flatMap { t in t.usualOpeningHour.flatMap { o in t.usualClosingHour.map { c in o < c ? o..<c : nil } } } ?? nil,
                 townOpeningHoursShare: own?.closedShare.map { 1 - $0 }, peersOpeningHoursShare: peer?.closedShare.map { 1 - $0 },
                 townLunchtimeShare: own?.lunchShare, peersLunchtimeShare: peer?.lunchShare)
             row.peersLowerQuartile = peer?.band.lowerQuartile?.map { Optional($0) }

@@ -248,6 +248,10 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
                 note = "Store entries ÷ passers-by of the paired street counter, valid days of both."
             case "hourly-profile":
                 note = "Share of the day's footfall per hour, by day type; holidays count as Sundays."
+            case "day-shape":
+                note = "Hourly shares per zone kind and day type against the peers' median and quartiles (≥ 3 towns, no dominance); share while most shops are closed, lunch, evening, weekend against weekdays."
+            case "percent-of-normal":
+                note = "Each hour against the median of the same weekday and hour over the last 8 clean weeks."
             default: note = ""
             }
             return MethodologyEntry(indicator: entry.id, version: entry.version, note: note)

@@ -234,7 +234,7 @@ extension TownReport {
                 rows: hourly.map { h in
                     [
                         .text(s.dayType(h.dayType)),
-                        .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? s.closed),
+                        .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? (h.isDayShapeWithoutHours ? BelgianFormat.missing : s.closed)),
                         .percent(h.townOpeningHoursShare), .percent(h.peersOpeningHoursShare),
                         .percent(h.townLunchtimeShare), .percent(h.peersLunchtimeShare),
                         .percent(h.townClosedShare), .percent(h.peersClosedShare),

@@ -115,12 +115,26 @@ struct DayShapeNetworkTests {
         let weekday = try #require(report.hourly.first { $0.dayType == "weekday" })
         #expect(abs((weekday.town[19] ?? 0) - 0.6) < 1e-12 && abs((weekday.peers[19] ?? 0) - 0.5) < 1e-12)
         #expect(weekday.peersUpperQuartile?[19] != nil)
+        // Diksmuide sent no opening hours: unknown ("–"), not "closed".
+        let shares = try #require(report.tables().first { $0.name == "hourly-shares" })
+        #expect(shares.rows.first?[1] == .text(BelgianFormat.missing))
         // Diksmuide's evening share 60 % against the peers' 50 %: a gap of 10 points is a finding.
         #expect(report.findingSentences(language: .en).contains("60\u{00A0}% of weekday footfall comes after 18:00; peers: 50\u{00A0}%."),
                 "\(report.findingSentences(language: .en))")
         #expect(report.percentOfNormal?.count == 5)
         let html = TownReportPage.render(report)
         #expect(html.contains("What stands out against the peers") && html.contains("Each hour against normal"))
+        // In headless Chromium: not blank, no console output (deploy/check-pages.sh); keep the PNG
+        // with TOWNBENCH_SCREENSHOTS=DIR.
+        try withTemporaryDirectory { dir in
+            let folder = dir.appendingPathComponent("dayshape-\(backend.rawValue)", isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("index.html")
+            try Data(html.utf8).write(to: file)
+            let shots = ProcessInfo.processInfo.environment["TOWNBENCH_SCREENSHOTS"] ?? dir.appendingPathComponent("png").path
+            let result = try runProcess(Repository.root.appendingPathComponent("deploy/check-pages.sh"), ["-o", shots, file.path])
+            if result.status != 2 { #expect(result.status == 0, "\(result.stdout)\(result.stderr)") }
+        }
         // A quarter shows the heat strip of its last 62 days.
         let quarter = try ReportPages.inputs(scope, store: fixture.store, origin: fixture.service.checkpointSigner.origin(Self.tenant),
                                              period: try DayPeriod(from: "2026-09-01", to: "2026-11-30"), weeks: 2)

@@ -17,6 +17,7 @@ struct DayShapeVector: Decodable {
         var lunchShare: Double?
         var eveningShare: Double?
         var usualClosingHour: Int?
+        var usualOpeningHour: Int?
     }
     struct ShapeExpectation: Decodable {
         var weekday: TypeExpectation
@@ -131,6 +132,7 @@ extension VectorTests {
             #expect(close(got.lunchShare, want.lunchShare), "\(name) \(type): lunch")
             #expect(close(got.eveningShare, want.eveningShare), "\(name) \(type): evening")
             #expect(got.usualClosingHour == want.usualClosingHour, "\(name) \(type): closing hour")
+            #expect(got.usualOpeningHour == want.usualOpeningHour, "\(name) \(type): opening hour")
         }
         #expect(close(r.saturdayVsWeekday, e.saturdayVsWeekday), "\(name): Saturday vs weekday")
         #expect(close(r.sundayVsWeekday, e.sundayVsWeekday), "\(name): Sunday vs weekday")

@@ -32,6 +32,7 @@ import Testing
             // Day total 22 × 10 + 150 + 40 = 410; closed hours 0–8 and 18–23 hold 14 × 10 + 40 = 180.
             #expect(abs((weekday.townClosedShare ?? 0) - 180.0 / 410) < 1e-12)
             #expect(abs((weekday.townEveningShare ?? 0) - 90.0 / 410) < 1e-12)
+            #expect(weekday.openingHours == 9..<18)
             let day = try #require(page.percentOfNormal?.first)
             #expect(day.referenceDays.count == 4)
             #expect(day.percent[12] == 150 && day.percent[19] == 400 && day.percent[3] == 100)
