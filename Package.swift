@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CMiniZip", pkgConfig: "minizip", providers: [.apt(["libminizip-dev"])]),
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
 
         // MARK: Foundations: pure formulas, the wire contract, storage, the HTTP server, rendering
         .target(name: "Indicators", swiftSettings: swiftSettings),
@@ -30,7 +31,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "PostgreSQL", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "Reports", dependencies: ["Indicators"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "Reports", dependencies: ["Indicators", "CXLSXWriter"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
 
         // MARK: The two sides (they never import each other)

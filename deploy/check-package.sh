@@ -22,7 +22,7 @@ version="$(field Version)"
 [[ $(field Package) == townbench ]] && ok "name townbench" || fail "Package is '$(field Package)'"
 [[ $(field Architecture) == "$(dpkg --print-architecture)" ]] && ok "architecture $(field Architecture)" || fail "Architecture"
 depends="$(field Depends)"
-for lib in libssl3 libsqlite3-0 libmicrohttpd12 libpq5 libc6; do
+for lib in libssl3 libsqlite3-0 libmicrohttpd12 libpq5 libxlsxwriter4 libc6; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 [[ $depends != *swift* ]] && ok "Depends: $depends" || fail "Depends names a Swift package: $depends"
@@ -83,6 +83,7 @@ if bare "$bin/townbench-node" init --dir "$node" --town harelbeke --tenant daks 
     && bare "$bin/townbench-node" import --dir "$node" --format spending "$examples/spending.csv" >/dev/null \
     && bare "$bin/townbench-node" import --dir "$node" --format events "$examples/events.csv" >/dev/null \
     && bare "$bin/townbench-node" import --dir "$node" --format school-holidays "$examples/school-holidays.csv" >/dev/null \
+    && bare "$bin/townbench-node" import --dir "$node" --format opening-hours "$examples/opening-hours.csv" >/dev/null \
     && bare "$bin/townbench-node" status --dir "$node" >/dev/null; then
     ok "the packaged node imports the examples"
 else

@@ -85,6 +85,7 @@ public enum LogReplay {
         }
         var current: [TownCell: Int] = [:]
         var rows: [PayloadRows] = []
+        var hourRows: [[ZoneHourRow]] = []
         for entry in entries {
             let payload: AggregatePayload
             do {
@@ -96,6 +97,7 @@ public enum LogReplay {
             let extracted = PayloadRows(payload)
             for cell in extracted.cells { current[TownCell(town: payload.townId, cell: cell)] = rows.count }
             rows.append(extracted)
+            hourRows.append(PayloadRows.zoneHours(payload))
         }
         func isCurrent(_ town: String, _ zone: String, _ day: Int, _ measure: String, in index: Int) -> Bool {
             current[TownCell(town: town, cell: .init(zone: zone, day: day, measure: measure))] == index
@@ -123,6 +125,16 @@ public enum LogReplay {
                 inputs.conversions.append(row)
             }
         }
+        let hourDays = DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays)
+        for (i, extracted) in hourRows.enumerated() {
+            var seen = Set<String>()
+            for row in extracted where row.measure == DayShapeNetwork.measure && hourDays.contains(row.day)
+                && isCurrent(row.townID, row.zoneID, row.day, row.measure, in: i) {
+                guard seen.insert("\(row.zoneID)\u{0}\(row.day)").inserted else { continue }
+                inputs.zoneHours.append(row)
+            }
+        }
+        inputs.zoneHours.sort { ($0.townID, $0.zoneID, $0.day) < ($1.townID, $1.zoneID, $1.day) }
         inputs.sensorDays.sort { ($0.townID, $0.zoneID, $0.sensor, $0.day) < ($1.townID, $1.zoneID, $1.sensor, $1.day) }
         inputs.zoneDays.sort { ($0.townID, $0.zoneID, $0.day) < ($1.townID, $1.zoneID, $1.day) }
         inputs.conversions.sort {

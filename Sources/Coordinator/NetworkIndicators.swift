@@ -105,7 +105,7 @@ public enum NetworkIndicators {
     public static func compute(tenantID: String, inputs: NetworkInputs, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         var figures = try compute(tenantID: tenantID, towns: [], sensorDays: inputs.sensorDays, zoneDays: inputs.zoneDays,
-                                  conversions: inputs.conversions, period: period, lag: lag)
+                                  conversions: inputs.conversions, zoneHours: inputs.zoneHours, period: period, lag: lag)
         figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: inputs.head.size,
                                                                  rootHash: Base64.encode(inputs.head.rootHash))
         return figures
@@ -113,7 +113,8 @@ public enum NetworkIndicators {
 
     /// The pure computation (tests call it with hand-made rows).
     public static func compute(tenantID: String, towns townList: [String], sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow],
-                               conversions: [ConversionDayRow], period: DayPeriod, lag: Int = FootfallIndex.defaultLag) throws
+                               conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], period: DayPeriod,
+                               lag: Int = FootfallIndex.defaultLag) throws
         -> NetworkFigures {
         let range = period.range
         let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
@@ -263,12 +264,15 @@ public enum NetworkIndicators {
             return NetworkFigures.ZoneKindConversion(zoneKind: kind, towns: rates.count,
                                                      median: rates.count >= minimumTowns ? finite(IndicatorMath.median(rates)) : nil)
         }
-        return NetworkFigures(
+        var result = NetworkFigures(
             tenantId: tenantID, period: period,
             indicators: [FootfallIndex.id: FootfallIndex.version, EventUplift.id: EventUplift.version,
                          ConversionRate.id: ConversionRate.version],
             minimumTowns: minimumTowns, footfall: footfall, towns: towns.compactMap { figures[$0] }, conversionByZoneKind: byKind,
             checkpoint: nil)
+        // The day shape (issue 20), only when some town sent hourly values for the period.
+        if !zoneHours.isEmpty { try DayShapeNetwork.add(to: &result, zoneHours: zoneHours, zoneDays: zoneDays) }
+        return result
     }
 
     static func kind(_ text: String) -> EventKind { EventKind(rawValue: text) ?? .event }

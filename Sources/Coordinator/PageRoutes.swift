@@ -67,8 +67,12 @@ extension CoordinatorService {
             group.get("/region") { request, _, page in
                 let inputs = try pages.inputs(request, page.principal)
                 let report = ReportPages.region(inputs, language: page.language)
-                return PageRoutes.html(RegionReportPage.render(report, options: pages.options(request, page.principal, page.language),
+                return PageRoutes.html(RegionReportPage.render(report, options: pages.tableOptions(request, page.principal, page.language),
                                                                view: try PageRoutes.regionView(request, report: report)))
+            }
+            group.get("/region/tables/{file}") { request, parameters, page in
+                let tables = ReportPages.region(try pages.inputs(request, page.principal), language: page.language).tables(language: page.language)
+                return try PageRoutes.download(tables, file: try parameters.require("file"), language: page.language)
             }
         }
         router.group("/tenants/{tenant}", tags: pages.tags(all), middleware: pages.page(all)) { group in
@@ -76,7 +80,12 @@ extension CoordinatorService {
                 let town = try api.visibleTown(parameters, page.principal)
                 let inputs = try pages.inputs(request, page.principal)
                 let report = try ReportPages.town(inputs, town: town, language: page.language)
-                return PageRoutes.html(TownReportPage.render(report, options: pages.options(request, page.principal, page.language)))
+                return PageRoutes.html(TownReportPage.render(report, options: pages.tableOptions(request, page.principal, page.language)))
+            }
+            group.get("/towns/{town}/tables/{file}") { request, parameters, page in
+                let town = try api.visibleTown(parameters, page.principal)
+                let report = try ReportPages.town(try pages.inputs(request, page.principal), town: town, language: page.language)
+                return try PageRoutes.download(report.tables(language: page.language), file: try parameters.require("file"), language: page.language)
             }
         }
     }

@@ -30,7 +30,7 @@ enum PostgresCoordinatorSchema {
     /// The report pages' sessions (migration 5).
     static let sessionTables = ["sessions"]
     /// Every table that holds a tenant's rows, each under row-level security.
-    static var allTenantTables: [String] { tenantTables + logTables + sessionTables + peerGroupTables }
+    static var allTenantTables: [String] { tenantTables + logTables + sessionTables + peerGroupTables + PostgresZoneHours.tables }
 
     /// The session setting under which opening a store may see, across tenants, only the
     /// submissions that are not in a log yet (see migration 3 and `logUnloggedSubmissions`).
@@ -208,5 +208,6 @@ enum PostgresCoordinatorSchema {
                 USING (session_hash = decode(nullif(current_setting('townbench.session_hash', true), ''), 'hex'));
             """),
         .init(6, "peer groups", peerGroupsSchema + peerGroupTables.map(tenantPolicy).joined(separator: "\n")),
+        .init(7, "zone hours", PostgresZoneHours.migrationSQL + PostgresZoneHours.tables.map(tenantPolicy).joined(separator: "\n")),
     ])
 }

@@ -756,11 +756,14 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     Self.sensorDaysStatement(measure: measure, days: days, scope),
                     Self.zoneDaysStatement(days: days, scope),
                     Self.conversionDaysStatement(days: conversionDays, scope),
+                    PostgresZoneHours.select(measure: DayShapeNetwork.measure,
+                                             days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays), tenant: tenant),
                     ("COMMIT", []),
                 ])
                 return NetworkInputs(head: try Self.head(results[2], tenant: tenant),
                                      sensorDays: try Self.sensorDays(results[3], measure: measure),
-                                     zoneDays: try Self.zoneDays(results[4]), conversions: try Self.conversionDays(results[5]))
+                                     zoneDays: try Self.zoneDays(results[4]), conversions: try Self.conversionDays(results[5]),
+                                     zoneHours: try PostgresZoneHours.rows(results[6], measure: DayShapeNetwork.measure))
             }
         } catch let error as CoordinatorError {
             throw error
@@ -821,6 +824,8 @@ private struct AggregateColumns {
     var conversionPassersBy: [Double?] = []
     /// (town, zone, day, measure) → the newest submission row of this batch for that cell.
     var cells: [CellKey: Int64] = [:]
+    /// The hourly zone rows (issue 20), by submission row.
+    var hours: [(row: Int64, hours: ZoneHourRow)] = []
 
     struct CellKey: Hashable {
         var town: String, zone: String, day: Int, measure: String
@@ -832,6 +837,7 @@ private struct AggregateColumns {
     /// ``LogReplay`` read them) under submission `row`.
     mutating func add(_ payload: AggregatePayload, row: Int64) {
         let rows = PayloadRows(payload)
+        hours += PayloadRows.zoneHours(payload).map { (row, $0) }
         for z in rows.zoneDays {
             zoneRow.append(row); zoneTown.append(z.townID); zoneID.append(z.zoneID); zoneKind.append(z.zoneKind)
             zoneDay.append(Int64(z.day)); zonePublicHoliday.append(z.publicHoliday); zoneSchoolHoliday.append(z.schoolHoliday)
@@ -902,6 +908,7 @@ private struct AggregateColumns {
                 "entries": .doubleArray(conversionEntries), "passers_by": .doubleArray(conversionPassersBy),
             ]),
         ].compactMap { $0 }
+        out += PostgresZoneHours.statements(tenant: tenant, hours)
         if !cells.isEmpty {
             let keys = Array(cells.keys)
             out.append(("""

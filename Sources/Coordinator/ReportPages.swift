@@ -37,6 +37,9 @@ public enum ReportPages {
         public var generatedAt: Date
         /// The tenant's peer groups (issue 17).
         public var groups: [PeerGroup] = []
+        /// The snapshot's hourly zone rows and zone days (the town page's heat strip, issue 20).
+        public var zoneHours: [ZoneHourRow] = []
+        public var zoneDays: [ZoneDayRow] = []
     }
 
     /// One chart point: the week ending on `end`, each town's footfall index and the network's
@@ -105,7 +108,8 @@ public enum ReportPages {
         func compute(_ window: ClosedRange<DayNumber>, footfallOnly: Bool) throws -> NetworkFigures {
             let days = window.lowerBound.rawValue...window.upperBound.rawValue
             let inputs = NetworkInputs(head: snapshot.head, sensorDays: sensorDays, zoneDays: footfallOnly ? [] : snapshot.zoneDays,
-                                       conversions: footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) })
+                                       conversions: footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) },
+                                       zoneHours: footfallOnly ? [] : snapshot.zoneHours)
             return try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: DayPeriod(window),
                                                  lag: lag)
         }
@@ -129,9 +133,13 @@ public enum ReportPages {
             lastDays[row.townID] = max(lastDays[row.townID] ?? DayNumber(row.day), DayNumber(row.day))
             sensorSets[row.townID, default: []].insert(row.sensor)
         }
-        return Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range, footfallOnly: false), previous: try compute(previousRange, footfallOnly: true),
-                      weekly: weekly, lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now,
-                      groups: try store.peerGroups(scope))
+        var result = Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range, footfallOnly: false),
+                            previous: try compute(previousRange, footfallOnly: true),
+                            weekly: weekly, lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now,
+                            groups: try store.peerGroups(scope))
+        result.zoneHours = snapshot.zoneHours
+        result.zoneDays = snapshot.zoneDays
+        return result
     }
 
     // MARK: Region
@@ -174,7 +182,7 @@ public enum ReportPages {
                                     change: difference(own.footfallIndex, before), rank: own.rank)
         let kinds = Dictionary(benchmarks(current).map { ($0.zoneKind, $0) }, uniquingKeysWith: { a, _ in a })
         let (events, markets) = eventRows(current, names: { $0 == town ? name : $0 }, town: town)
-        return TownReport(
+        var report = TownReport(
             tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, townID: town, townName: name, period: reportPeriod(inputs),
             provenance: provenance(inputs), footfall: footfall, rankedTowns: current.towns.filter { $0.rank != nil }.count,
             network: network(inputs), events: events + markets.prefix(4), hourly: [],
@@ -190,6 +198,15 @@ public enum ReportPages {
                 "Weekly footfall index (100 = the same days a year earlier); each chart point is the week ending on its day.",
                 "Hourly profiles are computed by the town's own node (`townbench-node report`); the coordinator does not receive hourly shares.",
             ], networkSpread: networkSpread(inputs), groups: groupComparisons(inputs, town: town))
+        // The day shape (issue 20): the town's profile against the peers' band, findings, % of normal.
+        try DayShapeNetwork.fill(&report, figures: current, town: town, zoneHours: inputs.zoneHours, zoneDays: inputs.zoneDays)
+        if report.dayShapeZoneKind != nil {
+            report.notes.removeAll { $0.hasPrefix("Hourly profiles are computed") || $0.hasPrefix("Het uurprofiel berekent") }
+            report.notes.append(language == .nl
+                ? "Uurprofiel: aandelen van de dag per uur voor het soort zone \(report.dayShapeZoneKind ?? ""); de peers tonen de mediaan en de middelste helft van minstens 3 gemeenten (day-shape v1)."
+                : "Hourly profile: shares of the day per hour for zone kind \(report.dayShapeZoneKind ?? ""); the peers show the median and the middle half of at least 3 towns (day-shape v1).")
+        }
+        return report
     }
 
     // MARK: Pieces

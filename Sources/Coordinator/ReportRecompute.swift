@@ -60,8 +60,10 @@ public enum ReportRecompute {
         let load = NetworkIndicators.loadDays(key.period, lag: key.lag)
         let inputs = try LogReplay.inputs(entries: entries, root: root, measure: NetworkIndicators.footfallMeasure, days: load.days,
                                           conversionDays: load.conversionDays)
-        let figures = try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: signer.origin(scope.tenantID),
+        var figures = try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: signer.origin(scope.tenantID),
                                                     period: key.period, lag: key.lag)
+        // A report published before the day shape existed (issue 20) is recomputed without it.
+        if stored.figures.indicators[DayShapeNetwork.catalogueID] == nil { figures = DayShapeNetwork.removed(from: figures) }
         let (viewer, naming) = try NetworkReport.viewer(stored.audience, tenantID: scope.tenantID)
         let recomputed = try NetworkReport.signed(figures: NetworkIndicators.view(figures, for: viewer, naming: naming),
                                                   audience: stored.audience, generatedAt: stored.generatedAt, signingKey: signingKey)

@@ -154,6 +154,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             CREATE INDEX sessions_by_token ON sessions (token_hash);
             """),
         .init(5, "peer groups", peerGroupsSchema),
+        .init(6, "zone hours", SQLiteCoordinatorStore.zoneHoursMigrationSQL),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -166,6 +167,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             connection = try Connection(path: path, durability: .full, busyTimeout: .seconds(10))
             try SQLiteCoordinatorStore.migrations.migrate(connection)
             try Self.logUnloggedSubmissions(connection)
+            try Self.backfillZoneHours(connection)
         } catch {
             throw CoordinatorError.storage(error, "opening \(path)")
         }
@@ -524,6 +526,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                   .blob(item.accepted.payloadDigest), .blob(item.accepted.envelopeDigest), .blob(item.body), .integer(Int64(leaf))])
         let row = box.connection.lastInsertRowID
         try extract(payload, row: row, tenant: tenant, box: box)
+        try Self.extractHours(payload, row: row, tenant: tenant, box: box)
         return .stored(Receipt(submissionId: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
     }
@@ -682,7 +685,10 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 return NetworkInputs(head: LogHead(size: frontier.size, rootHash: frontier.rootHash),
                                      sensorDays: try Self.sensorDays(measure: measure, days: days, scope, box, ordered: false),
                                      zoneDays: try Self.zoneDays(days: days, scope, box),
-                                     conversions: try Self.conversionDays(days: conversionDays, scope, box))
+                                     conversions: try Self.conversionDays(days: conversionDays, scope, box),
+                                     zoneHours: try Self.zoneHours(measure: DayShapeNetwork.measure,
+                                                                    days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays),
+                                                                    scope, box))
             }
         }
     }

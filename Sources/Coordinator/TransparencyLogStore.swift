@@ -70,6 +70,16 @@ public struct NetworkInputs: Sendable {
     public var sensorDays: [SensorDayRow]
     public var zoneDays: [ZoneDayRow]
     public var conversions: [ConversionDayRow]
+    /// The current hourly zone rows over the days (issue 20: the day shape).
+    public var zoneHours: [ZoneHourRow]
+    public init(head: LogHead, sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow], conversions: [ConversionDayRow],
+                zoneHours: [ZoneHourRow] = []) {
+        self.zoneHours = zoneHours
+        self.head = head
+        self.sensorDays = sensorDays
+        self.zoneDays = zoneDays
+        self.conversions = conversions
+    }
 }
 
 /// The question a published report answers; with the tree size it names one report for good.

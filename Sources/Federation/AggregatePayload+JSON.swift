@@ -168,16 +168,21 @@ extension PrivacyPolicy {
 
 extension AggregatePayload.Zone {
     func jsonValue() -> JSONValue {
-        .object(["zoneId": .string(zoneId), "zoneKind": .string(zoneKind), "days": .array(days.map { $0.jsonValue() })])
+        var o: [String: JSONValue] = ["zoneId": .string(zoneId), "zoneKind": .string(zoneKind), "days": .array(days.map { $0.jsonValue() })]
+        if let openingHours { o["openingHours"] = openingHours.jsonValue() }
+        return .object(o)
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
-        let r = try JSONObjectReader(json, path: path, allowed: ["zoneId", "zoneKind", "days"])
+        let r = try JSONObjectReader(json, path: path, allowed: ["zoneId", "zoneKind", "days", "openingHours"])
         var days: [AggregatePayload.Day] = []
         for (i, d) in try r.array("days").enumerated() {
             days.append(try .init(json: d, path: .element(path, "days", i)))
         }
-        self.init(zoneId: try r.string("zoneId"), zoneKind: try r.string("zoneKind"), days: days)
+        let openingHours = try r["openingHours"].map { raw throws(FederationError) in
+            try AggregatePayload.OpeningHours(json: raw, path: .member(path, "openingHours"))
+        }
+        self.init(zoneId: try r.string("zoneId"), zoneKind: try r.string("zoneKind"), days: days, openingHours: openingHours)
     }
 }
 

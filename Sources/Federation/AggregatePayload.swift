@@ -66,10 +66,14 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         /// What kind of place it is, e.g. `core_shopping_street`, `square`, `core_area`, `car_park`.
         public var zoneKind: String
         public var days: [Day]
-        public init(zoneId: String, zoneKind: String, days: [Day]) {
+        // MARK: Opening hours (issue 20; optional, absent from older nodes' payloads)
+        /// The zone's shop opening hours (AggregatePayload+OpeningHours.swift), or nil.
+        public var openingHours: OpeningHours?
+        public init(zoneId: String, zoneKind: String, days: [Day], openingHours: OpeningHours? = nil) {
             self.zoneId = zoneId
             self.zoneKind = zoneKind
             self.days = days
+            self.openingHours = openingHours
         }
     }
 
@@ -279,6 +283,7 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
             guard Identifier.isValid(zone.zoneKind) else {
                 throw fail("zone \(zone.zoneId): zoneKind \"\(zone.zoneKind.prefix(80))\" is not a valid kind ([a-z0-9][a-z0-9._-]{0,63}).")
             }
+            if let problem = zone.openingHours?.problem(from: from, to: to) { throw fail("zone \(zone.zoneId): \(problem)") }
             var dates = Set<String>()
             for day in zone.days {
                 guard let d = CalendarDay.dayNumber(day.date), d >= from, d <= to, dates.insert(day.date).inserted

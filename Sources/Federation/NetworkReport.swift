@@ -157,8 +157,11 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         public var percentile: Double?
         public var events: [Event]?
         public var conversion: [ZoneConversion]?
+        /// The town's own day shape per zone kind (issue 20); nil for a peer and without hourly data.
+        public var dayShape: [ZoneKindShape]?
 
-        public init(town: String, footfall: FootfallIndex.Result? = nil, footfallIndex: Double? = nil, rank: Int? = nil, percentile: Double? = nil, events: [Event]? = nil, conversion: [ZoneConversion]? = nil) {
+        public init(town: String, footfall: FootfallIndex.Result? = nil, footfallIndex: Double? = nil, rank: Int? = nil, percentile: Double? = nil, events: [Event]? = nil, conversion: [ZoneConversion]? = nil, dayShape: [ZoneKindShape]? = nil) {
+            self.dayShape = dayShape
             self.town = town
             self.footfall = footfall
             self.footfallIndex = footfallIndex
@@ -194,8 +197,14 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
     /// The log state these figures were computed from (PROTOCOL.md §8.2): its leaves, after
     /// supersession, are exactly the input. Nil only for figures computed from hand-made rows.
     public var checkpoint: TransparencyLog.CheckpointReference?
+    /// The peers' day profile per zone kind and day type (issue 20); nil without hourly data.
+    public var dayShapeBands: [DayShapeBand]?
+    /// The peers' Saturday and Sunday against weekdays per zone kind; nil without hourly data.
+    public var dayShapeRatios: [DayShapeRatios]?
 
-    public init(tenantId: String, period: DayPeriod, indicators: [String: Int], minimumTowns: Int, footfall: Footfall, towns: [TownFigures], conversionByZoneKind: [ZoneKindConversion], checkpoint: TransparencyLog.CheckpointReference? = nil) {
+    public init(tenantId: String, period: DayPeriod, indicators: [String: Int], minimumTowns: Int, footfall: Footfall, towns: [TownFigures], conversionByZoneKind: [ZoneKindConversion], checkpoint: TransparencyLog.CheckpointReference? = nil, dayShapeBands: [DayShapeBand]? = nil, dayShapeRatios: [DayShapeRatios]? = nil) {
+        self.dayShapeBands = dayShapeBands
+        self.dayShapeRatios = dayShapeRatios
         self.tenantId = tenantId
         self.period = period
         self.indicators = indicators

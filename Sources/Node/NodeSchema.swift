@@ -201,5 +201,19 @@ enum NodeSchema {
             DROP TABLE checkpoints;
             ALTER TABLE checkpoints_by_network RENAME TO checkpoints;
             """),
+        .init(6, "opening hours", """
+            -- Shop opening hours per zone (issue 20; `import --format opening-hours`): a weekday's usual
+            -- interval or an exception date's, in minutes after local midnight; opens/closes NULL = closed.
+            CREATE TABLE opening_hours (
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                weekday INTEGER CHECK (weekday BETWEEN 1 AND 7),
+                day INTEGER,
+                opens INTEGER CHECK (opens BETWEEN 0 AND 1440),
+                closes INTEGER CHECK (closes BETWEEN 0 AND 1440),
+                import_id INTEGER NOT NULL,
+                CHECK ((weekday IS NULL) <> (day IS NULL)),
+                CHECK ((opens IS NULL) = (closes IS NULL)));
+            CREATE INDEX opening_hours_by_zone ON opening_hours (zone_id);
+            """),
     ])
 }

@@ -45,7 +45,7 @@ extension NodeStore {
                                             peerAdjusted: nil, peers: 0,
                                             note: result?.value == nil ? result?.days.compactMap(\.reason).first : "computed on this node"))
         }
-        // Hourly profile: the town's own (peers' profiles are not part of the network report v1).
+        // Hourly profile: the town's own; `fillDayShape` replaces it with the day shape and the peers' band when it can.
         let profiles = try computeIndicator(IndicatorQuery(indicator: HourlyProfile.id, from: from, to: to,
                                                            openingHours: OpeningHours(weekday: 9..<18, saturday: 9..<18, sundayOrHoliday: nil)))
         let hourly = (profiles.hourlyProfile ?? []).map { profile in
@@ -76,7 +76,7 @@ extension NodeStore {
             if footfall.medianIndex == nil { return "fewer than \(report?.figures.minimumTowns ?? 3) towns contribute" }
             return nil
         }()
-        return TownReport(
+        var page = TownReport(
             tenantID: network.tenant, tenantName: network.tenant, townID: settings.town, townName: settings.town,
             period: ReportPeriod(start: from, end: to),
             provenance: ReportProvenance(
@@ -93,5 +93,7 @@ extension NodeStore {
             coverage: TownCoverage(townID: settings.town, townName: settings.town, status: coverageStatus, completeness: nil,
                                    lastDay: range.upperBound, activeSensors: active, sensors: status.sensors.count),
             notes: notes)
+        try fillDayShape(&page, report: report, from: from, to: to)
+        return page
     }
 }

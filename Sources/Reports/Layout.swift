@@ -25,8 +25,10 @@ public struct RenderOptions: Sendable, Hashable {
     public var language: ReportLanguage
     /// Links shown in the header bar (e.g. "Region", "Log out").
     public var navigation: [NavLink]
-    /// Prefix for table downloads: `prefix + name + ".csv"` / `".json"`; `nil` hides the links.
+    /// Prefix for table downloads: `prefix + name + ".csv"` / `".xlsx"` / `".json"`; `nil` hides the links.
     public var tableLinkPrefix: String?
+    /// Appended to each download link (e.g. the page's `?period=2026-11&lang=nl`); empty by default.
+    public var tableLinkSuffix = ""
     /// Hrefs of the same page in English and Dutch; `nil` hides the switch.
     public var languageLinks: (en: String, nl: String)? {
         get { languageHrefs.map { ($0[0], $0[1]) } }
@@ -142,8 +144,9 @@ public enum HTML {
     static func downloads(_ name: String, _ options: RenderOptions) -> String {
         guard let prefix = options.tableLinkPrefix else { return "" }
         let p = escape(prefix + name)
+        let q = escape(options.tableLinkSuffix)
         return
-            " <span class=\"dl\"><a href=\"\(p).csv\" download>CSV</a> <a href=\"\(p).json\" download>JSON</a></span>"
+            " <span class=\"dl\"><a href=\"\(p).csv\(q)\" download>CSV</a> <a href=\"\(p).xlsx\(q)\" download>XLSX</a> <a href=\"\(p).json\(q)\" download>JSON</a></span>"
     }
 
     /// The stylesheet: readable tables, small multiples in a grid, print rules (A4, no header bar).

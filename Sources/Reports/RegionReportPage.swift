@@ -278,18 +278,26 @@ public enum TownReportPage {
         }
         body += HTML.section("events", s.events, events)
 
-        var hourly = "<p class=\"note\">\(HTML.escape(s.hourlyNote))</p>\n" + legend(report.townName, s.peers)
+        var hourly = DayShapeSections.findings(report, s)
+        hourly += "<p class=\"note\">\(HTML.escape(s.hourlyNote))</p>\n" + legend(report.townName, s.peers)
+        if report.hourly.contains(where: { $0.peersLowerQuartile != nil }) {
+            hourly += "<p class=\"legend\"><span class=\"swatch\" style=\"background:#f0d6bf\"></span>\(HTML.escape(s.peerBand))</p>\n"
+        }
         if report.hourly.isEmpty { hourly += "<p>\(HTML.escape(s.noData))</p>" }
         hourly += "<div class=\"multiples\">"
         for h in report.hourly {
             hourly += "<figure><figcaption>\(HTML.escape(s.dayType(h.dayType)))</figcaption>"
             hourly += SVGChart.hourly(
                 town: h.town, peers: h.peers, openingHours: h.openingHours,
-                title: s.hourly + ": " + s.dayType(h.dayType), width: 340, height: 160)
+                title: s.hourly + ": " + s.dayType(h.dayType), width: 340, height: 160,
+                lower: h.peersLowerQuartile, upper: h.peersUpperQuartile)
             hourly += "</figure>"
         }
         hourly += "</div>\n" + (report.hourly.isEmpty ? "" : table("hourly-shares"))
         body += HTML.section("hourly", s.hourly, hourly)
+        if report.percentOfNormal != nil {
+            body += HTML.section("normal", s.percentOfNormal, DayShapeSections.heatStrip(report, s, table: ""))
+        }
         body += HTML.section(
             "conversion", s.conversion,
             "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))

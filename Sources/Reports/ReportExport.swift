@@ -9,6 +9,12 @@ public enum CSVDialect: String, Sendable, CaseIterable {
     case standard
     /// `;` between fields, `,` in numbers, CRLF, with a UTF-8 byte-order mark for Excel.
     case belgianExcel
+
+    /// The reader's convention for a page language: Dutch readers (nl-BE) get semicolons and
+    /// decimal commas, which their spreadsheet opens in columns; English readers RFC 4180.
+    public init(_ language: ReportLanguage) {
+        self = language == .nl ? .belgianExcel : .standard
+    }
 }
 
 /// CSV and JSON exports of report tables and models, and writing a report's files to a directory.
@@ -78,15 +84,16 @@ public enum ReportExport {
         }
     }
 
-    /// Writes `index.html`, `report.json` (the model) and `tables/<name>.csv` / `.json` for every
-    /// table into `directory` (created if needed). Returns the path of the HTML file.
+    /// Writes `index.html`, `report.json` (the model) and `tables/<name>.csv` / `.json` / `.xlsx`
+    /// for every table into `directory` (created if needed); the CSV in the reader's convention
+    /// (``CSVDialect/init(_:)``). Returns the path of the HTML file.
     @discardableResult
     public static func write(region: RegionReport, language: ReportLanguage = .en, to directory: URL) throws -> URL {
         var options = RenderOptions(language: language, tableLinkPrefix: "tables/")
         options.navigation = []
         return try write(
             html: RegionReportPage.render(region, options: options), model: json(model: region),
-            tables: region.tables(language: language), to: directory)
+            tables: region.tables(language: language), dialect: CSVDialect(language), to: directory)
     }
 
     /// As ``write(region:language:to:)`` for a town page.
@@ -95,10 +102,13 @@ public enum ReportExport {
         let options = RenderOptions(language: language, tableLinkPrefix: "tables/")
         return try write(
             html: TownReportPage.render(town, options: options), model: json(model: town),
-            tables: town.tables(language: language), to: directory)
+            tables: town.tables(language: language), dialect: CSVDialect(language), to: directory)
     }
 
-    static func write(html: String, model: Data, tables: [ReportTable], to directory: URL) throws -> URL {
+    static func write(html: String, model: Data, tables: [ReportTable], dialect: CSVDialect = .standard, to directory: URL) throws
+        -> URL {
+        // The XLSX files first: libxlsxwriter's own errors keep their sentence.
+        let workbooks = try tables.map { try xlsx($0) }
         let fm = FileManager.default
         let tablesDir = directory.appendingPathComponent("tables", isDirectory: true)
         let page = directory.appendingPathComponent("index.html")
@@ -106,8 +116,9 @@ public enum ReportExport {
             try fm.createDirectory(at: tablesDir, withIntermediateDirectories: true)
             try Data(html.utf8).write(to: page, options: .atomic)
             try model.write(to: directory.appendingPathComponent("report.json"), options: .atomic)
-            for t in tables {
-                try Data(csv(t).utf8).write(to: tablesDir.appendingPathComponent(t.name + ".csv"), options: .atomic)
+            for (t, workbook) in zip(tables, workbooks) {
+                try Data(csv(t, dialect: dialect).utf8).write(to: tablesDir.appendingPathComponent(t.name + ".csv"), options: .atomic)
+                try workbook.write(to: tablesDir.appendingPathComponent(t.name + ".xlsx"), options: .atomic)
                 try Data(json(t).utf8).write(to: tablesDir.appendingPathComponent(t.name + ".json"), options: .atomic)
             }
         } catch {

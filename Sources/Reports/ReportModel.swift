@@ -248,6 +248,10 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
                 note = "Store entries ÷ passers-by of the paired street counter, valid days of both."
             case "hourly-profile":
                 note = "Share of the day's footfall per hour, by day type; holidays count as Sundays."
+            case "day-shape":
+                note = "Hourly shares per zone kind and day type against the peers' median and quartiles (≥ 3 towns, no dominance); share while most shops are closed, lunch, evening, weekend against weekdays."
+            case "percent-of-normal":
+                note = "Each hour against the median of the same weekday and hour over the last 8 clean weeks."
             default: note = ""
             }
             return MethodologyEntry(indicator: entry.id, version: entry.version, note: note)
@@ -338,6 +342,18 @@ public struct HourlyComparison: Codable, Sendable, Hashable {
     /// Share of the day's footfall between 12:00 and 14:00.
     public var townLunchtimeShare: Double?
     public var peersLunchtimeShare: Double?
+    // MARK: Day shape (issue 20; optional so older report JSON still decodes)
+    /// The peers' lower and upper quartiles per hour (the band around `peers`), when published.
+    public var peersLowerQuartile: [Double?]?
+    public var peersUpperQuartile: [Double?]?
+    /// Share while most shops are closed, and from 18:00 (`day-shape`).
+    public var townClosedShare: Double?
+    public var peersClosedShare: Double?
+    public var townEveningShare: Double?
+    public var peersEveningShare: Double?
+    /// Peer towns in the band; why the band is withheld (`too_few_contributors`, `dominated`).
+    public var peerTowns: Int?
+    public var peersWithheld: String?
 
     public init(
         dayType: String, town: [Double?], peers: [Double?], openingHours: Range<Int>?,
@@ -403,6 +419,13 @@ public struct TownReport: Codable, Sendable, Hashable {
     public var networkSpread: IndexSpread?
     /// The town's own peer groups (issue 17), by name.
     public var groups: [PeerGroupComparison]
+    // MARK: Day shape (issue 20; optional so older report JSON still decodes)
+    /// Large gaps to the peers, largest first (`DayShape.findings`), shown as sentences.
+    public var findings: [DayShape.Finding]?
+    /// The zone kind the hourly profiles and findings are for.
+    public var dayShapeZoneKind: String?
+    /// Each day of the period, hour by hour against normal (`percent-of-normal`).
+    public var percentOfNormal: [PercentOfNormal.Day]?
 
     public init(
         tenantID: String, tenantName: String, townID: String, townName: String, period: ReportPeriod,

@@ -221,13 +221,19 @@ extension TownReport {
                     .init(key: "peers_opening_share", title: s.inOpeningHours + " · " + s.peers),
                     .init(key: "town_lunch_share", title: s.lunchtime + " · " + townName),
                     .init(key: "peers_lunch_share", title: s.lunchtime + " · " + s.peers),
+                    .init(key: "town_closed_share", title: s.closedShare + " · " + townName),
+                    .init(key: "peers_closed_share", title: s.closedShare + " · " + s.peers),
+                    .init(key: "town_evening_share", title: s.eveningShare + " · " + townName),
+                    .init(key: "peers_evening_share", title: s.eveningShare + " · " + s.peers),
                 ],
                 rows: hourly.map { h in
                     [
                         .text(s.dayType(h.dayType)),
-                        .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? s.closed),
+                        .text(h.openingHours.map { "\($0.lowerBound)–\($0.upperBound) h" } ?? (h.isDayShapeWithoutHours ? BelgianFormat.missing : s.closed)),
                         .percent(h.townOpeningHoursShare), .percent(h.peersOpeningHoursShare),
                         .percent(h.townLunchtimeShare), .percent(h.peersLunchtimeShare),
+                        .percent(h.townClosedShare), .percent(h.peersClosedShare),
+                        .percent(h.townEveningShare), .percent(h.peersEveningShare),
                     ]
                 }))
         result.append(
@@ -257,6 +263,8 @@ extension TownReport {
                     .text(h.dayType), .integer(hour),
                     .percent(hour < h.town.count ? h.town[hour] : nil),
                     .percent(hour < h.peers.count ? h.peers[hour] : nil),
+                    .percent(h.peersLowerQuartile.flatMap { hour < $0.count ? $0[hour] : nil }),
+                    .percent(h.peersUpperQuartile.flatMap { hour < $0.count ? $0[hour] : nil }),
                 ])
             }
         }
@@ -266,8 +274,10 @@ extension TownReport {
                 columns: [
                     .init(key: "day_type", title: s.dayTypeColumn), .init(key: "hour", title: "h"),
                     .init(key: "town_share", title: s.thisTown), .init(key: "peers_share", title: s.peers),
+                    .init(key: "peers_lower_quartile", title: "Q1"), .init(key: "peers_upper_quartile", title: "Q3"),
                 ],
                 rows: hourRows, isChartData: true))
+        if percentOfNormal != nil { result.append(percentOfNormalTable(s)) }
         let networkByDay = Dictionary(network.series.map { ($0.day, $0.value) }, uniquingKeysWith: { a, _ in a })
         result.append(
             ReportTable(

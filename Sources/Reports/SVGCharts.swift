@@ -79,9 +79,10 @@ public enum SVGChart {
 
     /// An hourly profile: the town's shares as bars, the peers' as a line with dots, opening hours
     /// shaded and lunchtime (12–14 h) framed.
+    /// With `lower` and `upper`, the peers' middle half (quartiles) is drawn as a band.
     public static func hourly(
         town: [Double?], peers: [Double?], openingHours: Range<Int>?, title: String,
-        width: Int = 520, height: Int = 170
+        width: Int = 520, height: Int = 170, lower: [Double?]? = nil, upper: [Double?]? = nil
     ) -> String {
         let left = 34.0
         let right = 6.0
@@ -91,7 +92,7 @@ public enum SVGChart {
         let h = Double(height)
         let plotW = w - left - right
         let plotH = h - top - bottom
-        let maxShare = max(0.05, (town + peers).compactMap { $0 }.filter(\.isFinite).max() ?? 0.05) * 1.1
+        let maxShare = max(0.05, (town + peers + (upper ?? [])).compactMap { $0 }.filter(\.isFinite).max() ?? 0.05) * 1.1
         let slot = plotW / 24
         func y(_ v: Double) -> Double { top + (1 - min(max(v, 0), maxShare) / maxShare) * plotH }
         var svg = open(title: title, width: width, height: height)
@@ -108,6 +109,12 @@ public enum SVGChart {
             svg += "<line x1=\"\(n(left))\" x2=\"\(n(w - right))\" y1=\"\(n(yy))\" y2=\"\(n(yy))\" stroke=\"#d5dbe1\"/>"
             svg +=
                 "<text x=\"\(n(left - 3))\" y=\"\(n(yy + 3.5))\" text-anchor=\"end\">\(BelgianFormat.number(v * 100, decimals: 0))%</text>"
+        }
+        if let lower, let upper, lower.count == 24, upper.count == 24,
+           (0..<24).allSatisfy({ (lower[$0]?.isFinite ?? false) && (upper[$0]?.isFinite ?? false) }) {
+            let top = (0..<24).map { n(left + (Double($0) + 0.5) * slot) + " " + n(y(upper[$0] ?? 0)) }
+            let bottom = (0..<24).reversed().map { n(left + (Double($0) + 0.5) * slot) + " " + n(y(lower[$0] ?? 0)) }
+            svg += "<path d=\"M" + (top + bottom).joined(separator: "L") + "Z\" fill=\"#c05a00\" fill-opacity=\"0.18\" stroke=\"none\"/>"
         }
         for (hour, share) in town.prefix(24).enumerated() {
             guard let share, share.isFinite else { continue }

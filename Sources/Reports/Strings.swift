@@ -98,6 +98,7 @@ struct Strings {
         case "weekday": t("Weekdays", "Weekdagen")
         case "saturday": t("Saturdays", "Zaterdagen")
         case "sunday-or-holiday", "sundayOrHoliday": t("Sundays and holidays", "Zon- en feestdagen")
+        case "school-holiday": t("School-holiday weekdays", "Weekdagen in de schoolvakantie")
         default: raw
         }
     }

@@ -148,6 +148,7 @@ let importCommand = Command(
       spending         CSV or XLSX zone,start,minutes,sector,transactions,buyers,value_eur
       events           CSV or XLSX id,name,zone,start,end,kind
       school-holidays  CSV or XLSX name,first_day,last_day
+      opening-hours    CSV zone,weekday,opens,closes (weekday mon…sun or a date; empty = closed)
     An XLSX workbook is recognised by its content; a CSV file's separator, byte order mark
     and layout are detected and reported. Exit codes: 0 imported, 3 imported except the rows
     written to --rejects, 64 usage error, 65 bad data (nothing imported), 1 other failure.

@@ -53,7 +53,8 @@ struct MatrixTests {
         for route in routes {
             let classes = route.tags.intersection(["public", "submission", "data", "session", "page"])
             #expect(classes.count == 1, "route \(route.method) \(route.pattern) must be tagged public, submission, data, session or page")
-            let path = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": aTown]))
+            // `file`: a table every report page has (the table downloads beside the pages).
+            let path = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": aTown, "file": "coverage.csv"]))
             let query = queries[route.pattern] ?? "?period=2026-11"
             let target = path + query
             if route.tags.contains("public") {
@@ -98,12 +99,12 @@ struct MatrixTests {
                     #expect(response.status == expected, "\(principal.name) on \(route.pattern): \(response.status) \(response.bodyText)")
                 }
                 // The same principal on a tenant that does not exist: the same 404.
-                let ghost = try #require(route.path(with: ["tenant": "no-such-tenant", "town": aTown]))
+                let ghost = try #require(route.path(with: ["tenant": "no-such-tenant", "town": aTown, "file": "coverage.csv"]))
                 #expect(try http(fixture.port, route.method.rawValue, ghost + query, token: principal.token).status == 404)
             }
             // A town of A on another town of A: 404 where the route names a town.
             if route.parameterNames.contains("town") {
-                let other = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": "veurne"]))
+                let other = try #require(route.path(with: ["tenant": Fixture.tenantA, "town": "veurne", "file": "coverage.csv"]))
                 let response = try http(fixture.port, route.method.rawValue, other + "?period=2026-11",
                                         token: try fixture.token("\(Fixture.tenantA)/town:\(aTown)"))
                 #expect(response.status == 404, "A town on another town's \(route.pattern)")

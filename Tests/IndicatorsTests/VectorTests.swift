@@ -23,6 +23,8 @@ struct VectorTests {
         case EventUplift.id: try checkUplift(v, name)
         case ConversionRate.id: try checkConversion(v, name)
         case HourlyProfile.id: try checkProfile(v, name)
+        case DayShape.id: try checkDayShape(v, name)
+        case PercentOfNormal.id: try checkPercentOfNormal(v, name)
         default: Issue.record("\(name): no checker for \(v.indicator)")
         }
     }

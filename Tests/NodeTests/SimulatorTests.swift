@@ -36,7 +36,7 @@ struct SimulatorTests {
                 town: .diksmuide, years: 1, endingOn: Self.end, seed: 8, to: dir.appendingPathComponent("c"))
             for (x, y) in [
                 (a.sensors, b.sensors), (a.counts, b.counts), (a.events, b.events),
-                (a.schoolHolidays, b.schoolHolidays),
+                (a.schoolHolidays, b.schoolHolidays), (a.openingHours, b.openingHours),
             ] {
                 #expect(try Data(contentsOf: x) == Data(contentsOf: y), "\(x.lastPathComponent)")
             }

@@ -87,8 +87,8 @@ struct PageTests {
         let html = TownReportPage.render(Samples.town)
         Self.expectSelfContained(html)
         #expect(html.contains("<h1>Blankenberge · Town against peers</h1>"))
-        // 1 index chart + 1 interval plot + 3 hourly profiles.
-        #expect(Self.count("<svg ", in: html) == 5)
+        // 1 index chart + 1 interval plot + 3 hourly profiles + the "% of normal" heat strip.
+        #expect(Self.count("<svg ", in: html) == 6)
         #expect(html.contains("<b>5 / 6</b>"))
         // Opening-hours and lunchtime shares, town and peers.
         #expect(

@@ -116,15 +116,41 @@ enum Samples {
                 openingHours: nil, townOpeningHoursShare: nil, peersOpeningHoursShare: nil,
                 townLunchtimeShare: 0.18, peersLunchtimeShare: 0.16),
         ]
+        var withBand = hourly
+        // The peers' middle half around their median on Saturdays (day-shape, issue 20).
+        withBand[1].peersLowerQuartile = withBand[1].peers.map { $0.map { $0 * 0.8 } }
+        withBand[1].peersUpperQuartile = withBand[1].peers.map { $0.map { $0 * 1.2 } }
+        withBand[1].townClosedShare = 0.31
+        withBand[1].peersClosedShare = 0.19
         let benchmark = r.conversion[0]
-        return TownReport(
+        var report = TownReport(
             tenantID: r.tenantID, tenantName: r.tenantName, townID: me.townID, townName: me.name, period: r.period,
             provenance: r.provenance, footfall: me, rankedTowns: 6, network: r.network,
-            events: [r.events[0]], hourly: hourly,
+            events: [r.events[0]], hourly: withBand,
             conversion: [
                 ConversionComparison(zone: "Kerkstraat", zoneKind: "core", town: 0.141, pairs: 4, benchmark: benchmark),
                 ConversionComparison(zone: "Zeedijk", zoneKind: "high-street", town: nil, pairs: 1, benchmark: nil),
             ],
             coverage: r.coverage[1])
+        report.dayShapeZoneKind = "core"
+        report.findings = [
+            DayShape.Finding(measure: .closedShare, dayType: .saturday, town: 0.31, peers: 0.19, closingHour: 17),
+            DayShape.Finding(measure: .saturdayVsWeekday, dayType: nil, town: 1.45, peers: 1.2),
+        ]
+        // A week hour by hour against normal: quieter mornings, a busy Saturday evening, a day without history.
+        report.percentOfNormal = (0..<7).map { i in
+            let day = r.period.start + i
+            guard i != 2 else {
+                return PercentOfNormal.Day(day: day, percent: Array(repeating: nil, count: 24), referenceDays: [], reason: "too little history")
+            }
+            let percent = (0..<24).map { h -> Double? in
+                guard h >= 7 else { return nil }
+                let wave = Double((h * 7 + i * 13) % 60)
+                let saturdayEvening: Double = i == 5 && h >= 18 ? 90 : 0
+                return 70 + wave + saturdayEvening
+            }
+            return PercentOfNormal.Day(day: day, percent: percent, referenceDays: [day + (-7), day + (-14), day + (-21)], reason: nil)
+        }
+        return report
     }
 }

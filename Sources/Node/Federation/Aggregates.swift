@@ -153,7 +153,7 @@ extension NodeStore {
                                    day.measures.sort { (Measure(name: $0.measure)?.rawValue ?? 0) < (Measure(name: $1.measure)?.rawValue ?? 0) }
                                    day.conversions.sort { ($0.door, $0.street) < ($1.door, $1.street) }
                                    return day
-                               }))
+                               }, openingHours: try openingHours(zone: zoneName, period: period)))
         }
         return zones
     }

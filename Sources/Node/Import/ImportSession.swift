@@ -6,6 +6,7 @@ internal import Storage
 public enum ImportFormat: String, CaseIterable, Sendable {
     case counts, telraam, spending, events
     case schoolHolidays = "school-holidays"
+    case openingHours = "opening-hours"
 }
 
 /// What an import did, for the admin and for tests.
@@ -73,6 +74,7 @@ extension NodeStore {
             case .spending: try SpendingImporter(session: session).run(&summary)
             case .events: try EventsImporter(session: session).run(&summary)
             case .schoolHolidays: try SchoolHolidaysImporter(session: session).run(&summary)
+            case .openingHours: try OpeningHoursImporter(session: session).run(&summary)
             }
             try session.flushSums()
             try db.run("UPDATE imports SET rows_read = ?, rows_inserted = ?, rows_unchanged = ?, rows_replaced = ? WHERE id = ?",

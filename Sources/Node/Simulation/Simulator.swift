@@ -25,6 +25,8 @@ public struct SimulationFiles: Sendable {
     public var events: URL
     /// `school-holidays.csv` (`import --format school-holidays`).
     public var schoolHolidays: URL
+    /// `opening-hours.csv` (`import --format opening-hours`): the shops' hours per zone.
+    public var openingHours: URL
     public var firstDay: DayNumber
     public var lastDay: DayNumber
     /// Rows written to `counts.csv`.
@@ -34,7 +36,7 @@ public struct SimulationFiles: Sendable {
 
     /// The `townbench-node import` calls, in order: (format or `nil` for `sensors import`, file).
     public var importOrder: [(format: String?, file: URL)] {
-        [(nil, sensors), ("school-holidays", schoolHolidays), ("events", events), ("counts", counts)]
+        [(nil, sensors), ("school-holidays", schoolHolidays), ("events", events), ("opening-hours", openingHours), ("counts", counts)]
     }
 }
 
@@ -79,12 +81,14 @@ public enum Simulator {
         let countsURL = directory.appendingPathComponent("counts.csv")
         let eventsURL = directory.appendingPathComponent("events.csv")
         let holidaysURL = directory.appendingPathComponent("school-holidays.csv")
+        let openingURL = directory.appendingPathComponent("opening-hours.csv")
         try writeFile(sensorsURL, Array(sim.sensorsCSV().utf8))
+        try writeFile(openingURL, Array(sim.openingHoursCSV().utf8))
         try writeFile(holidaysURL, Array(sim.schoolHolidaysCSV().utf8))
         try writeFile(eventsURL, Array(sim.eventsCSV().utf8))
         let rows = try sim.writeCounts(to: countsURL)
         return SimulationFiles(
-            sensors: sensorsURL, counts: countsURL, events: eventsURL, schoolHolidays: holidaysURL,
+            sensors: sensorsURL, counts: countsURL, events: eventsURL, schoolHolidays: holidaysURL, openingHours: openingURL,
             firstDay: firstDay, lastDay: lastDay, countRows: rows, namedEvents: sim.namedEvents)
     }
 
@@ -284,6 +288,28 @@ struct Simulation {
                 }
             let paired = s.pairedStreet.map { sensors[$0].id } ?? ""
             out += "\(s.id),\(s.zone),\(s.zoneKind),\(kind),\(s.vendor),\(paired),,,\(firstDay),\n"
+        }
+        return out
+    }
+
+    /// The shops' hours the door counters follow (``shopHours``, Monday–Saturday) for every zone,
+    /// with late-night shopping until 21:00 on the Fridays of December.
+    func openingHoursCSV() -> String {
+        var out = "zone,weekday,opens,closes\n"
+        let zones = Array(Set(sensors.map(\.zone))).sorted()
+        func hh(_ h: Int) -> String { (h < 10 ? "0" : "") + "\(h):00" }
+        for zone in zones {
+            for weekday in ["mon", "tue", "wed", "thu", "fri", "sat"] {
+                out += "\(zone),\(weekday),\(hh(Simulation.shopHours.lowerBound)),\(hh(Simulation.shopHours.upperBound))\n"
+            }
+            out += "\(zone),sun,,\n"
+            var d = firstDay
+            while d <= lastDay {
+                if d.civil.month == 12, d.isoWeekday == 5 {
+                    out += "\(zone),\(d),\(hh(Simulation.shopHours.lowerBound)),21:00\n"
+                }
+                d = d + 1
+            }
         }
         return out
     }
