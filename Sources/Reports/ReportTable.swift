@@ -217,13 +217,13 @@ extension TownReport {
                 name: "hourly-shares", title: s.hourly,
                 columns: [
                     .init(key: "day_type", title: s.dayTypeColumn), .init(key: "opening_hours", title: s.openingHours),
-                    .init(key: "town_opening_share", title: s.inOpeningHours + " · " + townName),
+                    .init(key: "town_opening_share", title: s.inOpeningHours + " · " + s.town),
                     .init(key: "peers_opening_share", title: s.inOpeningHours + " · " + s.peers),
-                    .init(key: "town_lunch_share", title: s.lunchtime + " · " + townName),
+                    .init(key: "town_lunch_share", title: s.lunchtime + " · " + s.town),
                     .init(key: "peers_lunch_share", title: s.lunchtime + " · " + s.peers),
-                    .init(key: "town_closed_share", title: s.closedShare + " · " + townName),
+                    .init(key: "town_closed_share", title: s.closedShare + " · " + s.town),
                     .init(key: "peers_closed_share", title: s.closedShare + " · " + s.peers),
-                    .init(key: "town_evening_share", title: s.eveningShare + " · " + townName),
+                    .init(key: "town_evening_share", title: s.eveningShare + " · " + s.town),
                     .init(key: "peers_evening_share", title: s.eveningShare + " · " + s.peers),
                 ],
                 rows: hourly.map { h in
