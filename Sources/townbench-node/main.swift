@@ -354,13 +354,25 @@ func minimumOption(_ name: String, _ help: String) -> Option<Int> {
         return n
     }
 }
+let telraamKeyFileOption = Option<String>("telraam-key-file", "FILE", "A file holding the Telraam API key (kept mode 0600 in the node's keys/).") { file in
+    guard let key = try? String(contentsOfFile: file, encoding: .utf8), !key.isEmpty else {
+        throw UsageError("--telraam-key-file '\(file)' cannot be read")
+    }
+    return key
+}
+let telraamURLOption = Option<URL>("telraam-url", "URL", "The Telraam API's base URL (default \(NodeStore.defaultTelraamURL.absoluteString)).") { given in
+    guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+        throw UsageError("--telraam-url '\(given)' is not an http(s) URL, e.g. \(NodeStore.defaultTelraamURL.absoluteString)")
+    }
+    return url
+}
 let minStoreEntriesOption = minimumOption("min-store-entries", "Store-entry cells below N are suppressed before signing (tenant policy; default 10).")
 let minSpendingBuyersOption = minimumOption("min-spending-buyers", "Spending cells with fewer buyers are suppressed (tenant policy; default 10).")
 
 let configureCommand = Command(
     name: "configure", abstract: "Set the coordinator URL and the tenant's privacy minimums.",
     options: [dirOption, coordinatorOption.help("The coordinator's base URL."), coordinatorKeyOption, tokenFileOption,
-              minStoreEntriesOption, minSpendingBuyersOption]
+              minStoreEntriesOption, minSpendingBuyersOption, telraamKeyFileOption, telraamURLOption]
 ) { arguments in
     // Every value is read and checked here, so a mistake anywhere on the line changes nothing.
     let dir = try arguments.required(dirOption)
@@ -369,6 +381,8 @@ let configureCommand = Command(
     let token = try arguments(tokenFileOption)
     let minimums = [("privacy_min_store_entries", try arguments(minStoreEntriesOption)),
                     ("privacy_min_spending_buyers", try arguments(minSpendingBuyersOption))]
+    let telraamKey = try arguments(telraamKeyFileOption)
+    let telraamURL = try arguments(telraamURLOption)
     return {
         let store = try NodeStore.open(dir)
         if let coordinator { _ = try coordinatorURL(given: coordinator, store: store) }
@@ -378,6 +392,8 @@ let configureCommand = Command(
         }
         if let token { try store.saveToken(token) }
         for case let (key, n?) in minimums { try store.setSetting(key, String(n)) }
+        if let telraamKey { try store.saveTelraamKey(telraamKey) }
+        if let telraamURL { try store.setSetting("telraam_url", telraamURL.absoluteString) }
         let policy = try store.privacyPolicy
         print("coordinator: \(try store.setting("coordinator_url") ?? "not set")")
         print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
@@ -573,6 +589,59 @@ let checkpointCommand = Command(
         },
     ])
 
+let segmentOption = Option<[Int64]>("segment", "ID[,ID…]", "Telraam segment ids (default: every sensor named telraam-<id>).") { text in
+    let ids = text.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+    guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw UsageError("--segment '\(text)' must be Telraam segment ids separated by commas, e.g. 348917,9000001234")
+    }
+    return ids.compactMap { $0 }
+}
+let sinceOption = Option<DayNumber>("since", "DATE", "Where a segment without stored hours starts (local day; default 90 days ago).") { try supportedDay("since", $0) }
+let ifConfiguredFlag = Flag("if-configured", "Do nothing (exit 0) when no Telraam key is stored (for the systemd unit).")
+
+let fetchCommand = Command(
+    name: "fetch", abstract: "Fetch counts straight from a vendor's API and import them.",
+    subcommands: [
+        Command(
+            name: "telraam", abstract: "Fetch every new complete hour of Telraam segments (POST /v1/reports/traffic) and import it.",
+            discussion: """
+            Per segment, from the hour after the last one stored (UTC hours, requests of at most
+            90 days, about one a second). HTTP 429 and 5xx are retried after Retry-After or a
+            backoff (at most 2 minutes, 6 attempts). Each answer is kept in DIR/fetched/telraam/ and
+            imported like `import --format telraam` (uptime and the four modes, directions kept).
+            Needs `configure --telraam-key-file FILE`; `configure --telraam-url` changes the API.
+            """,
+            options: [dirOption, segmentOption, sinceOption, ifConfiguredFlag, Flag.json("Print the summary as JSON.")]
+        ) { arguments in
+            let dir = try arguments.required(dirOption)
+            var options = TelraamFetchOptions()
+            options.segments = try arguments(segmentOption) ?? []
+            let since = try arguments(sinceOption)
+            let ifConfigured = arguments(ifConfiguredFlag)
+            let json = arguments(jsonFlag)
+            return {
+                let store = try NodeStore.open(dir)
+                if ifConfigured && !store.hasTelraamKey {
+                    if !json { print("no Telraam key configured: nothing fetched") }
+                    if json { try printJSON(TelraamFetchSummary()) }
+                    return
+                }
+                if let since { options.firstStart = LocalClock(timeZone: store.timeZone).startOfDay(since) }
+                let summary = try store.fetchTelraam(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                if json { return try printJSON(summary) }
+                for segment in summary.segments {
+                    if let from = segment.from, let to = segment.to {
+                        print("segment \(segment.segment): \(from) – \(to): \(segment.requests) request(s), \(segment.rowsRead) rows read, \(segment.rowsInserted) new, \(segment.rowsUnchanged) unchanged")
+                    } else {
+                        print("segment \(segment.segment): up to date")
+                    }
+                }
+            }
+        },
+    ])
+
 runCommandLine(
     executable: "townbench-node", version: townBenchVersion,
     root: Command(
@@ -580,4 +649,4 @@ runCommandLine(
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
                       aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
-                      simulateCommand, reportCommand]))
+                      simulateCommand, reportCommand, fetchCommand]))
