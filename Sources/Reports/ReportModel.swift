@@ -248,6 +248,12 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
                 note = "Store entries ÷ passers-by of the paired street counter, valid days of both."
             case "hourly-profile":
                 note = "Share of the day's footfall per hour, by day type; holidays count as Sundays."
+            case "parking-occupancy":
+                note = "Occupied ÷ capacity per hour (sites pooled); daily mean, peak, hours at or above 85 %."
+            case "visitor-origin":
+                note = "Local share (own municipality) and hinterland share (neighbouring) of visitors; small cells suppressed."
+            case "dwell-time":
+                note = "Median stay from the vendor's dwell-time histogram, linear within the median's bin."
             default: note = ""
             }
             return MethodologyEntry(indicator: entry.id, version: entry.version, note: note)

@@ -23,6 +23,7 @@ struct VectorTests {
         case EventUplift.id: try checkUplift(v, name)
         case ConversionRate.id: try checkConversion(v, name)
         case HourlyProfile.id: try checkProfile(v, name)
+        case ParkingOccupancy.id, VisitorOrigin.id, DwellTime.id: try LotVector.check(name)
         default: Issue.record("\(name): no checker for \(v.indicator)")
         }
     }
