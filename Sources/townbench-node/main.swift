@@ -120,6 +120,10 @@ let importCommand = Command(
       spending         CSV zone,start,minutes,sector,transactions,buyers,value_eur
       events           CSV id,name,zone,start,end,kind
       school-holidays  CSV name,first_day,last_day
+      parking          CSV site,time,occupied,vacant,capacity (occupied or vacant; capacity optional)
+      parking-datex    XML DATEX II ParkingStatusPublication (sites matched by datex_reference)
+      visitor-origin   CSV zone,day,origin,visitors (own-municipality, neighbouring, rest-of-province, elsewhere)
+      dwell-time       CSV zone,day,from_minutes,to_minutes,visitors (a histogram; to_minutes empty: open-ended)
     """,
     options: [dirOption, formatOption, replaceFlag, Flag.json("Print the summary as JSON.")],
     positionals: [Positional("FILE")]
@@ -145,7 +149,7 @@ let statusCommand = Command(
 }
 
 let indicatorOption = Option<String>("indicator", "ID", "One of the indicators above.", required: true,
-                                     hint: "footfall-index, event-uplift, conversion-rate, hourly-profile")
+                                     hint: "footfall-index, event-uplift, conversion-rate, hourly-profile, parking-occupancy, visitor-origin, dwell-time")
 let indicatorVersionOption = Option<Int>("indicator-version", "N", "An older version of the definition (event-uplift 1: v1's range), so old figures recompute.") { text in
     guard let version = Int(text), version > 0 else { throw UsageError("--indicator-version '\(text)' must be a version number such as 1") }
     return version
@@ -182,6 +186,9 @@ let indicatorsCommand = Command(
                        --calibration --zone Z: the placebo test on the zone's last year instead.
       conversion-rate  Store entries ÷ passers-by per zone, over paired door and street counters.
       hourly-profile   Share of footfall per local hour, by weekday / Saturday / Sunday and holiday.
+      parking-occupancy  Occupied ÷ capacity per hour and day, peak, hours ≥ 85 %, per site kind (--zone Z).
+      visitor-origin   Local and hinterland share of visitors, small cells suppressed (--zone Z).
+      dwell-time       Median stay from the dwell-time histogram (--zone Z).
     """,
     options: [dirOption, indicatorOption, indicatorVersionOption,
               OptionGroup<Void>([
@@ -368,11 +375,12 @@ let telraamURLOption = Option<URL>("telraam-url", "URL", "The Telraam API's base
 }
 let minStoreEntriesOption = minimumOption("min-store-entries", "Store-entry cells below N are suppressed before signing (tenant policy; default 10).")
 let minSpendingBuyersOption = minimumOption("min-spending-buyers", "Spending cells with fewer buyers are suppressed (tenant policy; default 10).")
+let minOriginVisitorsOption = minimumOption("min-origin-visitors", "Visitor-origin cells below N are suppressed (tenant policy; default 10).")
 
 let configureCommand = Command(
     name: "configure", abstract: "Set the coordinator URL and the tenant's privacy minimums.",
     options: [dirOption, coordinatorOption.help("The coordinator's base URL."), coordinatorKeyOption, tokenFileOption,
-              minStoreEntriesOption, minSpendingBuyersOption, telraamKeyFileOption, telraamURLOption]
+              minStoreEntriesOption, minSpendingBuyersOption, minOriginVisitorsOption, telraamKeyFileOption, telraamURLOption]
 ) { arguments in
     // Every value is read and checked here, so a mistake anywhere on the line changes nothing.
     let dir = try arguments.required(dirOption)
@@ -380,7 +388,8 @@ let configureCommand = Command(
     let keyHex = try arguments(coordinatorKeyOption)
     let token = try arguments(tokenFileOption)
     let minimums = [("privacy_min_store_entries", try arguments(minStoreEntriesOption)),
-                    ("privacy_min_spending_buyers", try arguments(minSpendingBuyersOption))]
+                    ("privacy_min_spending_buyers", try arguments(minSpendingBuyersOption)),
+                    ("privacy_min_origin_visitors", try arguments(minOriginVisitorsOption))]
     let telraamKey = try arguments(telraamKeyFileOption)
     let telraamURL = try arguments(telraamURLOption)
     return {
@@ -396,7 +405,7 @@ let configureCommand = Command(
         if let telraamURL { try store.setSetting("telraam_url", telraamURL.absoluteString) }
         let policy = try store.privacyPolicy
         print("coordinator: \(try store.setting("coordinator_url") ?? "not set")")
-        print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers)")
+        print("privacy: store entries ≥ \(policy.minimumStoreEntries), spending buyers ≥ \(policy.minimumSpendingBuyers), origin visitors ≥ \(try store.minimumOriginVisitors)")
     }
 }
 
@@ -599,6 +608,32 @@ let segmentOption = Option<[Int64]>("segment", "ID[,ID…]", "Telraam segment id
 let sinceOption = Option<DayNumber>("since", "DATE", "Where a segment without stored hours starts (local day; default 90 days ago).") { try supportedDay("since", $0) }
 let ifConfiguredFlag = Flag("if-configured", "Do nothing (exit 0) when no Telraam key is stored (for the systemd unit).")
 
+let parkingCommand = Command(
+    name: "parking", abstract: "Declare the town's parking sites (their readings come with `import --format parking|parking-datex`).",
+    subcommands: [
+        Command(
+            name: "sites", abstract: "Manage parking sites.",
+            subcommands: [
+                Command(
+                    name: "import", abstract: "Import parking sites from a CSV (all or nothing, idempotent).",
+                    discussion: """
+                    The CSV has the header site,zone,kind,capacity and optionally datex_reference:
+                    kind is garage or on-street, the zone one declared with `sensors import`, and
+                    datex_reference the parkingRecord id of the site in DATEX II publications.
+                    """,
+                    options: [dirOption, Flag("replace", "Change stored sites whose attributes differ (otherwise an error)."),
+                              Flag.json("Print the summary as JSON.")],
+                    positionals: [Positional("FILE.csv")]
+                ) { arguments in
+                    let dir = try arguments.required(dirOption)
+                    let options = ImportOptions(replace: arguments(replaceFlag))
+                    let json = arguments(jsonFlag)
+                    let file = arguments.positionals[0]
+                    return { try report(try NodeStore.open(dir).importParkingSites(file, options: options), json: json) }
+                },
+            ]),
+    ])
+
 let fetchCommand = Command(
     name: "fetch", abstract: "Fetch counts straight from a vendor's API and import them.",
     subcommands: [
@@ -649,4 +684,4 @@ runCommandLine(
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
                       aggregatesCommand, enrollRequestCommand, keysCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
-                      simulateCommand, reportCommand, fetchCommand]))
+                      simulateCommand, reportCommand, fetchCommand, parkingCommand]))
