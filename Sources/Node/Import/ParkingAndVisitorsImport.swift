@@ -260,8 +260,9 @@ struct ParkingDatexImporter {
         let reader = Reader()
         parser.delegate = reader
         guard parser.parse() else {
-            let reason = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unknown error"
-            throw NodeError(.badInput, "not well-formed XML (\(reason)); save the DATEX II publication unchanged",
+            // Foundation on Linux gives only libxml2's error number (its names do not match those numbers).
+            let reason = parser.parserError.map { "libxml2 error \(($0 as NSError).code)" } ?? "unknown error"
+            throw NodeError(.badInput, "not well-formed XML (\(reason)); save the DATEX II publication unchanged (a DTD or an entity is never read)",
                             at: session.location(line: max(1, parser.lineNumber), column: parser.columnNumber > 0 ? parser.columnNumber : nil))
         }
         // FoundationXML on Linux reports a truncated document as parsed: an element still open is the sign.
