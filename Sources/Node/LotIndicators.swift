@@ -2,6 +2,7 @@
 // `indicators` command's part for the lots that are not sensor counts.
 import Foundation
 public import Indicators
+internal import Federation
 internal import Storage
 
 /// parking-occupancy for one kind of site (garages and on-street zones are never pooled).
@@ -111,5 +112,74 @@ extension LocalIndicatorReport {
             out += ", \(Int(r.visitors)) visitors\n"
         }
         return out
+    }
+}
+
+/// A zone's lot figures for one local day, as the aggregate payload carries them.
+struct LotDay {
+    var parking: [AggregatePayload.ParkingDay]?
+    var origin: AggregatePayload.OriginDay?
+    var dwell: [AggregatePayload.DwellBin]?
+}
+
+extension NodeStore {
+    /// Per local day of `period`, the zone's parking per site kind (hourly pooled occupied and
+    /// capacity), its visitor origin after the tenant's minimum (`VisitorOrigin.compute`), and its
+    /// dwell-time histogram when the day has at least that minimum of visitors (PROTOCOL.md §4.5).
+    func lotDays(zone: String, period: ClosedRange<DayNumber>, clock: LocalClock) throws -> [DayNumber: LotDay] {
+        guard let zoneID = try db.queryFirst("SELECT id FROM zones WHERE name = ?", [.text(zone)])?.int64(0) else { return [:] }
+        var result: [DayNumber: LotDay] = [:]
+        let minimum = try minimumOriginVisitors
+        // Parking: readings of the zone's sites in the period's instants, per kind.
+        let rows = try db.query("""
+            SELECT s.name, s.kind, o.time, o.occupied, o.capacity FROM parking_occupancy o JOIN parking_sites s ON s.id = o.site_id
+            WHERE s.zone_id = ? AND o.time >= ? AND o.time < ?
+            """, [.integer(zoneID), .integer(clock.startOfDay(period.lowerBound)), .integer(clock.startOfDay(period.upperBound + 1))])
+        var byKind: [String: [ParkingOccupancy.Observation]] = [:]
+        for row in rows {
+            let local = clock.local(try row.int64(2))
+            byKind[try row.string(1), default: []].append(.init(site: try row.string(0), day: local.day, hour: local.hour,
+                                                                occupied: try row.double(3), capacity: try row.double(4)))
+        }
+        for (kind, observations) in byKind.sorted(by: { $0.key < $1.key }) {
+            let sitesPerDay = Dictionary(grouping: observations, by: \.day).mapValues { Set($0.map(\.site)).count }
+            for (day, hours) in Dictionary(grouping: ParkingOccupancy.compute(observations).hours, by: \.day) {
+                var occupied = [Double?](repeating: nil, count: 24), capacity = [Double?](repeating: nil, count: 24)
+                for hour in hours {
+                    occupied[hour.hour] = hour.occupied
+                    capacity[hour.hour] = hour.capacity
+                }
+                result[day, default: LotDay()].parking = (result[day]?.parking ?? []) + [
+                    .init(kind: kind, sites: sitesPerDay[day] ?? 1, occupied: occupied, capacity: capacity),
+                ]
+            }
+        }
+        // Visitor origin, suppressed.
+        var origins: [DayNumber: [VisitorOrigin.OriginClass: Int64]] = [:]
+        for row in try db.query("SELECT day, origin, visitors FROM visitor_origin WHERE zone_id = ? AND day BETWEEN ? AND ?",
+                                [.integer(zoneID), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)]) {
+            guard let origin = VisitorOrigin.OriginClass(rawValue: try row.string(1)) else { continue }
+            origins[DayNumber(try row.int(0)), default: [:]][origin] = try row.int64(2)
+        }
+        for (day, cells) in origins {
+            let r = VisitorOrigin.compute(cells, minimumCell: minimum)
+            func cell(_ origin: VisitorOrigin.OriginClass) -> Int? {
+                r.cells.first { $0.origin == origin }?.visitors.map(Int.init)
+            }
+            result[day, default: LotDay()].origin = .init(minimumCell: Int(minimum), ownMunicipality: cell(.ownMunicipality),
+                                                          neighbouring: cell(.neighbouring), restOfProvince: cell(.restOfProvince),
+                                                          elsewhere: cell(.elsewhere))
+        }
+        // Dwell time: the histogram of a day with at least the minimum of visitors.
+        var bins: [DayNumber: [AggregatePayload.DwellBin]] = [:]
+        for row in try db.query("SELECT day, from_minutes, to_minutes, visitors FROM dwell_time WHERE zone_id = ? AND day BETWEEN ? AND ? ORDER BY day, from_minutes",
+                                [.integer(zoneID), .int(period.lowerBound.rawValue), .int(period.upperBound.rawValue)]) {
+            bins[DayNumber(try row.int(0)), default: []].append(.init(fromMinutes: try row.int(1), toMinutes: try row.optionalInt64(2).map(Int.init),
+                                                                    visitors: try row.int(3)))
+        }
+        for (day, histogram) in bins where Int64(histogram.reduce(0) { $0 + $1.visitors }) >= minimum {
+            result[day, default: LotDay()].dwell = histogram
+        }
+        return result
     }
 }

@@ -1,3 +1,4 @@
+import Federation
 import Foundation
 import Indicators
 @testable import Node
@@ -159,6 +160,44 @@ import Testing
                 try fixture.store.computeIndicator(IndicatorQuery(indicator: "dwell-time", zone: "marktstraat"))
             }
             #expect(none.message.contains("import --format dwell-time"), "\(none)")
+        }
+    }
+}
+
+/// The lots in the aggregate payload (PROTOCOL.md §4.5): parking per site kind, visitor origin
+/// after the tenant's minimum, dwell only for a day with at least that many visitors.
+@Suite struct LotAggregateTests {
+    @Test func lotsTravelInThePayloadAfterTheTenantMinimum() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try NodeFixture(in: dir)
+            try PushTests.importMonth(fixture)
+            _ = try fixture.store.importParkingSites(try fixture.write("sites.csv", "site,zone,kind,capacity\np-markt,markt,garage,400\n"))
+            _ = try fixture.store.importFile(try fixture.write("p.csv", """
+                site,time,occupied
+                p-markt,2025-06-07T10:00:00+02:00,340
+                p-markt,2025-06-07T10:30:00+02:00,360
+
+                """), format: .parking)
+            _ = try fixture.store.importFile(ParkingAndVisitorsTests.example("visitor-origin.csv"), format: .visitorOrigin)
+            _ = try fixture.store.importFile(ParkingAndVisitorsTests.example("dwell-time.csv"), format: .dwellTime)
+            _ = try fixture.store.importFile(try fixture.write("d.csv", "zone,day,from_minutes,to_minutes,visitors\nmarkt,2025-06-08,0,,5\n"),
+                                             format: .dwellTime)
+            let bytes = try fixture.store.previewPayload(period: try DayNumber(iso: "2025-06-02")...DayNumber(iso: "2025-06-08"))
+            let payload = try AggregatePayload(verifiedBytes: bytes)
+            let markt = try #require(payload.zones.first { $0.zoneId == "markt" })
+            let saturday = try #require(markt.days.first { $0.date == "2025-06-07" })
+            let parking = try #require(saturday.parking?.first)
+            #expect(parking.kind == "garage" && parking.sites == 1)
+            #expect(parking.occupied[10] == 350 && parking.capacity[10] == 400)
+            #expect(parking.occupied.compactMap { $0 }.count == 1)
+            #expect(saturday.visitorOrigin == .init(minimumCell: 10, ownMunicipality: 1200, neighbouring: 640, restOfProvince: nil, elsewhere: nil))
+            #expect(saturday.dwell?.map(\.visitors) == [400, 600, 800, 300, 57])
+            // Sunday's histogram has 5 visitors (< 10): not sent.
+            #expect(markt.days.first { $0.date == "2025-06-08" }?.dwell == nil)
+            // A day without lot data is as before: no lot member at all.
+            let monday = try #require(markt.days.first { $0.date == "2025-06-02" })
+            #expect(monday.parking == nil && monday.visitorOrigin == nil && monday.dwell == nil)
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("\"parking\":[]"))
         }
     }
 }
