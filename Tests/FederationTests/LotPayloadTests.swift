@@ -52,3 +52,21 @@ import Testing
         #expect(error.code == .invalidPayload && error.message.contains(input.1), "\(error.message)")
     }
 }
+
+/// `Federation/vectors/aggregate-v1-lots-day.json`: the canonical bytes of a day carrying all three
+/// lot members (PROTOCOL.md §4.5). Regenerate with TOWNBENCH_UPDATE_GOLDENS=1.
+@Suite struct LotPayloadVectorTests {
+    static let url = Repository.root.appendingPathComponent("Federation/vectors/aggregate-v1-lots-day.json")
+
+    @Test func theDayVectorIsTheCanonicalBytes() throws {
+        let payload = try LotPayloadTests.withLots { _ in }
+        let bytes = try CanonicalJSON.encode(payload.zones[0].days[0])
+        if ProcessInfo.processInfo.environment["TOWNBENCH_UPDATE_GOLDENS"] == "1" {
+            try Data(bytes + [10]).write(to: Self.url)
+        }
+        let stored = try [UInt8](Data(contentsOf: Self.url))
+        #expect(Array(stored.dropLast()) == bytes && stored.last == 10)
+        // And a payload whose day is the vector's is valid.
+        #expect(try AggregatePayload(verifiedBytes: try payload.canonicalBytes()).zones[0].days[0].dwell?.count == 2)
+    }
+}
