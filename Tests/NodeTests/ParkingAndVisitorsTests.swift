@@ -45,6 +45,31 @@ import Testing
         }
     }
 
+    /// DATEX II v3 (root `d2:payload`, namespace prefixes `prk:`, `com:`) reads the same.
+    @Test func datexVersion3IsRead() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try Self.node(dir)
+            let v3 = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <d2:payload xmlns:d2="http://datex2.eu/schema/3/d2Payload" xmlns:prk="http://datex2.eu/schema/3/parking"
+                            xmlns:com="http://datex2.eu/schema/3/common" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                            xsi:type="prk:ParkingStatusPublication" lang="nl" modelBaseVersion="3">
+                  <com:publicationTime>2025-06-07T10:05:00Z</com:publicationTime>
+                  <prk:parkingRecordStatus xsi:type="prk:ParkingSiteStatus">
+                    <prk:parkingRecordReference targetClass="prk:ParkingRecord" id="HRL-P02" version="1"/>
+                    <prk:parkingStatusOriginTime>2025-06-07T08:00:00Z</prk:parkingStatusOriginTime>
+                    <prk:parkingOccupancy><prk:parkingNumberOfVacantSpaces>50</prk:parkingNumberOfVacantSpaces></prk:parkingOccupancy>
+                  </prk:parkingRecordStatus>
+                </d2:payload>
+                """
+            #expect(try fixture.store.importFile(try fixture.write("v3.xml", v3), format: .parkingDatex).rowsInserted == 1)
+            #expect(try readings(fixture) == ["p-station 2025-06-07T08:00:00Z 200/250"])
+            let table = try fixture.write("table.xml", v3.replacingOccurrences(of: "prk:ParkingStatusPublication", with: "prk:ParkingTablePublication"))
+            let error = try #require(throws: NodeError.self) { try fixture.store.importFile(table, format: .parkingDatex) }
+            #expect(error.message.contains("not a ParkingStatusPublication"), "\(error)")
+        }
+    }
+
     @Test(arguments: [
         ("<d2LogicalModel><payloadPublication><parkingRecordStatus>", "not well-formed XML"),
         ("<d2LogicalModel xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><payloadPublication xsi:type=\"ParkingTablePublication\"/></d2LogicalModel>",

@@ -220,7 +220,7 @@ struct ParkingDatexImporter {
             let local = name.split(separator: ":").last.map(String.init) ?? name
             path.append(local)
             text = ""
-            if local == "payloadPublication" {
+            if local == "payloadPublication" || (local == "payload" && path.count == 1) {  // v2; v3's root <d2:payload>
                 publicationType = attributes.first { $0.key.hasSuffix("type") }?.value
             }
             if local == "parkingRecordStatus" { current = Status(line: parser.lineNumber) }
