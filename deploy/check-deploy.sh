@@ -67,6 +67,17 @@ else
     echo "skip nginx config: nginx or openssl is not installed (apt-get install -y nginx openssl)"
 fi
 
+# The push unit fetches the vendor APIs first, ignoring their failure ("-"), and only when configured.
+push_unit="$here/systemd/townbench-node-push.service"
+fetch_line="$(grep -n '^ExecStartPre=-/usr/local/bin/townbench-node fetch telraam --dir /var/lib/townbench-node --if-configured$' "$push_unit" | cut -d: -f1)"
+push_line="$(grep -n '^ExecStart=/usr/local/bin/townbench-node push ' "$push_unit" | cut -d: -f1)"
+if [ -n "$fetch_line" ] && [ -n "$push_line" ] && [ "$fetch_line" -lt "$push_line" ]; then
+    echo "ok   push unit fetches Telraam (--if-configured, failure ignored) before push"
+else
+    echo "FAIL $push_unit: expected 'ExecStartPre=-/usr/local/bin/townbench-node fetch telraam --dir /var/lib/townbench-node --if-configured' before ExecStart=… push" >&2
+    status=1
+fi
+
 for script in "$here"/*.sh; do
     shell=sh
     head -n 1 "$script" | grep -q bash && shell=bash

@@ -84,6 +84,11 @@ if bare "$bin/townbench-node" init --dir "$node" --town harelbeke --tenant daks 
     && bare "$bin/townbench-node" import --dir "$node" --format events "$examples/events.csv" >/dev/null \
     && bare "$bin/townbench-node" import --dir "$node" --format school-holidays "$examples/school-holidays.csv" >/dev/null \
     && bare "$bin/townbench-node" import --dir "$node" --format opening-hours "$examples/opening-hours.csv" >/dev/null \
+    && bare "$bin/townbench-node" parking sites import --dir "$node" "$examples/parking-sites.csv" >/dev/null \
+    && bare "$bin/townbench-node" import --dir "$node" --format parking-datex "$examples/parking-status-datex2.xml" >/dev/null \
+    && bare "$bin/townbench-node" import --dir "$node" --format parking "$examples/parking.csv" >/dev/null \
+    && bare "$bin/townbench-node" import --dir "$node" --format visitor-origin "$examples/visitor-origin.csv" >/dev/null \
+    && bare "$bin/townbench-node" import --dir "$node" --format dwell-time "$examples/dwell-time.csv" >/dev/null \
     && bare "$bin/townbench-node" status --dir "$node" >/dev/null; then
     ok "the packaged node imports the examples"
 else

@@ -16,10 +16,10 @@ cd "$(dirname "$0")/.."
 # openssl shells, a real PostgreSQL server, headless Chromium for the report pages, Python's
 # openpyxl as the oracle that reads the XLSX tables back, nginx and systemd-analyze for the
 # deploy files).
-# rsync stages the copy; dpkg-dev, help2man, lintian, man-db and libcurl's headers (the static
-# Foundation links it) build and check the Debian package.
+# rsync stages the copy; dpkg-dev, help2man, lintian, man-db and libcurl's and libxml2's headers
+# (the static Foundation and FoundationXML link them) build and check the Debian package.
 packages=(pkg-config libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libminizip-dev libxlsxwriter-dev python3-openpyxl sqlite3 openssl postgresql chromium nginx-light systemd curl
-          rsync dpkg-dev help2man lintian man-db libcurl4-openssl-dev)
+          rsync dpkg-dev help2man lintian man-db libcurl4-openssl-dev libxml2-dev)
 # nginx-light is only one way to have nginx; any installed nginx will do.
 if command -v nginx >/dev/null 2>&1; then
   kept=(); for p in "${packages[@]}"; do [[ $p == nginx-light ]] || kept+=("$p"); done; packages=("${kept[@]}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the code that reads input from outside, for a bounded time per target (part of deploy/check.sh).
 #
-#   deploy/fuzz.sh [TARGET…]       targets: csv json envelope dates http (default: all)
+#   deploy/fuzz.sh [TARGET…]       targets: csv json envelope dates http lots (default: all)
 #
 # Builds the `townbench-fuzz` target with libFuzzer and AddressSanitizer (both ship with the Swift
 # toolchain) in its own scratch path `.build-fuzz`, then runs each target for TOWNBENCH_FUZZ_SECONDS
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${TOWNBENCH_FUZZ_SECONDS:-30}
-all=(csv json envelope dates http)
+all=(csv json envelope dates http lots)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

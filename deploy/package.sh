@@ -4,9 +4,10 @@
 #   deploy/package.sh [--out DIR] [--scratch-path DIR]
 # Both executables are built in release with the Swift standard library and Foundation linked
 # statically, so the package depends only on Debian's runtime C libraries (found by
-# dpkg-shlibdeps: libssl3, libsqlite3-0, libmicrohttpd12, libpq5, libminizip1 (XLSX imports), libxlsxwriter4
-# (the reports' XLSX tables), and libcurl4 for the node's
-# HTTP client). It holds the systemd units and timer, the nginx example, man pages generated from
+# dpkg-shlibdeps: libssl3, libsqlite3-0, libmicrohttpd12, libpq5, libminizip1 (XLSX imports),
+# libxlsxwriter4 (the reports' XLSX tables), libcurl4 for the node's HTTP client and libxml2 for
+# FoundationXML, which reads XLSX parts and DATEX II parking publications). It holds the systemd
+# units and timer, the nginx example, man pages generated from
 # `--help` by help2man, and bash completions; installing it creates the `townbench` system user and
 # the state directories (systemd-sysusers / systemd-tmpfiles); removing or purging it keeps them.
 # Prints the path of the .deb on stdout. Needs (installed with apt-get when run as root):
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 
 "$repo/deploy/ensure-packages.sh" --label package dpkg-dev help2man pkg-config libssl-dev libsqlite3-dev \
-    libmicrohttpd-dev libpq-dev libminizip-dev libxlsxwriter-dev libcurl4-openssl-dev
+    libmicrohttpd-dev libpq-dev libminizip-dev libxlsxwriter-dev libcurl4-openssl-dev libxml2-dev
 
 cd "$repo"
 echo "package: building release binaries (static Swift runtime)" >&2

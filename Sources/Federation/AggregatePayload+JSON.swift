@@ -188,7 +188,7 @@ extension AggregatePayload.Zone {
 
 extension AggregatePayload.Day {
     func jsonValue() -> JSONValue {
-        .object([
+        var object: [String: JSONValue] = [
             "date": .string(date),
             "flags": .object([
                 "publicHoliday": .bool(flags.publicHoliday), "schoolHoliday": .bool(flags.schoolHoliday),
@@ -198,12 +198,14 @@ extension AggregatePayload.Day {
             "measures": .array(measures.map { $0.jsonValue() }),
             "conversions": .array(conversions.map { $0.jsonValue() }),
             "spending": .array(spending.map { $0.jsonValue() }),
-        ])
+        ]
+        addLots(to: &object)
+        return .object(object)
     }
 
     init(json: RawJSON, path: JSONPath) throws(FederationError) {
         let r = try JSONObjectReader(
-            json, path: path, allowed: ["date", "flags", "measures", "conversions", "spending"])
+            json, path: path, allowed: ["date", "flags", "measures", "conversions", "spending"] + Self.lotMembers)
         let f = try JSONObjectReader(
             try r.value("flags"), path: .member(path, "flags"), allowed: ["publicHoliday", "schoolHoliday", "events"])
         var events: [AggregatePayload.Event] = []
@@ -229,6 +231,7 @@ extension AggregatePayload.Day {
             flags: .init(
                 publicHoliday: try f.bool("publicHoliday"), schoolHoliday: try f.bool("schoolHoliday"), events: events),
             measures: measures, conversions: conversions, spending: spending)
+        (parking, visitorOrigin, dwell) = try Self.readLots(r, path: path)
     }
 }
 

@@ -84,6 +84,10 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
         public var measures: [MeasureDay]
         public var conversions: [ConversionPair]
         public var spending: [SpendingCell]
+        // Issue 19's lots (AggregatePayload+Lots.swift): optional, absent from the JSON when nil.
+        public var parking: [ParkingDay]? = nil
+        public var visitorOrigin: OriginDay? = nil
+        public var dwell: [DwellBin]? = nil
         public init(
             date: String, flags: DayFlags, measures: [MeasureDay] = [], conversions: [ConversionPair] = [],
             spending: [SpendingCell] = []
@@ -298,6 +302,7 @@ public struct AggregatePayload: Codable, Sendable, Hashable {
                         throw fail("zone \(zone.zoneId), \(day.date): event kind \"\(event.kind.prefix(80))\" is not a valid kind ([a-z0-9][a-z0-9._-]{0,63}, e.g. market).")
                     }
                 }
+                if let problem = day.lotProblem() { throw fail("zone \(zone.zoneId), \(day.date): \(problem).") }
                 for m in day.measures {
                     guard Identifier.isValid(m.measure) else {
                         throw fail("zone \(zone.zoneId), \(day.date): measure \"\(m.measure.prefix(80))\" is not a valid name.")

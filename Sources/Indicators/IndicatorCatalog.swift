@@ -18,7 +18,7 @@ public enum IndicatorCatalog {
     /// Every implemented indicator.
     public static let all: [Entry] = [
         FootfallIndex.self, EventUplift.self, EventUpliftV2.self, ConversionRate.self, HourlyProfile.self, DayShape.self,
-        PercentOfNormal.self,
+        PercentOfNormal.self, ParkingOccupancy.self, VisitorOrigin.self, DwellTime.self,
     ].map { (t: any CatalogedIndicator.Type) in Entry(id: t.id, version: t.version) }
 
     /// The newest implemented version of `id`, if any (an old version stays computable so old

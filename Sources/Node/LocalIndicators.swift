@@ -61,6 +61,10 @@ public struct LocalIndicatorReport: Codable, Sendable {
     public var conversion: [ZoneConversion]?
     /// hourly-profile, per day type
     public var hourlyProfile: [HourlyProfile.Profile]?
+    /// parking-occupancy, visitor-origin, dwell-time (LotIndicators.swift)
+    public var parking: [ParkingOccupancyReport]?
+    public var visitorOrigin: VisitorOrigin.Result?
+    public var dwellTime: DwellTime.Result?
 }
 
 extension NodeStore {
@@ -82,6 +86,7 @@ extension NodeStore {
         if entry.id == EventUpliftV2.id && entry.version == EventUpliftV2.version {
             return try eventUpliftV2(query, entry: entry)
         }
+        if let report = try lotIndicator(query, entry: entry) { return report }
         var sensors = try self.sensors()
         if let zone = query.zone {
             guard sensors.contains(where: { $0.zone == zone }) else {
@@ -285,6 +290,7 @@ extension LocalIndicatorReport {
         if let result = eventUpliftV2 {
             out += Self.text(result, event: event)
         }
+        out += lotText
         if let placebo {
             out += "placebo test: each ordinary day of \(placebo.from) – \(placebo.to) as a one-day event, \(Int((placebo.level * 100).rounded())) % intervals\n"
             for row in placebo.rows {

@@ -215,5 +215,42 @@ enum NodeSchema {
                 CHECK ((opens IS NULL) = (closes IS NULL)));
             CREATE INDEX opening_hours_by_zone ON opening_hours (zone_id);
             """),
+        .init(7, "parking_origin_dwell", """
+            -- Parking sites, declared like sensors (`parking sites import`): a garage or an
+            -- on-street zone in a zone, with its capacity and its DATEX II parkingRecord id.
+            CREATE TABLE parking_sites (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                kind TEXT NOT NULL CHECK (kind IN ('garage', 'on-street')),
+                capacity INTEGER NOT NULL CHECK (capacity > 0),
+                datex_reference TEXT UNIQUE);
+            -- One reading per site and instant (UTC epoch seconds): occupied spaces out of capacity.
+            CREATE TABLE parking_occupancy (
+                site_id INTEGER NOT NULL REFERENCES parking_sites(id),
+                time INTEGER NOT NULL,
+                occupied INTEGER NOT NULL CHECK (occupied >= 0),
+                capacity INTEGER NOT NULL CHECK (capacity > 0),
+                import_id INTEGER NOT NULL,
+                PRIMARY KEY (site_id, time)) WITHOUT ROWID;
+            -- Visitors per zone, local day and origin class, as the wifi/camera vendors deliver them.
+            CREATE TABLE visitor_origin (
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                day INTEGER NOT NULL,
+                origin TEXT NOT NULL,
+                visitors INTEGER NOT NULL CHECK (visitors >= 0),
+                import_id INTEGER NOT NULL,
+                PRIMARY KEY (zone_id, day, origin)) WITHOUT ROWID;
+            -- The dwell-time histogram per zone and local day: visitors who stayed [from, to) minutes
+            -- (to NULL: open-ended).
+            CREATE TABLE dwell_time (
+                zone_id INTEGER NOT NULL REFERENCES zones(id),
+                day INTEGER NOT NULL,
+                from_minutes INTEGER NOT NULL CHECK (from_minutes >= 0),
+                to_minutes INTEGER CHECK (to_minutes > from_minutes),
+                visitors INTEGER NOT NULL CHECK (visitors >= 0),
+                import_id INTEGER NOT NULL,
+                PRIMARY KEY (zone_id, day, from_minutes)) WITHOUT ROWID;
+            """),
     ])
 }

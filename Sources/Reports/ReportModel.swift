@@ -252,6 +252,12 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
                 note = "Hourly shares per zone kind and day type against the peers' median and quartiles (≥ 3 towns, no dominance); share while most shops are closed, lunch, evening, weekend against weekdays."
             case "percent-of-normal":
                 note = "Each hour against the median of the same weekday and hour over the last 8 clean weeks."
+            case "parking-occupancy":
+                note = "Occupied ÷ capacity per hour (sites pooled); daily mean, peak, hours at or above 85 %."
+            case "visitor-origin":
+                note = "Local share (own municipality) and hinterland share (neighbouring) of visitors; small cells suppressed."
+            case "dwell-time":
+                note = "Median stay from the vendor's dwell-time histogram, linear within the median's bin."
             default: note = ""
             }
             return MethodologyEntry(indicator: entry.id, version: entry.version, note: note)

@@ -149,6 +149,10 @@ let importCommand = Command(
       events           CSV or XLSX id,name,zone,start,end,kind
       school-holidays  CSV or XLSX name,first_day,last_day
       opening-hours    CSV zone,weekday,opens,closes (weekday mon…sun or a date; empty = closed)
+      parking          CSV site,time,occupied,vacant,capacity (occupied or vacant; capacity optional)
+      parking-datex    XML DATEX II ParkingStatusPublication (sites matched by datex_reference)
+      visitor-origin   CSV zone,day,origin,visitors (own-municipality, neighbouring, rest-of-province, elsewhere)
+      dwell-time       CSV zone,day,from_minutes,to_minutes,visitors (a histogram; to_minutes empty: open-ended)
     An XLSX workbook is recognised by its content; a CSV file's separator, byte order mark
     and layout are detected and reported. Exit codes: 0 imported, 3 imported except the rows
     written to --rejects, 64 usage error, 65 bad data (nothing imported), 1 other failure.
@@ -227,7 +231,7 @@ let statusCommand = Command(
 }
 
 let indicatorOption = Option<String>("indicator", "ID", "One of the indicators above.", required: true,
-                                     hint: "footfall-index, event-uplift, conversion-rate, hourly-profile")
+                                     hint: "footfall-index, event-uplift, conversion-rate, hourly-profile, parking-occupancy, visitor-origin, dwell-time")
 let indicatorVersionOption = Option<Int>("indicator-version", "N", "An older version of the definition (event-uplift 1: v1's range), so old figures recompute.") { text in
     guard let version = Int(text), version > 0 else { throw UsageError("--indicator-version '\(text)' must be a version number such as 1") }
     return version
@@ -264,6 +268,9 @@ let indicatorsCommand = Command(
                        --calibration --zone Z: the placebo test on the zone's last year instead.
       conversion-rate  Store entries ÷ passers-by per zone, over paired door and street counters.
       hourly-profile   Share of footfall per local hour, by weekday / Saturday / Sunday and holiday.
+      parking-occupancy  Occupied ÷ capacity per hour and day, peak, hours ≥ 85 %, per site kind (--zone Z).
+      visitor-origin   Local and hinterland share of visitors, small cells suppressed (--zone Z).
+      dwell-time       Median stay from the dwell-time histogram (--zone Z).
     """,
     options: [dirOption, indicatorOption, indicatorVersionOption,
               OptionGroup<Void>([
@@ -466,21 +473,36 @@ func minimumOption(_ name: String, _ help: String) -> Option<Int> {
         return n
     }
 }
+let telraamKeyFileOption = Option<String>("telraam-key-file", "FILE", "A file holding the Telraam API key (kept mode 0600 in the node's keys/).") { file in
+    guard let key = try? String(contentsOfFile: file, encoding: .utf8), !key.isEmpty else {
+        throw UsageError("--telraam-key-file '\(file)' cannot be read")
+    }
+    return key
+}
+let telraamURLOption = Option<URL>("telraam-url", "URL", "The Telraam API's base URL (default \(NodeStore.defaultTelraamURL.absoluteString)).") { given in
+    guard let url = URL(string: given), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+        throw UsageError("--telraam-url '\(given)' is not an http(s) URL, e.g. \(NodeStore.defaultTelraamURL.absoluteString)")
+    }
+    return url
+}
 let minStoreEntriesOption = minimumOption("min-store-entries", "Store-entry cells below N are suppressed before signing (tenant policy; default 10).")
 let minSpendingBuyersOption = minimumOption("min-spending-buyers", "Spending cells with fewer buyers are suppressed (tenant policy; default 10).")
+let minOriginVisitorsOption = minimumOption("min-origin-visitors", "Visitor-origin cells below N are suppressed, for every network (default 10).")
 
 let configureNetworkOption = Option<String>("network", "NAME", "The network to add or change (default: the one named default, or the only one).")
 let networkTenantOption = Option<String>("tenant", "TENANT_ID", "The network's tenant (needed to add a network), e.g. west-flanders.")
 
 let configureCommand = Command(
-    name: "configure", abstract: "Add or change a network: its coordinator, key, token and privacy minimums.",
+    name: "configure", abstract: "Add or change a network (coordinator, key, token, privacy minimums), or the node's vendor settings.",
     discussion: """
     A town can report to several networks (tenants, on one or several coordinators): each
     --network NAME has its own coordinator, pinned key, town token (kept mode 0600) and privacy
     minimums, applied to what goes to that network only. `networks` lists them.
+    --min-origin-visitors and the Telraam settings belong to the node and apply to every network.
     """,
     options: [dirOption, configureNetworkOption, networkTenantOption, coordinatorOption.help("The coordinator's base URL."),
-              coordinatorKeyOption, tokenFileOption, minStoreEntriesOption, minSpendingBuyersOption]
+              coordinatorKeyOption, tokenFileOption, minStoreEntriesOption, minSpendingBuyersOption, minOriginVisitorsOption,
+              telraamKeyFileOption, telraamURLOption]
 ) { arguments in
     // Every value is read and checked here, so a mistake anywhere on the line changes nothing.
     let dir = try arguments.required(dirOption)
@@ -492,8 +514,20 @@ let configureCommand = Command(
     change.token = try arguments(tokenFileOption)
     change.minimumStoreEntries = try arguments(minStoreEntriesOption)
     change.minimumSpendingBuyers = try arguments(minSpendingBuyersOption)
+    let originMinimum = try arguments(minOriginVisitorsOption)
+    let telraamKey = try arguments(telraamKeyFileOption)
+    let telraamURL = try arguments(telraamURLOption)
+    let nodeSettingsOnly = name == nil && change.tenant == nil && change.coordinator == nil && change.coordinatorKey == nil
+        && change.token == nil && change.minimumStoreEntries == nil && change.minimumSpendingBuyers == nil
+        && (originMinimum != nil || telraamKey != nil || telraamURL != nil)
     return {
         let store = try NodeStore.open(dir)
+        if let originMinimum { try store.setSetting("privacy_min_origin_visitors", String(originMinimum)) }
+        if let telraamKey { try store.saveTelraamKey(telraamKey) }
+        if let telraamURL { try store.setSetting("telraam_url", telraamURL.absoluteString) }
+        if originMinimum != nil { print("privacy: origin visitors ≥ \(try store.minimumOriginVisitors) (every network)") }
+        if telraamKey != nil || telraamURL != nil { print("telraam: settings saved") }
+        if nodeSettingsOnly { return }
         let target = try name ?? ((try? store.defaultNetwork())?.name ?? Network.defaultName)
         let network = try store.configureNetwork(target, change)
         if let key = change.coordinatorKey { print("pinned coordinator key \(key.keyID)") }
@@ -724,6 +758,85 @@ let checkpointCommand = Command(
         },
     ])
 
+let segmentOption = Option<[Int64]>("segment", "ID[,ID…]", "Telraam segment ids (default: every sensor named telraam-<id>).") { text in
+    let ids = text.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+    guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw UsageError("--segment '\(text)' must be Telraam segment ids separated by commas, e.g. 348917,9000001234")
+    }
+    return ids.compactMap { $0 }
+}
+let sinceOption = Option<DayNumber>("since", "DATE", "Where a segment without stored hours starts (local day; default 90 days ago).") { try supportedDay("since", $0) }
+let ifConfiguredFlag = Flag("if-configured", "Do nothing (exit 0) when no Telraam key is stored (for the systemd unit).")
+
+let parkingCommand = Command(
+    name: "parking", abstract: "Declare the town's parking sites (their readings come with `import --format parking|parking-datex`).",
+    subcommands: [
+        Command(
+            name: "sites", abstract: "Manage parking sites.",
+            subcommands: [
+                Command(
+                    name: "import", abstract: "Import parking sites from a CSV (all or nothing, idempotent).",
+                    discussion: """
+                    The CSV has the header site,zone,kind,capacity and optionally datex_reference:
+                    kind is garage or on-street, the zone one declared with `sensors import`, and
+                    datex_reference the parkingRecord id of the site in DATEX II publications.
+                    """,
+                    options: [dirOption, Flag("replace", "Change stored sites whose attributes differ (otherwise an error)."),
+                              Flag.json("Print the summary as JSON.")],
+                    positionals: [Positional("FILE.csv")]
+                ) { arguments in
+                    let dir = try arguments.required(dirOption)
+                    let options = ImportOptions(replace: arguments(replaceFlag))
+                    let json = arguments(jsonFlag)
+                    let file = arguments.positionals[0]
+                    return { try report(try NodeStore.open(dir).importParkingSites(file, options: options), json: json) }
+                },
+            ]),
+    ])
+
+let fetchCommand = Command(
+    name: "fetch", abstract: "Fetch counts straight from a vendor's API and import them.",
+    subcommands: [
+        Command(
+            name: "telraam", abstract: "Fetch every new complete hour of Telraam segments (POST /v1/reports/traffic) and import it.",
+            discussion: """
+            Per segment, from the hour after the last one stored (UTC hours, requests of at most
+            90 days, about one a second). HTTP 429 and 5xx are retried after Retry-After or a
+            backoff (at most 2 minutes, 6 attempts). Each answer is kept in DIR/fetched/telraam/ and
+            imported like `import --format telraam` (uptime and the four modes, directions kept).
+            Needs `configure --telraam-key-file FILE`; `configure --telraam-url` changes the API.
+            """,
+            options: [dirOption, segmentOption, sinceOption, ifConfiguredFlag, Flag.json("Print the summary as JSON.")]
+        ) { arguments in
+            let dir = try arguments.required(dirOption)
+            var options = TelraamFetchOptions()
+            options.segments = try arguments(segmentOption) ?? []
+            let since = try arguments(sinceOption)
+            let ifConfigured = arguments(ifConfiguredFlag)
+            let json = arguments(jsonFlag)
+            return {
+                let store = try NodeStore.open(dir)
+                if ifConfigured && !store.hasTelraamKey {
+                    if !json { print("no Telraam key configured: nothing fetched") }
+                    if json { try printJSON(TelraamFetchSummary()) }
+                    return
+                }
+                if let since { options.firstStart = LocalClock(timeZone: store.timeZone).startOfDay(since) }
+                let summary = try store.fetchTelraam(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                if json { return try printJSON(summary) }
+                for segment in summary.segments {
+                    if let from = segment.from, let to = segment.to {
+                        print("segment \(segment.segment): \(from) – \(to): \(segment.requests) request(s), \(segment.rowsRead) rows read, \(segment.rowsInserted) new, \(segment.rowsUnchanged) unchanged")
+                    } else {
+                        print("segment \(segment.segment): up to date")
+                    }
+                }
+            }
+        },
+    ])
+
 runCommandLine(
     executable: "townbench-node", version: townBenchVersion,
     root: Command(
@@ -731,4 +844,4 @@ runCommandLine(
         abstract: "A TownBench town node: keeps the town's sensor data local and shares signed aggregates.",
         subcommands: [initCommand, sensorsCommand, importCommand, statusCommand, indicatorsCommand, configureCommand,
                       aggregatesCommand, enrollRequestCommand, keysCommand, networksCommand, pushCommand, outboxCommand, verifyCommand, checkpointCommand,
-                      simulateCommand, reportCommand, exportCommand]))
+                      simulateCommand, reportCommand, exportCommand, fetchCommand, parkingCommand]))

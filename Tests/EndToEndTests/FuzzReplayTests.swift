@@ -7,7 +7,7 @@ import Testing
 /// property checks, in the normal build's `townbench-fuzz` replayer: a fixed crash stays fixed
 /// without the instrumented build of deploy/fuzz.sh.
 @Suite struct FuzzReplayTests {
-    static let targets = ["csv", "json", "envelope", "dates", "http"]
+    static let targets = ["csv", "json", "envelope", "dates", "http", "lots"]
 
     @Test(arguments: targets) func replaysSeedsAndRegressions(_ target: String) throws {
         let fuzz = Repository.root.appendingPathComponent("Tests/Fuzz", isDirectory: true)

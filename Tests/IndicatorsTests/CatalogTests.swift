@@ -33,7 +33,7 @@ struct CatalogTests {
     @Test("every catalogue entry is implemented and every implementation is catalogued")
     func sameSets() throws {
         let catalogue = try Self.catalogueEntries()
-        #expect(catalogue.count == 7)
+        #expect(catalogue.count == 10)
         #expect(Set(catalogue) == Set(IndicatorCatalog.all))
         #expect(Set(IndicatorCatalog.all).count == IndicatorCatalog.all.count)
         #expect(IndicatorCatalog.entry(id: "event-uplift")?.version == 2)

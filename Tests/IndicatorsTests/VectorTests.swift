@@ -25,6 +25,7 @@ struct VectorTests {
         case HourlyProfile.id: try checkProfile(v, name)
         case DayShape.id: try checkDayShape(v, name)
         case PercentOfNormal.id: try checkPercentOfNormal(v, name)
+        case ParkingOccupancy.id, VisitorOrigin.id, DwellTime.id: try LotVector.check(name)
         default: Issue.record("\(name): no checker for \(v.indicator)")
         }
     }

@@ -146,6 +146,12 @@ extension NodeStore {
                 }
                 days[d] = dayValue
             }
+            // Issue 19's lots (LotIndicators.swift: lotDays).
+            for (d, lots) in try lotDays(zone: zoneName, period: period, clock: clock) {
+                var dayValue = day(d)
+                (dayValue.parking, dayValue.visitorOrigin, dayValue.dwell) = (lots.parking, lots.origin, lots.dwell)
+                days[d] = dayValue
+            }
             guard !days.isEmpty else { continue }
             zones.append(.init(zoneId: zoneName, zoneKind: zoneSensors[0].zoneKind,
                                days: days.keys.sorted().compactMap { days[$0] }.map { day in

@@ -7,6 +7,8 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case counts, telraam, spending, events
     case schoolHolidays = "school-holidays"
     case openingHours = "opening-hours"
+    // Issue 19: parking occupancy, visitor origin, dwell time (ParkingAndVisitorsImport.swift).
+    case parking, parkingDatex = "parking-datex", visitorOrigin = "visitor-origin", dwellTime = "dwell-time"
 }
 
 /// What an import did, for the admin and for tests.
@@ -75,6 +77,10 @@ extension NodeStore {
             case .events: try EventsImporter(session: session).run(&summary)
             case .schoolHolidays: try SchoolHolidaysImporter(session: session).run(&summary)
             case .openingHours: try OpeningHoursImporter(session: session).run(&summary)
+            case .parking: try ParkingCSVImporter(session: session).run(&summary)
+            case .parkingDatex: try ParkingDatexImporter(session: session).run(&summary)
+            case .visitorOrigin: try VisitorOriginImporter(session: session).run(&summary)
+            case .dwellTime: try DwellTimeImporter(session: session).run(&summary)
             }
             try session.flushSums()
             try db.run("UPDATE imports SET rows_read = ?, rows_inserted = ?, rows_unchanged = ?, rows_replaced = ? WHERE id = ?",

@@ -19,6 +19,7 @@ struct FuzzTarget: Sendable {
         FuzzTarget(name: "envelope", setUp: EnvelopeTarget.setUp),
         FuzzTarget(name: "dates", setUp: { DatesTarget.run }),
         FuzzTarget(name: "http", setUp: HTTPTarget.setUp),
+        FuzzTarget(name: "lots", setUp: LotsTarget.setUp),
     ]
     static var names: String { all.map(\.name).joined(separator: ", ") }
 }
