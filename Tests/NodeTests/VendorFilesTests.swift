@@ -237,6 +237,36 @@ import Testing
         }
     }
 
+    /// Every table format reads through the one row loop (`ImportSession.forEachRow`), so the
+    /// newer lots get separators and `--rejects` too: a Belgian semicolon export of visitor origin
+    /// with one bad row imports the rest and sets that row aside.
+    @Test func visitorOriginAndDwellTimeTakeSemicolonsAndRejects() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try exampleNode(dir)
+            let origin = try fixture.write("origin.csv", """
+                zone;day;origin;visitors
+                markt;2025-06-07;own-municipality;1200
+                markt;2025-06-07;the-moon;5
+                markt;2025-06-07;neighbouring;640
+
+                """)
+            #expect(throws: NodeError.self) { try fixture.store.importFile(origin, format: .visitorOrigin) }
+            var options = ImportOptions()
+            let rejects = dir.appendingPathComponent("rejects.csv").path
+            options.rejectsPath = rejects
+            let summary = try fixture.store.importFile(origin, format: .visitorOrigin, options: options)
+            #expect(summary.rowsRead == 3 && summary.rowsInserted == 2 && summary.rowsRejected == 1)
+            let stored = try fixture.query("SELECT origin, visitors FROM visitor_origin ORDER BY origin").map { "\(try $0.string(0)) \(try $0.int64(1))" }
+            #expect(stored == ["neighbouring 640", "own-municipality 1200"])
+            let written = try String(contentsOfFile: rejects, encoding: .utf8)
+            #expect(written.contains("unknown origin 'the-moon'"), "\(written)")
+
+            let dwell = try fixture.write("dwell.csv", "zone;day;from_minutes;to_minutes;visitors\nmarkt;2025-06-07;0;30;400\nmarkt;2025-06-07;30;;90\n")
+            let dwellSummary = try fixture.store.importFile(dwell, format: .dwellTime)
+            #expect(dwellSummary.rowsInserted == 2)
+        }
+    }
+
     @Test func rejectsKeepsConflictsOutAndAFailedImportWritesNoRejectsFile() throws {
         try withTemporaryDirectory { dir in
             let fixture = try exampleNode(dir)

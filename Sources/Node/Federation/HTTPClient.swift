@@ -33,8 +33,9 @@ struct HTTPAnswer: Sendable {
 /// reach another address (and a same-origin redirect is a configuration to fix, not to guess).
 /// An answer longer than `limit` bytes is not read further: the connection is closed and a
 /// `answerRefused` error says so. Network failures are `io` errors (push retries those).
-func httpRequest(_ url: URL, method: String, body: [UInt8]?, bearer: String?, timeout: TimeInterval,
-                 limit: Int) throws -> HTTPAnswer {
+/// `headers` are sent as given (a vendor's API key, for example).
+func httpRequest(_ url: URL, method: String, body: [UInt8]?, bearer: String?, headers: [String: String] = [:],
+                 timeout: TimeInterval, limit: Int) throws -> HTTPAnswer {
     var request = URLRequest(url: url, timeoutInterval: timeout)
     request.httpMethod = method
     if let body {
@@ -42,6 +43,7 @@ func httpRequest(_ url: URL, method: String, body: [UInt8]?, bearer: String?, ti
         request.httpBody = Data(body)
     }
     if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     let exchange = BoundedExchange(url: url, limit: limit)
     let configuration = URLSessionConfiguration.ephemeral
     configuration.httpShouldSetCookies = false

@@ -38,22 +38,10 @@ struct OpeningHoursImporter {
     func run(_ summary: inout ImportSummary) throws {
         try session.loadCatalogue()
         let db = session.db
-        var header: CSVHeader?
         var byZone: [Int64: (name: String, rows: [Row], lines: [Row: Int])] = [:]
-        try CSVReader(path: session.path).forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["zone", "weekday", "opens", "closes"], optional: [], at: at)
-                return
-            }
-            try columns.checkFieldCount(record, at: at)
-            summary.rowsRead += 1
-            let fields = try FieldReader(record: record, header: columns, at: at)
-            let zoneName = try fields.text("zone")
-            guard let zone = session.zonesByName[zoneName] else {
-                throw NodeError(.badInput, "unknown zone '\(zoneName)'; zones come from `townbench-node sensors import`", at: at(fields.column("zone")))
-            }
+        try session.forEachRow(required: ["zone", "weekday", "opens", "closes"], summary: &summary) { fields, at, _ in
+            let line = at(nil).line
+            let (zoneName, zone) = try session.zone(fields, at: at)
             let when = try fields.text("weekday")
             var row = Row()
             if let weekday = Self.weekdayNames[when.lowercased()] {
@@ -92,11 +80,10 @@ struct OpeningHoursImporter {
             entry.lines[row] = line
             byZone[zone] = entry
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
         for (zone, entry) in byZone.sorted(by: { $0.key < $1.key }) {
             let stored = try db.query("SELECT weekday, day, opens, closes FROM opening_hours WHERE zone_id = ?", [.integer(zone)]).map { r in
-                Row(weekday: try r.optionalDouble(0).map { Int($0) }, day: try r.optionalDouble(1).map { Int($0) },
-                    opens: try r.optionalDouble(2).map { Int($0) }, closes: try r.optionalDouble(3).map { Int($0) })
+                Row(weekday: try r.optionalInt64("weekday").map { Int($0) }, day: try r.optionalInt64("day").map { Int($0) },
+                    opens: try r.optionalInt64("opens").map { Int($0) }, closes: try r.optionalInt64("closes").map { Int($0) })
             }.sorted()
             let rows = entry.rows.sorted()
             if stored == rows { summary.rowsUnchanged += rows.count; continue }

@@ -155,18 +155,8 @@ struct ParkingCSVImporter {
 
     func run(_ summary: inout ImportSummary) throws {
         try session.loadCatalogue()
-        var header: CSVHeader?
         var sites: [String: (id: Int64, capacity: Int64)] = [:]
-        try CSVReader(path: session.path).forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["site", "time"], optional: ["occupied", "vacant", "capacity"], at: at)
-                return
-            }
-            try columns.checkFieldCount(record, at: at)
-            summary.rowsRead += 1
-            let fields = try FieldReader(record: record, header: columns, at: at)
+        try session.forEachRow(required: ["site", "time"], optional: ["occupied", "vacant", "capacity"], summary: &summary) { fields, at, summary in
             let name = try fields.text("site")
             let site = try sites[name] ?? session.parkingSite(name, at: at(fields.column("site")))
             sites[name] = site
@@ -183,7 +173,6 @@ struct ParkingCSVImporter {
             try session.storeParkingReading(site: site, name: name, time: time, occupied: occupied, vacant: vacant, percent: nil,
                                             capacity: capacity, at: at(nil), summary: &summary)
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
     }
 }
 
@@ -331,18 +320,8 @@ struct VisitorOriginImporter {
 
     func run(_ summary: inout ImportSummary) throws {
         try session.loadCatalogue()
-        var header: CSVHeader?
-        try CSVReader(path: session.path).forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["zone", "day", "origin", "visitors"], optional: [], at: at)
-                return
-            }
-            try columns.checkFieldCount(record, at: at)
-            summary.rowsRead += 1
-            let fields = try FieldReader(record: record, header: columns, at: at)
-            let (zoneName, zone) = try Self.zone(fields, session, at)
+        try session.forEachRow(required: ["zone", "day", "origin", "visitors"], summary: &summary) { fields, at, summary in
+            let (zoneName, zone) = try session.zone(fields, at: at)
             let day = try fields.day("day")
             let originText = try fields.text("origin")
             guard let origin = VisitorOrigin.OriginClass(rawValue: originText) else {
@@ -353,15 +332,6 @@ struct VisitorOriginImporter {
                                values: [("visitors", .integer(visitors))], what: "zone '\(zoneName)', \(day), origin \(origin.rawValue)",
                                at: at(nil), summary: &summary)
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
-    }
-
-    static func zone(_ fields: FieldReader, _ session: ImportSession, _ at: (Int?) -> NodeError.Location) throws -> (String, Int64) {
-        let name = try fields.text("zone")
-        guard let zone = session.zonesByName[name] else {
-            throw NodeError(.badInput, "unknown zone '\(name)'; zones come from `townbench-node sensors import`", at: at(fields.column("zone")))
-        }
-        return (name, zone)
     }
 }
 
@@ -371,18 +341,8 @@ struct DwellTimeImporter {
 
     func run(_ summary: inout ImportSummary) throws {
         try session.loadCatalogue()
-        var header: CSVHeader?
-        try CSVReader(path: session.path).forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["zone", "day", "from_minutes", "to_minutes", "visitors"], optional: [], at: at)
-                return
-            }
-            try columns.checkFieldCount(record, at: at)
-            summary.rowsRead += 1
-            let fields = try FieldReader(record: record, header: columns, at: at)
-            let (zoneName, zone) = try VisitorOriginImporter.zone(fields, session, at)
+        try session.forEachRow(required: ["zone", "day", "from_minutes", "to_minutes", "visitors"], summary: &summary) { fields, at, summary in
+            let (zoneName, zone) = try session.zone(fields, at: at)
             let day = try fields.day("day")
             let from = try fields.integer("from_minutes", in: 0...LotLimits.maximumDwellMinutes)
             let to = try fields.optionalText("to_minutes") == nil ? nil : try fields.integer("to_minutes", in: 1...LotLimits.maximumDwellMinutes)
@@ -394,6 +354,5 @@ struct DwellTimeImporter {
                                values: [("to_minutes", .optional(to)), ("visitors", .integer(visitors))],
                                what: "zone '\(zoneName)', \(day), bin from \(from) minutes", at: at(nil), summary: &summary)
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
     }
 }

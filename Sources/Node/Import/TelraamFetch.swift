@@ -189,23 +189,11 @@ extension NodeStore {
     /// One POST with the `X-Api-Key` header, through the node's bounded client (`BoundedExchange`:
     /// no redirect followed, at most 64 MiB read; a 90-day hourly report is a few MiB).
     private func telraamExchange(_ url: URL, body: [UInt8], key: String) throws -> HTTPAnswer {
-        var request = URLRequest(url: url, timeoutInterval: 120)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(key, forHTTPHeaderField: "X-Api-Key")
-        request.httpBody = Data(body)
-        let exchange = BoundedExchange(url: url, limit: 64 << 20)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpShouldSetCookies = false
-        let session = URLSession(configuration: configuration, delegate: exchange, delegateQueue: nil)
-        session.dataTask(with: request).resume()
-        exchange.done.wait()
-        session.finishTasksAndInvalidate()
-        let result: Result<HTTPAnswer, NodeError> = Result { () throws(NodeError) in try exchange.result() }
-        if case .failure(let error) = result, error.code == .answerRefused {
+        do {
+            return try httpRequest(url, method: "POST", body: body, bearer: nil, headers: ["X-Api-Key": key], timeout: 120, limit: 64 << 20)
+        } catch let error as NodeError where error.code == .answerRefused {
             throw NodeError(.answerRefused, "the Telraam API at \(url.absoluteString) redirected or answered more than 64 MiB; check `configure --telraam-url` (default \(Self.defaultTelraamURL.absoluteString))")
         }
-        return try result.get()
     }
 
     /// `2025-06-01 07:00:00Z` as Telraam's requests take it, or ISO 8601 `2025-06-01T07:00:00Z`.
