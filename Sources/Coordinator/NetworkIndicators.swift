@@ -97,8 +97,26 @@ public enum NetworkIndicators {
     public static func compute(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         let load = loadDays(period, lag: lag)
-        let inputs = try store.networkInputs(measure: footfallMeasure, days: load.days, conversionDays: load.conversionDays, scope)
-        return try compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: period, lag: lag)
+        let series = try store.networkSeries(measure: footfallMeasure, days: load.days, conversionDays: load.conversionDays, scope)
+        return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
+    }
+
+    /// Computes from a store's packed series (``CoordinatorStore/networkSeries(measure:days:conversionDays:_:)``):
+    /// the same figures as from the rows, without a row per sensor-day.
+    public static func compute(tenantID: String, series: NetworkSeries, origin: String, period: DayPeriod,
+                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+        let range = period.range
+        let days = (range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks))...range.upperBound
+        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        for (town, townSeries) in series.towns {
+            // A series loaded over other days is cut to this period's (the region page loads once for several periods).
+            panels[town] = (townSeries.panel.covers(days) ? townSeries.panel : try townSeries.panel.slice(days), townSeries.sensors)
+        }
+        var figures = try compute(tenantID: tenantID, towns: [], panels: panels, zoneDays: series.eventDays,
+                                  conversions: series.conversions, period: period, lag: lag)
+        figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: series.head.size,
+                                                                 rootHash: Base64.encode(series.head.rootHash))
+        return figures
     }
 
     /// Computes from inputs read from a store or replayed from the log (``LogReplay``).
@@ -118,14 +136,26 @@ public enum NetworkIndicators {
         let range = period.range
         let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
         let days = loadFirst...range.upperBound
-        let towns = Array(Set(townList + sensorDays.map(\.townID) + conversions.map(\.townID))).sorted()
-        let rowsByTown = Dictionary(grouping: sensorDays, by: \.townID)
+        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        for (town, rows) in Dictionary(grouping: sensorDays, by: \.townID) { panels[town] = try townPanel(rows, days: days) }
+        return try compute(tenantID: tenantID, towns: townList, panels: panels, zoneDays: zoneDays, conversions: conversions,
+                           period: period, lag: lag)
+    }
+
+    /// The computation over each town's panel (built from rows or read packed); a town without one
+    /// (only conversions, or listed in `townList`) gets an empty panel, as from no rows.
+    static func compute(tenantID: String, towns townList: [String], panels built: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])],
+                        zoneDays: [ZoneDayRow], conversions: [ConversionDayRow], period: DayPeriod, lag: Int) throws -> NetworkFigures {
+        let range = period.range
+        let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
+        let days = loadFirst...range.upperBound
+        let towns = Array(Set(townList + built.keys + conversions.map(\.townID))).sorted()
         let zoneDaysByTown = Dictionary(grouping: zoneDays, by: \.townID)
 
-        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        var panels = built
         var figures: [String: NetworkFigures.TownFigures] = [:]
         for town in towns {
-            let built = try townPanel(rowsByTown[town] ?? [], days: days)
+            let built = try panels[town] ?? townPanel([], days: days)
             panels[town] = built
             let result = try FootfallIndex.compute(panel: built.panel, period: range, lag: lag)
             // A result that is not finite is dropped (the town shows no index), never encoded.

@@ -154,6 +154,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                 created_at TEXT NOT NULL, expires_at TEXT NOT NULL) STRICT;
             CREATE INDEX sessions_by_token ON sessions (token_hash);
             """),
+        .init(5, "packed series", seriesMigrationSQL),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -166,6 +167,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             connection = try Connection(path: path, durability: .full, busyTimeout: .seconds(10))
             try SQLiteCoordinatorStore.migrations.migrate(connection)
             try Self.logUnloggedSubmissions(connection)
+            try Self.packExistingCells(connection)
         } catch {
             throw CoordinatorError.storage(error, "opening \(path)")
         }
@@ -190,7 +192,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         }
     }
 
-    private func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
+    func read<T>(_ what: String, _ body: (ConnectionBox) throws -> T) throws -> T {
         do {
             return try readers.withConnection { try body(ConnectionBox($0)) }
         } catch {
@@ -623,6 +625,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         for c in rows.cells {
             try run(cell, [.text(tenant), .text(town), .text(c.zone), .int(c.day), .text(c.measure), .integer(row)])
         }
+        try Self.packCells(rows, row: row, tenant: tenant, town: town, box: box)
     }
 
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
@@ -865,7 +868,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("reading conversion days") { box in try Self.conversionDays(days: days, scope, box) }
     }
 
-    private static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
+    static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
             try box.rows("""
                 SELECT v.town_id, v.zone_id, z.zone_kind, v.day, v.door, v.street, v.entries, v.passers_by
                 FROM current_cells c

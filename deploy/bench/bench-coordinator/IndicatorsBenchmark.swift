@@ -9,8 +9,8 @@ import Indicators
 
 enum IndicatorsBenchmark {
     static let sensorsPerTown = 15
-    /// Monday 2024-12-02: 104 weeks end on Sunday 2026-11-29 (no future periods).
-    static let firstMonday = "2024-12-02"
+    /// The last week ends on Sunday 2026-11-29 (no future periods): 156 weeks start on 2023-12-04.
+    static let lastMonday = "2026-11-23"
 
     static func run(cache: URL, towns: Int, weeks: Int) throws {
         let directory = cache.appendingPathComponent("towns-\(towns)-weeks-\(weeks)", isDirectory: true)
@@ -79,7 +79,7 @@ enum IndicatorsBenchmark {
         let policy = TenantSubmissionPolicy(tenantID: benchTenant)
         let signer = try dir.checkpointSigner()
         let created = Timestamp.format(Date())
-        let monday = CalendarDay.dayNumber(firstMonday) ?? 0
+        let monday = (CalendarDay.dayNumber(lastMonday) ?? 0) - 7 * (weeks - 1)
         for week in 0..<weeks {
             var batch: [VerifiedSubmission] = []
             for t in 0..<towns {
