@@ -1,5 +1,8 @@
+import Dispatch
 public import Federation
+import Foundation
 public import Indicators
+import Synchronization
 
 extension DayPeriod {
     /// `period=YYYY-MM` (a month) or `from`/`to` days (``DayPeriod/init(from:to:)``: supported
@@ -213,16 +216,36 @@ public enum NetworkIndicators {
         var peerRatioMemo: [PeerKey: Double?] = [:]
         let peerPanels = towns.map { panels[$0]?.panel }
         let peerExcluded = towns.map { Set((excludedDaysByTown[$0] ?? []).map(DayNumber.init)) }
-        for town in towns {
-            guard let built = panels[town] else { continue }
-            let zoneRows = zoneDaysByTown[town] ?? []
-            // (event id, zone) → days in the period
+        /// A town's events in the period: (event id, zone) → days.
+        func events(of town: String) -> [String: (kind: String, zone: String, days: [Int])] {
             var events: [String: (kind: String, zone: String, days: [Int])] = [:]
-            for zd in zoneRows where range.contains(DayNumber(zd.day)) {
+            for zd in zoneDaysByTown[town] ?? [] where range.contains(DayNumber(zd.day)) {
                 for e in zd.events {
                     events[e.eventId + "\u{0}" + zd.zoneID, default: (e.kind, zd.zoneID, [])].days.append(zd.day)
                 }
             }
+            return events
+        }
+        // Every peer's ratio for every set of event days, computed up front on all cores (a pure
+        // function of the peer's panel and the days: the same values the loop below would compute).
+        var daySets = Set<[Int]>()
+        for town in towns where panels[town] != nil {
+            for event in events(of: town).values { daySets.insert(event.days.sorted()) }
+        }
+        let jobs = daySets.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { days in towns.indices.map { PeerKey(peer: $0, days: days) } }
+        let excludedByPeer = towns.map { excludedDaysByTown[$0] ?? [] }
+        let ratios = try parallelMap(jobs.count) { i -> Double? in
+            let key = jobs[i]
+            guard let peerPanel = peerPanels[key.peer], excludedByPeer[key.peer].isDisjoint(with: key.days), peerPanel.sensorCount > 0 else {
+                return nil
+            }
+            return finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
+                                                  eventDays: key.days.map(DayNumber.init), excludedDays: peerExcluded[key.peer]).ratio)
+        }
+        for (key, ratio) in zip(jobs, ratios) { peerRatioMemo[key] = ratio }
+        for town in towns {
+            guard let built = panels[town] else { continue }
+            let events = events(of: town)
             var results: [NetworkFigures.Event] = []
             for key in events.keys.sorted() {
                 guard let event = events[key] else { continue }
@@ -302,6 +325,26 @@ public enum NetworkIndicators {
     }
 
     static func kind(_ text: String) -> EventKind { EventKind(rawValue: text) ?? .event }
+
+    /// `body(0..<count)` on all cores, in order; the first error is thrown. Why: a year's peer
+    /// ratios at 300 towns are ~100,000 independent small computations.
+    static func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, count / 64))
+        guard workers > 1 else { return try (0..<count).map(body) }
+        let results = Mutex<[(Int, T)]>([])
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var local: [(Int, T)] = []
+            do {
+                for i in stride(from: w, to: count, by: workers) { local.append((i, try body(i))) }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+            results.withLock { $0.append(contentsOf: local) }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.withLock { all in all.sorted { $0.0 < $1.0 }.map(\.1) }
+    }
 
     /// `value` when it is finite, else nil. Why: the computation is total; a figure that overflowed
     /// (one town's extreme input) is withheld for that figure alone and never reaches an encoder.

@@ -56,7 +56,6 @@ struct SeriesBuilder {
         var town: Int
         var key: Int
         var kind: VendorKind
-        var name: String
     }
     private struct SensorKey: Hashable {
         var zone: String
@@ -72,9 +71,10 @@ struct SeriesBuilder {
         var keys: [(zone: String, sensor: String)] = []
         var keyIndex: [SensorKey: Int] = [:]
         var present: [Bool] = []
+        /// Per key: a stored total was seen (names counted once at the end, not hashed per row).
+        var reported: [Bool] = []
         var entries: [Entry] = []
         var lastReported: Int?
-        var reporting: Set<String> = []
     }
 
     let days: ClosedRange<DayNumber>
@@ -104,6 +104,7 @@ struct SeriesBuilder {
             towns[t].keyIndex[key] = k
             towns[t].keys.append((zone, sensor))
             towns[t].present.append(false)
+            towns[t].reported.append(false)
         }
         let kind: VendorKind
         if let known = kinds[vendorKind] {
@@ -112,14 +113,14 @@ struct SeriesBuilder {
             kind = VendorKind(rawValue: vendorKind) ?? VendorKind(vendor: vendorKind)
             kinds[vendorKind] = kind
         }
-        return Handle(town: t, key: k, kind: kind, name: sensor)
+        return Handle(town: t, key: k, kind: kind)
     }
 
     mutating func add(_ handle: Handle, day: Int, total: Double?, covered: Int, expected: Int, uptime: Int, validHours: Int) {
         towns[handle.town].present[handle.key] = true
         guard let total else { return }
         towns[handle.town].lastReported = max(towns[handle.town].lastReported ?? day, day)
-        towns[handle.town].reporting.insert(handle.name)
+        towns[handle.town].reported[handle.key] = true
         guard AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil,
               days.contains(DayNumber(day)), let key = Int32(exactly: handle.key), let day32 = Int32(exactly: day) else { return }
         let coverage = SensorDayCoverage(coveredMinutes: Double(covered), uptimeMinutes: Double(uptime), validHours: validHours,
@@ -142,7 +143,8 @@ struct SeriesBuilder {
                 try panel.set(sensor: position[Int(entry.key)], day: DayNumber(Int(entry.day)), total: entry.total, isValid: entry.valid)
             }
             out[townIDs[t]] = TownSeries(panel: panel, sensors: order.map { town.keys[$0] },
-                                         lastReportedDay: town.lastReported.map(DayNumber.init), reportingSensors: town.reporting.count)
+                                         lastReportedDay: town.lastReported.map(DayNumber.init),
+                                         reportingSensors: Set(town.keys.indices.filter { town.reported[$0] }.map { town.keys[$0].sensor }).count)
         }
         return out
     }

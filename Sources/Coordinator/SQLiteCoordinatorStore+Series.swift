@@ -58,19 +58,16 @@ enum PackedCell {
             let sensorNo = try read(Int64.self)
             let flags = try read(UInt8.self)
             let total = Double(bitPattern: try read(UInt64.self))
-            var ints = [0, 0, 0, 0]
-            for i in 0..<4 {
-                if flags & wide != 0 {
-                    guard let value = Int(exactly: try read(Int64.self)) else {
-                        throw CoordinatorError(.storage, "A packed series value does not fit an Int; the store is damaged.")
-                    }
-                    ints[i] = value
-                } else {
-                    ints[i] = Int(try read(Int32.self))
+            func int() throws -> Int {
+                if flags & wide == 0 { return Int(try read(Int32.self)) }
+                guard let value = Int(exactly: try read(Int64.self)) else {
+                    throw CoordinatorError(.storage, "A packed series value does not fit an Int; the store is damaged.")
                 }
+                return value
             }
-            try body(Entry(sensorNo: sensorNo, total: flags & hasTotal != 0 ? total : nil, covered: ints[0], expected: ints[1],
-                           uptime: ints[2], validHours: ints[3]))
+            let covered = try int(), expected = try int(), uptime = try int(), validHours = try int()
+            try body(Entry(sensorNo: sensorNo, total: flags & hasTotal != 0 ? total : nil, covered: covered, expected: expected,
+                           uptime: uptime, validHours: validHours))
         }
     }
 }
@@ -201,18 +198,17 @@ extension SQLiteCoordinatorStore {
         try read("reading network series") { box in
             try box.connection.read {
                 let frontier = try Self.frontier(scope.tenantID, box)
-                var builder = SeriesBuilder(days: DayNumber(days.lowerBound)...DayNumber(days.upperBound))
                 // The tenant's sensors of this measure, resolved once each (a few per town).
-                var handles: [Int64: SeriesBuilder.Handle] = [:]
-                let sensors = try box.statement("""
+                var sensors: [(no: Int64, town: String, zone: String, sensor: String, vendorKind: String)] = []
+                let list = try box.statement("""
                     SELECT sensor_no, town_id, zone_id, sensor, vendor_kind FROM series_sensors WHERE tenant_id = ? AND measure = ?
                     """)
-                try sensors.bind([.text(scope.tenantID), .text(measure)])
-                while try sensors.step() {
-                    handles[sensors.int64(at: 0)] = builder.sensor(town: sensors.string(at: 1), zone: sensors.string(at: 2),
-                                                                    sensor: sensors.string(at: 3), vendorKind: sensors.string(at: 4))
+                try list.bind([.text(scope.tenantID), .text(measure)])
+                while try list.step() {
+                    sensors.append((list.int64(at: 0), list.string(at: 1), list.string(at: 2), list.string(at: 3), list.string(at: 4)))
                 }
-                try sensors.reset()
+                try list.reset()
+                var reader = PackedSeriesReader(days: DayNumber(days.lowerBound)...DayNumber(days.upperBound), sensors: sensors)
                 let cells = try box.statement("""
                     SELECT day, sensors FROM series_cells WHERE tenant_id = ? AND measure = ? AND day BETWEEN ? AND ?
                     """)
@@ -221,15 +217,7 @@ extension SQLiteCoordinatorStore {
                     guard let day = Int(exactly: cells.int64(at: 0)) else {
                         throw CoordinatorError(.storage, "A packed series cell's day does not fit an Int; the store is damaged.")
                     }
-                    try cells.withBlob(at: 1) { bytes in
-                        try PackedCell.decode(bytes) { e in
-                            guard let handle = handles[e.sensorNo] else {
-                                throw CoordinatorError(.storage, "A packed series cell names sensor \(e.sensorNo), which is not stored; the store is damaged.")
-                            }
-                            builder.add(handle, day: day, total: e.total, covered: e.covered, expected: e.expected, uptime: e.uptime,
-                                        validHours: e.validHours)
-                        }
-                    }
+                    try cells.withBlob(at: 1) { try reader.add(day: day, $0) }
                 }
                 try cells.reset()
                 // Only zone days with events: the computation uses no other (and most days have none).
@@ -244,9 +232,149 @@ extension SQLiteCoordinatorStore {
                                events: try StoredValue.events(row.string(6), "zone_days.events"))
                 }
                 return NetworkSeries(head: LogHead(size: frontier.size, rootHash: frontier.rootHash),
-                                     days: builder.days, towns: try builder.build(), eventDays: events,
+                                     days: reader.days, towns: try reader.build(), eventDays: events,
                                      conversions: try Self.conversionDays(days: conversionDays, scope, box))
             }
         }
+    }
+}
+
+/// Fills each town's panel straight from packed cells: one flat array of counts and validity for
+/// every sensor of the tenant (rows of sensors absent from the loaded days are dropped at the end),
+/// sensor numbers resolved through an array. Same rules as ``SeriesBuilder`` (and so as
+/// ``NetworkIndicators/townPanel(_:days:)``); ``NetworkSeriesTests`` holds them equal.
+struct PackedSeriesReader {
+    private struct Slot {
+        var town: Int32
+        var row: Int32  // the town's key row in the flat arrays
+        var kind: VendorKind
+    }
+    private struct Town {
+        var id: String
+        var keys: [(zone: String, sensor: String)] = []
+        var keyIndex: [String: [String: Int]] = [:]
+        var firstRow = 0
+        var lastReported: Int?
+    }
+    let days: ClosedRange<DayNumber>
+    private let dayCount: Int
+    private var towns: [Town] = []
+    private var slots: [Slot] = []
+    private var slotByNumber: [Int64: Int] = [:]
+    private var direct: [Int32] = []
+    private var directBase: Int64 = 0
+    private var counts: [Double] = []
+    private var validity: [Bool] = []
+    private var present: [Bool] = []
+    private var reported: [Bool] = []
+
+    /// `sensors`: the tenant's (number, town, zone, sensor, vendor kind) of the measure.
+    init(days: ClosedRange<DayNumber>, sensors: [(no: Int64, town: String, zone: String, sensor: String, vendorKind: String)]) {
+        self.days = days
+        dayCount = days.upperBound.rawValue - days.lowerBound.rawValue + 1
+        var townIndex: [String: Int] = [:]
+        var kinds: [String: VendorKind] = [:]
+        var rowsPerTown: [Int] = []
+        var pending: [(no: Int64, town: Int, key: Int, kind: VendorKind)] = []
+        for s in sensors {
+            let t: Int
+            if let known = townIndex[s.town] { t = known } else {
+                t = towns.count
+                townIndex[s.town] = t
+                towns.append(Town(id: s.town))
+                rowsPerTown.append(0)
+            }
+            let k: Int
+            if let known = towns[t].keyIndex[s.zone]?[s.sensor] { k = known } else {
+                k = towns[t].keys.count
+                towns[t].keyIndex[s.zone, default: [:]][s.sensor] = k
+                towns[t].keys.append((s.zone, s.sensor))
+                rowsPerTown[t] += 1
+            }
+            let kind: VendorKind
+            if let known = kinds[s.vendorKind] { kind = known } else {
+                kind = VendorKind(rawValue: s.vendorKind) ?? VendorKind(vendor: s.vendorKind)
+                kinds[s.vendorKind] = kind
+            }
+            pending.append((s.no, t, k, kind))
+        }
+        var next = 0
+        for t in towns.indices {
+            towns[t].firstRow = next
+            next += rowsPerTown[t]
+        }
+        for p in pending {
+            slotByNumber[p.no] = slots.count
+            slots.append(Slot(town: Int32(truncatingIfNeeded: p.town), row: Int32(truncatingIfNeeded: towns[p.town].firstRow + p.key),
+                              kind: p.kind))
+        }
+        // Sensor numbers are a table's row ids: usually dense, then an array resolves them.
+        if let low = sensors.map(\.no).min(), let high = sensors.map(\.no).max(), high - low < Int64(4 * sensors.count + 1024) {
+            directBase = low
+            direct = [Int32](repeating: -1, count: Int(high - low) + 1)
+            for (no, slot) in slotByNumber { direct[Int(no - low)] = Int32(truncatingIfNeeded: slot) }
+        }
+        counts = [Double](repeating: 0, count: next * dayCount)
+        validity = [Bool](repeating: false, count: next * dayCount)
+        present = [Bool](repeating: false, count: next)
+        reported = [Bool](repeating: false, count: next)
+    }
+
+    private func slot(_ no: Int64) -> Int? {
+        if !direct.isEmpty {
+            let i = no &- directBase
+            guard i >= 0, i < Int64(direct.count) else { return nil }
+            let s = direct[Int(i)]
+            return s < 0 ? nil : Int(s)
+        }
+        return slotByNumber[no]
+    }
+
+    /// One cell's blob (see ``PackedCell``) on `day`.
+    mutating func add(day: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        let offset = day - days.lowerBound.rawValue
+        let inRange = offset >= 0 && offset < dayCount
+        try PackedCell.decode(bytes) { e in
+            guard let s = slot(e.sensorNo) else {
+                throw CoordinatorError(.storage, "A packed series cell names sensor \(e.sensorNo), which is not stored; the store is damaged.")
+            }
+            let slot = slots[Int(s)]
+            let row = Int(slot.row)
+            present[row] = true
+            guard let total = e.total else { return }
+            reported[row] = true
+            let t = Int(slot.town)
+            towns[t].lastReported = max(towns[t].lastReported ?? day, day)
+            guard inRange, AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil else { return }
+            let coverage = SensorDayCoverage(coveredMinutes: Double(e.covered), uptimeMinutes: Double(e.uptime), validHours: e.validHours,
+                                             expectedMinutes: e.expected)
+            let valid = ValidityRule.v1.isValid(coverage, vendorKind: slot.kind)
+            counts[row * dayCount + offset] = total
+            validity[row * dayCount + offset] = valid
+        }
+    }
+
+    func build() throws -> [String: TownSeries] {
+        var out: [String: TownSeries] = [:]
+        for town in towns {
+            let rows = town.keys.indices.filter { present[town.firstRow + $0] }
+            guard !rows.isEmpty else { continue }
+            let order = rows.sorted { (town.keys[$0].zone, town.keys[$0].sensor) < (town.keys[$1].zone, town.keys[$1].sensor) }
+            var townCounts: [Double] = []
+            var townValidity: [Bool] = []
+            townCounts.reserveCapacity(order.count * dayCount)
+            townValidity.reserveCapacity(order.count * dayCount)
+            for k in order {
+                let start = (town.firstRow + k) * dayCount
+                townCounts.append(contentsOf: counts[start..<(start + dayCount)])
+                townValidity.append(contentsOf: validity[start..<(start + dayCount)])
+            }
+            let panel = try DailyPanel(firstDay: days.lowerBound, dayCount: dayCount, sensorCount: order.count, counts: townCounts,
+                                       validity: townValidity)
+            let names = Set(town.keys.indices.filter { reported[town.firstRow + $0] }.map { town.keys[$0].sensor })
+            out[town.id] = TownSeries(panel: panel, sensors: order.map { town.keys[$0] },
+                                      lastReportedDay: town.lastReported.map(DayNumber.init), reportingSensors: names.count)
+        }
+        return out
     }
 }
