@@ -213,7 +213,6 @@ public enum NetworkIndicators {
             var peer: Int
             var days: [Int]
         }
-        var peerRatioMemo: [PeerKey: Double?] = [:]
         let peerPanels = towns.map { panels[$0]?.panel }
         let peerExcluded = towns.map { Set((excludedDaysByTown[$0] ?? []).map(DayNumber.init)) }
         /// A town's events in the period: (event id, zone) → days.
@@ -232,7 +231,9 @@ public enum NetworkIndicators {
         for town in towns where panels[town] != nil {
             for event in events(of: town).values { daySets.insert(event.days.sorted()) }
         }
-        let jobs = daySets.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { days in towns.indices.map { PeerKey(peer: $0, days: days) } }
+        let daySetList = daySets.sorted { $0.lexicographicallyPrecedes($1) }
+        let daySetIndex = Dictionary(uniqueKeysWithValues: daySetList.enumerated().map { ($0.element, $0.offset) })
+        let jobs = daySetList.flatMap { days in towns.indices.map { PeerKey(peer: $0, days: days) } }
         let excludedByPeer = towns.map { excludedDaysByTown[$0] ?? [] }
         let ratios = try parallelMap(jobs.count) { i -> Double? in
             let key = jobs[i]
@@ -242,7 +243,7 @@ public enum NetworkIndicators {
             return finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
                                                   eventDays: key.days.map(DayNumber.init), excludedDays: peerExcluded[key.peer]).ratio)
         }
-        for (key, ratio) in zip(jobs, ratios) { peerRatioMemo[key] = ratio }
+        // ratios[d * towns.count + p]: peer p's ratio on day set d (an array, not a hash per peer and event).
         for town in towns {
             guard let built = panels[town] else { continue }
             let events = events(of: town)
@@ -256,21 +257,10 @@ public enum NetworkIndicators {
                 let uplift = sensors.isEmpty ? nil
                     : try EventUplift.compute(panel: built.panel, sensors: sensors, eventDays: eventDayNumbers, excludedDays: excluded)
                 var peerRatios: [Double] = []
-                let sortedDays = event.days.sorted()
-                for (p, peer) in towns.enumerated() where peer != town {
-                    let memoKey = PeerKey(peer: p, days: sortedDays)
-                    if let known = peerRatioMemo[memoKey] {
-                        if let ratio = known { peerRatios.append(ratio) }
-                        continue
+                if let d = daySetIndex[event.days.sorted()] {
+                    for (p, peer) in towns.enumerated() where peer != town {
+                        if let ratio = ratios[d * towns.count + p] { peerRatios.append(ratio) }
                     }
-                    var ratio: Double?
-                    if let peerPanel = peerPanels[p], (excludedDaysByTown[peer] ?? []).isDisjoint(with: event.days),
-                       peerPanel.sensorCount > 0 {
-                        ratio = finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
-                                                               eventDays: eventDayNumbers, excludedDays: peerExcluded[p]).ratio)
-                    }
-                    peerRatioMemo[memoKey] = ratio
-                    if let ratio { peerRatios.append(ratio) }
                 }
                 results.append(NetworkFigures.Event(
                     eventId: eventID, kind: event.kind, zoneId: event.zone, days: eventDayNumbers.map(\.description),

@@ -42,34 +42,6 @@ enum PackedCell {
         }
         return out
     }
-
-    /// Calls `body` for each entry; a blob that does not parse is a damaged store.
-    static func decode(_ bytes: UnsafeRawBufferPointer, _ body: (Entry) throws -> Void) throws {
-        var offset = 0
-        func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
-            guard offset + MemoryLayout<T>.size <= bytes.count else {
-                throw CoordinatorError(.storage, "A packed series cell ends early; the store is damaged. Restore it from a backup.")
-            }
-            let value = T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
-            offset += MemoryLayout<T>.size
-            return value
-        }
-        while offset < bytes.count {
-            let sensorNo = try read(Int64.self)
-            let flags = try read(UInt8.self)
-            let total = Double(bitPattern: try read(UInt64.self))
-            func int() throws -> Int {
-                if flags & wide == 0 { return Int(try read(Int32.self)) }
-                guard let value = Int(exactly: try read(Int64.self)) else {
-                    throw CoordinatorError(.storage, "A packed series value does not fit an Int; the store is damaged.")
-                }
-                return value
-            }
-            let covered = try int(), expected = try int(), uptime = try int(), validHours = try int()
-            try body(Entry(sensorNo: sensorNo, total: flags & hasTotal != 0 ? total : nil, covered: covered, expected: expected,
-                           uptime: uptime, validHours: validHours))
-        }
-    }
 }
 
 extension SQLiteCoordinatorStore {
@@ -330,27 +302,55 @@ struct PackedSeriesReader {
         return slotByNumber[no]
     }
 
-    /// One cell's blob (see ``PackedCell``) on `day`.
+    /// One cell's blob (see ``PackedCell``) on `day`: parsed in place (this loop is most of the read).
     mutating func add(day: Int, _ bytes: UnsafeRawBufferPointer) throws {
         let offset = day - days.lowerBound.rawValue
         let inRange = offset >= 0 && offset < dayCount
-        try PackedCell.decode(bytes) { e in
-            guard let s = slot(e.sensorNo) else {
-                throw CoordinatorError(.storage, "A packed series cell names sensor \(e.sensorNo), which is not stored; the store is damaged.")
+        let damaged = CoordinatorError(.storage, "A packed series cell does not parse; the store is damaged. Restore it from a backup.")
+        var at = 0
+        while at < bytes.count {
+            guard at + 17 <= bytes.count else { throw damaged }
+            let no = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int64.self))
+            let flags = bytes[at + 8]
+            let total = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 9, as: UInt64.self)))
+            at += 17
+            var covered = 0, expected = 0, uptime = 0, validHours = 0
+            if flags & PackedCell.wide == 0 {
+                guard at + 16 <= bytes.count else { throw damaged }
+                covered = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+                expected = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 4, as: Int32.self)))
+                uptime = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 8, as: Int32.self)))
+                validHours = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 12, as: Int32.self)))
+                at += 16
+            } else {
+                guard at + 32 <= bytes.count else { throw damaged }
+                func wide(_ i: Int) throws -> Int {
+                    guard let value = Int(exactly: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 8 * i, as: Int64.self))) else {
+                        throw damaged
+                    }
+                    return value
+                }
+                covered = try wide(0)
+                expected = try wide(1)
+                uptime = try wide(2)
+                validHours = try wide(3)
+                at += 32
             }
-            let slot = slots[Int(s)]
+            guard let s = slot(no) else {
+                throw CoordinatorError(.storage, "A packed series cell names sensor \(no), which is not stored; the store is damaged.")
+            }
+            let slot = slots[s]
             let row = Int(slot.row)
             present[row] = true
-            guard let total = e.total else { return }
+            guard flags & PackedCell.hasTotal != 0 else { continue }
             reported[row] = true
             let t = Int(slot.town)
             towns[t].lastReported = max(towns[t].lastReported ?? day, day)
-            guard inRange, AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil else { return }
-            let coverage = SensorDayCoverage(coveredMinutes: Double(e.covered), uptimeMinutes: Double(e.uptime), validHours: e.validHours,
-                                             expectedMinutes: e.expected)
-            let valid = ValidityRule.v1.isValid(coverage, vendorKind: slot.kind)
+            guard inRange, AggregateLimits.countProblem(total, bound: AggregateLimits.maximumSensorDayCount) == nil else { continue }
+            let coverage = SensorDayCoverage(coveredMinutes: Double(covered), uptimeMinutes: Double(uptime), validHours: validHours,
+                                             expectedMinutes: expected)
             counts[row * dayCount + offset] = total
-            validity[row * dayCount + offset] = valid
+            validity[row * dayCount + offset] = ValidityRule.v1.isValid(coverage, vendorKind: slot.kind)
         }
     }
 

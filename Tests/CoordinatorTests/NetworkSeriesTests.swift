@@ -135,16 +135,27 @@ struct NetworkSeriesTests {
         try Self.expectAgreement(store)
     }
 
-    @Test("a damaged packed cell is a storage error naming the remedy, not a crash")
+    @Test("a damaged packed cell is a storage error, not a crash; values beyond 32 bits survive")
     func damagedCell() throws {
-        let bytes: [UInt8] = PackedCell.encode([.init(sensorNo: 1, total: 5, covered: 1, expected: 1, uptime: 1, validHours: 1)])
-        #expect(throws: CoordinatorError.self) {
-            try Array(bytes.dropLast()).withUnsafeBytes { try PackedCell.decode($0) { _ in } }
+        let day = try DayNumber(iso: "2026-11-02")
+        func reader() -> PackedSeriesReader {
+            PackedSeriesReader(days: day...day, sensors: [(no: 7, town: "veurne", zone: "centrum", sensor: "s", vendorKind: "crowdscan")])
         }
-        var seen: [PackedCell.Entry] = []
-        let wide = PackedCell.encode([.init(sensorNo: 7, total: nil, covered: 1 << 40, expected: 2, uptime: 3, validHours: 4)])
-        try wide.withUnsafeBytes { try PackedCell.decode($0) { seen.append($0) } }
-        #expect(seen.map(\.covered) == [1 << 40])
-        #expect(seen.map(\.total) == [nil])
+        let bytes = PackedCell.encode([.init(sensorNo: 7, total: 5, covered: 1440, expected: 1440, uptime: 1440, validHours: 24)])
+        var damaged = reader()
+        #expect(throws: CoordinatorError.self) { try Array(bytes.dropLast()).withUnsafeBytes { try damaged.add(day: day.rawValue, $0) } }
+        var unknown = reader()
+        let other = PackedCell.encode([.init(sensorNo: 8, total: 5, covered: 1440, expected: 1440, uptime: 1440, validHours: 24)])
+        #expect(throws: CoordinatorError.self) { try other.withUnsafeBytes { try unknown.add(day: day.rawValue, $0) } }
+
+        var wide = reader()
+        try PackedCell.encode([.init(sensorNo: 7, total: 9, covered: 1 << 40, expected: 1440, uptime: 1440, validHours: 24)])
+            .withUnsafeBytes { try wide.add(day: day.rawValue, $0) }
+        let town = try #require(try wide.build()["veurne"])
+        let expected = try NetworkIndicators.townPanel([SensorDayRow(
+            townID: "veurne", zoneID: "centrum", zoneKind: "", day: day.rawValue, measure: "pedestrians", sensor: "s", vendorKind: "crowdscan",
+            total: 9, coveredMinutes: 1 << 40, expectedMinutes: 1440, uptimeMinutes: 1440, validHours: 24)], days: day...day)
+        #expect(town.panel == expected.panel)
+        #expect(town.reportingSensors == 1 && town.lastReportedDay == day)
     }
 }
