@@ -95,12 +95,27 @@ public enum NetworkIndicators {
                 range.lowerBound.rawValue...range.upperBound.rawValue)
     }
 
+    /// The days whose values the computation reads, merged: the period with the event baselines'
+    /// look-back before it, and the period a lag earlier. For a month with a 364-day lag that is
+    /// 144 of the 394 loaded days; the other days only decide which towns are listed.
+    public static func valueDays(_ period: DayPeriod, lag: Int) -> [ClosedRange<Int>] {
+        let range = period.range
+        let a = (range.lowerBound - 7 * EventUplift.lookbackWeeks).rawValue...range.upperBound.rawValue
+        let b = (range.lowerBound - lag).rawValue...(range.upperBound - lag).rawValue
+        let sorted = [a, b].sorted { $0.lowerBound < $1.lowerBound }
+        if sorted[1].lowerBound <= sorted[0].upperBound + 1 {
+            return [sorted[0].lowerBound...max(sorted[0].upperBound, sorted[1].upperBound)]
+        }
+        return sorted
+    }
+
     /// Reads what the period needs from one snapshot of `store` and computes; the figures name
     /// the log state (`origin`, size, root) of that snapshot. The towns are those with data.
     public static func compute(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         let load = loadDays(period, lag: lag)
-        let series = try store.networkSeries(measure: footfallMeasure, days: load.days, conversionDays: load.conversionDays, scope)
+        let series = try store.networkSeries(measure: footfallMeasure, days: load.days, values: valueDays(period, lag: lag),
+                                             conversionDays: load.conversionDays, scope)
         return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
     }
 

@@ -153,8 +153,8 @@ struct SeriesBuilder {
 extension CoordinatorStore {
     /// Default: the rows of ``networkInputs(measure:days:conversionDays:_:)`` turned into panels.
     /// The SQLite store overrides it with its packed series.
-    public func networkSeries(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws
-        -> NetworkSeries {
+    public func networkSeries(measure: String, days: ClosedRange<Int>, values: [ClosedRange<Int>]?, conversionDays: ClosedRange<Int>,
+                              _ scope: TenantScope) throws -> NetworkSeries {
         let inputs = try networkInputs(measure: measure, days: days, conversionDays: conversionDays, scope)
         return try NetworkSeries(inputs, days: DayNumber(days.lowerBound)...DayNumber(days.upperBound))
     }

@@ -95,7 +95,8 @@ public enum ReportPages {
         }
         let earliest = min(previousRange.lowerBound, windows.first?.lowerBound ?? range.lowerBound)
         let load = (earliest - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
-        let snapshot = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load, conversionDays: load, scope)
+        let snapshot = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load, values: nil,
+                                               conversionDays: load, scope)
         let ids = towns.map(\.id)
         // The previous period needs only the footfall figures: without zone days and conversions
         // the computation skips event uplifts and conversion rates.

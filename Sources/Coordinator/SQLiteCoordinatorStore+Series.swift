@@ -70,7 +70,8 @@ extension SQLiteCoordinatorStore {
         WHERE tenant_id = ? AND measure = ? AND town_id = ? AND zone_id = ? AND sensor = ? AND vendor_kind = ?
         """
     private static let cellSQL = """
-        INSERT INTO series_cells (tenant_id, measure, day, town_id, zone_id, submission_row, sensors) VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO series_cells (tenant_id, measure, day, town_id, zone_id, submission_row, sensors)
+        VALUES (?, ?, ?, ?, ?, ?, coalesce(?, x''))
         ON CONFLICT DO UPDATE SET submission_row = excluded.submission_row, sensors = excluded.sensors
         WHERE excluded.submission_row > series_cells.submission_row
         """
@@ -165,8 +166,8 @@ extension SQLiteCoordinatorStore {
     }
 
     /// The network read from the packed series: one snapshot with the log head.
-    public func networkSeries(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws
-        -> NetworkSeries {
+    public func networkSeries(measure: String, days: ClosedRange<Int>, values: [ClosedRange<Int>]?, conversionDays: ClosedRange<Int>,
+                              _ scope: TenantScope) throws -> NetworkSeries {
         try read("reading network series") { box in
             try box.connection.read {
                 let frontier = try Self.frontier(scope.tenantID, box)
@@ -184,14 +185,36 @@ extension SQLiteCoordinatorStore {
                 let cells = try box.statement("""
                     SELECT day, sensors FROM series_cells WHERE tenant_id = ? AND measure = ? AND day BETWEEN ? AND ?
                     """)
-                try cells.bind([.text(scope.tenantID), .text(measure), .int(days.lowerBound), .int(days.upperBound)])
-                while try cells.step() {
-                    guard let day = Int(exactly: cells.int64(at: 0)) else {
-                        throw CoordinatorError(.storage, "A packed series cell's day does not fit an Int; the store is damaged.")
-                    }
-                    try cells.withBlob(at: 1) { try reader.add(day: day, $0) }
+                let ranges = (values ?? [days]).compactMap { r -> ClosedRange<Int>? in
+                    let low = max(r.lowerBound, days.lowerBound), high = min(r.upperBound, days.upperBound)
+                    return low <= high ? low...high : nil
                 }
-                try cells.reset()
+                for range in ranges {
+                    try cells.bind([.text(scope.tenantID), .text(measure), .int(range.lowerBound), .int(range.upperBound)])
+                    while try cells.step() {
+                        guard let day = Int(exactly: cells.int64(at: 0)) else {
+                            throw CoordinatorError(.storage, "A packed series cell's day does not fit an Int; the store is damaged.")
+                        }
+                        try cells.withBlob(at: 1) { try reader.add(day: day, $0) }
+                    }
+                    try cells.reset()
+                }
+                // The days between: only which towns have a sensor there (the rows would list them).
+                if values != nil {
+                    let towns = try box.statement("""
+                        SELECT DISTINCT town_id FROM series_cells
+                        WHERE tenant_id = ? AND measure = ? AND day BETWEEN ? AND ? AND length(sensors) > 0
+                        """)
+                    var from = days.lowerBound
+                    for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) + [(days.upperBound + 1)...(days.upperBound + 1)] {
+                        if from < range.lowerBound {
+                            try towns.bind([.text(scope.tenantID), .text(measure), .int(from), .int(range.lowerBound - 1)])
+                            while try towns.step() { reader.list(town: towns.string(at: 0)) }
+                            try towns.reset()
+                        }
+                        from = max(from, range.upperBound + 1)
+                    }
+                }
                 // Only zone days with events: the computation uses no other (and most days have none).
                 let events = try box.rows("""
                     SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
@@ -223,6 +246,8 @@ struct PackedSeriesReader {
     }
     private struct Town {
         var id: String
+        /// Has a sensor on a loaded day whose values were not read.
+        var listed = false
         var keys: [(zone: String, sensor: String)] = []
         var keyIndex: [String: [String: Int]] = [:]
         var firstRow = 0
@@ -231,6 +256,7 @@ struct PackedSeriesReader {
     let days: ClosedRange<DayNumber>
     private let dayCount: Int
     private var towns: [Town] = []
+    private var townIndex: [String: Int] = [:]
     private var slots: [Slot] = []
     private var slotByNumber: [Int64: Int] = [:]
     private var direct: [Int32] = []
@@ -244,7 +270,6 @@ struct PackedSeriesReader {
     init(days: ClosedRange<DayNumber>, sensors: [(no: Int64, town: String, zone: String, sensor: String, vendorKind: String)]) {
         self.days = days
         dayCount = days.upperBound.rawValue - days.lowerBound.rawValue + 1
-        var townIndex: [String: Int] = [:]
         var kinds: [String: VendorKind] = [:]
         var rowsPerTown: [Int] = []
         var pending: [(no: Int64, town: Int, key: Int, kind: VendorKind)] = []
@@ -354,11 +379,16 @@ struct PackedSeriesReader {
         }
     }
 
+    /// Lists `town` (as having data) even if no values of it were read.
+    mutating func list(town id: String) {
+        if let t = townIndex[id] { towns[t].listed = true }
+    }
+
     func build() throws -> [String: TownSeries] {
         var out: [String: TownSeries] = [:]
         for town in towns {
             let rows = town.keys.indices.filter { present[town.firstRow + $0] }
-            guard !rows.isEmpty else { continue }
+            guard !rows.isEmpty || town.listed else { continue }
             let order = rows.sorted { (town.keys[$0].zone, town.keys[$0].sensor) < (town.keys[$1].zone, town.keys[$1].sensor) }
             var townCounts: [Double] = []
             var townValidity: [Bool] = []

@@ -40,6 +40,13 @@ struct NetworkSeriesTests {
                     }
                 }
             }
+            // A sensor in another zone in March 2026 only (between the days a November month reads).
+            if t == 2 {
+                sequence += 1
+                #expect(try fixture.submit(tenant, try fixture.envelope(tenant, town, sequence: sequence, [
+                    DayData(date: "2026-03-10", sensors: [("g", 77)], zone: "markt"),
+                ])).status == 202)
+            }
             // Corrections: sensor b dropped on 2026-11-05, a changed on 2026-11-06, an event added on 2026-11-07.
             sequence += 1
             let response = try fixture.submit(tenant, try fixture.envelope(tenant, town, sequence: sequence, [
@@ -56,8 +63,10 @@ struct NetworkSeriesTests {
     }
 
     static let periods: [DayPeriod] = {
-        // A month, a week, a year and one day (the year loads days with no data at all).
+        // A month, a week, a year and one day (the year loads days with no data at all); July 2026,
+        // whose loaded days hold data only between the days whose values it reads (the towns are still listed).
         [(try? DayPeriod.parse(period: "2026-11", from: nil, to: nil).get()), try? DayPeriod(from: "2026-11-02", to: "2026-11-08"),
+         try? DayPeriod.parse(period: "2026-07", from: nil, to: nil).get(),
          try? DayPeriod(from: "2025-12-01", to: "2026-11-30"), try? DayPeriod(from: "2026-11-05", to: "2026-11-05")].compactMap { $0 }
     }()
 
@@ -80,7 +89,7 @@ struct NetworkSeriesTests {
                 #expect(try encoded(new) == encoded(old), "\(period.from)…\(period.to) lag \(lag)")
                 #expect(new == old)
 
-                let series = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load.days,
+                let series = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load.days, values: nil,
                                                      conversionDays: load.conversionDays, scope)
                 let days = DayNumber(load.days.lowerBound)...DayNumber(load.days.upperBound)
                 let rowsByTown = Dictionary(grouping: inputs.sensorDays, by: \.townID)

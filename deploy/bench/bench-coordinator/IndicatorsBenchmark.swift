@@ -96,6 +96,7 @@ enum IndicatorsBenchmark {
             var cells = 0
             let read = seconds(try clock.measure {
                 cells = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load.days,
+                                                values: NetworkIndicators.valueDays(period, lag: FootfallIndex.defaultLag),
                                                 conversionDays: load.conversionDays, scope).towns.values.reduce(0) {
                     $0 + $1.panel.sensorCount * $1.panel.dayCount
                 }
