@@ -1,5 +1,5 @@
 // PostgreSQL vs SQLite on the submission path (moved here from the test suite's PostgresBenchmark):
-// a fresh store of TOWNS towns, each town's 3 years (1,096 days × 2 sensors) in 28-day submissions
+// a fresh store of TOWNS towns, each town's 3 years to 2026-11-29 (1,096 days × 2 sensors) in 28-day submissions
 // committed in batches of 64, then 1-day submissions (the node's daily push) one per commit and 64
 // per commit. Signed and checked before the clock starts; Ed25519 and HTTP are excluded (they cost
 // the same on both backends). Every commit appends to the log and signs a checkpoint, as the
@@ -14,7 +14,7 @@ enum StoreComparison {
         let dayCount = 1096
         let perSubmission = 28
         let sensors = 2
-        let first = try DayNumber(iso: "2024-01-01")
+        let first = try DayNumber(iso: "2026-11-29") - (dayCount - 1)  // measured days only: none in the future
         let now = Date()
         let signer = try CheckpointSigner(name: "bench.example", key: try Ed25519.PrivateKey())
         let names = (0..<towns).map { String(format: "town-%03d", $0) }
@@ -24,12 +24,14 @@ enum StoreComparison {
         }
         func verified(_ t: Int, sequence: Int, first: DayNumber, count: Int) throws -> VerifiedSubmission {
             let days = (0..<count).map { d in
-                AggregatePayload.Day(date: (first + d).description, flags: .init(publicHoliday: false, schoolHoliday: false, events: []),
-                                     measures: [.init(measure: "pedestrians", sensors: (0..<sensors).map { s in
-                                         AggregatePayload.SensorDay(sensor: "s\(s)", vendorKind: "crowdscan",
-                                                                    total: Double(1000 + t % 256 + s * 10 + (first.rawValue + d) % 97),
-                                                                    coveredMinutes: 1440, expectedMinutes: 1440, uptimeMinutes: 1440, validHours: 24)
-                                     }, total: nil)])
+                let values = (0..<sensors).map { s in
+                    AggregatePayload.SensorDay(sensor: Hex.encode(SHA256.hash(Array("\(names[t])/\(s)".utf8)).prefix(16)), vendorKind: "crowdscan",
+                                               total: Double(1000 + t % 256 + s * 10 + (first.rawValue + d) % 97),
+                                               coveredMinutes: 1440, expectedMinutes: 1440, uptimeMinutes: 1440, validHours: 24)
+                }
+                return AggregatePayload.Day(date: (first + d).description, flags: .init(publicHoliday: false, schoolHoliday: false, events: []),
+                                            measures: [.init(measure: "pedestrians", sensors: values,
+                                                             total: values.reduce(0) { $0 + ($1.total ?? 0) })])
             }
             let payload = AggregatePayload(
                 tenantId: benchTenant, townId: names[t], keyId: keys[t].publicKey.keyID, submissionId: try SubmissionID.random(),
