@@ -41,8 +41,15 @@ enum IndicatorsBenchmark {
                 throw CoordinatorError(.invalidArgument, "Set TOWNBENCH_BENCH_POSTGRES_URL (or start deploy/postgres-test-server.sh) for the PostgreSQL side.")
             }
             let marker = cache.appendingPathComponent("postgres-\(name)")
+            // A schema named by the marker but not holding the whole network (another server, or a
+            // throwaway test server since stopped) is built again.
+            var cached: PostgresCoordinatorStore?
             if let schema = try? String(contentsOf: marker, encoding: .utf8), !schema.isEmpty {
-                store = try PostgresCoordinatorStore(url: url, schema: schema, maximumConnections: 4)
+                let store = try PostgresCoordinatorStore(url: url, schema: schema, maximumConnections: 4)
+                if try store.submissionCount(.administrative(benchTenant)) == towns * weeks { cached = store } else { store.close() }
+            }
+            if let cached {
+                store = cached
             } else {
                 // A new schema per build: an interrupted build is left behind, never reused.
                 let schema = "bench_\(towns)_\(weeks)_\(Int(Date().timeIntervalSince1970))"
