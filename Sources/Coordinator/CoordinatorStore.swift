@@ -101,6 +101,11 @@ public protocol CoordinatorStore: Sendable {
     /// sensor days of `measure` and zone days over `days`, conversion days over `conversionDays`.
     func networkInputs(measure: String, days: ClosedRange<Int>, conversionDays: ClosedRange<Int>, _ scope: TenantScope) throws
         -> NetworkInputs
+    /// The same snapshot as ``networkInputs(measure:days:conversionDays:_:)`` as one panel per town
+    /// (issue 17); a default builds it from those rows. With `values`, a store may fill only those
+    /// days' values (the rest of `days` still decides which towns have data).
+    func networkSeries(measure: String, days: ClosedRange<Int>, values: [ClosedRange<Int>]?, conversionDays: ClosedRange<Int>,
+                       _ scope: TenantScope) throws -> NetworkSeries
     /// The report published for `key`, if any.
     func publishedReport(_ key: PublishedReportKey, _ scope: TenantScope) throws -> PublishedReport?
     /// Stores `report` unless one is published for its key; returns the one stored for that key.

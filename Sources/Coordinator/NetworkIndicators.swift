@@ -1,5 +1,8 @@
+import Dispatch
 public import Federation
+import Foundation
 public import Indicators
+import Synchronization
 
 extension DayPeriod {
     /// `period=YYYY-MM` (a month) or `from`/`to` days (``DayPeriod/init(from:to:)``: supported
@@ -92,13 +95,46 @@ public enum NetworkIndicators {
                 range.lowerBound.rawValue...range.upperBound.rawValue)
     }
 
+    /// The days whose values the computation reads, merged: the period with the event baselines'
+    /// look-back before it, and the period a lag earlier. For a month with a 364-day lag that is
+    /// 144 of the 394 loaded days; the other days only decide which towns are listed.
+    public static func valueDays(_ period: DayPeriod, lag: Int) -> [ClosedRange<Int>] {
+        let range = period.range
+        let a = (range.lowerBound - 7 * EventUplift.lookbackWeeks).rawValue...range.upperBound.rawValue
+        let b = (range.lowerBound - lag).rawValue...(range.upperBound - lag).rawValue
+        let sorted = [a, b].sorted { $0.lowerBound < $1.lowerBound }
+        if sorted[1].lowerBound <= sorted[0].upperBound + 1 {
+            return [sorted[0].lowerBound...max(sorted[0].upperBound, sorted[1].upperBound)]
+        }
+        return sorted
+    }
+
     /// Reads what the period needs from one snapshot of `store` and computes; the figures name
     /// the log state (`origin`, size, root) of that snapshot. The towns are those with data.
     public static func compute(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         let load = loadDays(period, lag: lag)
-        let inputs = try store.networkInputs(measure: footfallMeasure, days: load.days, conversionDays: load.conversionDays, scope)
-        return try compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: period, lag: lag)
+        let series = try store.networkSeries(measure: footfallMeasure, days: load.days, values: valueDays(period, lag: lag),
+                                             conversionDays: load.conversionDays, scope)
+        return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
+    }
+
+    /// Computes from a store's packed series (``CoordinatorStore/networkSeries(measure:days:conversionDays:_:)``):
+    /// the same figures as from the rows, without a row per sensor-day.
+    public static func compute(tenantID: String, series: NetworkSeries, origin: String, period: DayPeriod,
+                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+        let range = period.range
+        let days = (range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks))...range.upperBound
+        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        for (town, townSeries) in series.towns {
+            // A series loaded over other days is cut to this period's (the region page loads once for several periods).
+            panels[town] = (townSeries.panel.covers(days) ? townSeries.panel : try townSeries.panel.slice(days), townSeries.sensors)
+        }
+        var figures = try compute(tenantID: tenantID, towns: [], panels: panels, zoneDays: series.eventDays,
+                                  conversions: series.conversions, zoneHours: series.zoneHours, period: period, lag: lag)
+        figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: series.head.size,
+                                                                 rootHash: Base64.encode(series.head.rootHash))
+        return figures
     }
 
     /// Computes from inputs read from a store or replayed from the log (``LogReplay``).
@@ -119,14 +155,27 @@ public enum NetworkIndicators {
         let range = period.range
         let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
         let days = loadFirst...range.upperBound
-        let towns = Array(Set(townList + sensorDays.map(\.townID) + conversions.map(\.townID))).sorted()
-        let rowsByTown = Dictionary(grouping: sensorDays, by: \.townID)
+        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        for (town, rows) in Dictionary(grouping: sensorDays, by: \.townID) { panels[town] = try townPanel(rows, days: days) }
+        return try compute(tenantID: tenantID, towns: townList, panels: panels, zoneDays: zoneDays, conversions: conversions,
+                           zoneHours: zoneHours, period: period, lag: lag)
+    }
+
+    /// The computation over each town's panel (built from rows or read packed); a town without one
+    /// (only conversions, or listed in `townList`) gets an empty panel, as from no rows.
+    static func compute(tenantID: String, towns townList: [String], panels built: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])],
+                        zoneDays: [ZoneDayRow], conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], period: DayPeriod,
+                        lag: Int) throws -> NetworkFigures {
+        let range = period.range
+        let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
+        let days = loadFirst...range.upperBound
+        let towns = Array(Set(townList + built.keys + conversions.map(\.townID))).sorted()
         let zoneDaysByTown = Dictionary(grouping: zoneDays, by: \.townID)
 
-        var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        var panels = built
         var figures: [String: NetworkFigures.TownFigures] = [:]
         for town in towns {
-            let built = try townPanel(rowsByTown[town] ?? [], days: days)
+            let built = try panels[town] ?? townPanel([], days: days)
             panels[town] = built
             let result = try FootfallIndex.compute(panel: built.panel, period: range, lag: lag)
             // A result that is not finite is dropped (the town shows no index), never encoded.
@@ -181,19 +230,40 @@ public enum NetworkIndicators {
             var peer: Int
             var days: [Int]
         }
-        var peerRatioMemo: [PeerKey: Double?] = [:]
         let peerPanels = towns.map { panels[$0]?.panel }
         let peerExcluded = towns.map { Set((excludedDaysByTown[$0] ?? []).map(DayNumber.init)) }
-        for town in towns {
-            guard let built = panels[town] else { continue }
-            let zoneRows = zoneDaysByTown[town] ?? []
-            // (event id, zone) → days in the period
+        /// A town's events in the period: (event id, zone) → days.
+        func events(of town: String) -> [String: (kind: String, zone: String, days: [Int])] {
             var events: [String: (kind: String, zone: String, days: [Int])] = [:]
-            for zd in zoneRows where range.contains(DayNumber(zd.day)) {
+            for zd in zoneDaysByTown[town] ?? [] where range.contains(DayNumber(zd.day)) {
                 for e in zd.events {
                     events[e.eventId + "\u{0}" + zd.zoneID, default: (e.kind, zd.zoneID, [])].days.append(zd.day)
                 }
             }
+            return events
+        }
+        // Every peer's ratio for every set of event days, computed up front on all cores (a pure
+        // function of the peer's panel and the days: the same values the loop below would compute).
+        var daySets = Set<[Int]>()
+        for town in towns where panels[town] != nil {
+            for event in events(of: town).values { daySets.insert(event.days.sorted()) }
+        }
+        let daySetList = daySets.sorted { $0.lexicographicallyPrecedes($1) }
+        let daySetIndex = Dictionary(uniqueKeysWithValues: daySetList.enumerated().map { ($0.element, $0.offset) })
+        let jobs = daySetList.flatMap { days in towns.indices.map { PeerKey(peer: $0, days: days) } }
+        let excludedByPeer = towns.map { excludedDaysByTown[$0] ?? [] }
+        let ratios = try parallelMap(jobs.count) { i -> Double? in
+            let key = jobs[i]
+            guard let peerPanel = peerPanels[key.peer], excludedByPeer[key.peer].isDisjoint(with: key.days), peerPanel.sensorCount > 0 else {
+                return nil
+            }
+            return finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
+                                                  eventDays: key.days.map(DayNumber.init), excludedDays: peerExcluded[key.peer]).ratio)
+        }
+        // ratios[d * towns.count + p]: peer p's ratio on day set d (an array, not a hash per peer and event).
+        for town in towns {
+            guard let built = panels[town] else { continue }
+            let events = events(of: town)
             var results: [NetworkFigures.Event] = []
             for key in events.keys.sorted() {
                 guard let event = events[key] else { continue }
@@ -204,21 +274,10 @@ public enum NetworkIndicators {
                 let uplift = sensors.isEmpty ? nil
                     : try EventUplift.compute(panel: built.panel, sensors: sensors, eventDays: eventDayNumbers, excludedDays: excluded)
                 var peerRatios: [Double] = []
-                let sortedDays = event.days.sorted()
-                for (p, peer) in towns.enumerated() where peer != town {
-                    let memoKey = PeerKey(peer: p, days: sortedDays)
-                    if let known = peerRatioMemo[memoKey] {
-                        if let ratio = known { peerRatios.append(ratio) }
-                        continue
+                if let d = daySetIndex[event.days.sorted()] {
+                    for (p, peer) in towns.enumerated() where peer != town {
+                        if let ratio = ratios[d * towns.count + p] { peerRatios.append(ratio) }
                     }
-                    var ratio: Double?
-                    if let peerPanel = peerPanels[p], (excludedDaysByTown[peer] ?? []).isDisjoint(with: event.days),
-                       peerPanel.sensorCount > 0 {
-                        ratio = finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
-                                                               eventDays: eventDayNumbers, excludedDays: peerExcluded[p]).ratio)
-                    }
-                    peerRatioMemo[memoKey] = ratio
-                    if let ratio { peerRatios.append(ratio) }
                 }
                 results.append(NetworkFigures.Event(
                     eventId: eventID, kind: event.kind, zoneId: event.zone, days: eventDayNumbers.map(\.description),
@@ -276,6 +335,26 @@ public enum NetworkIndicators {
     }
 
     static func kind(_ text: String) -> EventKind { EventKind(rawValue: text) ?? .event }
+
+    /// `body(0..<count)` on all cores, in order; the first error is thrown. Why: a year's peer
+    /// ratios at 300 towns are ~100,000 independent small computations.
+    static func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, count / 64))
+        guard workers > 1 else { return try (0..<count).map(body) }
+        let results = Mutex<[(Int, T)]>([])
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var local: [(Int, T)] = []
+            do {
+                for i in stride(from: w, to: count, by: workers) { local.append((i, try body(i))) }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+            results.withLock { $0.append(contentsOf: local) }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.withLock { all in all.sorted { $0.0 < $1.0 }.map(\.1) }
+    }
 
     /// `value` when it is finite, else nil. Why: the computation is total; a figure that overflowed
     /// (one town's extreme input) is withheld for that figure alone and never reaches an encoder.

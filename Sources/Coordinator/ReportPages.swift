@@ -100,25 +100,28 @@ public enum ReportPages {
         }
         let earliest = min(previousRange.lowerBound, windows.first?.lowerBound ?? range.lowerBound)
         let load = (earliest - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
-        let snapshot = try store.networkInputs(measure: NetworkIndicators.footfallMeasure, days: load, conversionDays: load, scope)
-        let sensorDays = snapshot.sensorDays
+        let snapshot = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load, values: nil,
+                                               conversionDays: load, scope)
         let ids = towns.map(\.id)
         // The previous period needs only the footfall figures: without zone days and conversions
         // the computation skips event uplifts and conversion rates.
         func compute(_ window: ClosedRange<DayNumber>, footfallOnly: Bool) throws -> NetworkFigures {
             let days = window.lowerBound.rawValue...window.upperBound.rawValue
-            let inputs = NetworkInputs(head: snapshot.head, sensorDays: sensorDays, zoneDays: footfallOnly ? [] : snapshot.zoneDays,
-                                       conversions: footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) },
-                                       zoneHours: footfallOnly ? [] : snapshot.zoneHours)
-            return try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: DayPeriod(window),
+            var series = snapshot
+            series.eventDays = footfallOnly ? [] : snapshot.eventDays
+            series.conversions = footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) }
+            series.zoneHours = footfallOnly ? [] : snapshot.zoneHours
+            return try NetworkIndicators.compute(tenantID: scope.tenantID, series: series, origin: origin, period: DayPeriod(window),
                                                  lag: lag)
         }
         // The series: one panel per town over every loaded day, one FootfallIndex per week (a
         // whole NetworkIndicators.compute per week cost ≈ 65 ms each on the demo network).
         let allDays = DayNumber(load.lowerBound)...DayNumber(load.upperBound)
-        let rowsByTown = Dictionary(grouping: sensorDays, by: \.townID)
-        let townIDs = Array(Set(ids + sensorDays.map(\.townID))).sorted()
-        let panels = try townIDs.map { ($0, try NetworkIndicators.townPanel(rowsByTown[$0] ?? [], days: allDays).panel) }
+        let townIDs = Array(Set(ids + snapshot.towns.keys)).sorted()
+        let panels = try townIDs.map { town in
+            (town, try snapshot.towns[town].map { $0.panel.covers(allDays) ? $0.panel : try $0.panel.slice(allDays) }
+                ?? NetworkIndicators.townPanel([], days: allDays).panel)
+        }
         let weekly = try windows.map { window in
             var values: [String: Double] = [:]
             for (town, panel) in panels {
@@ -128,17 +131,18 @@ public enum ReportPages {
             return WeekPoint(end: window.upperBound, towns: values, median: median)
         }
         var lastDays: [String: DayNumber] = [:]
-        var sensorSets: [String: Set<String>] = [:]
-        for row in sensorDays where row.total != nil && row.day <= range.upperBound.rawValue {
-            lastDays[row.townID] = max(lastDays[row.townID] ?? DayNumber(row.day), DayNumber(row.day))
-            sensorSets[row.townID, default: []].insert(row.sensor)
+        var sensorCounts: [String: Int] = [:]
+        for (town, series) in snapshot.towns {
+            guard let last = series.lastReportedDay else { continue }
+            lastDays[town] = last
+            sensorCounts[town] = series.reportingSensors
         }
         var result = Inputs(tenant: tenant, towns: towns, label: label, current: try compute(range, footfallOnly: false),
                             previous: try compute(previousRange, footfallOnly: true),
-                            weekly: weekly, lastDays: lastDays, sensors: sensorSets.mapValues(\.count), generatedAt: now,
+                            weekly: weekly, lastDays: lastDays, sensors: sensorCounts, generatedAt: now,
                             groups: try store.peerGroups(scope))
         result.zoneHours = snapshot.zoneHours
-        result.zoneDays = snapshot.zoneDays
+        result.zoneDays = snapshot.eventDays
         return result
     }
 

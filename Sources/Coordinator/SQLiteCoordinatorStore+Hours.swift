@@ -6,7 +6,7 @@ import Storage
 // the other extracted aggregates in the submission's transaction and read in the network
 // inputs' snapshot, current cells only (supersession per zone, day and measure).
 extension SQLiteCoordinatorStore {
-    /// Migration 5's SQL.
+    /// Migration 6's SQL.
     static let zoneHoursMigrationSQL = """
         -- Issue 20: each zone's 24 hourly values per day and measure (text: comma-separated, empty =
         -- no value) and the zone's open hours that day (24 characters 0/1, NULL without hours).

@@ -155,6 +155,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             """),
         .init(5, "peer groups", peerGroupsSchema),
         .init(6, "zone hours", SQLiteCoordinatorStore.zoneHoursMigrationSQL),
+        .init(7, "packed series", seriesMigrationSQL),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -168,6 +169,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             try SQLiteCoordinatorStore.migrations.migrate(connection)
             try Self.logUnloggedSubmissions(connection)
             try Self.backfillZoneHours(connection)
+            try Self.packExistingCells(connection)
         } catch {
             throw CoordinatorError.storage(error, "opening \(path)")
         }
@@ -572,6 +574,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         for c in rows.cells {
             try run(cell, [.text(tenant), .text(town), .text(c.zone), .int(c.day), .text(c.measure), .integer(row)])
         }
+        try Self.packCells(rows, row: row, tenant: tenant, town: town, box: box)
     }
 
     public func receipt(town townID: String, submissionID: String, _ scope: TenantScope) throws -> Receipt? {
@@ -770,7 +773,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         try read("reading conversion days") { box in try Self.conversionDays(days: days, scope, box) }
     }
 
-    private static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
+    static func conversionDays(days: ClosedRange<Int>, _ scope: TenantScope, _ box: ConnectionBox) throws -> [ConversionDayRow] {
         try box.rows("""
             SELECT \(ConversionDayRow.storedColumns)
             FROM current_cells c

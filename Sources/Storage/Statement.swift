@@ -247,6 +247,15 @@ public final class Statement {
         return String(cString: text)
     }
 
+    /// Lends the bytes of a BLOB column (empty for NULL) without copying them: valid only inside
+    /// `body`, until the next step. Why: reading packed series (issue 17) copied every blob twice.
+    public func withBlob<T>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let pointer = sqlite3_column_blob(handle, column)  // before the size, as SQLite asks
+        let size = Int(sqlite3_column_bytes(handle, column))
+        guard let pointer, size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: pointer, count: size))
+    }
+
     /// The current row, copied.
     public func row() -> Row {
         var values: [SQLValue] = []

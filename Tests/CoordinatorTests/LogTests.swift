@@ -220,8 +220,14 @@ struct LogTests {
         // The store's derived rows are altered (not the log): a report published from them no longer
         // equals what the log gives, and recompute says which.
         let db = try Connection(path: fixture.store.path)
-        try db.run("UPDATE sensor_days SET total = 2000 WHERE tenant_id = ? AND town_id = 'veurne' AND day = ?",
-                   [.text(Self.a), .int(try #require(CalendarDay.dayNumber("2026-11-02")))])
+        let day = try #require(CalendarDay.dayNumber("2026-11-02"))
+        try db.run("UPDATE sensor_days SET total = 2000 WHERE tenant_id = ? AND town_id = 'veurne' AND day = ?", [.text(Self.a), .int(day)])
+        // The figures read the packed copy of those rows (issue 17): alter it the same way.
+        let sensorNo = try #require(try db.queryFirst("SELECT sensor_no FROM series_sensors WHERE tenant_id = ? AND town_id = 'veurne'",
+                                                      [.text(Self.a)])?.int64(0))
+        try db.run("UPDATE series_cells SET sensors = ? WHERE tenant_id = ? AND town_id = 'veurne' AND day = ?", [
+            .blob(PackedCell.encode([.init(sensorNo: sensorNo, total: 2000, covered: 1440, expected: 1440, uptime: 1440, validHours: 24)])),
+            .text(Self.a), .int(day)])
         let tampered = try report("\(Self.a)/town:diksmuide")  // a new audience: published now, from the altered rows
         #expect(tampered.report.figures.towns.contains { abs(($0.footfallIndex ?? 0) - 200) < 1e-9 })
         verdicts = try ReportRecompute.run(scope, treeSize: 4, store: fixture.store, signer: fixture.service.checkpointSigner,

@@ -20,11 +20,19 @@ if arguments.count == 6, arguments[1] == "--commit-rate", let towns = Int(argume
     try CommitBenchmark.run(directory: URL(fileURLWithPath: arguments[2], isDirectory: true), towns: towns, perTown: perTown, batch: batch)
     exit(0)
 }
-// `bench-coordinator --indicators CACHE TOWNS WEEKS`: network indicators for a month and a year over
-// TOWNS towns × WEEKS weekly submissions (issue 17); the built store is cached under CACHE.
-if arguments.count == 5, arguments[1] == "--indicators", let towns = Int(arguments[3]), let weeks = Int(arguments[4]),
-   towns > 0, weeks > 0 {
-    try IndicatorsBenchmark.run(cache: URL(fileURLWithPath: arguments[2], isDirectory: true), towns: towns, weeks: weeks)
+// `bench-coordinator --indicators CACHE TOWNS WEEKS [sqlite|postgres]`: network indicators for a
+// month, a year and the region page over TOWNS towns × WEEKS weekly submissions (issue 17); the
+// built network is cached under CACHE (SQLite) or in a schema named there (PostgreSQL).
+if (5...6).contains(arguments.count), arguments[1] == "--indicators", let towns = Int(arguments[3]), let weeks = Int(arguments[4]),
+   towns > 0, weeks > 0, let backend = IndicatorsBenchmark.Backend(rawValue: arguments.count == 6 ? arguments[5] : "sqlite") {
+    try IndicatorsBenchmark.run(cache: URL(fileURLWithPath: arguments[2], isDirectory: true), towns: towns, weeks: weeks, backend: backend)
+    exit(0)
+}
+// `bench-coordinator --store-comparison TOWNS sqlite|postgres`: bulk load and single-submission
+// commit rates on a fresh store (the former test-suite PostgresBenchmark).
+if arguments.count == 4, arguments[1] == "--store-comparison", let towns = Int(arguments[2]), towns > 0,
+   let backend = IndicatorsBenchmark.Backend(rawValue: arguments[3]) {
+    try StoreComparison.run(towns: towns, backend: backend)
     exit(0)
 }
 guard arguments.count == 5, let towns = Int(arguments[2]), let perTown = Int(arguments[3]) else {
