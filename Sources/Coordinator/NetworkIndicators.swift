@@ -105,7 +105,8 @@ public enum NetworkIndicators {
     public static func compute(tenantID: String, inputs: NetworkInputs, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         var figures = try compute(tenantID: tenantID, towns: [], sensorDays: inputs.sensorDays, zoneDays: inputs.zoneDays,
-                                  conversions: inputs.conversions, zoneHours: inputs.zoneHours, period: period, lag: lag)
+                                  conversions: inputs.conversions, zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots, period: period,
+                                  lag: lag)
         figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: inputs.head.size,
                                                                  rootHash: Base64.encode(inputs.head.rootHash))
         return figures
@@ -113,7 +114,8 @@ public enum NetworkIndicators {
 
     /// The pure computation (tests call it with hand-made rows).
     public static func compute(tenantID: String, towns townList: [String], sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow],
-                               conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], period: DayPeriod,
+                               conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], zoneLots: [ZoneLotRow] = [],
+                               period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws
         -> NetworkFigures {
         let range = period.range
@@ -272,6 +274,8 @@ public enum NetworkIndicators {
             checkpoint: nil)
         // The day shape (issue 20), only when some town sent hourly values for the period.
         if !zoneHours.isEmpty { try DayShapeNetwork.add(to: &result, zoneHours: zoneHours, zoneDays: zoneDays) }
+        // Parking, visitor origin and dwell time (issue 19), only when some town sent lots for the period.
+        if !zoneLots.isEmpty { LotsNetwork.add(to: &result, zoneLots: zoneLots) }
         return result
     }
 
