@@ -3,7 +3,7 @@
 // catalogue's formulas (`ParkingOccupancy`, `VisitorOrigin`, `DwellTime`).
 public import Federation
 import Foundation
-public import Indicators
+import Indicators
 
 /// One zone day's lots as the payload carried them (PROTOCOL.md §4.5).
 ///

@@ -109,7 +109,7 @@ public enum ReportPages {
             let days = window.lowerBound.rawValue...window.upperBound.rawValue
             let inputs = NetworkInputs(head: snapshot.head, sensorDays: sensorDays, zoneDays: footfallOnly ? [] : snapshot.zoneDays,
                                        conversions: footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) },
-                                       zoneHours: footfallOnly ? [] : snapshot.zoneHours)
+                                       zoneHours: footfallOnly ? [] : snapshot.zoneHours, zoneLots: footfallOnly ? [] : snapshot.zoneLots)
             return try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: origin, period: DayPeriod(window),
                                                  lag: lag)
         }
@@ -157,12 +157,15 @@ public enum ReportPages {
                                 change: difference(t.footfallIndex, before), rank: t.rank)
         }
         let (events, markets) = eventRows(current, names: name, town: nil)
-        return RegionReport(
+        var report = RegionReport(
             tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, period: reportPeriod(inputs),
             provenance: provenance(inputs), network: network(inputs), towns: towns, events: events,
             conversion: benchmarks(current), coverage: current.towns.map { coverage(inputs, $0, name: name($0.town)) },
             methodology: methodology(current), notes: notes(inputs, markets: markets, language: language),
             spread: networkSpread(inputs), groups: groupSummaries(inputs))
+        // Parking, visitor origin and dwell time (issue 19), when any town sends them.
+        report.lots = LotsNetwork.summaries(current, names: name)
+        return report
     }
 
     // MARK: Town
@@ -200,6 +203,8 @@ public enum ReportPages {
             ], networkSpread: networkSpread(inputs), groups: groupComparisons(inputs, town: town))
         // The day shape (issue 20): the town's profile against the peers' band, findings, % of normal.
         try DayShapeNetwork.fill(&report, figures: current, town: town, zoneHours: inputs.zoneHours, zoneDays: inputs.zoneDays)
+        // Parking, visitor origin and dwell time (issue 19): the town's own against the peers' band.
+        report.lots = LotsNetwork.summaries(current, names: { $0 == town ? name : $0 }, town: town)
         if report.dayShapeZoneKind != nil {
             report.notes.removeAll { $0.hasPrefix("Hourly profiles are computed") || $0.hasPrefix("Het uurprofiel berekent") }
             report.notes.append(language == .nl

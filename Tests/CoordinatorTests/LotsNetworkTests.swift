@@ -5,6 +5,7 @@
 import Federation
 import Foundation
 import Indicators
+import Reports
 import Storage
 import Testing
 import TestSupport
@@ -177,6 +178,52 @@ struct LotsNetworkTests {
         defer { BackendStore.close(reopened) }
         let after = try reopened.networkInputs(measure: "pedestrians", days: 20_000...21_000, conversionDays: 20_000...21_000, scope)
         #expect(after.zoneLots == before.zoneLots)
+    }
+
+    @Test("the region page ranks the towns per lot and the town page shows its lots against the peers; both as tables",
+          arguments: StoreBackend.available)
+    func pages(_ backend: StoreBackend) throws {
+        let fixture = try Self.network(backend)
+        let scope = TenantScope.administrative(Self.tenant)
+        let inputs = try ReportPages.inputs(scope, store: fixture.store, origin: fixture.service.checkpointSigner.origin(Self.tenant),
+                                            period: try DayPeriod(from: "2026-11-02", to: "2026-11-06"), weeks: 2)
+        let region = ReportPages.region(inputs, language: .en)
+        let mean = try #require(region.lots?.first { $0.figure == "parking-mean-occupancy" })
+        #expect(mean.towns.count == 3 && abs((mean.median ?? 0) - 0.6) < 1e-12)
+        let regionHTML = RegionReportPage.render(region)
+        #expect(regionHTML.contains("<section id=\"lots\">") && regionHTML.contains("Median dwell time (minutes)"))
+        // One compact ranked chart per lot: occupancy, origin, dwell.
+        #expect(regionHTML.components(separatedBy: "<section id=\"lots\">").last?.components(separatedBy: "<svg").count == 4)
+        let regionTables = region.tables()
+        #expect(regionTables.first { $0.name == "lots" }?.rows.count == 6)
+        #expect(regionTables.first { $0.name == "lot-values" }?.rows.count == 18)
+
+        let town = try ReportPages.town(inputs, town: "veurne", language: .nl)
+        let table = try #require(town.tables(language: .nl).first { $0.name == "lots" })
+        let local = try #require(table.rows.first { $0.first == .text("Lokaal aandeel bezoekers") })
+        #expect(local[2] == .percent(2.0 / 3) && local[3] == .percent(2.0 / 3) && local[6] == .integer(3))
+        let townHTML = TownReportPage.render(town, options: RenderOptions(language: .nl))
+        #expect(townHTML.contains("Parkeren, herkomst en verblijfsduur"))
+        // A page without lots has no such section.
+        let plain = try Self.network(backend, lots: [:])
+        let plainInputs = try ReportPages.inputs(scope, store: plain.store, origin: plain.service.checkpointSigner.origin(Self.tenant),
+                                                 period: try DayPeriod(from: "2026-11-02", to: "2026-11-06"), weeks: 2)
+        #expect(ReportPages.region(plainInputs).lots == nil && !RegionReportPage.render(ReportPages.region(plainInputs)).contains("id=\"lots\""))
+        #expect(try ReportPages.town(plainInputs, town: "veurne").lots == nil)
+        // In headless Chromium: not blank, no console output (deploy/check-pages.sh).
+        try withTemporaryDirectory { dir in
+            var files: [String] = []
+            for (name, html) in [("region-lots", regionHTML), ("town-lots", townHTML)] {
+                let folder = dir.appendingPathComponent("\(name)-\(backend.rawValue)", isDirectory: true)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let file = folder.appendingPathComponent("index.html")
+                try Data(html.utf8).write(to: file)
+                files.append(file.path)
+            }
+            let shots = ProcessInfo.processInfo.environment["TOWNBENCH_SCREENSHOTS"] ?? dir.appendingPathComponent("png").path
+            let result = try runProcess(Repository.root.appendingPathComponent("deploy/check-pages.sh"), ["-o", shots] + files)
+            if result.status != 2 { #expect(result.status == 0, "\(result.stdout)\(result.stderr)") }
+        }
     }
 
     @Test("a day with a suppressed origin cell leaves the shares, changed dwell bins give no median, one large town dominates")
