@@ -226,6 +226,17 @@ struct LotsNetworkTests {
         }
     }
 
+    @Test("a report published before the coordinator computed lots recomputes without them")
+    func recomputeOlderReport() throws {
+        let fixture = try Self.network(.sqlite)
+        // As the previous release kept the store: no lot rows, so the published figures carry none.
+        try fixture.storage.executeBehindTheStore("DELETE FROM zone_lots")
+        let published = try Self.report(fixture, "\(Self.tenant)/coordinator").figures
+        #expect(published.lotBands == nil && published.indicators[ParkingOccupancy.id] == nil)
+        // The log's entries carry the lots; the recomputation leaves them out as the report did.
+        try Self.recomputeMatches(fixture)
+    }
+
     @Test("a day with a suppressed origin cell leaves the shares, changed dwell bins give no median, one large town dominates")
     func pureRules() throws {
         func row(_ town: String, day: Int, origin: AggregatePayload.OriginDay?, dwell: [AggregatePayload.DwellBin]? = nil,
