@@ -86,6 +86,7 @@ public enum LogReplay {
         var current: [TownCell: Int] = [:]
         var rows: [PayloadRows] = []
         var hourRows: [[ZoneHourRow]] = []
+        var lotRows: [[ZoneLotRow]] = []
         for entry in entries {
             let payload: AggregatePayload
             do {
@@ -98,6 +99,7 @@ public enum LogReplay {
             for cell in extracted.cells { current[TownCell(town: payload.townId, cell: cell)] = rows.count }
             rows.append(extracted)
             hourRows.append(PayloadRows.zoneHours(payload))
+            lotRows.append(PayloadRows.zoneLots(payload))
         }
         func isCurrent(_ town: String, _ zone: String, _ day: Int, _ measure: String, in index: Int) -> Bool {
             current[TownCell(town: town, cell: .init(zone: zone, day: day, measure: measure))] == index
@@ -134,6 +136,14 @@ public enum LogReplay {
                 inputs.zoneHours.append(row)
             }
         }
+        for (i, extracted) in lotRows.enumerated() {
+            var seen = Set<String>()
+            for row in extracted where conversionDays.contains(row.day) && isCurrent(row.townID, row.zoneID, row.day, "", in: i) {
+                guard seen.insert("\(row.zoneID)\u{0}\(row.day)").inserted else { continue }
+                inputs.zoneLots.append(row)
+            }
+        }
+        inputs.zoneLots.sort { ($0.townID, $0.zoneID, $0.day) < ($1.townID, $1.zoneID, $1.day) }
         inputs.zoneHours.sort { ($0.townID, $0.zoneID, $0.day) < ($1.townID, $1.zoneID, $1.day) }
         inputs.sensorDays.sort { ($0.townID, $0.zoneID, $0.sensor, $0.day) < ($1.townID, $1.zoneID, $1.sensor, $1.day) }
         inputs.zoneDays.sort { ($0.townID, $0.zoneID, $0.day) < ($1.townID, $1.zoneID, $1.day) }

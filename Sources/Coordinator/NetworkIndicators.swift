@@ -131,7 +131,8 @@ public enum NetworkIndicators {
             panels[town] = (townSeries.panel.covers(days) ? townSeries.panel : try townSeries.panel.slice(days), townSeries.sensors)
         }
         var figures = try compute(tenantID: tenantID, towns: [], panels: panels, zoneDays: series.eventDays,
-                                  conversions: series.conversions, zoneHours: series.zoneHours, period: period, lag: lag)
+                                  conversions: series.conversions, zoneHours: series.zoneHours, zoneLots: series.zoneLots,
+                                  period: period, lag: lag)
         figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: series.head.size,
                                                                  rootHash: Base64.encode(series.head.rootHash))
         return figures
@@ -141,7 +142,8 @@ public enum NetworkIndicators {
     public static func compute(tenantID: String, inputs: NetworkInputs, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         var figures = try compute(tenantID: tenantID, towns: [], sensorDays: inputs.sensorDays, zoneDays: inputs.zoneDays,
-                                  conversions: inputs.conversions, zoneHours: inputs.zoneHours, period: period, lag: lag)
+                                  conversions: inputs.conversions, zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots, period: period,
+                                  lag: lag)
         figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: inputs.head.size,
                                                                  rootHash: Base64.encode(inputs.head.rootHash))
         return figures
@@ -149,7 +151,8 @@ public enum NetworkIndicators {
 
     /// The pure computation (tests call it with hand-made rows).
     public static func compute(tenantID: String, towns townList: [String], sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow],
-                               conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], period: DayPeriod,
+                               conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], zoneLots: [ZoneLotRow] = [],
+                               period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws
         -> NetworkFigures {
         let range = period.range
@@ -158,14 +161,14 @@ public enum NetworkIndicators {
         var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
         for (town, rows) in Dictionary(grouping: sensorDays, by: \.townID) { panels[town] = try townPanel(rows, days: days) }
         return try compute(tenantID: tenantID, towns: townList, panels: panels, zoneDays: zoneDays, conversions: conversions,
-                           zoneHours: zoneHours, period: period, lag: lag)
+                           zoneHours: zoneHours, zoneLots: zoneLots, period: period, lag: lag)
     }
 
     /// The computation over each town's panel (built from rows or read packed); a town without one
     /// (only conversions, or listed in `townList`) gets an empty panel, as from no rows.
     static func compute(tenantID: String, towns townList: [String], panels built: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])],
-                        zoneDays: [ZoneDayRow], conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], period: DayPeriod,
-                        lag: Int) throws -> NetworkFigures {
+                        zoneDays: [ZoneDayRow], conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [],
+                        zoneLots: [ZoneLotRow] = [], period: DayPeriod, lag: Int) throws -> NetworkFigures {
         let range = period.range
         let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
         let days = loadFirst...range.upperBound
@@ -331,6 +334,8 @@ public enum NetworkIndicators {
             checkpoint: nil)
         // The day shape (issue 20), only when some town sent hourly values for the period.
         if !zoneHours.isEmpty { try DayShapeNetwork.add(to: &result, zoneHours: zoneHours, zoneDays: zoneDays) }
+        // Parking, visitor origin and dwell time (issue 19), only when some town sent lots for the period.
+        if !zoneLots.isEmpty { LotsNetwork.add(to: &result, zoneLots: zoneLots) }
         return result
     }
 

@@ -15,7 +15,8 @@ public struct TownSeries: Sendable {
 
 /// What the network computation reads, as numbers (issue 17): one panel per town with data, the
 /// zone days that carry events or a school holiday (the only zone days the computation uses: event
-/// uplift and the day shape's day types), conversions, and the hourly zone rows (issue 20).
+/// uplift and the day shape's day types), conversions, the hourly zone rows (issue 20) and the
+/// zone-day lots (issue 19).
 ///
 /// Why not ``NetworkInputs``: a row per sensor-day with its strings was most of the time and
 /// memory at 300 towns; the SQLite store fills this from one packed row per current cell.
@@ -27,6 +28,8 @@ public struct NetworkSeries: Sendable {
     public var conversions: [ConversionDayRow]
     /// The hourly zone rows over ``DayShapeNetwork/hourDays(days:conversionDays:)`` (the day shape).
     public var zoneHours: [ZoneHourRow]
+    /// The current zone-day lots over the conversion days (issue 19: parking, origin, dwell).
+    public var zoneLots: [ZoneLotRow]
 
     /// The series of rows read the old way (a store without packed series, or a replayed log).
     public init(_ inputs: NetworkInputs, days: ClosedRange<DayNumber>) throws {
@@ -38,17 +41,18 @@ public struct NetworkSeries: Sendable {
         }
         self.init(head: inputs.head, days: days, towns: try builder.build(),
                   eventDays: inputs.zoneDays.filter { !$0.events.isEmpty || $0.schoolHoliday }, conversions: inputs.conversions,
-                  zoneHours: inputs.zoneHours)
+                  zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots)
     }
 
     public init(head: LogHead, days: ClosedRange<DayNumber>, towns: [String: TownSeries], eventDays: [ZoneDayRow],
-                conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = []) {
+                conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], zoneLots: [ZoneLotRow] = []) {
         self.head = head
         self.days = days
         self.towns = towns
         self.eventDays = eventDays
         self.conversions = conversions
         self.zoneHours = zoneHours
+        self.zoneLots = zoneLots
     }
 }
 

@@ -30,7 +30,8 @@ enum PostgresCoordinatorSchema {
     /// The report pages' sessions (migration 5).
     static let sessionTables = ["sessions"]
     /// Every table that holds a tenant's rows, each under row-level security.
-    static var allTenantTables: [String] { tenantTables + logTables + sessionTables + peerGroupTables + PostgresZoneHours.tables }
+    static var allTenantTables: [String] { tenantTables + logTables + sessionTables + peerGroupTables + PostgresZoneHours.tables
+        + PostgresZoneLots.tables }
 
     /// The session setting under which opening a store may see, across tenants, only the
     /// submissions that are not in a log yet (see migration 3 and `logUnloggedSubmissions`).
@@ -209,5 +210,6 @@ enum PostgresCoordinatorSchema {
             """),
         .init(6, "peer groups", peerGroupsSchema + peerGroupTables.map(tenantPolicy).joined(separator: "\n")),
         .init(7, "zone hours", PostgresZoneHours.migrationSQL + PostgresZoneHours.tables.map(tenantPolicy).joined(separator: "\n")),
+        .init(8, "zone lots", PostgresZoneLots.migrationSQL + PostgresZoneLots.tables.map(tenantPolicy).joined(separator: "\n")),
     ])
 }

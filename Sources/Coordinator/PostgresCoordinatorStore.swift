@@ -758,12 +758,14 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                     Self.conversionDaysStatement(days: conversionDays, scope),
                     PostgresZoneHours.select(measure: DayShapeNetwork.measure,
                                              days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays), tenant: tenant),
+                    PostgresZoneLots.select(days: conversionDays, tenant: tenant),
                     ("COMMIT", []),
                 ])
                 return NetworkInputs(head: try Self.head(results[2], tenant: tenant),
                                      sensorDays: try Self.sensorDays(results[3], measure: measure),
                                      zoneDays: try Self.zoneDays(results[4]), conversions: try Self.conversionDays(results[5]),
-                                     zoneHours: try PostgresZoneHours.rows(results[6], measure: DayShapeNetwork.measure))
+                                     zoneHours: try PostgresZoneHours.rows(results[6], measure: DayShapeNetwork.measure),
+                                     zoneLots: try PostgresZoneLots.rows(results[7]))
             }
         } catch let error as CoordinatorError {
             throw error
@@ -826,6 +828,8 @@ private struct AggregateColumns {
     var cells: [CellKey: Int64] = [:]
     /// The hourly zone rows (issue 20), by submission row.
     var hours: [(row: Int64, hours: ZoneHourRow)] = []
+    /// The zone-day lots (issue 19), by submission row.
+    var lots: [(row: Int64, lots: ZoneLotRow)] = []
 
     struct CellKey: Hashable {
         var town: String, zone: String, day: Int, measure: String
@@ -838,6 +842,7 @@ private struct AggregateColumns {
     mutating func add(_ payload: AggregatePayload, row: Int64) {
         let rows = PayloadRows(payload)
         hours += PayloadRows.zoneHours(payload).map { (row, $0) }
+        lots += PayloadRows.zoneLots(payload).map { (row, $0) }
         for z in rows.zoneDays {
             zoneRow.append(row); zoneTown.append(z.townID); zoneID.append(z.zoneID); zoneKind.append(z.zoneKind)
             zoneDay.append(Int64(z.day)); zonePublicHoliday.append(z.publicHoliday); zoneSchoolHoliday.append(z.schoolHoliday)
@@ -909,6 +914,7 @@ private struct AggregateColumns {
             ]),
         ].compactMap { $0 }
         out += PostgresZoneHours.statements(tenant: tenant, hours)
+        out += PostgresZoneLots.statements(tenant: tenant, lots)
         if !cells.isEmpty {
             let keys = Array(cells.keys)
             out.append(("""

@@ -111,6 +111,7 @@ public enum ReportPages {
             series.eventDays = footfallOnly ? [] : snapshot.eventDays
             series.conversions = footfallOnly ? [] : snapshot.conversions.filter { days.contains($0.day) }
             series.zoneHours = footfallOnly ? [] : snapshot.zoneHours
+            series.zoneLots = footfallOnly ? [] : snapshot.zoneLots
             return try NetworkIndicators.compute(tenantID: scope.tenantID, series: series, origin: origin, period: DayPeriod(window),
                                                  lag: lag)
         }
@@ -161,12 +162,15 @@ public enum ReportPages {
                                 change: difference(t.footfallIndex, before), rank: t.rank)
         }
         let (events, markets) = eventRows(current, names: name, town: nil)
-        return RegionReport(
+        var report = RegionReport(
             tenantID: inputs.tenant.id, tenantName: inputs.tenant.name, period: reportPeriod(inputs),
             provenance: provenance(inputs), network: network(inputs), towns: towns, events: events,
             conversion: benchmarks(current), coverage: current.towns.map { coverage(inputs, $0, name: name($0.town)) },
             methodology: methodology(current), notes: notes(inputs, markets: markets, language: language),
             spread: networkSpread(inputs), groups: groupSummaries(inputs))
+        // Parking, visitor origin and dwell time (issue 19), when any town sends them.
+        report.lots = LotsNetwork.summaries(current, names: name)
+        return report
     }
 
     // MARK: Town
@@ -204,6 +208,8 @@ public enum ReportPages {
             ], networkSpread: networkSpread(inputs), groups: groupComparisons(inputs, town: town))
         // The day shape (issue 20): the town's profile against the peers' band, findings, % of normal.
         try DayShapeNetwork.fill(&report, figures: current, town: town, zoneHours: inputs.zoneHours, zoneDays: inputs.zoneDays)
+        // Parking, visitor origin and dwell time (issue 19): the town's own against the peers' band.
+        report.lots = LotsNetwork.summaries(current, names: { $0 == town ? name : $0 }, town: town)
         if report.dayShapeZoneKind != nil {
             report.notes.removeAll { $0.hasPrefix("Hourly profiles are computed") || $0.hasPrefix("Het uurprofiel berekent") }
             report.notes.append(language == .nl

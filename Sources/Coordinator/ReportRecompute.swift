@@ -64,6 +64,8 @@ public enum ReportRecompute {
                                                     period: key.period, lag: key.lag)
         // A report published before the day shape existed (issue 20) is recomputed without it.
         if stored.figures.indicators[DayShapeNetwork.catalogueID] == nil { figures = DayShapeNetwork.removed(from: figures) }
+        // And one published before the coordinator computed the lots (issue 19) without them.
+        if LotsNetwork.catalogue.keys.allSatisfy({ stored.figures.indicators[$0] == nil }) { figures = LotsNetwork.removed(from: figures) }
         let (viewer, naming) = try NetworkReport.viewer(stored.audience, tenantID: scope.tenantID)
         let recomputed = try NetworkReport.signed(figures: NetworkIndicators.view(figures, for: viewer, naming: naming),
                                                   audience: stored.audience, generatedAt: stored.generatedAt, signingKey: signingKey)

@@ -232,7 +232,8 @@ extension SQLiteCoordinatorStore {
                                      conversions: try Self.conversionDays(days: conversionDays, scope, box),
                                      zoneHours: try Self.zoneHours(measure: DayShapeNetwork.measure,
                                                                    days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays),
-                                                                   scope, box))
+                                                                   scope, box),
+                                     zoneLots: try Self.zoneLots(days: conversionDays, scope, box))
             }
         }
     }

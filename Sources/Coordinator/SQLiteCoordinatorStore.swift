@@ -156,6 +156,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         .init(5, "peer groups", peerGroupsSchema),
         .init(6, "zone hours", SQLiteCoordinatorStore.zoneHoursMigrationSQL),
         .init(7, "packed series", seriesMigrationSQL),
+        .init(8, "zone lots", SQLiteCoordinatorStore.zoneLotsMigrationSQL),
     ])
 
     /// Opens (creating and migrating if needed) the store at `path`.
@@ -170,6 +171,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
             try Self.logUnloggedSubmissions(connection)
             try Self.backfillZoneHours(connection)
             try Self.packExistingCells(connection)
+            try Self.backfillZoneLots(connection)
         } catch {
             throw CoordinatorError.storage(error, "opening \(path)")
         }
@@ -529,6 +531,7 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
         let row = box.connection.lastInsertRowID
         try extract(payload, row: row, tenant: tenant, box: box)
         try Self.extractHours(payload, row: row, tenant: tenant, box: box)
+        try Self.extractLots(payload, row: row, tenant: tenant, box: box)
         return .stored(Receipt(submissionId: payload.submissionId, envelopeDigest: item.accepted.envelopeDigest,
                                     acceptedAt: acceptedAt))
     }
@@ -691,7 +694,8 @@ public final class SQLiteCoordinatorStore: CoordinatorStore {
                                      conversions: try Self.conversionDays(days: conversionDays, scope, box),
                                      zoneHours: try Self.zoneHours(measure: DayShapeNetwork.measure,
                                                                     days: DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays),
-                                                                    scope, box))
+                                                                    scope, box),
+                                     zoneLots: try Self.zoneLots(days: conversionDays, scope, box))
             }
         }
     }

@@ -72,8 +72,11 @@ public struct NetworkInputs: Sendable {
     public var conversions: [ConversionDayRow]
     /// The current hourly zone rows over the days (issue 20: the day shape).
     public var zoneHours: [ZoneHourRow]
+    /// The current zone-day lots over the conversion days (issue 19: parking, origin, dwell).
+    public var zoneLots: [ZoneLotRow]
     public init(head: LogHead, sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow], conversions: [ConversionDayRow],
-                zoneHours: [ZoneHourRow] = []) {
+                zoneHours: [ZoneHourRow] = [], zoneLots: [ZoneLotRow] = []) {
+        self.zoneLots = zoneLots
         self.zoneHours = zoneHours
         self.head = head
         self.sensorDays = sensorDays

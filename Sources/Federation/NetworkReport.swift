@@ -159,6 +159,9 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         public var conversion: [ZoneConversion]?
         /// The town's own day shape per zone kind (issue 20); nil for a peer and without hourly data.
         public var dayShape: [ZoneKindShape]?
+        /// The town's own parking, visitor origin and dwell time per zone kind (issue 19); nil for a
+        /// peer and when the town sends none of them.
+        public var lots: [ZoneKindLots]? = nil
 
         public init(town: String, footfall: FootfallIndex.Result? = nil, footfallIndex: Double? = nil, rank: Int? = nil, percentile: Double? = nil, events: [Event]? = nil, conversion: [ZoneConversion]? = nil, dayShape: [ZoneKindShape]? = nil) {
             self.dayShape = dayShape
@@ -201,6 +204,8 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
     public var dayShapeBands: [DayShapeBand]?
     /// The peers' Saturday and Sunday against weekdays per zone kind; nil without hourly data.
     public var dayShapeRatios: [DayShapeRatios]?
+    /// The peers' distribution of each lot figure per zone kind (issue 19); nil when no town sends lots.
+    public var lotBands: [LotBand]? = nil
 
     public init(tenantId: String, period: DayPeriod, indicators: [String: Int], minimumTowns: Int, footfall: Footfall, towns: [TownFigures], conversionByZoneKind: [ZoneKindConversion], checkpoint: TransparencyLog.CheckpointReference? = nil, dayShapeBands: [DayShapeBand]? = nil, dayShapeRatios: [DayShapeRatios]? = nil) {
         self.dayShapeBands = dayShapeBands

@@ -128,6 +128,7 @@ public enum RegionReportPage {
         body += HTML.section(
             "conversion", s.conversion,
             "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
+        body += LotsSection.region(report.lots, highlighted: members, s, table: table("lots"))
         // Coverage: the towns that need attention (complete ones are counted, and in the towns table).
         let groupCoverage = members.map { m in report.coverage.filter { m.contains($0.townID) } } ?? report.coverage
         let attention = groupCoverage.filter { $0.status != .complete }
@@ -301,6 +302,7 @@ public enum TownReportPage {
         body += HTML.section(
             "conversion", s.conversion,
             "<p class=\"note\">\(HTML.escape(s.conversionNote))</p>\n" + table("conversion"))
+        body += LotsSection.town(report.lots, s, table: table("lots"))
         body += HTML.section("coverage", s.coverage, table("coverage"))
         body += HTML.section("methodology", s.methodology, table("methodology") + notes(report.notes, s))
         return HTML.document(

@@ -307,6 +307,8 @@ public struct RegionReport: Codable, Sendable, Hashable {
     public var spread: IndexSpread?
     /// The tenant's peer groups, by name (issue 17).
     public var groups: [PeerGroupSummary]
+    /// Parking, visitor origin and dwell time per figure (issue 19); nil when no town sends them.
+    public var lots: [LotSummary]? = nil
 
     public init(
         tenantID: String, tenantName: String, period: ReportPeriod, provenance: ReportProvenance,
@@ -432,6 +434,8 @@ public struct TownReport: Codable, Sendable, Hashable {
     public var dayShapeZoneKind: String?
     /// Each day of the period, hour by hour against normal (`percent-of-normal`).
     public var percentOfNormal: [PercentOfNormal.Day]?
+    /// The town's parking, visitor origin and dwell time against its peers (issue 19); nil without.
+    public var lots: [LotSummary]? = nil
 
     public init(
         tenantID: String, tenantName: String, townID: String, townName: String, period: ReportPeriod,

@@ -166,6 +166,7 @@ extension RegionReport {
                         .percent($0.lowerQuartile), .percent($0.upperQuartile),
                     ]
                 }))
+        if let lots, !lots.isEmpty { result += LotsSection.regionTables(lots, s) }
         result.append(coverageTable(coverage, s))
         result.append(methodologyTable(methodology, s))
         var seriesRows: [[ReportCell]] = []
@@ -254,6 +255,7 @@ extension TownReport {
                         .integer(c.benchmark?.towns),
                     ]
                 }))
+        if let lots, !lots.isEmpty { result.append(LotsSection.townTable(lots, s)) }
         result.append(coverageTable([coverage], s))
         result.append(methodologyTable(methodology, s))
         var hourRows: [[ReportCell]] = []

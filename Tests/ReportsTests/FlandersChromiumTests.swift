@@ -18,6 +18,9 @@ struct FlandersChromiumTests {
             ("region-300", RegionReportPage.render(Samples.flanders, view: RegionScaleTests.served)),
             ("region-300-group-nl", RegionReportPage.render(Samples.flanders, options: RenderOptions(language: .nl), view: group)),
             ("town-300-groups", TownReportPage.render(Samples.flandersTown)),
+            // Parking, visitor origin and dwell time (issue 19) on both pages.
+            ("region-300-lots-nl", RegionReportPage.render(Samples.flandersWithLots, options: RenderOptions(language: .nl), view: RegionScaleTests.served)),
+            ("town-300-lots-nl", TownReportPage.render(Samples.flandersTownWithLots, options: RenderOptions(language: .nl))),
             // The small samples too: their events carry notes and long names.
             ("region-7-nl", RegionReportPage.render(Samples.region, options: RenderOptions(language: .nl))),
             ("town-7", TownReportPage.render(Samples.town)),
