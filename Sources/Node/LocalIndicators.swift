@@ -54,6 +54,8 @@ public struct LocalIndicatorReport: Codable, Sendable {
     public var eventUplift: EventUpliftV1Report?
     /// event-uplift v2 (sensors named by id).
     public var eventUpliftV2: EventUpliftV2.Result?
+    /// event-uplift (v1 and v2): the event days' weather beside the baseline days' (when imported).
+    public var weather: EventWeather?
     /// event-uplift v2 `--calibration`: the placebo test on the zone's own ordinary days.
     public var placebo: EventUpliftV2.Placebo?
     /// conversion-rate, per zone
@@ -138,6 +140,7 @@ extension NodeStore {
             let result = try EventUplift.compute(panel: panel, sensors: Array(zoneSensors.indices), eventDays: event.days,
                                                  excludedDays: excluded, holidays: try publicHolidays())
             report.eventUplift = EventUpliftV1Report(result, sensorIDs: zoneSensors.map(\.name))
+            report.weather = try eventWeather(eventDays: event.days, baselineDays: result.days.flatMap(\.baselineDays))
         case ConversionRate.id:
             let byName = Dictionary(try self.sensors().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             var zones: [LocalIndicatorReport.ZoneConversion] = []
@@ -216,8 +219,11 @@ extension NodeStore {
             let last = window.start + window.lastOffset
             report.period = .init(from: window.start, to: last)
             let panel = try hourlyPanel(sensors: zoneSensors, measure: .pedestrians, days: (window.start - Self.v2History)...last)
-            report.eventUpliftV2 = try EventUpliftV2.compute(panel: panel, sensors: rows, sensorIDs: ids, window: window,
-                                                             excludedDays: excluded, level: query.level, holidays: holidays)
+            let result = try EventUpliftV2.compute(panel: panel, sensors: rows, sensorIDs: ids, window: window,
+                                                   excludedDays: excluded, level: query.level, holidays: holidays)
+            report.eventUpliftV2 = result
+            report.weather = try eventWeather(eventDays: window.days(anchoredAt: window.start),
+                                              baselineDays: result.expectation.baselineDays.flatMap { window.days(anchoredAt: $0) })
         } else {
             guard let range = try dataRange() else { throw NodeError(.invalidArgument, "the node holds no counts yet; import data first") }
             let to = query.to ?? range.upperBound
@@ -290,6 +296,7 @@ extension LocalIndicatorReport {
         if let result = eventUpliftV2 {
             out += Self.text(result, event: event)
         }
+        if let weather { out += weather.text }
         out += lotText
         if let placebo {
             out += "placebo test: each ordinary day of \(placebo.from) – \(placebo.to) as a one-day event, \(Int((placebo.level * 100).rounded())) % intervals\n"

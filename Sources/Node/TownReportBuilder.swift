@@ -38,12 +38,24 @@ extension NodeStore {
             // v1, like the network report's rows beside it (report pages do not show v2's calibration yet).
             var query = IndicatorQuery(indicator: EventUplift.id, eventID: event.id)
             query.version = EventUplift.version
-            let result = try computeIndicator(query).eventUplift
-            eventRows.append(EventUpliftRow(townID: settings.town, townName: settings.town, eventName: event.name, kind: event.kind,
-                                            zone: event.zone, days: event.days,
-                                            raw: result?.value.map { Estimate(value: $0, low: result?.low, high: result?.high) },
-                                            peerAdjusted: nil, peers: 0,
-                                            note: result?.value == nil ? result?.days.compactMap(\.reason).first : "computed on this node"))
+            let local = try computeIndicator(query)
+            let result = local.eventUplift
+            var row = EventUpliftRow(townID: settings.town, townName: settings.town, eventName: event.name, kind: event.kind,
+                                     zone: event.zone, days: event.days,
+                                     raw: result?.value.map { Estimate(value: $0, low: result?.low, high: result?.high) },
+                                     peerAdjusted: nil, peers: 0,
+                                     note: result?.value == nil ? result?.days.compactMap(\.reason).first : "computed on this node")
+            row.weather = local.weather?.figures
+            eventRows.append(row)
+        }
+        // Weather beside the coordinator's rows: the event days' and the local baseline days' (issue 18).
+        let hasWeather = try db.queryFirst("SELECT 1 FROM weather LIMIT 1") != nil
+        for index in eventRows.indices where hasWeather && eventRows[index].weather == nil {
+            guard let event = calendar.first(where: { $0.name == eventRows[index].eventName && $0.zone == eventRows[index].zone }) else { continue }
+            var query = IndicatorQuery(indicator: EventUplift.id, eventID: event.id)
+            query.version = EventUplift.version
+            // Weather is beside the figure, not part of it: an event the local rule cannot evaluate keeps its row without it.
+            eventRows[index].weather = (try? computeIndicator(query))?.weather?.figures
         }
         // Hourly profile: the town's own; `fillDayShape` replaces it with the day shape and the peers' band when it can.
         let profiles = try computeIndicator(IndicatorQuery(indicator: HourlyProfile.id, from: from, to: to,

@@ -175,6 +175,8 @@ public struct EventUpliftRow: Codable, Sendable, Hashable {
     public var peers: Int
     /// Why a figure is missing, if it is.
     public var note: String?
+    /// The event days' and baseline days' weather, when the town imported weather.
+    public var weather: EventWeatherFigures? = nil
 
     public init(
         townID: String, townName: String, eventName: String, kind: String, zone: String, days: [DayNumber],

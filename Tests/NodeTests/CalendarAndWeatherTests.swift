@@ -1,5 +1,6 @@
 import Foundation
 import Indicators
+import Reports
 @testable import Node
 import Storage
 import TestSupport
@@ -110,6 +111,59 @@ import Testing
                 #expect(error.location?.line == 2)
                 #expect(try store.db.query("SELECT * FROM weather").count == 2)
             }
+        }
+    }
+
+    /// The event day's weather beside the mean of its baseline days' (a holiday is no baseline day,
+    /// so its weather does not count), in the text, the JSON and the town page's events table.
+    @Test func weatherStandsBesideEveryEvent() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try EventUpliftV2NodeTests.node(in: dir, first: try DayNumber(iso: "2025-05-01"), days: 150)
+            _ = try fixture.store.importFile(try fixture.write("w.csv", """
+                day,precipitation_mm,mean_temperature_c
+                2025-09-19,5,12
+                2025-09-12,1,16
+                2025-09-05,3,18
+                2025-08-15,20,30
+                2025-09-18,40,0
+
+                """), format: .weather)
+            var query = IndicatorQuery(indicator: "event-uplift", zone: "winkelstraat")
+            query.windowFrom = "2025-09-19"
+            query.windowTo = "2025-09-19"
+            let v2 = try fixture.store.computeIndicator(query)
+            let figures = try #require(v2.weather?.figures)
+            // Baseline: the 8 clean Fridays before (15 August, a holiday, is skipped); 2 have weather.
+            #expect(v2.eventUpliftV2?.expectation.baselineDays.contains(try DayNumber(iso: "2025-08-15")) == false)
+            #expect(figures == EventWeatherFigures(precipitationMillimetres: 5, meanTemperatureCelsius: 12,
+                                                   baselinePrecipitationMillimetres: 2, baselineMeanTemperatureCelsius: 17, baselineDays: 2))
+            #expect(v2.text.contains("weather: event 5.0 mm, 12.0 °C; baseline days (2) 2.0 mm, 17.0 °C"), "\(v2.text)")
+            let json = String(decoding: try JSONEncoder().encode(v2), as: UTF8.self)
+            #expect(json.contains("\"baselineMeanTemperatureCelsius\":17"))
+
+            // v1 and the town page's events table show it too.
+            let events = try fixture.write("e.csv", "id,name,zone,start,end,kind\nkermis,Kermis,winkelstraat,2025-09-19,2025-09-19,event\n")
+            _ = try fixture.store.importFile(events, format: .events)
+            var v1 = IndicatorQuery(indicator: "event-uplift", eventID: "kermis")
+            v1.version = 1
+            #expect(try fixture.store.computeIndicator(v1).weather?.figures == figures)
+            let page = try fixture.store.townReport(from: try DayNumber(iso: "2025-09-01"), to: try DayNumber(iso: "2025-09-27"))
+            #expect(page.events.first?.weather == figures)
+            let table = try #require(page.tables().first { $0.name == "events" })
+            #expect(table.columns.map(\.key).contains("baseline_temperature_c"))
+        }
+    }
+
+    /// Without imported weather the events table keeps its columns.
+    @Test func noWeatherNoWeatherColumns() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try EventUpliftV2NodeTests.node(in: dir, first: try DayNumber(iso: "2025-05-01"), days: 150)
+            let events = try fixture.write("e.csv", "id,name,zone,start,end,kind\nkermis,Kermis,winkelstraat,2025-09-19,2025-09-19,event\n")
+            _ = try fixture.store.importFile(events, format: .events)
+            let page = try fixture.store.townReport(from: try DayNumber(iso: "2025-09-01"), to: try DayNumber(iso: "2025-09-27"))
+            #expect(page.events.count == 1 && page.events.first?.weather == nil)
+            let table = try #require(page.tables().first { $0.name == "events" })
+            #expect(!table.columns.map(\.key).contains("rain_mm"))
         }
     }
 }
