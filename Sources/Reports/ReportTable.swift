@@ -212,6 +212,7 @@ extension TownReport {
                 ]))
         if !groups.isEmpty { result.append(groupComparisonTable(s)) }
         result.append(eventsTable(events, s, withTown: false))
+        if let context = eventContextTable(events, s) { result.append(context) }
         result.append(
             ReportTable(
                 name: "hourly-shares", title: s.hourly,
@@ -304,16 +305,13 @@ func eventsTable(_ events: [EventUpliftRow], _ s: Strings, withTown: Bool) -> Re
         .init(key: "peer_adjusted", title: s.peerAdjusted), .init(key: "peers", title: s.peers),
         .init(key: "note", title: s.note),
     ]
-    let weather = eventWeatherColumns(events, s)
-    columns.insert(contentsOf: weather.columns, at: columns.count - 1)
     let rows: [[ReportCell]] = events.map { e in
         var row: [ReportCell] = withTown ? [.text(e.townName)] : []
         row += [
             .text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days),
             .signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
-            .signedPercent(e.peerAdjusted?.value), .integer(e.peers),
+            .signedPercent(e.peerAdjusted?.value), .integer(e.peers), .text(e.note ?? ""),
         ]
-        row += weather.cells(e) + [.text(e.note ?? "")]
         return row
     }
     return ReportTable(name: "events", title: s.events, columns: columns, rows: rows)

@@ -149,12 +149,12 @@ import Testing
             #expect(try fixture.store.computeIndicator(v1).weather?.figures == figures)
             let page = try fixture.store.townReport(from: try DayNumber(iso: "2025-09-01"), to: try DayNumber(iso: "2025-09-27"))
             #expect(page.events.first?.weather == figures)
-            let table = try #require(page.tables().first { $0.name == "events" })
+            let table = try #require(page.tables().first { $0.name == "event-context" })
             #expect(table.columns.map(\.key).contains("baseline_temperature_c"))
         }
     }
 
-    /// Without imported weather the events table keeps its columns.
+    /// Without imported weather no table has weather columns.
     @Test func noWeatherNoWeatherColumns() throws {
         try withTemporaryDirectory { dir in
             let fixture = try EventUpliftV2NodeTests.node(in: dir, first: try DayNumber(iso: "2025-05-01"), days: 150)
@@ -162,8 +162,34 @@ import Testing
             _ = try fixture.store.importFile(events, format: .events)
             let page = try fixture.store.townReport(from: try DayNumber(iso: "2025-09-01"), to: try DayNumber(iso: "2025-09-27"))
             #expect(page.events.count == 1 && page.events.first?.weather == nil)
+            #expect(!page.tables().flatMap { $0.columns.map(\.key) }.contains("rain_mm"))
+            // The events table keeps its columns (A4 width); the context goes into its own table.
             let table = try #require(page.tables().first { $0.name == "events" })
-            #expect(!table.columns.map(\.key).contains("rain_mm"))
+            #expect(table.columns.map(\.key) == ["event", "kind", "zone", "days", "uplift", "uplift_low", "uplift_high", "peer_adjusted", "peers", "note"])
+        }
+    }
+
+    /// The town page's events table shows the v2 interval's level and the zone's own calibration
+    /// (the placebo test's row for the event's day class) beside each event.
+    @Test func theTownPageShowsTheLevelAndTheZonesCalibration() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try EventUpliftV2NodeTests.node(in: dir, first: try DayNumber(iso: "2024-05-01"), days: 560)
+            let events = try fixture.write("e.csv", "id,name,zone,start,end,kind\nkermis,Kermis,winkelstraat,2025-09-19,2025-09-19,event\n")
+            _ = try fixture.store.importFile(events, format: .events)
+            var placeboQuery = IndicatorQuery(indicator: "event-uplift", zone: "winkelstraat")
+            placeboQuery.calibration = true
+            let weekday = try #require(try fixture.store.computeIndicator(placeboQuery).placebo?.rows.first { $0.dayClass == .weekday })
+            #expect(weekday.days > 0 && weekday.falsePositiveRate != nil)
+            let v2 = try #require(try fixture.store.computeIndicator(IndicatorQuery(indicator: "event-uplift", eventID: "kermis")).eventUpliftV2)
+            let page = try fixture.store.townReport(from: try DayNumber(iso: "2025-09-01"), to: try DayNumber(iso: "2025-09-27"))
+            let row = try #require(page.events.first)
+            #expect(row.calibration == EventCalibrationFigures(level: 0.9, falsePositiveRate: weekday.falsePositiveRate,
+                                                               minimumDetectableUplift: weekday.minimumDetectableUplift, days: weekday.days))
+            // The row's interval is v2's, at that level.
+            #expect(row.raw?.low == v2.low && row.raw?.high == v2.high && v2.low != nil)
+            let table = try #require(page.tables().first { $0.name == "event-context" })
+            #expect(table.columns.map(\.key).contains("false_positive_rate") && table.columns.map(\.key).contains("level"))
+            #expect(TownReportPage.render(page).contains("false_positive_rate") || TownReportPage.render(page).contains("False positives, zone"))
         }
     }
 }
