@@ -2,6 +2,7 @@ import Foundation
 import Indicators
 import Reports
 @testable import Node
+import Federation
 import Storage
 import TestSupport
 import Testing
@@ -190,6 +191,46 @@ import Testing
             let table = try #require(page.tables().first { $0.name == "event-context" })
             #expect(table.columns.map(\.key).contains("false_positive_rate") && table.columns.map(\.key).contains("level"))
             #expect(TownReportPage.render(page).contains("false_positive_rate") || TownReportPage.render(page).contains("False positives, zone"))
+        }
+    }
+
+    /// Event baselines skip the node's holidays: once 2025 is imported, 15 August is an ordinary
+    /// Friday there and the imported day is skipped instead.
+    @Test func eventBaselinesSkipTheNodesHolidays() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try EventUpliftV2NodeTests.node(in: dir, first: try DayNumber(iso: "2025-05-01"), days: 150)
+            var query = IndicatorQuery(indicator: "event-uplift", zone: "winkelstraat")
+            query.windowFrom = "2025-09-19"
+            query.windowTo = "2025-09-19"
+            let assumption = try DayNumber(iso: "2025-08-15"), feast = try DayNumber(iso: "2025-09-05")
+            let before = try #require(try fixture.store.computeIndicator(query).eventUpliftV2?.expectation.baselineDays)
+            #expect(!before.contains(assumption) && before.contains(feast))
+            _ = try fixture.store.importFile(try fixture.write("h.csv", "date,name\n2025-09-05,Stadsfeest\n"), format: .publicHolidays)
+            let after = try #require(try fixture.store.computeIndicator(query).eventUpliftV2?.expectation.baselineDays)
+            #expect(after.contains(assumption) && !after.contains(feast))
+            var v1 = query
+            v1.version = 1
+            v1.windowFrom = nil
+            v1.windowTo = nil
+            _ = try fixture.store.importFile(try fixture.write("e.csv", "id,name,zone,start,end,kind\nkermis,Kermis,winkelstraat,2025-09-19,2025-09-19,event\n"), format: .events)
+            v1.eventID = "kermis"
+            let v1Days = try #require(try fixture.store.computeIndicator(v1).eventUplift?.days.first?.baselineDays)
+            #expect(v1Days.contains(assumption) && !v1Days.contains(feast))
+        }
+    }
+
+    /// What the node sends flags the node's own public holidays (PROTOCOL.md §4 `flags.publicHoliday`).
+    @Test func aggregatesFlagTheNodesHolidays() throws {
+        try withTemporaryDirectory { dir in
+            let monday = try DayNumber(iso: "2025-07-21")
+            let store = try Self.node(in: dir, timeZone: "Europe/Amsterdam", first: monday, days: 7)
+            func flagged() throws -> [DayNumber] {
+                let zone = try #require(try store.aggregateZones(period: monday...(monday + 6)).first { $0.zoneId == "winkelstraat" })
+                return zone.days.filter(\.flags.publicHoliday).compactMap { try? DayNumber(iso: $0.date) }
+            }
+            #expect(try flagged().isEmpty)
+            _ = try store.importFile(try Self.write(dir, "h.csv", "date,name\n2025-07-22,Stadsfeest\n"), format: .publicHolidays)
+            #expect(try flagged() == [monday + 1])
         }
     }
 }
