@@ -233,4 +233,26 @@ import Testing
             #expect(try flagged() == [monday + 1])
         }
     }
+
+    /// The flatline rule never judges the node's own public holidays (shops close for them), and
+    /// judges Belgian ones abroad like any day.
+    @Test func theFlatlineRuleSkipsTheNodesHolidays() throws {
+        try withTemporaryDirectory { dir in
+            let store = try NodeStore.create(in: dir.appendingPathComponent("node"), town: "haarlem", tenant: "daks", timeZone: "Europe/Amsterdam")
+            _ = try store.importSensors(try Self.write(dir, "sensors.csv", NodeFixture.sensorsCSV))
+            let first = try DayNumber(iso: "2025-05-26"), closed = try DayNumber(iso: "2025-07-21")  // a Monday, 8 weeks in
+            var csv = "sensor,start,minutes,measure,count\n"
+            for day in first...closed {
+                for hour in 0..<24 {
+                    csv += "ped-straat,\(day)T\(String(format: "%02d", hour)):00:00,60,pedestrians,\(day == closed ? 0 : 100 + hour)\n"
+                }
+            }
+            _ = try store.importFile(try Self.write(dir, "counts.csv", csv), format: .counts)
+            func flatline() throws -> Int? { try store.status().sensors.first { $0.sensor == "ped-straat" }?.flatlineDays }
+            // 21 July is no holiday in Haarlem: a zero there is a dead counter.
+            #expect(try flatline() == 1)
+            _ = try store.importFile(try Self.write(dir, "h.csv", "date,name\n2025-07-21,Stadsfeest\n"), format: .publicHolidays)
+            #expect(try flatline() == 0)
+        }
+    }
 }
