@@ -54,6 +54,8 @@ public struct NodeStatus: Codable, Sendable {
     public var spendingRows: Int
     public var events: Int
     public var imports: Int
+    /// Where the node's public holidays come from, in words (``PublicHolidays``).
+    public var publicHolidays: String = ""
 }
 
 extension NodeStore {
@@ -95,7 +97,7 @@ extension NodeStore {
             }
             sensors.append(status)
         }
-        return NodeStatus(
+        var result = NodeStatus(
             town: settings.town, tenant: settings.tenant, timeZone: settings.timeZone, keyID: try meta("key_id"),
             networks: try networks().map { network in
                 let counts = Dictionary(try db.query("SELECT state, count(*) AS n FROM outbox WHERE network = ? GROUP BY state",
@@ -111,6 +113,13 @@ extension NodeStore {
             spendingRows: try db.queryFirst("SELECT count(*) AS n FROM spending")?.int("n") ?? 0,
             events: try db.queryFirst("SELECT count(*) AS n FROM events")?.int("n") ?? 0,
             imports: try db.queryFirst("SELECT count(*) AS n FROM imports")?.int("n") ?? 0)
+        let holidays = try publicHolidays()
+        let years = holidays.importedByYear.keys.sorted().map(String.init).joined(separator: ", ")
+        let otherwise = holidays.defaultCalendar == .belgian
+            ? "the Belgian calendar (computed)"
+            : "none (the Belgian calendar applies only in Europe/Brussels): import them with `import --format public-holidays`"
+        result.publicHolidays = years.isEmpty ? otherwise : "imported for \(years); other years \(otherwise)"
+        return result
     }
 }
 
@@ -125,6 +134,7 @@ extension NodeStatus {
                 + "privacy ≥ \(n.minimumStoreEntries) entries / ≥ \(n.minimumSpendingBuyers) buyers; "
                 + "outbox \(n.queued) queued, \(n.acknowledged) acknowledged, \(n.refused) refused\n"
         }
+        out += "Public holidays: \(publicHolidays)\n"
         out += "\n\(zones.count) zone(s):\n"
         for zone in zones { out += "  \(zone.zone) (\(zone.kind)): \(zone.sensors) sensor(s)\n" }
         out += "\n\(sensors.count) sensor(s):\n"

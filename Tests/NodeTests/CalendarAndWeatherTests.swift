@@ -57,6 +57,10 @@ import Testing
             let koningsdag = try Self.write(dir, "nl.csv", "date,name\n2025-04-21,Tweede Paasdag\n2025-04-26,Koningsdag\n")
             #expect(try amsterdam.importFile(koningsdag, format: .publicHolidays).rowsInserted == 2)
             #expect(try amsterdam.publicHolidays().contains(try DayNumber(iso: "2025-04-26")))
+            // status says where the holidays come from, and how to get them.
+            #expect(try brussels.status().text.contains("Public holidays: imported for 2025; other years the Belgian calendar (computed)"))
+            let fresh = try NodeStore.create(in: dir.appendingPathComponent("fr"), town: "lille", tenant: "daks", timeZone: "Europe/Paris")
+            #expect(try fresh.status().publicHolidays.contains("import them with `import --format public-holidays`"))
         }
     }
 
