@@ -111,10 +111,10 @@ public enum EventUplift: CatalogedIndicator {
     /// The uplift of an event on `eventDays` over sensor rows `sensors` (the zone's sensors).
     /// `excludedDays`: days with an event, campaign or works in the zone (see
     /// ``EventKind/excludesBaselineDay``), including the event's own days. Public holidays are
-    /// excluded here. For an event with hours, pass ``HourlyPanel/dailyPanel(hours:)``.
+    /// excluded here (`holidays`: the town's). For an event with hours, pass ``HourlyPanel/dailyPanel(hours:)``.
     public static func compute(
         panel: DailyPanel, sensors: [Int], eventDays: [DayNumber],
-        excludedDays: Set<DayNumber>
+        excludedDays: Set<DayNumber>, holidays: PublicHolidays = .belgian
     ) throws -> Result {
         let rows = try FootfallIndex.checkedRows(sensors, sensorCount: panel.sensorCount)
         guard !eventDays.isEmpty else {
@@ -124,7 +124,7 @@ public enum EventUplift: CatalogedIndicator {
         excluded.formUnion(eventDays)
         var days: [DayResult] = []
         for e in Set(eventDays).sorted() {
-            days.append(dayResult(panel: panel, rows: rows, day: e, excluded: excluded))
+            days.append(dayResult(panel: panel, rows: rows, day: e, excluded: excluded, holidays: holidays))
         }
         let observed = days.reduce(0) { $0 + $1.observed }
         guard days.allSatisfy({ $0.expected != nil }) else {
@@ -140,12 +140,13 @@ public enum EventUplift: CatalogedIndicator {
             observed: observed, expected: expected, days: days)
     }
 
-    static func dayResult(panel: DailyPanel, rows: [Int], day e: DayNumber, excluded: Set<DayNumber>) -> DayResult {
+    static func dayResult(panel: DailyPanel, rows: [Int], day e: DayNumber, excluded: Set<DayNumber>,
+                          holidays: PublicHolidays = .belgian) -> DayResult {
         // Clean same-weekday candidates, most recent first.
         var candidates: [DayNumber] = []
         for k in 1...lookbackWeeks {
             let b = e - 7 * k
-            if !excluded.contains(b) && !BelgianCalendar.isPublicHoliday(b) { candidates.append(b) }
+            if !excluded.contains(b) && !holidays.contains(b) { candidates.append(b) }
         }
         var result = DayResult(
             day: e, baselineDays: Array(candidates.prefix(maximumBaselineDays)), sensors: [],
@@ -184,7 +185,7 @@ public enum EventUplift: CatalogedIndicator {
     /// ratio, the same day(s), of peer series without an event, minus 1. Removes what moved the
     /// whole network that day (weather, a national holiday mood). `nil` when the town's ratio is
     /// missing, fewer than ``minimumPeers`` peer ratios are given, or their median is not > 0.
-    /// A peer's ratio is ``compute(panel:sensors:eventDays:excludedDays:)``'s ``Result/ratio`` for
+    /// A peer's ratio is ``compute(panel:sensors:eventDays:excludedDays:holidays:)``'s ``Result/ratio`` for
     /// the peer's series on the same days (a peer with an event those days is left out).
     public static func peerAdjusted(townRatio: Double?, peerRatios: [Double]) -> Double? {
         guard let townRatio, peerRatios.count >= minimumPeers, let m = IndicatorMath.median(peerRatios), m > 0 else {

@@ -153,9 +153,9 @@ public enum EventUpliftV2: CatalogedIndicator {
     /// added. Public holidays are excluded here. `level` must lie in ``levels``.
     public static func compute(
         panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow,
-        excludedDays: Set<DayNumber>, level: Double = defaultLevel
+        excludedDays: Set<DayNumber>, level: Double = defaultLevel, holidays: PublicHolidays = .belgian
     ) throws -> Result {
-        let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level)
+        let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level, holidays: holidays)
         let excluded = excludedDays.union(window.days)
         let a = window.start
         let e = rule.expectation(at: a, excluded: excluded)
@@ -212,19 +212,19 @@ public enum EventUpliftV2: CatalogedIndicator {
     }
 
     /// Runs the placebo test over `period` for one-day placements of local `hours`.
-    /// A day's error is observed ÷ expected − 1 by ``compute(panel:sensors:sensorIDs:window:excludedDays:level:)``'s rule;
+    /// A day's error is observed ÷ expected − 1 by ``compute(panel:sensors:sensorIDs:window:excludedDays:level:holidays:)``'s rule;
     /// the interval of day d excludes 0 when |error(d)| > q(d), q(d) from the same-class errors of the
     /// 52 weeks before d. The effect detectable on day d is (1 + q(d)) ÷ (1 + error(d)) − 1.
     public static func placebo(
         panel: HourlyPanel, sensors: [Int], sensorIDs: [String], hours: Range<Int> = 0..<24,
         excludedDays: Set<DayNumber>, period: ClosedRange<DayNumber>, level: Double = defaultLevel,
-        injectedUplift: Double = 0.2
+        injectedUplift: Double = 0.2, holidays: PublicHolidays = .belgian
     ) throws -> Placebo {
         guard injectedUplift.isFinite, injectedUplift > -1 else {
             throw IndicatorsError(.invalidArgument, "An injected uplift must be a number above −1 (e.g. 0.2 for +20 %), got \(injectedUplift).")
         }
         let window = try EventWindow(start: period.lowerBound, startHour: hours.lowerBound, end: period.lowerBound, endHour: hours.upperBound)
-        let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level)
+        let rule = try Rule(panel: panel, sensors: sensors, sensorIDs: sensorIDs, window: window, level: level, holidays: holidays)
         let first = period.lowerBound - calibrationLookbackDays
         var errors: [Double?] = []
         for d in first...period.upperBound { errors.append(rule.error(at: d, excluded: excludedDays)) }
@@ -283,10 +283,12 @@ public enum EventUpliftV2: CatalogedIndicator {
         let ids: [String]
         let window: EventWindow
         let level: Double
+        let holidays: PublicHolidays
         /// Per row, per panel day: the window's total when placed on that day, `nil` if a day is invalid.
         let totals: [[Double?]]
 
-        init(panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow, level: Double) throws {
+        init(panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow, level: Double,
+             holidays: PublicHolidays = .belgian) throws {
             guard sensors.count == sensorIDs.count else {
                 throw IndicatorsError(.invalidArgument, "Pass one id per sensor row: \(sensors.count) rows, \(sensorIDs.count) ids.")
             }
@@ -302,6 +304,7 @@ public enum EventUpliftV2: CatalogedIndicator {
             self.ids = sensorIDs
             self.window = window
             self.level = level
+            self.holidays = holidays
             totals = sensors.map { row in
                 (0..<panel.dayCount).map { offset -> Double? in
                     let anchor = panel.firstDay + offset
@@ -322,7 +325,7 @@ public enum EventUpliftV2: CatalogedIndicator {
         }
 
         func isClean(_ anchor: DayNumber, _ excluded: Set<DayNumber>) -> Bool {
-            window.days(anchoredAt: anchor).allSatisfy { !excluded.contains($0) && !BelgianCalendar.isPublicHoliday($0) }
+            window.days(anchoredAt: anchor).allSatisfy { !excluded.contains($0) && !holidays.contains($0) }
         }
 
         /// Σ over the kept sensors (indices into `rows`), or `nil` if one is invalid there.

@@ -58,7 +58,7 @@ public enum HourlyProfile: CatalogedIndicator {
     /// The three profiles (weekday, Saturday, Sunday-or-holiday) of `sensors` over `period`.
     public static func compute(
         panel: HourlyPanel, sensors: [Int], period: ClosedRange<DayNumber>,
-        openingHours: OpeningHours? = nil
+        openingHours: OpeningHours? = nil, holidays: PublicHolidays = .belgian
     ) throws -> [Profile] {
         _ = try FootfallIndex.checkedRows(sensors, sensorCount: panel.sensorCount)
         let badOpening = DayType.allCases.first { t in
@@ -83,7 +83,7 @@ public enum HourlyProfile: CatalogedIndicator {
             }
             let total = h.reduce(0, +)
             if total > 0 {
-                let t = BelgianCalendar.dayType(of: d)
+                let t = holidays.dayType(of: d)
                 var acc = sums[t] ?? [Double](repeating: 0, count: 24)
                 for i in 0..<24 { acc[i] += h[i] / total }
                 sums[t] = acc

@@ -140,11 +140,12 @@ public struct FlatlineRule: Sendable, Hashable {
     }
 
     /// The flatline days of one sensor's history (`days` in any order; judged in date order).
-    public func flatlineDays(_ days: [Day], vendorKind: VendorKind) -> Set<DayNumber> {
+    /// `holidays`: the town's public holidays, never judged (shops close for them).
+    public func flatlineDays(_ days: [Day], vendorKind: VendorKind, holidays: PublicHolidays = .belgian) -> Set<DayNumber> {
         var result: Set<DayNumber> = []
         // Per ISO weekday: totals of valid, non-flatline, non-holiday days, oldest first.
         var history = [[Double]](repeating: [], count: 8)
-        for day in days.sorted(by: { $0.day < $1.day }) where day.isValid && !BelgianCalendar.isPublicHoliday(day.day) {
+        for day in days.sorted(by: { $0.day < $1.day }) where day.isValid && !holidays.contains(day.day) {
             let w = day.day.isoWeekday
             if isFlat(day, vendorKind: vendorKind), history[w].count >= minimumHistoryDays,
                 let median = IndicatorMath.median(Array(history[w].suffix(historyDays))), median > minimumMedianTotal

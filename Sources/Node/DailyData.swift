@@ -115,7 +115,7 @@ extension NodeStore {
             FlatlineRule.Day(day: figure.day, total: figure.total, hours: hours[figure.day.rawValue],
                              isValid: ValidityRule.v1.isValid(figure.coverage, vendorKind: sensor.vendorKind))
         }
-        return FlatlineRule.v1.flatlineDays(days, vendorKind: sensor.vendorKind)
+        return FlatlineRule.v1.flatlineDays(days, vendorKind: sensor.vendorKind, holidays: try publicHolidays())
     }
 
     /// An hourly panel (24 local hours per sensor-day) for `measure`; a sensor-day is valid when its

@@ -50,11 +50,12 @@ public struct LocalIndicatorReport: Codable, Sendable {
     public var daily: [DailyIndex]?
     /// event-uplift
     public var event: NodeStore.CalendarEvent?
-    public var eventUplift: EventUplift.Result?
-    /// event-uplift v1: the zone's sensor ids; `eventUplift.days[].sensors` are positions in it.
-    public var sensorIDs: [String]?
+    /// event-uplift v1 (sensors named by id).
+    public var eventUplift: EventUpliftV1Report?
     /// event-uplift v2 (sensors named by id).
     public var eventUpliftV2: EventUpliftV2.Result?
+    /// event-uplift (v1 and v2): the event days' weather beside the baseline days' (when imported).
+    public var weather: EventWeather?
     /// event-uplift v2 `--calibration`: the placebo test on the zone's own ordinary days.
     public var placebo: EventUpliftV2.Placebo?
     /// conversion-rate, per zone
@@ -136,9 +137,10 @@ extension NodeStore {
             } else {
                 panel = try dailyPanel(rows: zoneSensors.map { ($0, .pedestrians) }, days: days)
             }
-            report.sensorIDs = zoneSensors.map(\.name)
-            report.eventUplift = try EventUplift.compute(panel: panel, sensors: Array(zoneSensors.indices), eventDays: event.days,
-                                                         excludedDays: excluded)
+            let result = try EventUplift.compute(panel: panel, sensors: Array(zoneSensors.indices), eventDays: event.days,
+                                                 excludedDays: excluded, holidays: try publicHolidays())
+            report.eventUplift = EventUpliftV1Report(result, sensorIDs: zoneSensors.map(\.name))
+            report.weather = try eventWeather(eventDays: event.days, baselineDays: result.days.flatMap(\.baselineDays))
         case ConversionRate.id:
             let byName = Dictionary(try self.sensors().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             var zones: [LocalIndicatorReport.ZoneConversion] = []
@@ -158,7 +160,7 @@ extension NodeStore {
             let streets = sensors.filter { $0.kind == .pedestrian }
             let panel = try hourlyPanel(sensors: streets, measure: .pedestrians, days: from...to)
             report.hourlyProfile = try HourlyProfile.compute(panel: panel, sensors: Array(streets.indices), period: from...to,
-                                                             openingHours: query.openingHours)
+                                                             openingHours: query.openingHours, holidays: try publicHolidays())
         default:
             throw NodeError(.invalidArgument, "indicator '\(entry.id)' has no local computation yet")
         }
@@ -212,12 +214,16 @@ extension NodeStore {
             excluded.formUnion(other.days)
         }
         let rows = Array(zoneSensors.indices), ids = zoneSensors.map(\.name)
+        let holidays = try publicHolidays()
         if let window {
             let last = window.start + window.lastOffset
             report.period = .init(from: window.start, to: last)
             let panel = try hourlyPanel(sensors: zoneSensors, measure: .pedestrians, days: (window.start - Self.v2History)...last)
-            report.eventUpliftV2 = try EventUpliftV2.compute(panel: panel, sensors: rows, sensorIDs: ids, window: window,
-                                                             excludedDays: excluded, level: query.level)
+            let result = try EventUpliftV2.compute(panel: panel, sensors: rows, sensorIDs: ids, window: window,
+                                                   excludedDays: excluded, level: query.level, holidays: holidays)
+            report.eventUpliftV2 = result
+            report.weather = try eventWeather(eventDays: window.days(anchoredAt: window.start),
+                                              baselineDays: result.expectation.baselineDays.flatMap { window.days(anchoredAt: $0) })
         } else {
             guard let range = try dataRange() else { throw NodeError(.invalidArgument, "the node holds no counts yet; import data first") }
             let to = query.to ?? range.upperBound
@@ -228,7 +234,7 @@ extension NodeStore {
             report.period = .init(from: from, to: to)
             let panel = try hourlyPanel(sensors: zoneSensors, measure: .pedestrians, days: (from - Self.v2History)...to)
             report.placebo = try EventUpliftV2.placebo(panel: panel, sensors: rows, sensorIDs: ids, excludedDays: excluded,
-                                                       period: from...to, level: query.level)
+                                                       period: from...to, level: query.level, holidays: holidays)
         }
         return report
     }
@@ -290,6 +296,7 @@ extension LocalIndicatorReport {
         if let result = eventUpliftV2 {
             out += Self.text(result, event: event)
         }
+        if let weather { out += weather.text }
         out += lotText
         if let placebo {
             out += "placebo test: each ordinary day of \(placebo.from) – \(placebo.to) as a one-day event, \(Int((placebo.level * 100).rounded())) % intervals\n"

@@ -252,5 +252,19 @@ enum NodeSchema {
                 import_id INTEGER NOT NULL,
                 PRIMARY KEY (zone_id, day, from_minutes)) WITHOUT ROWID;
             """),
+        .init(8, "public holidays and weather", """
+            -- The town's public holidays (issue 18; `import --format public-holidays`): for every year
+            -- with a row here they replace the computed Belgian calendar.
+            CREATE TABLE public_holidays (
+                day INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                import_id INTEGER NOT NULL);
+            -- The town's daily weather (`import --format weather`), shown beside events.
+            CREATE TABLE weather (
+                day INTEGER PRIMARY KEY,
+                precipitation_hundredth_mm INTEGER NOT NULL CHECK (precipitation_hundredth_mm >= 0),
+                mean_temperature_hundredth_c INTEGER NOT NULL,
+                import_id INTEGER NOT NULL);
+            """),
     ])
 }

@@ -1,5 +1,5 @@
 import Foundation
-internal import Indicators
+public import Indicators
 internal import Storage
 
 /// What a node holds: its settings, zones, sensors and, per sensor, the data range and gaps.
@@ -22,6 +22,9 @@ public struct NodeStatus: Codable, Sendable {
         /// Days whose counts are all zero or stuck on one value while the sensor normally counts
         /// (the flatline rule): treated as missing by every local indicator.
         public var flatlineDays: Int
+        /// Lasting level shifts (a counter moved or re-aimed?) by ``LevelShift``: pedestrian and
+        /// entries sensors, the last 4 weeks against the 8 before, per day class.
+        public var levelShifts: [LevelShift.Finding] = []
     }
     /// A network the node reports to, and its outbox.
     public struct NetworkLine: Codable, Sendable {
@@ -51,6 +54,8 @@ public struct NodeStatus: Codable, Sendable {
     public var spendingRows: Int
     public var events: Int
     public var imports: Int
+    /// Where the node's public holidays come from, in words (``PublicHolidays``).
+    public var publicHolidays: String = ""
 }
 
 extension NodeStore {
@@ -86,10 +91,13 @@ extension NodeStore {
                 var flat: Set<DayNumber> = []
                 for measure in Measure.allCases { flat.formUnion(try flatlineDays(sensor: info, measure: measure)) }
                 status.flatlineDays = flat.count
+                if let last = status.lastDay.flatMap({ try? DayNumber(iso: $0) }) {
+                    status.levelShifts = try levelShifts(sensor: info, lastDay: last)
+                }
             }
             sensors.append(status)
         }
-        return NodeStatus(
+        var result = NodeStatus(
             town: settings.town, tenant: settings.tenant, timeZone: settings.timeZone, keyID: try meta("key_id"),
             networks: try networks().map { network in
                 let counts = Dictionary(try db.query("SELECT state, count(*) AS n FROM outbox WHERE network = ? GROUP BY state",
@@ -105,6 +113,13 @@ extension NodeStore {
             spendingRows: try db.queryFirst("SELECT count(*) AS n FROM spending")?.int("n") ?? 0,
             events: try db.queryFirst("SELECT count(*) AS n FROM events")?.int("n") ?? 0,
             imports: try db.queryFirst("SELECT count(*) AS n FROM imports")?.int("n") ?? 0)
+        let holidays = try publicHolidays()
+        let years = holidays.importedByYear.keys.sorted().map(String.init).joined(separator: ", ")
+        let otherwise = holidays.defaultCalendar == .belgian
+            ? "the Belgian calendar (computed)"
+            : "none (the Belgian calendar applies only in Europe/Brussels): import them with `import --format public-holidays`"
+        result.publicHolidays = years.isEmpty ? otherwise : "imported for \(years); other years \(otherwise)"
+        return result
     }
 }
 
@@ -119,6 +134,7 @@ extension NodeStatus {
                 + "privacy ≥ \(n.minimumStoreEntries) entries / ≥ \(n.minimumSpendingBuyers) buyers; "
                 + "outbox \(n.queued) queued, \(n.acknowledged) acknowledged, \(n.refused) refused\n"
         }
+        out += "Public holidays: \(publicHolidays)\n"
         out += "\n\(zones.count) zone(s):\n"
         for zone in zones { out += "  \(zone.zone) (\(zone.kind)): \(zone.sensors) sensor(s)\n" }
         out += "\n\(sensors.count) sensor(s):\n"
@@ -130,7 +146,31 @@ extension NodeStatus {
         for line in table {
             out += "  " + zip(line, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ") + "\n"
         }
+        for sensor in sensors {
+            for shift in sensor.levelShifts {
+                out += "  level shift: \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) median "
+                    + String(format: "%.0f, the 8 weeks before %.0f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
+                    + "; moved or re-aimed? Check the counter\n"
+            }
+        }
         out += "\nSpending rows: \(spendingRows)   Events: \(events)   Imports: \(imports)\n"
         return out
+    }
+}
+
+extension NodeStore {
+    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is `lastDay`.
+    func levelShifts(sensor: SensorInfo, lastDay: DayNumber) throws -> [LevelShift.Finding] {
+        let measure: Measure
+        switch sensor.kind {
+        case .pedestrian: measure = .pedestrians
+        case .entries: measure = .entries
+        default: return []
+        }
+        let days = (lastDay - (LevelShift.recentDays + LevelShift.previousDays - 1))...lastDay
+        let panel = try dailyPanel(rows: [(sensor, measure)], days: days)
+        var totals: [DayNumber: Double] = [:]
+        for day in days where panel.isValid(sensor: 0, day: day) { totals[day] = panel.total(sensor: 0, day: day) }
+        return LevelShift.detect(totals, lastDay: lastDay, holidays: try publicHolidays())
     }
 }

@@ -35,15 +35,47 @@ extension NodeStore {
         // Events the report does not cover: their raw uplift computed here (no peers).
         for event in calendar where event.kind != EventKind.market.rawValue && event.kind != EventKind.other.rawValue
             && event.days.contains(where: { (from...to).contains($0) }) && !eventRows.contains(where: { $0.eventName == event.name }) {
-            // v1, like the network report's rows beside it (report pages do not show v2's calibration yet).
+            // v2 with its calibrated interval (v1 for an event too long for a v2 window).
             var query = IndicatorQuery(indicator: EventUplift.id, eventID: event.id)
-            query.version = EventUplift.version
-            let result = try computeIndicator(query).eventUplift
-            eventRows.append(EventUpliftRow(townID: settings.town, townName: settings.town, eventName: event.name, kind: event.kind,
-                                            zone: event.zone, days: event.days,
-                                            raw: result?.value.map { Estimate(value: $0, low: result?.low, high: result?.high) },
-                                            peerAdjusted: nil, peers: 0,
-                                            note: result?.value == nil ? result?.days.compactMap(\.reason).first : "computed on this node"))
+            if event.window == nil { query.version = EventUplift.version }
+            let local = try computeIndicator(query)
+            var row = EventUpliftRow(townID: settings.town, townName: settings.town, eventName: event.name, kind: event.kind,
+                                     zone: event.zone, days: event.days, raw: nil, peerAdjusted: nil, peers: 0)
+            if let v2 = local.eventUpliftV2 {
+                row.raw = v2.uplift.map { Estimate(value: $0, low: v2.low, high: v2.high) }
+                row.note = v2.uplift == nil ? v2.expectation.reason ?? v2.intervalReason : (v2.low == nil ? v2.intervalReason : "computed on this node")
+                row.calibration = EventCalibrationFigures(level: v2.level, falsePositiveRate: nil, minimumDetectableUplift: nil, days: 0)
+            } else if let result = local.eventUplift {
+                row.raw = result.value.map { Estimate(value: $0, low: result.low, high: result.high) }
+                row.note = result.value == nil ? result.days.compactMap(\.reason).first : "computed on this node"
+            }
+            row.weather = local.weather?.figures
+            eventRows.append(row)
+        }
+        // Beside every row: the zone's calibration (the placebo test on its ordinary days of the
+        // event's day class) and the weather (the event days' and the local baseline days').
+        let hasWeather = try db.queryFirst("SELECT 1 FROM weather LIMIT 1") != nil
+        var placebos: [String: EventUpliftV2.Placebo?] = [:]
+        for index in eventRows.indices {
+            guard let event = calendar.first(where: { $0.name == eventRows[index].eventName && $0.zone == eventRows[index].zone }),
+                  let first = event.days.first else { continue }
+            // Both are beside the figure, not part of it: a zone or event the local rule cannot evaluate keeps its row without them.
+            if placebos[event.zone] == nil {
+                var query = IndicatorQuery(indicator: EventUplift.id, zone: event.zone)
+                query.calibration = true
+                placebos[event.zone] = .some((try? computeIndicator(query))?.placebo)
+            }
+            if let placebo = placebos[event.zone] ?? nil,
+               let calibration = placebo.rows.first(where: { $0.dayClass == EventUpliftV2.DayClass(first) }) {
+                eventRows[index].calibration = EventCalibrationFigures(
+                    level: eventRows[index].calibration?.level, falsePositiveRate: calibration.falsePositiveRate,
+                    minimumDetectableUplift: calibration.minimumDetectableUplift, days: calibration.days)
+            }
+            if hasWeather && eventRows[index].weather == nil {
+                var query = IndicatorQuery(indicator: EventUplift.id, eventID: event.id)
+                query.version = EventUplift.version
+                eventRows[index].weather = (try? computeIndicator(query))?.weather?.figures
+            }
         }
         // Hourly profile: the town's own; `fillDayShape` replaces it with the day shape and the peers' band when it can.
         let profiles = try computeIndicator(IndicatorQuery(indicator: HourlyProfile.id, from: from, to: to,

@@ -275,7 +275,7 @@ public enum TownReportPage {
                 rows.append(.init(label: e.eventName + when, estimate: e.raw))
                 rows.append(.init(label: "   " + s.peerAdjusted, estimate: e.peerAdjusted, isSecondary: true))
             }
-            events += SVGChart.intervals(rows, title: s.events) + table("events")
+            events += SVGChart.intervals(rows, title: s.events) + table("events") + table("event-context")
         }
         body += HTML.section("events", s.events, events)
 

@@ -175,6 +175,10 @@ public struct EventUpliftRow: Codable, Sendable, Hashable {
     public var peers: Int
     /// Why a figure is missing, if it is.
     public var note: String?
+    /// The event days' and baseline days' weather, when the town imported weather.
+    public var weather: EventWeatherFigures? = nil
+    /// The interval's level and the zone's calibration (placebo test), when computed on the node.
+    public var calibration: EventCalibrationFigures? = nil
 
     public init(
         townID: String, townName: String, eventName: String, kind: String, zone: String, days: [DayNumber],

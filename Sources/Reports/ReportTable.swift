@@ -213,6 +213,7 @@ extension TownReport {
                 ]))
         if !groups.isEmpty { result.append(groupComparisonTable(s)) }
         result.append(eventsTable(events, s, withTown: false))
+        if let context = eventContextTable(events, s) { result.append(context) }
         result.append(
             ReportTable(
                 name: "hourly-shares", title: s.hourly,

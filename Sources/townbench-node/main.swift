@@ -153,6 +153,10 @@ let importCommand = Command(
       parking-datex    XML DATEX II ParkingStatusPublication (sites matched by datex_reference)
       visitor-origin   CSV zone,day,origin,visitors (own-municipality, neighbouring, rest-of-province, elsewhere)
       dwell-time       CSV zone,day,from_minutes,to_minutes,visitors (a histogram; to_minutes empty: open-ended)
+      public-holidays  CSV or XLSX date,name: for every year with an imported holiday these replace the
+                       computed Belgian calendar (the default in Europe/Brussels; elsewhere none until imported)
+      weather          CSV or XLSX day,precipitation_mm,mean_temperature_c (KMI or Open-Meteo daily
+                       export, columns renamed), shown beside events; 0–500 mm, −60–50 °C
     An XLSX workbook is recognised by its content; a CSV file's separator, byte order mark
     and layout are detected and reported. Exit codes: 0 imported, 3 imported except the rows
     written to --rejects, 64 usage error, 65 bad data (nothing imported), 1 other failure.

@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    /// v1's JSON named a day's sensors by their position in a list beside it; now by id.
+    @Test func v1JSONNamesSensorsByIDNotPosition() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try Self.node(in: dir, first: try DayNumber(iso: "2025-05-01"), days: 150)
+            let events = try fixture.write("events.csv", "id,name,zone,start,end,kind\nkermis,Kermis,winkelstraat,2025-09-20,2025-09-20,event\n")
+            _ = try fixture.store.importFile(events, format: .events)
+            var query = IndicatorQuery(indicator: "event-uplift", eventID: "kermis")
+            query.version = 1
+            let report = try fixture.store.computeIndicator(query)
+            #expect(report.eventUplift?.days.first?.sensors == ["ped-straat"])
+            let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(json.contains("\"sensors\":[\"ped-straat\"]"))
+            #expect(!json.contains("sensorIDs"))
+        }
+    }
+
     @Test func badWindowsLevelsAndVersionsAreRefusedWithARemedy() throws {
         try withTemporaryDirectory { dir in
             let fixture = try Self.node(in: dir, first: try DayNumber(iso: "2025-05-01"), days: 30)

@@ -87,6 +87,15 @@ enum Samples {
             notes: ["Veurne sent no data for this period."])
     }
 
+    /// The town page's event as a node builds it: with its level, the zone's calibration and the weather (issue 18).
+    static func townEvent(_ event: EventUpliftRow) -> EventUpliftRow {
+        var e = event
+        e.calibration = EventCalibrationFigures(level: 0.9, falsePositiveRate: 0.094, minimumDetectableUplift: 0.183, days: 212)
+        e.weather = EventWeatherFigures(precipitationMillimetres: 12.4, meanTemperatureCelsius: -1.5, baselinePrecipitationMillimetres: 2.1,
+                                        baselineMeanTemperatureCelsius: 4.2, baselineDays: 7)
+        return e
+    }
+
     static var town: TownReport {
         let r = region
         let me = r.towns[1]
@@ -126,7 +135,7 @@ enum Samples {
         var report = TownReport(
             tenantID: r.tenantID, tenantName: r.tenantName, townID: me.townID, townName: me.name, period: r.period,
             provenance: r.provenance, footfall: me, rankedTowns: 6, network: r.network,
-            events: [r.events[0]], hourly: withBand,
+            events: [townEvent(r.events[0])], hourly: withBand,
             conversion: [
                 ConversionComparison(zone: "Kerkstraat", zoneKind: "core", town: 0.141, pairs: 4, benchmark: benchmark),
                 ConversionComparison(zone: "Zeedijk", zoneKind: "high-street", town: nil, pairs: 1, benchmark: nil),

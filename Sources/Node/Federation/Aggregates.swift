@@ -55,6 +55,7 @@ extension NodeStore {
         let clock = LocalClock(timeZone: timeZone)
         let sensors = try self.sensors()
         let schoolHolidays = try self.schoolHolidays()
+        let publicHolidays = try self.publicHolidays()
         let events = try self.events()
         var pseudonyms: [Int64: String] = [:]
         for sensor in sensors { pseudonyms[sensor.id] = try pseudonym(sensor) }
@@ -70,7 +71,7 @@ extension NodeStore {
             var days: [DayNumber: AggregatePayload.Day] = [:]
             func day(_ d: DayNumber) -> AggregatePayload.Day {
                 days[d] ?? AggregatePayload.Day(date: d.description, flags: .init(
-                    publicHoliday: BelgianCalendar.isPublicHoliday(d), schoolHoliday: schoolHolidays.contains(d),
+                    publicHoliday: publicHolidays.contains(d), schoolHoliday: schoolHolidays.contains(d),
                     events: events.filter { $0.zone == zoneName && $0.days.contains(d) }.map { .init(eventId: $0.id, kind: $0.kind) }))
             }
             // Measures: per-sensor day figures, the zone total and the 24 local hours.

@@ -9,6 +9,8 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case openingHours = "opening-hours"
     // Issue 19: parking occupancy, visitor origin, dwell time (ParkingAndVisitorsImport.swift).
     case parking, parkingDatex = "parking-datex", visitorOrigin = "visitor-origin", dwellTime = "dwell-time"
+    // Issue 18: calendars and weather are data (WeatherAndHolidaysImport.swift).
+    case publicHolidays = "public-holidays", weather
 }
 
 /// What an import did, for the admin and for tests.
@@ -81,6 +83,8 @@ extension NodeStore {
             case .parkingDatex: try ParkingDatexImporter(session: session).run(&summary)
             case .visitorOrigin: try VisitorOriginImporter(session: session).run(&summary)
             case .dwellTime: try DwellTimeImporter(session: session).run(&summary)
+            case .publicHolidays: try PublicHolidaysImporter(session: session).run(&summary)
+            case .weather: try WeatherImporter(session: session).run(&summary)
             }
             try session.flushSums()
             try db.run("UPDATE imports SET rows_read = ?, rows_inserted = ?, rows_unchanged = ?, rows_replaced = ? WHERE id = ?",
