@@ -48,7 +48,7 @@ import Testing
             #expect(try brussels.importFile(file, format: .publicHolidays).rowsUnchanged == 1)
             let renamed = try Self.write(dir, "renamed.csv", "date,name\n2025-12-26,Tweede Kerstdag\n")
             let conflict = try #require(throws: NodeError.self) { try brussels.importFile(renamed, format: .publicHolidays) }
-            #expect(conflict.description.contains("use --replace"))
+            #expect(conflict.description.contains("Use --replace to overwrite"))
             #expect(try brussels.importFile(renamed, format: .publicHolidays, options: .init(replace: true)).rowsReplaced == 1)
 
             let amsterdam = try NodeStore.create(in: dir.appendingPathComponent("nl"), town: "haarlem", tenant: "daks", timeZone: "Europe/Amsterdam")
@@ -69,7 +69,7 @@ import Testing
             let store = try NodeStore.create(in: dir.appendingPathComponent("n"), town: "harelbeke", tenant: "daks")
             for (text, message) in [("date,name\n21/07/2025,Nationale feestdag\n", "YYYY-MM-DD"),
                                     ("date,name\n2025-07-21,\n", "name is empty"),
-                                    ("date,name\n2025-07-21,A\n2025-07-21,B\n", "duplicate date"),
+                                    ("date,name\n2025-07-21,A\n2025-07-21,B\n", "the public holiday 2025-07-21 appears twice in this file"),
                                     ("day,name\n2025-07-21,A\n", "expected the header `date,name`")] {
                 let file = try Self.write(dir, "h.csv", text)
                 let error = try #require(throws: NodeError.self) { try store.importFile(file, format: .publicHolidays) }

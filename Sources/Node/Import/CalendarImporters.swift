@@ -16,58 +16,41 @@ struct SpendingImporter {
             """)
         let lookup = try db.prepare("SELECT minutes, transactions, buyers, value_cents, import_id FROM spending WHERE zone_id = ? AND start = ? AND sector = ?")
         let update = try db.prepare("UPDATE spending SET minutes = ?, transactions = ?, buyers = ?, value_cents = ?, import_id = ? WHERE zone_id = ? AND start = ? AND sector = ?")
-        var header: CSVHeader?
-        try session.forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["zone", "start", "minutes", "sector", "transactions", "buyers", "value_eur"],
-                                       optional: [], at: at)
-                return
+        try session.forEachRow(required: ["zone", "start", "minutes", "sector", "transactions", "buyers", "value_eur"], summary: &summary) { fields, at, summary in
+            let (zoneName, zone) = try session.zone(fields, at: at)
+            let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
+            let minutes = try fields.integer("minutes", in: 1...(31 * 1440))
+            let sector = try fields.identifier("sector", what: "a sector", example: "retail")
+            let transactions = try fields.integer("transactions", in: 0...Int64(AggregateLimits.maximumTransactions))
+            let buyers = try fields.integer("buyers", in: 0...Int64(AggregateLimits.maximumTransactions))
+            guard buyers <= transactions else {
+                throw NodeError(.badInput, "buyers (\(buyers)) exceed transactions (\(transactions)); every buyer makes at least one transaction", at: at(fields.column("buyers")))
             }
-            summary.rowsRead += 1
-            try session.row(record) {
-                try columns.checkFieldCount(record, at: at)
-                let fields = try FieldReader(record: record, header: columns, at: at)
-                let zoneName = try fields.text("zone")
-                guard let zone = session.zonesByName[zoneName] else {
-                    throw NodeError(.badInput, "unknown zone '\(zoneName)'; zones come from `townbench-node sensors import`", at: at(fields.column("zone")))
-                }
-                let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
-                let minutes = try fields.integer("minutes", in: 1...(31 * 1440))
-                let sector = try fields.identifier("sector", what: "a sector", example: "retail")
-                let transactions = try fields.integer("transactions", in: 0...Int64(AggregateLimits.maximumTransactions))
-                let buyers = try fields.integer("buyers", in: 0...Int64(AggregateLimits.maximumTransactions))
-                guard buyers <= transactions else {
-                    throw NodeError(.badInput, "buyers (\(buyers)) exceed transactions (\(transactions)); every buyer makes at least one transaction", at: at(fields.column("buyers")))
-                }
-                let cents = try fields.decimal("value_eur", decimals: 2, numbers: session.numbers)
-                guard cents <= Int64(AggregateLimits.maximumValueCents) else {
-                    throw NodeError(.badInput, "value_eur \(Double(cents) / 100) is above the plausible maximum €\(AggregateLimits.maximumValueCents / 100) per zone, day and sector; check the export", at: at(fields.column("value_eur")))
-                }
-                try insert.bind([.integer(zone), .integer(start), .text(sector), .integer(minutes), .integer(transactions),
-                                 .integer(buyers), .integer(cents), .integer(session.importID)])
-                try insert.step()
-                if db.changes == 1 { summary.rowsInserted += 1; return }
-                try lookup.bind([.integer(zone), .integer(start), .text(sector)])
-                guard try lookup.step() else { throw NodeError(.io, "a stored row vanished during the import; retry") }
-                let old = (lookup.int64(at: 0), lookup.int64(at: 1), lookup.int64(at: 2), lookup.int64(at: 3))
-                let oldImport = lookup.int64(at: 4)
-                try lookup.reset()
-                if oldImport == session.importID {
-                    throw NodeError(.badInput, "duplicate row: zone '\(zoneName)', start \(start.utcString), sector '\(sector)' already appeared earlier in this file", at: at(nil))
-                }
-                if old == (minutes, transactions, buyers, cents) { summary.rowsUnchanged += 1; return }
-                guard session.options.replace else {
-                    throw NodeError(.conflict, "zone '\(zoneName)', start \(start.utcString), sector '\(sector)': this file says \(transactions) transactions, \(buyers) buyers, €\(Double(cents) / 100); the store has \(old.1), \(old.2), €\(Double(old.3) / 100) from an earlier import. Use --replace to overwrite stored values", at: at(nil))
-                }
-                try update.bind([.integer(minutes), .integer(transactions), .integer(buyers), .integer(cents), .integer(session.importID),
-                                 .integer(zone), .integer(start), .text(sector)])
-                try update.step()
-                summary.rowsReplaced += 1
+            let cents = try fields.decimal("value_eur", decimals: 2, numbers: session.numbers)
+            guard cents <= Int64(AggregateLimits.maximumValueCents) else {
+                throw NodeError(.badInput, "value_eur \(Double(cents) / 100) is above the plausible maximum €\(AggregateLimits.maximumValueCents / 100) per zone, day and sector; check the export", at: at(fields.column("value_eur")))
             }
+            try insert.bind([.integer(zone), .integer(start), .text(sector), .integer(minutes), .integer(transactions),
+                             .integer(buyers), .integer(cents), .integer(session.importID)])
+            try insert.step()
+            if db.changes == 1 { summary.rowsInserted += 1; return }
+            try lookup.bind([.integer(zone), .integer(start), .text(sector)])
+            guard try lookup.step() else { throw NodeError(.io, "a stored row vanished during the import; retry") }
+            let old = (lookup.int64(at: 0), lookup.int64(at: 1), lookup.int64(at: 2), lookup.int64(at: 3))
+            let oldImport = lookup.int64(at: 4)
+            try lookup.reset()
+            if oldImport == session.importID {
+                throw NodeError(.badInput, "duplicate row: zone '\(zoneName)', start \(start.utcString), sector '\(sector)' already appeared earlier in this file", at: at(nil))
+            }
+            if old == (minutes, transactions, buyers, cents) { summary.rowsUnchanged += 1; return }
+            guard session.options.replace else {
+                throw NodeError(.conflict, "zone '\(zoneName)', start \(start.utcString), sector '\(sector)': this file says \(transactions) transactions, \(buyers) buyers, €\(Double(cents) / 100); the store has \(old.1), \(old.2), €\(Double(old.3) / 100) from an earlier import. Use --replace to overwrite stored values", at: at(nil))
+            }
+            try update.bind([.integer(minutes), .integer(transactions), .integer(buyers), .integer(cents), .integer(session.importID),
+                             .integer(zone), .integer(start), .text(sector)])
+            try update.step()
+            summary.rowsReplaced += 1
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
     }
 }
 
@@ -80,61 +63,45 @@ struct EventsImporter {
     func run(_ summary: inout ImportSummary) throws {
         try session.loadCatalogue()
         let db = session.db
-        var header: CSVHeader?
         var seen: Set<String> = []
-        try session.forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["id", "name", "zone", "start", "end", "kind"], optional: [], at: at)
-                return
+        try session.forEachRow(required: ["id", "name", "zone", "start", "end", "kind"], summary: &summary) { fields, at, summary in
+            let id = try fields.identifier("id", what: "an event id", example: "braderie-2025")
+            guard seen.insert(id).inserted else {
+                throw NodeError(.badInput, "duplicate event id '\(id)' in this file", at: at(fields.column("id")))
             }
-            summary.rowsRead += 1
-            try session.row(record) {
-                try columns.checkFieldCount(record, at: at)
-                let fields = try FieldReader(record: record, header: columns, at: at)
-                let id = try fields.identifier("id", what: "an event id", example: "braderie-2025")
-                guard seen.insert(id).inserted else {
-                    throw NodeError(.badInput, "duplicate event id '\(id)' in this file", at: at(fields.column("id")))
+            let name = try fields.text("name")
+            let (zoneName, zone) = try session.zone(fields, at: at)
+            let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
+            var endWritten = try fields.timestamp("end", allowDateOnly: true)
+            if try fields.isDateOnly("end") { endWritten.naive += 86_400 }
+            let end = try session.instant(of: endWritten, repeatKey: nil, at: at(fields.column("end")))
+            guard end > start else {
+                let zone = session.store.settings.timeZone
+                let starts = session.clock.wallTime(start)
+                let wholeDay = try fields.isDateOnly("end")
+                let ends = wholeDay ? "with the whole day \(session.clock.local(end - 1).day)" : session.clock.wallTime(end)
+                let what = end == start && !wholeDay ? "ends when it starts, so it lasts no time" : "ends before it starts"
+                throw NodeError(.badInput, "the event \(what): it starts \(starts) and ends \(ends) (local time, \(zone)). Make end later than start", at: at(fields.column("end")))
+            }
+            let kindText = try fields.text("kind")
+            guard let kind = EventKind(rawValue: kindText) else {
+                throw NodeError(.badInput, "unknown event kind '\(kindText)'; use one of: \(EventKind.namesList)", at: at(fields.column("kind")))
+            }
+            let values: [SQLValue] = [.text(name), .integer(zone), .integer(start), .integer(end), .text(kind.rawValue)]
+            if let old = try db.queryFirst("SELECT name, zone_id, start, end, kind FROM events WHERE id = ?", [.text(id)]) {
+                if old.values == values { summary.rowsUnchanged += 1; return }
+                guard session.options.replace else {
+                    throw NodeError(.conflict, "event '\(id)' is stored with other details (name '\(try old.string(0))', \(try old.int64(2).utcString) – \(try old.int64(3).utcString), \(try old.string(4))); use --replace to overwrite it", at: at(fields.column("id")))
                 }
-                let name = try fields.text("name")
-                let zoneName = try fields.text("zone")
-                guard let zone = session.zonesByName[zoneName] else {
-                    throw NodeError(.badInput, "unknown zone '\(zoneName)'; zones come from `townbench-node sensors import`", at: at(fields.column("zone")))
-                }
-                let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
-                var endWritten = try fields.timestamp("end", allowDateOnly: true)
-                if try fields.isDateOnly("end") { endWritten.naive += 86_400 }
-                let end = try session.instant(of: endWritten, repeatKey: nil, at: at(fields.column("end")))
-                guard end > start else {
-                    let zone = session.store.settings.timeZone
-                    let starts = session.clock.wallTime(start)
-                    let wholeDay = try fields.isDateOnly("end")
-                    let ends = wholeDay ? "with the whole day \(session.clock.local(end - 1).day)" : session.clock.wallTime(end)
-                    let what = end == start && !wholeDay ? "ends when it starts, so it lasts no time" : "ends before it starts"
-                    throw NodeError(.badInput, "the event \(what): it starts \(starts) and ends \(ends) (local time, \(zone)). Make end later than start", at: at(fields.column("end")))
-                }
-                let kindText = try fields.text("kind")
-                guard let kind = EventKind(rawValue: kindText) else {
-                    throw NodeError(.badInput, "unknown event kind '\(kindText)'; use one of: \(EventKind.namesList)", at: at(fields.column("kind")))
-                }
-                let values: [SQLValue] = [.text(name), .integer(zone), .integer(start), .integer(end), .text(kind.rawValue)]
-                if let old = try db.queryFirst("SELECT name, zone_id, start, end, kind FROM events WHERE id = ?", [.text(id)]) {
-                    if old.values == values { summary.rowsUnchanged += 1; return }
-                    guard session.options.replace else {
-                        throw NodeError(.conflict, "event '\(id)' is stored with other details (name '\(try old.string(0))', \(try old.int64(2).utcString) – \(try old.int64(3).utcString), \(try old.string(4))); use --replace to overwrite it", at: at(fields.column("id")))
-                    }
-                    try db.run("UPDATE events SET name = ?, zone_id = ?, start = ?, end = ?, kind = ?, import_id = ? WHERE id = ?",
-                               values + [.integer(session.importID), .text(id)])
-                    summary.rowsReplaced += 1
-                } else {
-                    try db.run("INSERT INTO events (name, zone_id, start, end, kind, import_id, id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               values + [.integer(session.importID), .text(id)])
-                    summary.rowsInserted += 1
-                }
+                try db.run("UPDATE events SET name = ?, zone_id = ?, start = ?, end = ?, kind = ?, import_id = ? WHERE id = ?",
+                           values + [.integer(session.importID), .text(id)])
+                summary.rowsReplaced += 1
+            } else {
+                try db.run("INSERT INTO events (name, zone_id, start, end, kind, import_id, id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           values + [.integer(session.importID), .text(id)])
+                summary.rowsInserted += 1
             }
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
     }
 }
 
@@ -145,38 +112,25 @@ struct SchoolHolidaysImporter {
 
     func run(_ summary: inout ImportSummary) throws {
         let db = session.db
-        var header: CSVHeader?
-        try session.forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["name", "first_day", "last_day"], optional: [], at: at)
-                return
+        try session.forEachRow(required: ["name", "first_day", "last_day"], summary: &summary) { fields, at, summary in
+            let name = try fields.text("name")
+            let first = try fields.day("first_day"), last = try fields.day("last_day")
+            guard last >= first else {
+                throw NodeError(.badInput, "last_day is before first_day", at: at(fields.column("last_day")))
             }
-            summary.rowsRead += 1
-            try session.row(record) {
-                try columns.checkFieldCount(record, at: at)
-                let fields = try FieldReader(record: record, header: columns, at: at)
-                let name = try fields.text("name")
-                let first = try fields.day("first_day"), last = try fields.day("last_day")
-                guard last >= first else {
-                    throw NodeError(.badInput, "last_day is before first_day", at: at(fields.column("last_day")))
+            let key: [SQLValue] = [.int(first.rawValue), .int(last.rawValue)]
+            if let old = try db.queryFirst("SELECT name FROM school_holidays WHERE first_day = ? AND last_day = ?", key) {
+                if try old.string(0) == name { summary.rowsUnchanged += 1; return }
+                guard session.options.replace else {
+                    throw NodeError(.conflict, "the holiday \(first)–\(last) is stored as '\(try old.string(0))'; use --replace to rename it", at: at(nil))
                 }
-                let key: [SQLValue] = [.int(first.rawValue), .int(last.rawValue)]
-                if let old = try db.queryFirst("SELECT name FROM school_holidays WHERE first_day = ? AND last_day = ?", key) {
-                    if try old.string(0) == name { summary.rowsUnchanged += 1; return }
-                    guard session.options.replace else {
-                        throw NodeError(.conflict, "the holiday \(first)–\(last) is stored as '\(try old.string(0))'; use --replace to rename it", at: at(nil))
-                    }
-                    try db.run("UPDATE school_holidays SET name = ? WHERE first_day = ? AND last_day = ?", [.text(name)] + key)
-                    summary.rowsReplaced += 1
-                } else {
-                    try db.run("INSERT INTO school_holidays (first_day, last_day, name) VALUES (?, ?, ?)", key + [.text(name)])
-                    summary.rowsInserted += 1
-                }
+                try db.run("UPDATE school_holidays SET name = ? WHERE first_day = ? AND last_day = ?", [.text(name)] + key)
+                summary.rowsReplaced += 1
+            } else {
+                try db.run("INSERT INTO school_holidays (first_day, last_day, name) VALUES (?, ?, ?)", key + [.text(name)])
+                summary.rowsInserted += 1
             }
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
     }
 }
 

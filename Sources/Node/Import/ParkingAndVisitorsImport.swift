@@ -23,42 +23,6 @@ enum LotLimits {
 }
 
 extension ImportSession {
-    /// Stores one row by key: new → inserted; identical → unchanged; seen earlier in this import →
-    /// duplicate; stored with other values → conflict unless `--replace`.
-    func upsert(table: String, key: [(String, SQLValue)], values: [(String, SQLValue)], what: String,
-                at location: NodeError.Location, summary: inout ImportSummary) throws {
-        let whereClause = key.map { "\($0.0) = ?" }.joined(separator: " AND ")
-        let columns = values.map(\.0).joined(separator: ", ")
-        if let old = try db.queryFirst("SELECT \(columns), import_id FROM \(table) WHERE \(whereClause)", key.map(\.1)) {
-            if try old.int64(values.count) == importID {
-                throw NodeError(.badInput, "duplicate row: \(what) appears twice in this file", at: location)
-            }
-            if Array(old.values.prefix(values.count)) == values.map(\.1) { summary.rowsUnchanged += 1; return }
-            guard options.replace else {
-                func show(_ v: [SQLValue]) -> String { zip(values.map(\.0), v).map { "\($0) \(Self.describe($1))" }.joined(separator: ", ") }
-                throw NodeError(.conflict, "\(what): this file says \(show(values.map(\.1))), the store has \(show(Array(old.values.prefix(values.count)))) from an earlier import. Use --replace to overwrite stored values", at: location)
-            }
-            try db.run("UPDATE \(table) SET \(values.map { "\($0.0) = ?" }.joined(separator: ", ")), import_id = ? WHERE \(whereClause)",
-                       values.map(\.1) + [.integer(importID)] + key.map(\.1))
-            summary.rowsReplaced += 1
-            return
-        }
-        let all = key + values
-        try db.run("INSERT INTO \(table) (\(all.map(\.0).joined(separator: ", ")), import_id) VALUES (\(Array(repeating: "?", count: all.count + 1).joined(separator: ", ")))",
-                   all.map(\.1) + [.integer(importID)])
-        summary.rowsInserted += 1
-    }
-
-    static func describe(_ value: SQLValue) -> String {
-        switch value {
-        case .null: "none"
-        case .integer(let n): "\(n)"
-        case .real(let x): "\(x)"
-        case .text(let t): t
-        default: "\(value)"
-        }
-    }
-
     /// A parking site by name, or an error naming the remedy.
     func parkingSite(_ name: String, at location: NodeError.Location) throws -> (id: Int64, capacity: Int64) {
         guard let row = try db.queryFirst("SELECT id, capacity FROM parking_sites WHERE name = ?", [.text(name)]) else {

@@ -8,38 +8,11 @@ struct PublicHolidaysImporter {
     let session: ImportSession
 
     func run(_ summary: inout ImportSummary) throws {
-        let db = session.db
-        var header: CSVHeader?
-        try session.forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["date", "name"], optional: [], at: at)
-                return
-            }
-            summary.rowsRead += 1
-            try session.row(record) {
-                try columns.checkFieldCount(record, at: at)
-                let fields = try FieldReader(record: record, header: columns, at: at)
-                let day = try fields.day("date")
-                let name = try fields.text("name")
-                if let old = try db.queryFirst("SELECT name, import_id FROM public_holidays WHERE day = ?", [.int(day.rawValue)]) {
-                    if try old.int64(1) == session.importID {
-                        throw NodeError(.badInput, "duplicate date \(day): it already appeared earlier in this file; keep one line per holiday", at: at(fields.column("date")))
-                    }
-                    if try old.string(0) == name { summary.rowsUnchanged += 1; return }
-                    guard session.options.replace else {
-                        throw NodeError(.conflict, "the public holiday \(day) is stored as '\(try old.string(0))'; use --replace to rename it", at: at(fields.column("name")))
-                    }
-                    try db.run("UPDATE public_holidays SET name = ?, import_id = ? WHERE day = ?", [.text(name), .integer(session.importID), .int(day.rawValue)])
-                    summary.rowsReplaced += 1
-                } else {
-                    try db.run("INSERT INTO public_holidays (day, name, import_id) VALUES (?, ?, ?)", [.int(day.rawValue), .text(name), .integer(session.importID)])
-                    summary.rowsInserted += 1
-                }
-            }
+        try session.forEachRow(required: ["date", "name"], summary: &summary) { fields, at, summary in
+            let day = try fields.day("date")
+            try session.upsert(table: "public_holidays", key: [("day", .int(day.rawValue))], values: [("name", .text(try fields.text("name")))],
+                               what: "the public holiday \(day)", at: at(fields.column("date")), summary: &summary)
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected the header date,name", at: session.location(line: 1, column: nil)) }
     }
 }
 
@@ -55,48 +28,20 @@ struct WeatherImporter {
     static let meanTemperature: ClosedRange<Int64> = -60_00...50_00
 
     func run(_ summary: inout ImportSummary) throws {
-        let db = session.db
-        var header: CSVHeader?
-        try session.forEachRecord { record in
-            let line = record.line
-            let at = { (column: Int?) in session.location(line: line, column: column) }
-            guard let columns = header else {
-                header = try CSVHeader(record, required: ["day", "precipitation_mm", "mean_temperature_c"], optional: [], at: at)
-                return
+        try session.forEachRow(required: ["day", "precipitation_mm", "mean_temperature_c"], summary: &summary) { fields, at, summary in
+            let day = try fields.day("day")
+            let rain = try fields.decimal("precipitation_mm", decimals: 2, numbers: session.numbers)
+            guard Self.precipitationMillimetres.contains(rain) else {
+                throw NodeError(.badInput, "precipitation_mm \(Double(rain) / 100) is above the plausible maximum of 500 mm a day; check that the column is millimetres per day", at: at(fields.column("precipitation_mm")))
             }
-            summary.rowsRead += 1
-            try session.row(record) {
-                try columns.checkFieldCount(record, at: at)
-                let fields = try FieldReader(record: record, header: columns, at: at)
-                let day = try fields.day("day")
-                let rain = try fields.decimal("precipitation_mm", decimals: 2, numbers: session.numbers)
-                guard Self.precipitationMillimetres.contains(rain) else {
-                    throw NodeError(.badInput, "precipitation_mm \(Double(rain) / 100) is above the plausible maximum of 500 mm a day; check that the column is millimetres per day", at: at(fields.column("precipitation_mm")))
-                }
-                let temperature = try signedDecimal(fields, "mean_temperature_c")
-                guard Self.meanTemperature.contains(temperature) else {
-                    throw NodeError(.badInput, "mean_temperature_c \(Double(temperature) / 100) lies outside −60 to 50 °C; check that the column is the daily mean in degrees Celsius", at: at(fields.column("mean_temperature_c")))
-                }
-                let values: [SQLValue] = [.integer(rain), .integer(temperature)]
-                if let old = try db.queryFirst("SELECT precipitation_hundredth_mm, mean_temperature_hundredth_c, import_id FROM weather WHERE day = ?", [.int(day.rawValue)]) {
-                    if try old.int64(2) == session.importID {
-                        throw NodeError(.badInput, "duplicate day \(day): it already appeared earlier in this file; keep one line per day", at: at(fields.column("day")))
-                    }
-                    if [SQLValue.integer(try old.int64(0)), .integer(try old.int64(1))] == values { summary.rowsUnchanged += 1; return }
-                    guard session.options.replace else {
-                        throw NodeError(.conflict, "the weather of \(day) is stored as \(Double(try old.int64(0)) / 100) mm, \(Double(try old.int64(1)) / 100) °C; this file says \(Double(rain) / 100) mm, \(Double(temperature) / 100) °C. Use --replace to overwrite it", at: at(nil))
-                    }
-                    try db.run("UPDATE weather SET precipitation_hundredth_mm = ?, mean_temperature_hundredth_c = ?, import_id = ? WHERE day = ?",
-                               values + [.integer(session.importID), .int(day.rawValue)])
-                    summary.rowsReplaced += 1
-                } else {
-                    try db.run("INSERT INTO weather (day, precipitation_hundredth_mm, mean_temperature_hundredth_c, import_id) VALUES (?, ?, ?, ?)",
-                               [.int(day.rawValue)] + values + [.integer(session.importID)])
-                    summary.rowsInserted += 1
-                }
+            let temperature = try signedDecimal(fields, "mean_temperature_c")
+            guard Self.meanTemperature.contains(temperature) else {
+                throw NodeError(.badInput, "mean_temperature_c \(Double(temperature) / 100) lies outside −60 to 50 °C; check that the column is the daily mean in degrees Celsius", at: at(fields.column("mean_temperature_c")))
             }
+            try session.upsert(table: "weather", key: [("day", .int(day.rawValue))],
+                               values: [("precipitation_hundredth_mm", .integer(rain)), ("mean_temperature_hundredth_c", .integer(temperature))],
+                               what: "the weather of \(day)", at: at(fields.column("day")), summary: &summary)
         }
-        if header == nil { throw NodeError(.badInput, "the file is empty: expected the header day,precipitation_mm,mean_temperature_c", at: session.location(line: 1, column: nil)) }
     }
 
     /// A decimal that may be negative (`-` or `−` first), in hundredths.
