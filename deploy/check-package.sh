@@ -37,7 +37,10 @@ for path in ./usr/bin/townbench-node ./usr/bin/townbench-coordinator \
     grep -qxF "$path" <<<"$contents" || fail "missing $path"
 done
 ok "contents ($(wc -l <<<"$contents") entries)"
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./postinst$' && ok "postinst" || fail "no postinst"
+# Listings are read whole before they are searched: `grep -q` stops at the first match, and under
+# pipefail the writer's SIGPIPE would fail the pipeline (a found postinst reported as missing).
+control=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
+grep -qx './postinst' <<<"$control" && ok "postinst" || fail "no postinst"
 
 if command -v lintian >/dev/null 2>&1; then
     # Tags that do not apply: a binary package built outside a Debian source tree, statically
@@ -58,7 +61,8 @@ fi
 # The packaged binaries, with no Swift toolchain reachable.
 dpkg-deb -x "$deb" "$tmp/root"
 bin="$tmp/root/usr/bin"
-if ldd "$bin/townbench-node" "$bin/townbench-coordinator" | grep -qi swift; then
+libraries=$(ldd "$bin/townbench-node" "$bin/townbench-coordinator")
+if grep -qi swift <<<"$libraries"; then
     fail "a binary loads a Swift library:"; ldd "$bin/townbench-node" "$bin/townbench-coordinator" | grep -i swift >&2
 else
     ok "no Swift shared library loaded (ldd)"
@@ -67,9 +71,9 @@ bare() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$tmp" LANG=C.UTF-8 "$@"
 bare sh -c 'command -v swift >/dev/null' && fail "swift is on the bare PATH"
 for exe in townbench-node townbench-coordinator; do
     [[ $(bare "$bin/$exe" --version) == "$exe $version" ]] && ok "$exe --version = $version" || fail "$exe --version"
-    bare "$bin/$exe" --help | grep -q '^OVERVIEW: ' && ok "$exe --help" || fail "$exe --help"
+    help=$(bare "$bin/$exe" --help) && grep -q '^OVERVIEW: ' <<<"$help" && ok "$exe --help" || fail "$exe --help"
     if command -v man >/dev/null 2>&1; then
-        bare man -l "$tmp/root/usr/share/man/man1/$exe.1.gz" 2>/dev/null | grep -q "$exe" \
+        page=$(bare man -l "$tmp/root/usr/share/man/man1/$exe.1.gz" 2>/dev/null) && grep -q "$exe" <<<"$page" \
             && ok "man $exe" || fail "man page of $exe does not render"
     fi
     bash -n "$tmp/root/usr/share/bash-completion/completions/$exe" && ok "completion $exe" || fail "completion $exe"

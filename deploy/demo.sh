@@ -86,7 +86,8 @@ info "serving on $url (log: $dir/coordinator.log)"
 # --- 4. One node per town, with simulated data ----------------------------------------------------
 end="$(date -u -d yesterday +%F)"
 # Whether the node CLI lists a subcommand.
-has_command() { "$node" --help | grep -qE "^  $1 "; }
+# (The help is read whole first: under pipefail, grep -q stopping early would fail the pipeline.)
+has_command() { local help; help=$("$node" --help) && grep -qE "^  $1 " <<<"$help"; }
 daks="oostkamp blankenberge diksmuide harelbeke menen veurne waregem"
 lokaal="dendermonde ronse"
 node_setup() {  # town tenant name

@@ -1,7 +1,7 @@
 // Peer groups (issue 17): named sets of a tenant's towns that the tenant's coordinator defines
 // ("small towns West Flanders", "centre cities"), so a town is compared with towns like it as well
 // as with the whole network. A town may be in several groups. Stored per tenant in both stores.
-public import Foundation
+import Foundation
 
 /// A named group of a tenant's towns.
 ///

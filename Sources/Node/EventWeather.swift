@@ -1,4 +1,4 @@
-public import Indicators
+import Indicators
 public import Reports
 
 /// The weather beside an event (issue 18): each event day's, and the mean of the baseline days'

@@ -114,7 +114,7 @@ extension NodeStore {
             provenance: ReportProvenance(
                 producer: stored == nil ? "TownBench node (local data only)" : "TownBench node, with the coordinator's signed network report",
                 generatedAt: report.flatMap { Timestamp.parse($0.generatedAt) } ?? Date(),
-                signature: try stored.map { _ in "Network figures signed by coordinator key \((try? pinnedKey(of: network))?.keyID ?? "?"); signature verified." }),
+                signature: stored.map { _ in "Network figures signed by coordinator key \((try? pinnedKey(of: network))?.keyID ?? "?"); signature verified." }),
             footfall: TownFootfall(townID: settings.town, name: settings.town,
                                    series: series.map { SeriesPoint(day: $0.day, value: $0.value) },
                                    index: own.footfallIndex?.value, change: nil, rank: ownTown?.rank),

@@ -1,7 +1,7 @@
 import Foundation
 internal import Federation
-public import Indicators
-public import Reports
+import Indicators
+import Reports
 
 extension NodeStore {
     /// Fills the town page's day shape (issue 20): the town's profile (the coordinator's figure for

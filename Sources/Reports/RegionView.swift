@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What part of the region report a reader asked for: a peer group, the towns table's order and
 /// page. The served page carries them as plain links (`?group=…&sort=…&page=…`, no JavaScript).

@@ -1,6 +1,6 @@
 // The node's networks on the command line: `--network NAME`, the `networks` command, and how a
 // command for several networks maps each network's outcome to one exit code.
-public import CLIKit
+import CLIKit
 import Foundation
 public import Node
 

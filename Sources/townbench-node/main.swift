@@ -532,7 +532,7 @@ let configureCommand = Command(
         if originMinimum != nil { print("privacy: origin visitors ≥ \(try store.minimumOriginVisitors) (every network)") }
         if telraamKey != nil || telraamURL != nil { print("telraam: settings saved") }
         if nodeSettingsOnly { return }
-        let target = try name ?? ((try? store.defaultNetwork())?.name ?? Network.defaultName)
+        let target = name ?? ((try? store.defaultNetwork())?.name ?? Network.defaultName)
         let network = try store.configureNetwork(target, change)
         if let key = change.coordinatorKey { print("pinned coordinator key \(key.keyID)") }
         print("network \(network.name): tenant \(network.tenant)")

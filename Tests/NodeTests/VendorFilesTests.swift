@@ -267,6 +267,17 @@ import Testing
         }
     }
 
+    /// A number format is a date only when a date letter stands outside quotes and brackets: a
+    /// `where` in the old `case "d", …, "s" where …` bound to "s" alone, so `0 "days"` read as a date.
+    @Test func aQuotedUnitIsNoDateFormat() {
+        #expect(StylesHandler.isDateFormat("dd/mm/yyyy hh:mm"))
+        #expect(StylesHandler.isDateFormat("yyyy-mm-dd"))
+        #expect(!StylesHandler.isDateFormat("0 \"days\""))
+        #expect(!StylesHandler.isDateFormat("#,##0 \"m\u{00B2}\""))
+        #expect(!StylesHandler.isDateFormat("[Red]0.00"))
+        #expect(!StylesHandler.isDateFormat("General"))
+    }
+
     @Test func rejectsKeepsConflictsOutAndAFailedImportWritesNoRejectsFile() throws {
         try withTemporaryDirectory { dir in
             let fixture = try exampleNode(dir)

@@ -72,7 +72,7 @@ struct FlandersChromiumTests {
             #expect(shots.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == files.count, "\(shots.stdout)")
 
             let profile = dir.appendingPathComponent("profile").path
-            for (page, file) in zip(Self.pages(), files) {
+            for page in Self.pages() {
                 let csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"\(HTML.escape(HTML.contentSecurityPolicy))\">\n"
                 let measured = page.html.replacingOccurrences(of: csp, with: "")
                     .replacingOccurrences(of: "</body>", with: Self.measure + "</body>")

@@ -1,5 +1,5 @@
 public import Federation
-public import Foundation
+import Foundation
 internal import Storage
 
 /// The network report the coordinator signs for this town, as kept by the node.

@@ -70,7 +70,7 @@ struct EventsImporter {
                 throw NodeError(.badInput, "duplicate event id '\(id)' in this file", at: at(fields.column("id")))
             }
             let name = try fields.text("name")
-            let (zoneName, zone) = try session.zone(fields, at: at)
+            let zone = try session.zone(fields, at: at).id
             let start = try session.instant(of: try fields.timestamp("start", allowDateOnly: true), repeatKey: nil, at: at(fields.column("start")))
             var endWritten = try fields.timestamp("end", allowDateOnly: true)
             if try fields.isDateOnly("end") { endWritten.naive += 86_400 }

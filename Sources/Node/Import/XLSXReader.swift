@@ -283,7 +283,7 @@ private final class SharedStringsHandler: NSObject, XMLParserDelegate {
 }
 
 /// `xl/styles.xml`: which cell styles (`cellXfs` indexes) show numbers as dates or times.
-private final class StylesHandler: NSObject, XMLParserDelegate {
+final class StylesHandler: NSObject, XMLParserDelegate {
     private var customDateFormats: Set<Int> = []
     private var inCellXfs = false
     private var styleIndex = 0
@@ -309,7 +309,10 @@ private final class StylesHandler: NSObject, XMLParserDelegate {
             case "\"": inQuotes.toggle()
             case "[" where !inQuotes: inBracket = true
             case "]" where !inQuotes: inBracket = false
-            case "d", "m", "y", "h", "s" where !inQuotes && !inBracket: return !code.lowercased().hasPrefix("general")
+            // The condition holds for every letter (a `where` would bind to "s" alone): a quoted
+            // "days" or a bracketed [Red] is text, not a date part.
+            case "d", "m", "y", "h", "s":
+                if !inQuotes && !inBracket { return !code.lowercased().hasPrefix("general") }
             default: break
             }
         }
