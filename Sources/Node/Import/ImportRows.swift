@@ -25,6 +25,26 @@ extension ImportSession {
         if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: location(line: 1, column: nil)) }
     }
 
+    /// Each row of a declaration file (sensors, parking sites): CSV only, and every row must pass
+    /// (no `--rejects`: the readings of a declaration set aside would have no home). `headerHint`
+    /// follows "expected a header line" in the empty-file error.
+    func forEachDeclaration(required: [String], optional: [String], headerHint: String = "", summary: inout ImportSummary,
+                            _ body: (FieldReader, (Int?) -> NodeError.Location, inout ImportSummary) throws -> Void) throws {
+        var header: CSVHeader?
+        try CSVReader(path: path).forEachRecord { record in
+            let line = record.line
+            let at = { (column: Int?) in self.location(line: line, column: column) }
+            guard let columns = header else {
+                header = try CSVHeader(record, required: required, optional: optional, at: at)
+                return
+            }
+            try columns.checkFieldCount(record, at: at)
+            summary.rowsRead += 1
+            try body(try FieldReader(record: record, header: columns, at: at), at, &summary)
+        }
+        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line\(headerHint)", at: location(line: 1, column: nil)) }
+    }
+
     /// The zone a row's `zone` column names, or an error saying where zones come from.
     func zone(_ fields: FieldReader, at: (Int?) -> NodeError.Location) throws -> (name: String, id: Int64) {
         let name = try fields.text("zone")

@@ -16,20 +16,11 @@ extension NodeStore {
         try db.transaction {
             let session = ImportSession(store: self, importID: 0, path: path, options: options)
             try session.loadCatalogue()
-            var header: CSVHeader?
             var seen: Set<String> = []
             var pairs: [(door: String, street: String, location: NodeError.Location)] = []
-            try CSVReader(path: path).forEachRecord { record in
-                let line = record.line
-                let at = { (column: Int?) in session.location(line: line, column: column) }
-                guard let columns = header else {
-                    header = try CSVHeader(record, required: ["sensor", "zone", "zone_kind", "kind", "vendor"],
-                                           optional: ["paired_street_sensor", "latitude", "longitude", "installed", "removed"], at: at)
-                    return
-                }
-                try columns.checkFieldCount(record, at: at)
-                summary.rowsRead += 1
-                let fields = try FieldReader(record: record, header: columns, at: at)
+            try session.forEachDeclaration(required: ["sensor", "zone", "zone_kind", "kind", "vendor"],
+                                           optional: ["paired_street_sensor", "latitude", "longitude", "installed", "removed"],
+                                           headerHint: " `sensor,zone,zone_kind,kind,vendor`", summary: &summary) { fields, at, summary in
                 let name = try fields.text("sensor")
                 guard seen.insert(name).inserted else {
                     throw NodeError(.badInput, "sensor '\(name)' is declared twice in this file", at: at(fields.column("sensor")))
@@ -89,9 +80,6 @@ extension NodeStore {
                                values + [.text(name)])
                     summary.rowsInserted += 1
                 }
-            }
-            if header == nil {
-                throw NodeError(.badInput, "the file is empty: expected a header line `sensor,zone,zone_kind,kind,vendor`", at: session.location(line: 1, column: nil))
             }
             for pair in pairs {
                 guard let kind = try db.queryFirst("SELECT kind FROM sensors WHERE name = ?", [.text(pair.street)])?.string(0) else {
