@@ -2,6 +2,7 @@
 // ("small towns West Flanders", "centre cities"), so a town is compared with towns like it as well
 // as with the whole network. A town may be in several groups. Stored per tenant in both stores.
 public import Foundation
+import Indicators
 
 /// A named group of a tenant's towns.
 ///
@@ -151,11 +152,7 @@ enum IndexQuantiles {
     static func of(_ values: [Double], minimum: Int) -> (count: Int, median: Double?, lower: Double?, upper: Double?) {
         let sorted = values.filter(\.isFinite).sorted()
         guard sorted.count >= minimum, !sorted.isEmpty else { return (sorted.count, nil, nil, nil) }
-        func quantile(_ p: Double) -> Double {
-            let x = p * Double(sorted.count - 1)
-            let lo = Int(x.rounded(.down)), hi = Int(x.rounded(.up))
-            return sorted[lo] + (sorted[hi] - sorted[lo]) * (x - Double(lo))
-        }
+        func quantile(_ p: Double) -> Double? { IndicatorMath.quantile(sorted, p) }
         let quartiles = sorted.count >= 4
         return (sorted.count, quantile(0.5), quartiles ? quantile(0.25) : nil, quartiles ? quantile(0.75) : nil)
     }

@@ -200,7 +200,7 @@ struct DayShapeTests {
 
     @Test("quantiles interpolate like PERCENTILE.INC")
     func quantiles() {
-        #expect(DayShape.quantile([1, 2, 3, 4], 0.25) == 1.75)
-        #expect(DayShape.quantile([], 0.5) == nil)
+        #expect(IndicatorMath.quantile([1, 2, 3, 4], 0.25) == 1.75)
+        #expect(IndicatorMath.quantile([], 0.5) == nil)
     }
 }
