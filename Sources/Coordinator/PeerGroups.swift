@@ -39,11 +39,12 @@ public struct PeerGroup: Sendable, Hashable, Codable {
         return name
     }
 
-    /// Checks `groups` against the tenant's `known` town ids before anything is written: every name
-    /// valid and given once, every town enrolled, no empty group. Returns the groups with trimmed names.
-    static func validated(_ groups: [PeerGroup], known: Set<String>, tenantID: String) throws -> [PeerGroup] {
+    /// Checks `groups` against the tenant's `known` town ids and its `existing` group names before
+    /// anything is written (both stores): every name valid and given once, every town enrolled, no
+    /// empty group, at most ``maximumGroups`` afterwards. Returns the groups with trimmed names.
+    static func validated(_ groups: [PeerGroup], known: Set<String>, existing: Set<String>, tenantID: String) throws -> [PeerGroup] {
         var seen: Set<String> = []
-        return try groups.map { group in
+        let checked = try groups.map { group in
             let name = try checkedName(group.name)
             guard seen.insert(name).inserted else {
                 throw CoordinatorError(.invalidArgument, "Peer group \"\(name)\" is given twice; give each group once with all its towns.")
@@ -57,6 +58,11 @@ public struct PeerGroup: Sendable, Hashable, Codable {
             }
             return PeerGroup(name: name, towns: group.towns)
         }
+        let total = existing.union(checked.map(\.name)).count
+        guard total <= maximumGroups else {
+            throw CoordinatorError(.invalidArgument, "Tenant \(tenantID) would have \(total) peer groups; at most \(maximumGroups) are allowed. Remove some with `peer-groups remove`.")
+        }
+        return checked
     }
 
     /// Groups from a CSV file of `group,town` lines (a header line `group,town` is optional; fields
