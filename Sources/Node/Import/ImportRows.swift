@@ -1,6 +1,22 @@
 internal import Foundation
 internal import Storage
 
+extension NodeStore {
+    /// A declaration import (sensors, parking sites): the file checked, then `body` in one
+    /// transaction with a session whose catalogue is loaded; all or nothing.
+    func importDeclarations(_ path: String, format: String, options: ImportOptions,
+                            _ body: (ImportSession, inout ImportSummary) throws -> Void) throws -> ImportSummary {
+        try InputFile.check(path)
+        var summary = ImportSummary(format: format, file: (path as NSString).lastPathComponent)
+        try db.transaction {
+            let session = ImportSession(store: self, importID: 0, path: path, options: options)
+            try session.loadCatalogue()
+            try body(session, &summary)
+        }
+        return summary
+    }
+}
+
 extension ImportSession {
     /// Each data row of the file (CSV or XLSX) under a header with these columns: the one loop the
     /// table importers share, so every format gets the same header check, XLSX, separators and

@@ -59,11 +59,7 @@ extension NodeStore {
     /// Imports parking sites from a CSV `site,zone,kind,capacity[,datex_reference]` (all or nothing,
     /// idempotent; another capacity or kind is a conflict unless `replace`). The zone must exist.
     public func importParkingSites(_ path: String, options: ImportOptions = .init()) throws -> ImportSummary {
-        try InputFile.check(path)
-        var summary = ImportSummary(format: "parking-sites", file: (path as NSString).lastPathComponent)
-        try db.transaction {
-            let session = ImportSession(store: self, importID: 0, path: path, options: options)
-            try session.loadCatalogue()
+        try importDeclarations(path, format: "parking-sites", options: options) { session, summary in
             var seen: Set<String> = []
             try session.forEachDeclaration(required: ["site", "zone", "kind", "capacity"], optional: ["datex_reference"],
                                            summary: &summary) { fields, at, summary in
@@ -95,7 +91,6 @@ extension NodeStore {
                 summary.rowsInserted += 1
             }
         }
-        return summary
     }
 }
 

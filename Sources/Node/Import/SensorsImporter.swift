@@ -11,11 +11,7 @@ extension NodeStore {
     /// (a store-door counter's street counter, for conversion) must name a pedestrian sensor of the
     /// file or the store.
     public func importSensors(_ path: String, options: ImportOptions = .init()) throws -> ImportSummary {
-        try InputFile.check(path)
-        var summary = ImportSummary(format: "sensors", file: (path as NSString).lastPathComponent)
-        try db.transaction {
-            let session = ImportSession(store: self, importID: 0, path: path, options: options)
-            try session.loadCatalogue()
+        try importDeclarations(path, format: "sensors", options: options) { session, summary in
             var seen: Set<String> = []
             var pairs: [(door: String, street: String, location: NodeError.Location)] = []
             try session.forEachDeclaration(required: ["sensor", "zone", "zone_kind", "kind", "vendor"],
@@ -90,7 +86,6 @@ extension NodeStore {
                 }
             }
         }
-        return summary
     }
 }
 
