@@ -205,7 +205,7 @@ public enum LotsNetwork {
         return (towns, bands, indicators)
     }
 
-    /// Median and quartiles (``DayShape/quantile(_:_:)``) of the towns' values, only under the
+    /// Median and quartiles (``IndicatorMath/quantile(_:_:)``) of the towns' values, only under the
     /// cross-town rule on their weights (``PublishingRule``).
     static func band(_ kind: String, _ figure: NetworkFigures.LotFigure, _ site: String?, _ values: [(value: Double, weight: Double)])
         -> NetworkFigures.LotBand {
@@ -214,9 +214,9 @@ public enum LotsNetwork {
         var band = NetworkFigures.LotBand(zoneKind: kind, figure: figure, siteKind: site, towns: usable.count, publication: verdict.rawValue)
         guard verdict == .publish else { return band }
         let sorted = usable.map(\.value).sorted()
-        band.median = finite(DayShape.quantile(sorted, 0.5))
-        band.lowerQuartile = finite(DayShape.quantile(sorted, 0.25))
-        band.upperQuartile = finite(DayShape.quantile(sorted, 0.75))
+        band.median = finite(IndicatorMath.quantile(sorted, 0.5))
+        band.lowerQuartile = finite(IndicatorMath.quantile(sorted, 0.25))
+        band.upperQuartile = finite(IndicatorMath.quantile(sorted, 0.75))
         return band
     }
 

@@ -2,6 +2,7 @@
 // ("small towns West Flanders", "centre cities"), so a town is compared with towns like it as well
 // as with the whole network. A town may be in several groups. Stored per tenant in both stores.
 import Foundation
+import Indicators
 
 /// A named group of a tenant's towns.
 ///
@@ -38,11 +39,12 @@ public struct PeerGroup: Sendable, Hashable, Codable {
         return name
     }
 
-    /// Checks `groups` against the tenant's `known` town ids before anything is written: every name
-    /// valid and given once, every town enrolled, no empty group. Returns the groups with trimmed names.
-    static func validated(_ groups: [PeerGroup], known: Set<String>, tenantID: String) throws -> [PeerGroup] {
+    /// Checks `groups` against the tenant's `known` town ids and its `existing` group names before
+    /// anything is written (both stores): every name valid and given once, every town enrolled, no
+    /// empty group, at most ``maximumGroups`` afterwards. Returns the groups with trimmed names.
+    static func validated(_ groups: [PeerGroup], known: Set<String>, existing: Set<String>, tenantID: String) throws -> [PeerGroup] {
         var seen: Set<String> = []
-        return try groups.map { group in
+        let checked = try groups.map { group in
             let name = try checkedName(group.name)
             guard seen.insert(name).inserted else {
                 throw CoordinatorError(.invalidArgument, "Peer group \"\(name)\" is given twice; give each group once with all its towns.")
@@ -56,6 +58,11 @@ public struct PeerGroup: Sendable, Hashable, Codable {
             }
             return PeerGroup(name: name, towns: group.towns)
         }
+        let total = existing.union(checked.map(\.name)).count
+        guard total <= maximumGroups else {
+            throw CoordinatorError(.invalidArgument, "Tenant \(tenantID) would have \(total) peer groups; at most \(maximumGroups) are allowed. Remove some with `peer-groups remove`.")
+        }
+        return checked
     }
 
     /// Groups from a CSV file of `group,town` lines (a header line `group,town` is optional; fields
@@ -151,11 +158,7 @@ enum IndexQuantiles {
     static func of(_ values: [Double], minimum: Int) -> (count: Int, median: Double?, lower: Double?, upper: Double?) {
         let sorted = values.filter(\.isFinite).sorted()
         guard sorted.count >= minimum, !sorted.isEmpty else { return (sorted.count, nil, nil, nil) }
-        func quantile(_ p: Double) -> Double {
-            let x = p * Double(sorted.count - 1)
-            let lo = Int(x.rounded(.down)), hi = Int(x.rounded(.up))
-            return sorted[lo] + (sorted[hi] - sorted[lo]) * (x - Double(lo))
-        }
+        func quantile(_ p: Double) -> Double? { IndicatorMath.quantile(sorted, p) }
         let quartiles = sorted.count >= 4
         return (sorted.count, quantile(0.5), quartiles ? quantile(0.25) : nil, quartiles ? quantile(0.75) : nil)
     }

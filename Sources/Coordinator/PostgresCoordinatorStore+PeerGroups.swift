@@ -19,13 +19,9 @@ extension PostgresCoordinatorStore {
     public func setPeerGroups(_ groups: [PeerGroup], _ scope: TenantScope) throws {
         try inTenant(scope.tenantID, "setting the peer groups of tenant \(scope.tenantID)") { db in
             let known = Set(try db.query("SELECT town_id FROM towns WHERE tenant_id = $1", [.text(scope.tenantID)]).map { try $0.string(0) })
-            let checked = try PeerGroup.validated(groups, known: known, tenantID: scope.tenantID)
             let existing = Set(try db.query("SELECT DISTINCT group_name FROM peer_groups WHERE tenant_id = $1", [.text(scope.tenantID)])
                 .map { try $0.string(0) })
-            let total = existing.union(checked.map(\.name)).count
-            guard total <= PeerGroup.maximumGroups else {
-                throw CoordinatorError(.invalidArgument, "Tenant \(scope.tenantID) would have \(total) peer groups; at most \(PeerGroup.maximumGroups) are allowed. Remove some with `peer-groups remove`.")
-            }
+            let checked = try PeerGroup.validated(groups, known: known, existing: existing, tenantID: scope.tenantID)
             for group in checked {
                 try db.run("DELETE FROM peer_groups WHERE tenant_id = $1 AND group_name = $2", [.text(scope.tenantID), .text(group.name)])
                 try db.run("""

@@ -285,9 +285,7 @@ public enum ReportPages {
             }.sorted()
             func quartile(_ p: Double) -> Double? {
                 guard values.count >= 4, kind.median != nil else { return nil }
-                let x = p * Double(values.count - 1)
-                let lo = Int(x.rounded(.down)), hi = Int(x.rounded(.up))
-                return values[lo] + (values[hi] - values[lo]) * (x - Double(lo))
+                return IndicatorMath.quantile(values, p)
             }
             return ConversionBenchmark(zoneKind: kind.zoneKind, towns: kind.towns, median: kind.median,
                                        lowerQuartile: quartile(0.25), upperQuartile: quartile(0.75))

@@ -22,17 +22,8 @@ extension SQLiteCoordinatorStore {
     /// Extracts the hours of the submissions accepted before migration 6, once (in one
     /// transaction at open): the store's figures must equal those replayed from the log.
     static func backfillZoneHours(_ connection: Connection) throws {
-        let box = ConnectionBox(connection)
-        guard try box.rows("SELECT done FROM zone_hours_backfilled").isEmpty else { return }
-        try connection.transaction {
-            for row in try box.rows("SELECT row_id, tenant_id, envelope FROM submissions ORDER BY row_id") {
-                // An envelope that does not parse (only a damaged store has one) contributes nothing;
-                // `report recompute` names such an entry.
-                guard let envelope = try? Envelope(parsing: try row.bytes("envelope")),
-                      let payload = try? AggregatePayload(verifiedBytes: envelope.payload) else { continue }
-                try extractHours(payload, row: try row.int64("row_id"), tenant: try row.string("tenant_id"), box: box)
-            }
-            try box.run("INSERT INTO zone_hours_backfilled (done) VALUES (1)")
+        try backfillOnce(connection, marker: "zone_hours_backfilled") { payload, row, tenant, box in
+            try extractHours(payload, row: row, tenant: tenant, box: box)
         }
     }
 

@@ -21,17 +21,8 @@ extension SQLiteCoordinatorStore {
     /// Extracts the lots of the submissions accepted before migration 8, once (in one transaction
     /// at open): the store's figures must equal those replayed from the log.
     static func backfillZoneLots(_ connection: Connection) throws {
-        let box = ConnectionBox(connection)
-        guard try box.rows("SELECT done FROM zone_lots_backfilled").isEmpty else { return }
-        try connection.transaction {
-            for row in try box.rows("SELECT row_id, tenant_id, envelope FROM submissions ORDER BY row_id") {
-                // An envelope that does not parse (only a damaged store has one) contributes nothing;
-                // `report recompute` names such an entry.
-                guard let envelope = try? Envelope(parsing: try row.bytes("envelope")),
-                      let payload = try? AggregatePayload(verifiedBytes: envelope.payload) else { continue }
-                try extractLots(payload, row: try row.int64("row_id"), tenant: try row.string("tenant_id"), box: box)
-            }
-            try box.run("INSERT INTO zone_lots_backfilled (done) VALUES (1)")
+        try backfillOnce(connection, marker: "zone_lots_backfilled") { payload, row, tenant, box in
+            try extractLots(payload, row: row, tenant: tenant, box: box)
         }
     }
 

@@ -14,13 +14,9 @@ extension SQLiteCoordinatorStore {
         try write("setting the peer groups of tenant \(scope.tenantID)") { box in
             try box.connection.transaction {
                 let known = Set(try box.rows("SELECT town_id FROM towns WHERE tenant_id = ?", [.text(scope.tenantID)]).map { try $0.string(0) })
-                let checked = try PeerGroup.validated(groups, known: known, tenantID: scope.tenantID)
                 let existing = Set(try box.rows("SELECT DISTINCT group_name FROM peer_groups WHERE tenant_id = ?", [.text(scope.tenantID)])
                     .map { try $0.string(0) })
-                let total = existing.union(checked.map(\.name)).count
-                guard total <= PeerGroup.maximumGroups else {
-                    throw CoordinatorError(.invalidArgument, "Tenant \(scope.tenantID) would have \(total) peer groups; at most \(PeerGroup.maximumGroups) are allowed. Remove some with `peer-groups remove`.")
-                }
+                let checked = try PeerGroup.validated(groups, known: known, existing: existing, tenantID: scope.tenantID)
                 for group in checked {
                     try box.run("DELETE FROM peer_groups WHERE tenant_id = ? AND group_name = ?", [.text(scope.tenantID), .text(group.name)])
                     for town in group.towns {

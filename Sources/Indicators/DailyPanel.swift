@@ -22,20 +22,18 @@ public struct DailyPanel: Sendable, Equatable {
 
     /// An empty panel: every sensor-day missing.
     public init(firstDay: DayNumber, dayCount: Int, sensorCount: Int) throws {
-        guard dayCount >= 0, sensorCount >= 0 else {
-            throw IndicatorsError(
-                .invalidPanelShape, "A panel needs non-negative sizes, got \(sensorCount) sensors × \(dayCount) days.")
-        }
+        let cells = try PanelShape.cells(sensorCount: sensorCount, dayCount: dayCount)
         self.firstDay = firstDay
         self.dayCount = dayCount
         self.sensorCount = sensorCount
-        counts = Array(repeating: 0, count: dayCount * sensorCount)
-        validity = Array(repeating: 0, count: dayCount * sensorCount)
+        counts = Array(repeating: 0, count: cells)
+        validity = Array(repeating: 0, count: cells)
     }
 
     /// A panel from whole arrays (sensor-major). Invalid cells' counts are set to 0.
     public init(firstDay: DayNumber, dayCount: Int, sensorCount: Int, counts: [Double], validity: [Bool]) throws {
-        guard dayCount >= 0, sensorCount >= 0, counts.count == dayCount * sensorCount, validity.count == counts.count
+        let cells = dayCount.multipliedReportingOverflow(by: sensorCount)
+        guard dayCount >= 0, sensorCount >= 0, !cells.overflow, counts.count == cells.partialValue, validity.count == counts.count
         else {
             throw IndicatorsError(
                 .invalidPanelShape,

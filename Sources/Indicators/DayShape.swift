@@ -252,7 +252,7 @@ public enum DayShape: CatalogedIndicator {
         }
     }
 
-    /// Median and quartiles (``quantile(_:_:)``) per hour over the towns' shares, published under
+    /// Median and quartiles (``IndicatorMath/quantile(_:_:)``) per hour over the towns' shares, published under
     /// the cross-town rule: at least `minimumTowns` towns, and the two largest weights at most
     /// `dominanceShare` of all (``PublishingRule`` in Federation applies the same numbers).
     public static func peerBand(_ towns: [Contribution], minimumTowns: Int = 3, dominanceShare: Double = 0.85) -> Band {
@@ -266,20 +266,11 @@ public enum DayShape: CatalogedIndicator {
         var median: [Double] = [], lower: [Double] = [], upper: [Double] = []
         for h in 0..<24 {
             let values = usable.map { $0.shares[h] }.sorted()
-            median.append(quantile(values, 0.5) ?? 0)
-            lower.append(quantile(values, 0.25) ?? 0)
-            upper.append(quantile(values, 0.75) ?? 0)
+            median.append(IndicatorMath.quantile(values, 0.5) ?? 0)
+            lower.append(IndicatorMath.quantile(values, 0.25) ?? 0)
+            upper.append(IndicatorMath.quantile(values, 0.75) ?? 0)
         }
         return Band(towns: usable.count, publication: "publish", median: median, lowerQuartile: lower, upperQuartile: upper)
-    }
-
-    /// The `p` quantile of sorted values with linear interpolation between order statistics
-    /// (Hyndman–Fan type 7, the spreadsheet `PERCENTILE.INC`); nil when empty.
-    public static func quantile(_ sorted: [Double], _ p: Double) -> Double? {
-        guard !sorted.isEmpty, p >= 0, p <= 1 else { return nil }
-        let x = p * Double(sorted.count - 1)
-        let lo = Int(x.rounded(.down)), hi = Int(x.rounded(.up))
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (x - Double(lo))
     }
 
     // MARK: Findings

@@ -17,15 +17,12 @@ public struct HourlyPanel: Sendable, Equatable {
 
     /// An empty panel: every sensor-day missing.
     public init(firstDay: DayNumber, dayCount: Int, sensorCount: Int) throws {
-        guard dayCount >= 0, sensorCount >= 0 else {
-            throw IndicatorsError(
-                .invalidPanelShape, "A panel needs non-negative sizes, got \(sensorCount) sensors × \(dayCount) days.")
-        }
+        let hours = try PanelShape.cells(sensorCount: sensorCount, dayCount: dayCount, perDay: 24)
         self.firstDay = firstDay
         self.dayCount = dayCount
         self.sensorCount = sensorCount
-        counts = Array(repeating: 0, count: dayCount * sensorCount * 24)
-        validity = Array(repeating: 0, count: dayCount * sensorCount)
+        counts = Array(repeating: 0, count: hours)
+        validity = Array(repeating: 0, count: hours / 24)
     }
 
     /// Records one sensor-day's 24 local hours (`hours.count` must be 24).

@@ -4,26 +4,24 @@ public import Indicators
 // peers' band in the hourly charts, and the "% of normal" heat strip.
 
 extension Strings {
-    private func pick(_ en: String, _ nl: String) -> String { language == .nl ? nl : en }
-
-    var percentOfNormal: String { pick("Each hour against normal", "Elk uur tegenover normaal") }
+    var percentOfNormal: String { t("Each hour against normal", "Elk uur tegenover normaal") }
     var percentOfNormalNote: String {
-        pick(
+        t(
             "Footfall per hour as a percentage of the typical value: the median of the same weekday and hour over the last 8 clean weeks (no holidays, events or sensor gaps). Blue: quieter than normal; orange: busier; grey: no typical value.",
             "Passanten per uur als percentage van de gewone waarde: de mediaan van dezelfde weekdag en hetzelfde uur over de laatste 8 zuivere weken (zonder feestdagen, evenementen of sensoronderbrekingen). Blauw: rustiger dan normaal; oranje: drukker; grijs: geen gewone waarde.")
     }
-    var findingsTitle: String { pick("What stands out against the peers", "Wat opvalt tegenover de peers") }
-    var peerBand: String { pick("Peers: middle half (quartiles)", "Peers: middelste helft (kwartielen)") }
-    var closedShare: String { pick("While most shops are closed", "Terwijl de meeste winkels dicht zijn") }
-    var eveningShare: String { pick("From 18 h", "Vanaf 18 u") }
+    var findingsTitle: String { t("What stands out against the peers", "Wat opvalt tegenover de peers") }
+    var peerBand: String { t("Peers: middle half (quartiles)", "Peers: middelste helft (kwartielen)") }
+    var closedShare: String { t("While most shops are closed", "Terwijl de meeste winkels dicht zijn") }
+    var eveningShare: String { t("From 18 h", "Vanaf 18 u") }
 
     /// The day type inside a sentence ("Saturday footfall").
     func dayTypeInSentence(_ type: ShapeDayType) -> String {
         switch type {
-        case .weekday: pick("weekday", "weekdagen")
-        case .saturday: pick("Saturday", "zaterdag")
-        case .sundayOrHoliday: pick("Sunday and holiday", "zon- en feestdagen")
-        case .schoolHoliday: pick("school-holiday weekday", "weekdagen in de schoolvakantie")
+        case .weekday: t("weekday", "weekdagen")
+        case .saturday: t("Saturday", "zaterdag")
+        case .sundayOrHoliday: t("Sunday and holiday", "zon- en feestdagen")
+        case .schoolHoliday: t("school-holiday weekday", "weekdagen in de schoolvakantie")
         }
     }
 
@@ -34,20 +32,20 @@ extension Strings {
         let type = f.dayType.map(dayTypeInSentence) ?? ""
         switch f.measure {
         case .closedShare:
-            let after = f.closingHour.map { pick(" (before opening or after \($0):00)", " (voor de opening of na \($0):00)") } ?? ""
-            return pick("\(town) of \(type) footfall comes while most shops here are closed\(after); peers: \(peers).",
+            let after = f.closingHour.map { t(" (before opening or after \($0):00)", " (voor de opening of na \($0):00)") } ?? ""
+            return t("\(town) of \(type) footfall comes while most shops here are closed\(after); peers: \(peers).",
                         "\(town) van de passanten op \(type) komt terwijl de meeste winkels hier dicht zijn\(after); peers: \(peers).")
         case .lunchShare:
-            return pick("Lunchtime (12–14 h) brings \(town) of \(type) footfall here; peers: \(peers).",
+            return t("Lunchtime (12–14 h) brings \(town) of \(type) footfall here; peers: \(peers).",
                         "Over de middag (12–14 u) komt hier \(town) van de passanten op \(type); peers: \(peers).")
         case .eveningShare:
-            return pick("\(town) of \(type) footfall comes after 18:00; peers: \(peers).",
+            return t("\(town) of \(type) footfall comes after 18:00; peers: \(peers).",
                         "\(town) van de passanten op \(type) komt na 18:00; peers: \(peers).")
         case .saturdayVsWeekday:
-            return pick("A Saturday here counts \(town) of a weekday's footfall; peers: \(peers).",
+            return t("A Saturday here counts \(town) of a weekday's footfall; peers: \(peers).",
                         "Een zaterdag telt hier \(town) van de passanten van een weekdag; peers: \(peers).")
         case .sundayVsWeekday:
-            return pick("A Sunday here counts \(town) of a weekday's footfall; peers: \(peers).",
+            return t("A Sunday here counts \(town) of a weekday's footfall; peers: \(peers).",
                         "Een zondag telt hier \(town) van de passanten van een weekdag; peers: \(peers).")
         }
     }

@@ -17,6 +17,13 @@ func makePeerGroupsCommand(store: OptionGroup<StoreLocation>, tenant: Option<Str
         return ids
     }
     let json = Flag.json("Print the groups as JSON.")
+    /// `body` on the open store once the tenant is known to exist (the store closes on every path).
+    @Sendable func inTenant<T>(_ location: StoreLocation, _ id: String, _ body: (any CoordinatorStore) throws -> T) throws -> T {
+        try location.withStore { _, store in
+            _ = try existing(store, id)
+            return try body(store)
+        }
+    }
     return Command(
         name: "peer-groups", abstract: "Set, import, list or remove a tenant's peer groups (towns compared with each other).",
         subcommands: [
@@ -29,8 +36,7 @@ func makePeerGroupsCommand(store: OptionGroup<StoreLocation>, tenant: Option<Str
                 let name = try arguments.required(group)
                 let members = try arguments.required(towns)
                 return {
-                    let stored = try location.withStore { _, store in
-                        _ = try existing(store, id)
+                    let stored = try inTenant(location, id) { store in
                         try store.setPeerGroups([PeerGroup(name: name, towns: members)], .administrative(id))
                         return try store.peerGroups(.administrative(id))
                     }
@@ -61,8 +67,7 @@ func makePeerGroupsCommand(store: OptionGroup<StoreLocation>, tenant: Option<Str
                         throw CoordinatorError(.invalidArgument, "\(file) is not UTF-8 text. Save it as UTF-8 CSV and retry.")
                     }
                     let groups = try PeerGroup.parseCSV(text, source: file)
-                    try location.withStore { _, store in
-                        _ = try existing(store, id)
+                    try inTenant(location, id) { store in
                         try store.setPeerGroups(groups, .administrative(id))
                     }
                     print("Set \(groups.count) peer groups of tenant \(id) (\(groups.map(\.towns.count).reduce(0, +)) memberships).")
@@ -76,8 +81,7 @@ func makePeerGroupsCommand(store: OptionGroup<StoreLocation>, tenant: Option<Str
                 let id = try arguments.required(tenant)
                 let asJSON = arguments(json)
                 return {
-                    let groups = try location.withStore { _, store in
-                        _ = try existing(store, id)
+                    let groups = try inTenant(location, id) { store in
                         return try store.peerGroups(.administrative(id))
                     }
                     if asJSON { return try printJSON(groups) }
@@ -93,8 +97,7 @@ func makePeerGroupsCommand(store: OptionGroup<StoreLocation>, tenant: Option<Str
                 let id = try arguments.required(tenant)
                 let name = try arguments.required(group)
                 return {
-                    try location.withStore { _, store in
-                        _ = try existing(store, id)
+                    try inTenant(location, id) { store in
                         try store.removePeerGroup(named: name, .administrative(id))
                     }
                     print("Removed peer group \"\(name.trimmingCharacters(in: .whitespacesAndNewlines))\" of tenant \(id).")

@@ -66,6 +66,14 @@ struct PeerGroupTests {
             #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
         }
         #expect(try store.peerGroups(scope) == before)
+        // The stored "Coast" counts towards the limit; setting it again does not add a group.
+        let many = (1..<PeerGroup.maximumGroups).map { PeerGroup(name: "G\($0)", towns: ["veurne"]) }
+        let tooMany = #expect(throws: CoordinatorError.self) { try store.setPeerGroups(many + [PeerGroup(name: "Extra", towns: ["veurne"])], scope) }
+        #expect(tooMany?.code == .invalidArgument)
+        #expect(tooMany?.message.contains("would have \(PeerGroup.maximumGroups + 1) peer groups; at most \(PeerGroup.maximumGroups)") == true, "\(tooMany?.message ?? "")")
+        #expect(try store.peerGroups(scope) == before)
+        try store.setPeerGroups(many + [PeerGroup(name: "Coast", towns: ["veurne"])], scope)
+        #expect(try store.peerGroups(scope).count == PeerGroup.maximumGroups)
     }
 
     @Test("CSV: header, quotes, CRLF, blank lines; errors name file and line")

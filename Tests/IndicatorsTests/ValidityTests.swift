@@ -81,6 +81,18 @@ struct ValidityTests {
 
 @Suite("Hourly panel input checks")
 struct HourlyInputTests {
+    @Test("a panel too large to count is an invalid-panel-shape error, not an overflow trap")
+    func oversizedPanels() throws {
+        let day = try DayNumber(iso: "2025-03-30")
+        for make in [{ _ = try DailyPanel(firstDay: day, dayCount: Int.max / 2, sensorCount: 3) },
+                     { _ = try HourlyPanel(firstDay: day, dayCount: Int.max / 20, sensorCount: 1) },
+                     { _ = try DailyPanel(firstDay: day, dayCount: Int.max / 2, sensorCount: 3, counts: [], validity: []) },
+                     { _ = try HourlyPanel(firstDay: day, dayCount: -1, sensorCount: 1) }] as [() throws -> Void] {
+            let error = #expect(throws: IndicatorsError.self) { try make() }
+            #expect(error?.code == .invalidPanelShape)
+        }
+    }
+
     @Test("a day has 24 local hours; opening hours lie in 0..<24")
     func shapes() throws {
         let day = try DayNumber(iso: "2025-03-30")

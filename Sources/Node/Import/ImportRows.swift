@@ -1,6 +1,22 @@
 internal import Foundation
 internal import Storage
 
+extension NodeStore {
+    /// A declaration import (sensors, parking sites): the file checked, then `body` in one
+    /// transaction with a session whose catalogue is loaded; all or nothing.
+    func importDeclarations(_ path: String, format: String, options: ImportOptions,
+                            _ body: (ImportSession, inout ImportSummary) throws -> Void) throws -> ImportSummary {
+        try InputFile.check(path)
+        var summary = ImportSummary(format: format, file: (path as NSString).lastPathComponent)
+        try db.transaction {
+            let session = ImportSession(store: self, importID: 0, path: path, options: options)
+            try session.loadCatalogue()
+            try body(session, &summary)
+        }
+        return summary
+    }
+}
+
 extension ImportSession {
     /// Each data row of the file (CSV or XLSX) under a header with these columns: the one loop the
     /// table importers share, so every format gets the same header check, XLSX, separators and
@@ -23,6 +39,26 @@ extension ImportSession {
             }
         }
         if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: location(line: 1, column: nil)) }
+    }
+
+    /// Each row of a declaration file (sensors, parking sites): CSV only, and every row must pass
+    /// (no `--rejects`: the readings of a declaration set aside would have no home). `headerHint`
+    /// follows "expected a header line" in the empty-file error.
+    func forEachDeclaration(required: [String], optional: [String], headerHint: String = "", summary: inout ImportSummary,
+                            _ body: (FieldReader, (Int?) -> NodeError.Location, inout ImportSummary) throws -> Void) throws {
+        var header: CSVHeader?
+        try CSVReader(path: path).forEachRecord { record in
+            let line = record.line
+            let at = { (column: Int?) in self.location(line: line, column: column) }
+            guard let columns = header else {
+                header = try CSVHeader(record, required: required, optional: optional, at: at)
+                return
+            }
+            try columns.checkFieldCount(record, at: at)
+            summary.rowsRead += 1
+            try body(try FieldReader(record: record, header: columns, at: at), at, &summary)
+        }
+        if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line\(headerHint)", at: location(line: 1, column: nil)) }
     }
 
     /// The zone a row's `zone` column names, or an error saying where zones come from.

@@ -59,31 +59,15 @@ extension NodeStore {
     /// Imports parking sites from a CSV `site,zone,kind,capacity[,datex_reference]` (all or nothing,
     /// idempotent; another capacity or kind is a conflict unless `replace`). The zone must exist.
     public func importParkingSites(_ path: String, options: ImportOptions = .init()) throws -> ImportSummary {
-        try InputFile.check(path)
-        var summary = ImportSummary(format: "parking-sites", file: (path as NSString).lastPathComponent)
-        try db.transaction {
-            let session = ImportSession(store: self, importID: 0, path: path, options: options)
-            try session.loadCatalogue()
-            var header: CSVHeader?
+        try importDeclarations(path, format: "parking-sites", options: options) { session, summary in
             var seen: Set<String> = []
-            try CSVReader(path: path).forEachRecord { record in
-                let line = record.line
-                let at = { (column: Int?) in session.location(line: line, column: column) }
-                guard let columns = header else {
-                    header = try CSVHeader(record, required: ["site", "zone", "kind", "capacity"], optional: ["datex_reference"], at: at)
-                    return
-                }
-                try columns.checkFieldCount(record, at: at)
-                summary.rowsRead += 1
-                let fields = try FieldReader(record: record, header: columns, at: at)
+            try session.forEachDeclaration(required: ["site", "zone", "kind", "capacity"], optional: ["datex_reference"],
+                                           summary: &summary) { fields, at, summary in
                 let name = try fields.identifier("site", what: "a parking site id", example: "p-markt")
                 guard seen.insert(name).inserted else {
                     throw NodeError(.badInput, "parking site '\(name)' is declared twice in this file", at: at(fields.column("site")))
                 }
-                let zoneName = try fields.text("zone")
-                guard let zone = session.zonesByName[zoneName] else {
-                    throw NodeError(.badInput, "unknown zone '\(zoneName)'; zones come from `townbench-node sensors import`", at: at(fields.column("zone")))
-                }
+                let zone = try session.zone(fields, at: at).id
                 let kindText = try fields.text("kind")
                 guard let kind = ParkingSiteKind(rawValue: kindText) else {
                     throw NodeError(.badInput, "unknown kind '\(kindText)'; use one of: \(ParkingSiteKind.namesList)", at: at(fields.column("kind")))
@@ -106,9 +90,7 @@ extension NodeStore {
                 try db.run("INSERT INTO parking_sites (name, zone_id, kind, capacity, datex_reference) VALUES (?, ?, ?, ?, ?)", [.text(name)] + values)
                 summary.rowsInserted += 1
             }
-            if header == nil { throw NodeError(.badInput, "the file is empty: expected a header line", at: session.location(line: 1, column: nil)) }
         }
-        return summary
     }
 }
 

@@ -11,25 +11,12 @@ extension NodeStore {
     /// (a store-door counter's street counter, for conversion) must name a pedestrian sensor of the
     /// file or the store.
     public func importSensors(_ path: String, options: ImportOptions = .init()) throws -> ImportSummary {
-        try InputFile.check(path)
-        var summary = ImportSummary(format: "sensors", file: (path as NSString).lastPathComponent)
-        try db.transaction {
-            let session = ImportSession(store: self, importID: 0, path: path, options: options)
-            try session.loadCatalogue()
-            var header: CSVHeader?
+        try importDeclarations(path, format: "sensors", options: options) { session, summary in
             var seen: Set<String> = []
             var pairs: [(door: String, street: String, location: NodeError.Location)] = []
-            try CSVReader(path: path).forEachRecord { record in
-                let line = record.line
-                let at = { (column: Int?) in session.location(line: line, column: column) }
-                guard let columns = header else {
-                    header = try CSVHeader(record, required: ["sensor", "zone", "zone_kind", "kind", "vendor"],
-                                           optional: ["paired_street_sensor", "latitude", "longitude", "installed", "removed"], at: at)
-                    return
-                }
-                try columns.checkFieldCount(record, at: at)
-                summary.rowsRead += 1
-                let fields = try FieldReader(record: record, header: columns, at: at)
+            try session.forEachDeclaration(required: ["sensor", "zone", "zone_kind", "kind", "vendor"],
+                                           optional: ["paired_street_sensor", "latitude", "longitude", "installed", "removed"],
+                                           headerHint: " `sensor,zone,zone_kind,kind,vendor`", summary: &summary) { fields, at, summary in
                 let name = try fields.text("sensor")
                 guard seen.insert(name).inserted else {
                     throw NodeError(.badInput, "sensor '\(name)' is declared twice in this file", at: at(fields.column("sensor")))
@@ -90,9 +77,6 @@ extension NodeStore {
                     summary.rowsInserted += 1
                 }
             }
-            if header == nil {
-                throw NodeError(.badInput, "the file is empty: expected a header line `sensor,zone,zone_kind,kind,vendor`", at: session.location(line: 1, column: nil))
-            }
             for pair in pairs {
                 guard let kind = try db.queryFirst("SELECT kind FROM sensors WHERE name = ?", [.text(pair.street)])?.string(0) else {
                     throw NodeError(.badInput, "paired street sensor '\(pair.street)' of '\(pair.door)' is not declared", at: pair.location)
@@ -102,7 +86,6 @@ extension NodeStore {
                 }
             }
         }
-        return summary
     }
 }
 
