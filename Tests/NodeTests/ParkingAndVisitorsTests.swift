@@ -94,6 +94,21 @@ import Testing
         }
     }
 
+    /// An element name with invalid UTF-8 once stopped the process inside FoundationXML (found by
+    /// the `lots` fuzz target; its input is in Tests/Fuzz/regressions/lots): now a clear refusal.
+    @Test func xmlThatIsNotUTF8IsRefusedNotACrash() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try Self.node(dir)
+            let file = dir.appendingPathComponent("status.xml")
+            let bytes = Array("<a><parkingRecordStatus><parkin".utf8) + Array(repeating: 0xC4, count: 40)
+                + Array("gRecordReference id=\"x\"/></parkingRecordStatus></a>".utf8)
+            try Data(bytes).write(to: file)
+            let error = try #require(throws: NodeError.self) { try fixture.store.importFile(file.path, format: .parkingDatex) }
+            #expect(error.description.contains("not UTF-8"), "\(error)")
+            #expect(try readings(fixture).isEmpty)
+        }
+    }
+
     @Test func parkingCSVAndOccupancyPerKind() throws {
         try withTemporaryDirectory { dir in
             let fixture = try Self.node(dir)

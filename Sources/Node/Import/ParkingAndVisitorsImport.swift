@@ -189,9 +189,9 @@ struct ParkingDatexImporter {
         let data = try InputFile.read(session.path, limit: LotLimits.maximumXMLSize) { size in
             NodeError(.badInput, "the file is \(size >> 20) MiB; a DATEX II status publication is far smaller. Import one publication per file", at: fileAt)
         }
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
+        guard let parser = XMLInput.parser(data, namespaces: true) else {
+            throw NodeError(.badInput, "the file is not UTF-8 text; export the DATEX II publication as UTF-8 XML", at: fileAt)
+        }
         let reader = Reader()
         parser.delegate = reader
         guard parser.parse() else {

@@ -79,8 +79,9 @@ struct XLSXReader {
         try withoutActuallyEscaping(body) { escapable in
             defer { handler.body = nil }
             handler.body = escapable
-            let parser = XMLParser(data: data)
-            parser.shouldResolveExternalEntities = false
+            guard let parser = XMLInput.parser(data) else {
+                throw NodeError(.badInput, "\(fileName): sheet '\(sheetName)' is not UTF-8 XML; save the file again from the spreadsheet program")
+            }
             parser.delegate = handler
             let ok = parser.parse()
             if let error = handler.error { throw error }
@@ -196,8 +197,9 @@ private func localName(_ name: String) -> Substring {
 
 /// Parses a small part with `handler`, turning a parse failure into a message naming the part.
 private func parsePart(_ data: Data, _ handler: some XMLParserDelegate, part: String, file: String) throws {
-    let parser = XMLParser(data: data)
-    parser.shouldResolveExternalEntities = false
+    guard let parser = XMLInput.parser(data) else {
+        throw NodeError(.badInput, "\(file): \(part) is not UTF-8 XML; save the file again from the spreadsheet program")
+    }
     parser.delegate = handler
     guard parser.parse() else {
         throw NodeError(.badInput, "\(file): \(part) is not well-formed XML; save the file again from the spreadsheet program")
