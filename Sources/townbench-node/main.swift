@@ -71,27 +71,35 @@ let initCommand = Command(
     }
 }
 
-let sensorsReplaceFlag = Flag("replace", "Change stored sensors and zones whose attributes differ (otherwise an error).")
+/// `import FILE.csv` of a declaration file (sensors and zones, parking sites): the same options,
+/// parsing and summary for each; `replaceHelp` says what `--replace` changes.
+func declarationImportCommand(abstract: String, discussion: String, replaceHelp: String,
+                              _ importFile: @escaping @Sendable (NodeStore, String, ImportOptions) throws -> ImportSummary) -> Command {
+    let replace = Flag("replace", replaceHelp)
+    return Command(
+        name: "import", abstract: abstract, discussion: discussion,
+        options: [dirOption, replace, Flag.json("Print the summary as JSON.")],
+        positionals: [Positional("FILE.csv")]
+    ) { arguments in
+        let dir = try arguments.required(dirOption)
+        let options = ImportOptions(replace: arguments(replace))
+        let json = arguments(jsonFlag)
+        let file = arguments.positionals[0]
+        return { try report(try importFile(try NodeStore.open(dir), file, options), json: json) }
+    }
+}
 
 let sensorsCommand = Command(
     name: "sensors", abstract: "Declare the town's zones and sensors.",
     subcommands: [
-        Command(
-            name: "import", abstract: "Import zones and sensors from a CSV (all or nothing, idempotent).",
+        declarationImportCommand(
+            abstract: "Import zones and sensors from a CSV (all or nothing, idempotent).",
             discussion: """
             The CSV has the header sensor,zone,zone_kind,kind,vendor and optionally
             paired_street_sensor,latitude,longitude,installed,removed (see README, "Data formats").
             """,
-            options: [dirOption, sensorsReplaceFlag,
-                      Flag.json("Print the summary as JSON.")],
-            positionals: [Positional("FILE.csv")]
-        ) { arguments in
-            let dir = try arguments.required(dirOption)
-            let options = ImportOptions(replace: arguments(sensorsReplaceFlag))
-            let json = arguments(jsonFlag)
-            let file = arguments.positionals[0]
-            return { try report(try NodeStore.open(dir).importSensors(file, options: options), json: json) }
-        },
+            replaceHelp: "Change stored sensors and zones whose attributes differ (otherwise an error)."
+        ) { store, file, options in try store.importSensors(file, options: options) },
     ])
 
 extension ImportFormat: ExpressibleByArgument {
@@ -778,23 +786,15 @@ let parkingCommand = Command(
         Command(
             name: "sites", abstract: "Manage parking sites.",
             subcommands: [
-                Command(
-                    name: "import", abstract: "Import parking sites from a CSV (all or nothing, idempotent).",
+                declarationImportCommand(
+                    abstract: "Import parking sites from a CSV (all or nothing, idempotent).",
                     discussion: """
                     The CSV has the header site,zone,kind,capacity and optionally datex_reference:
                     kind is garage or on-street, the zone one declared with `sensors import`, and
                     datex_reference the parkingRecord id of the site in DATEX II publications.
                     """,
-                    options: [dirOption, Flag("replace", "Change stored sites whose attributes differ (otherwise an error)."),
-                              Flag.json("Print the summary as JSON.")],
-                    positionals: [Positional("FILE.csv")]
-                ) { arguments in
-                    let dir = try arguments.required(dirOption)
-                    let options = ImportOptions(replace: arguments(replaceFlag))
-                    let json = arguments(jsonFlag)
-                    let file = arguments.positionals[0]
-                    return { try report(try NodeStore.open(dir).importParkingSites(file, options: options), json: json) }
-                },
+                    replaceHelp: "Change stored sites whose attributes differ (otherwise an error)."
+                ) { store, file, options in try store.importParkingSites(file, options: options) },
             ]),
     ])
 
