@@ -41,7 +41,7 @@ elapsed() { echo "$(( $(date +%s) - started )) s"; }
 
 # --- 1. What the build and the demo need ---------------------------------------------------------
 step "Checking packages"
-"$repo/deploy/ensure-packages.sh" --label demo libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libminizip-dev pkg-config curl
+"$repo/deploy/ensure-packages.sh" --label demo libssl-dev libsqlite3-dev libmicrohttpd-dev libpq-dev libminizip-dev libxlsxwriter-dev pkg-config curl
 if ! command -v swift >/dev/null 2>&1; then
     echo "Error: the Swift 6 toolchain is not on PATH; install it from https://www.swift.org/install/linux/ and retry." >&2
     exit 1

@@ -113,8 +113,11 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
         /// Town ratio ÷ median ratio of peers without an event those days − 1 (≥ 3 peers).
         public var peerAdjusted: Double?
         public var peers: Int
+        /// event-uplift v2 (seasonal expected value, calibrated intervals); `nil` in figures computed
+        /// as v1 (``NetworkFigures/indicators`` says which), so old published reports recompute.
+        public var v2: EventV2?
 
-        public init(eventId: String, kind: String, zoneId: String, days: [String], uplift: Double? = nil, low: Double? = nil, high: Double? = nil, ratio: Double? = nil, peerAdjusted: Double? = nil, peers: Int) {
+        public init(eventId: String, kind: String, zoneId: String, days: [String], uplift: Double? = nil, low: Double? = nil, high: Double? = nil, ratio: Double? = nil, peerAdjusted: Double? = nil, peers: Int, v2: EventV2? = nil) {
             self.eventId = eventId
             self.kind = kind
             self.zoneId = zoneId
@@ -125,6 +128,60 @@ public struct NetworkFigures: Sendable, Codable, Equatable {
             self.ratio = ratio
             self.peerAdjusted = peerAdjusted
             self.peers = peers
+            self.v2 = v2
+        }
+    }
+
+    /// An event's event-uplift v2 figures at the coordinator, over the event's whole days (catalogue
+    /// `Indicators/event-uplift-v2.md`, "Peer-adjusted form"). Why two figures: the town's own uplift
+    /// is what its node shows; the peer-adjusted one also removes what moved every town that day
+    /// (weather, a bridge day), so its interval is usually narrower. Each interval is calibrated on
+    /// the zone's own ordinary days of the 52 weeks before, at ``level``.
+    public struct EventV2: Sendable, Codable, Equatable {
+        /// The intervals' level (0.5–0.99; 0.9 unless asked otherwise).
+        public var level: Double
+        /// The town's own v2: observed ÷ seasonal expected value − 1.
+        public var uplift: Double?
+        public var low: Double?
+        public var high: Double?
+        /// Ordinary days of the event's day class (weekday, Saturday, Sunday) that calibrated `low`/`high`.
+        public var calibrationDays: Int
+        /// The smallest uplift of the town's own form that would exclude 0 on 80 % of those days.
+        public var minimumDetectableUplift: Double?
+        /// Why `uplift` or its interval is missing.
+        public var reason: String?
+        /// The town's ratio (observed ÷ expected) ÷ the median ratio of the peer towns without an
+        /// event, campaign or works those days − 1 (≥ 3 peers).
+        public var peerAdjusted: Double?
+        public var peerAdjustedLow: Double?
+        public var peerAdjustedHigh: Double?
+        /// Peer towns whose ratio entered the event's median.
+        public var peers: Int
+        /// Ordinary days that calibrated `peerAdjustedLow`/`peerAdjustedHigh`.
+        public var peerCalibrationDays: Int
+        /// The smallest peer-adjusted uplift that would exclude 0 on 80 % of those days.
+        public var peerMinimumDetectableUplift: Double?
+        /// Why `peerAdjusted` or its interval is missing.
+        public var peerReason: String?
+
+        public init(level: Double, uplift: Double? = nil, low: Double? = nil, high: Double? = nil, calibrationDays: Int = 0,
+                    minimumDetectableUplift: Double? = nil, reason: String? = nil, peerAdjusted: Double? = nil,
+                    peerAdjustedLow: Double? = nil, peerAdjustedHigh: Double? = nil, peers: Int = 0, peerCalibrationDays: Int = 0,
+                    peerMinimumDetectableUplift: Double? = nil, peerReason: String? = nil) {
+            self.level = level
+            self.uplift = uplift
+            self.low = low
+            self.high = high
+            self.calibrationDays = calibrationDays
+            self.minimumDetectableUplift = minimumDetectableUplift
+            self.reason = reason
+            self.peerAdjusted = peerAdjusted
+            self.peerAdjustedLow = peerAdjustedLow
+            self.peerAdjustedHigh = peerAdjustedHigh
+            self.peers = peers
+            self.peerCalibrationDays = peerCalibrationDays
+            self.peerMinimumDetectableUplift = peerMinimumDetectableUplift
+            self.peerReason = peerReason
         }
     }
 

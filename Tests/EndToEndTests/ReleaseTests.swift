@@ -17,3 +17,27 @@ import Testing
         }
     }
 }
+
+/// The two set-up commands install what the build needs: every Debian package a `systemLibrary`
+/// target names in `Package.swift` is in the demo's and the test command's package lists (the demo
+/// once missed libxlsxwriter-dev and failed to build on a fresh machine).
+@Suite struct SetupPackageTests {
+    @Test func demoAndTestCommandsInstallEverySystemLibrarysPackage() throws {
+        let manifest = try String(contentsOf: Repository.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        // `.apt(["libssl-dev"])` → libssl-dev
+        var needed: [String] = []
+        for part in manifest.components(separatedBy: ".apt([").dropFirst() {
+            guard let list = part.split(separator: "]").first else { continue }
+            needed += list.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) }
+        }
+        #expect(needed.count >= 6, "Package.swift should name the six C libraries' Debian packages")
+        for script in ["deploy/demo.sh", "deploy/check.sh"] {
+            let text = try String(contentsOf: Repository.root.appendingPathComponent(script), encoding: .utf8)
+            let words = Set(text.split(whereSeparator: { " \n()\"".contains($0) }).map(String.init))
+            for package in needed {
+                let installed = words.contains(package)
+                #expect(installed, "\(script) does not install \(package), which Package.swift's system libraries need")
+            }
+        }
+    }
+}
