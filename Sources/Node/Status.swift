@@ -56,6 +56,21 @@ public struct NodeStatus: Codable, Sendable {
     public var imports: Int
     /// Where the node's public holidays come from, in words (``PublicHolidays``).
     public var publicHolidays: String = ""
+    /// The data beside the counts (parking, visitor origin, dwell time, weather, opening hours):
+    /// why: an admin checks after an import that it landed and which days it covers.
+    public var otherData: [DataSet] = []
+
+    /// One kind of data beside the counts: its stored rows and the local days they cover.
+    public struct DataSet: Codable, Sendable, Equatable {
+        /// `parking-occupancy`, `visitor-origin`, `dwell-time`, `weather`, `opening-hours`.
+        public var data: String
+        public var rows: Int
+        /// First and last local day (ISO dates); nil without rows or for data without days.
+        public var firstDay: String?
+        public var lastDay: String?
+        /// What the rows belong to (e.g. "2 parking site(s)"), when it helps.
+        public var detail: String?
+    }
 }
 
 extension NodeStore {
@@ -119,7 +134,33 @@ extension NodeStore {
             ? "the Belgian calendar (computed)"
             : "none (the Belgian calendar applies only in Europe/Brussels): import them with `import --format public-holidays`"
         result.publicHolidays = years.isEmpty ? otherwise : "imported for \(years); other years \(otherwise)"
+        result.otherData = try otherData(clock: clock)
         return result
+    }
+
+    /// Rows and day ranges of the data beside the counts (one aggregate query each).
+    func otherData(clock: LocalClock) throws -> [NodeStatus.DataSet] {
+        func range(_ first: Int?, _ last: Int?) -> (String?, String?) {
+            (first.map { DayNumber($0).description }, last.map { DayNumber($0).description })
+        }
+        var sets: [NodeStatus.DataSet] = []
+        if let row = try db.queryFirst("SELECT count(*) AS n, min(time) AS first, max(time) AS last FROM parking_occupancy") {
+            let sites = try db.queryFirst("SELECT count(*) AS n FROM parking_sites")?.int("n") ?? 0
+            let first = try row.optionalInt64("first").map { clock.local($0).day.description }
+            let last = try row.optionalInt64("last").map { clock.local($0).day.description }
+            sets.append(.init(data: "parking-occupancy", rows: try row.int("n"), firstDay: first, lastDay: last,
+                              detail: "\(sites) parking site(s)"))
+        }
+        for (name, table) in [("visitor-origin", "visitor_origin"), ("dwell-time", "dwell_time"), ("weather", "weather")] {
+            guard let row = try db.queryFirst("SELECT count(*) AS n, min(day) AS first, max(day) AS last FROM \(table)") else { continue }
+            let (first, last) = range(try row.optionalInt64("first").map { Int($0) }, try row.optionalInt64("last").map { Int($0) })
+            sets.append(.init(data: name, rows: try row.int("n"), firstDay: first, lastDay: last, detail: nil))
+        }
+        if let row = try db.queryFirst("SELECT count(*) AS n, count(DISTINCT zone_id) AS zones FROM opening_hours") {
+            sets.append(.init(data: "opening-hours", rows: try row.int("n"), firstDay: nil, lastDay: nil,
+                              detail: "\(try row.int("zones")) zone(s)"))
+        }
+        return sets
     }
 }
 
@@ -154,6 +195,13 @@ extension NodeStatus {
             }
         }
         out += "\nSpending rows: \(spendingRows)   Events: \(events)   Imports: \(imports)\n"
+        if !otherData.isEmpty {
+            out += "\nOther data:\n"
+            for set in otherData {
+                let days = set.firstDay.map { "\($0) – \(set.lastDay ?? $0)" } ?? (set.rows > 0 ? "" : "none imported")
+                out += "  \(set.data): \(set.rows) row(s)" + (days.isEmpty ? "" : ", \(days)") + (set.detail.map { " (\($0))" } ?? "") + "\n"
+            }
+        }
         return out
     }
 }

@@ -204,6 +204,31 @@ import Testing
     }
 }
 
+extension ParkingAndVisitorsTests {
+    /// `status` says what landed beside the counts: rows and local days per kind of data (the
+    /// parking readings' UTC instants become local days), none imported said as such.
+    @Test func statusListsParkingOriginAndDwell() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try Self.node(dir)
+            let empty = try fixture.store.status().otherData
+            #expect(empty.map(\.rows) == [0, 0, 0, 0, 0])
+            #expect(empty.allSatisfy { $0.firstDay == nil })
+            _ = try fixture.store.importFile(Self.example("parking-status-datex2.xml"), format: .parkingDatex)
+            _ = try fixture.store.importFile(Self.example("visitor-origin.csv"), format: .visitorOrigin)
+            _ = try fixture.store.importFile(Self.example("dwell-time.csv"), format: .dwellTime)
+            let status = try fixture.store.status()
+            let byName = Dictionary(uniqueKeysWithValues: status.otherData.map { ($0.data, $0) })
+            let parking = try #require(byName["parking-occupancy"])
+            #expect(parking.rows == 3 && parking.firstDay == "2025-06-07" && parking.lastDay == "2025-06-07")
+            #expect(parking.detail == "3 parking site(s)")
+            #expect(byName["visitor-origin"]?.rows == 4 && byName["dwell-time"]?.rows == 5)
+            #expect(byName["weather"]?.rows == 0)
+            #expect(status.text.contains("parking-occupancy: 3 row(s), 2025-06-07 – 2025-06-07 (3 parking site(s))"), "\(status.text)")
+            #expect(status.text.contains("weather: 0 row(s), none imported"), "\(status.text)")
+        }
+    }
+}
+
 /// The lots in the aggregate payload (PROTOCOL.md §4.5): parking per site kind, visitor origin
 /// after the tenant's minimum, dwell only for a day with at least that many visitors.
 @Suite struct LotAggregateTests {
