@@ -804,10 +804,12 @@ let fetchCommand = Command(
         Command(
             name: "telraam", abstract: "Fetch every new complete hour of Telraam segments (POST /v1/reports/traffic) and import it.",
             discussion: """
-            Per segment, from the hour after the last one stored (UTC hours, requests of at most
-            90 days, about one a second). HTTP 429 and 5xx are retried after Retry-After or a
-            backoff (at most 2 minutes, 6 attempts). Each answer is kept in DIR/fetched/telraam/ and
-            imported like `import --format telraam` (uptime and the four modes, directions kept).
+            Per segment, from the hour after the last one stored, asking again for the last 72
+            hours (a device uploads late: Telraam revises recent hours, and a revised hour replaces
+            the stored one). UTC hours, requests of at most 90 days, about one a second. HTTP 429
+            and 5xx are retried after Retry-After or a backoff (at most 2 minutes, 6 attempts). Each
+            answer is kept in DIR/fetched/telraam/ for 30 days and imported like `import --format
+            telraam` (uptime and the four modes, directions kept).
             Needs `configure --telraam-key-file FILE`; `configure --telraam-url` changes the API.
             """,
             options: [dirOption, segmentOption, sinceOption, ifConfiguredFlag, Flag.json("Print the summary as JSON.")]
@@ -832,7 +834,7 @@ let fetchCommand = Command(
                 if json { return try printJSON(summary) }
                 for segment in summary.segments {
                     if let from = segment.from, let to = segment.to {
-                        print("segment \(segment.segment): \(from) – \(to): \(segment.requests) request(s), \(segment.rowsRead) rows read, \(segment.rowsInserted) new, \(segment.rowsUnchanged) unchanged")
+                        print("segment \(segment.segment): \(from) – \(to): \(segment.requests) request(s), \(segment.rowsRead) rows read, \(segment.rowsInserted) new, \(segment.rowsUnchanged) unchanged, \(segment.rowsReplaced) revised")
                     } else {
                         print("segment \(segment.segment): up to date")
                     }

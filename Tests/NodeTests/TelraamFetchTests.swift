@@ -19,6 +19,9 @@ final class FakeTelraam: Sendable {
         var requests: [Request] = []
         /// Answers to give before the real one: (status, Retry-After).
         var refusals: [(Int, String?)] = []
+        /// When set, every row is served with its pedestrians × this and uptime 0.99: Telraam's
+        /// revision of hours a device uploaded late.
+        var revisedPedestrians: Double?
     }
     let state = Mutex(State())
     private(set) nonisolated(unsafe) var server: HTTPServer! // set once in init, read-only after
@@ -49,9 +52,18 @@ final class FakeTelraam: Sendable {
             // "2020-10-30 07:00:00Z" and the rows' "2020-10-30T07:00:00.000Z" compare in the same order once aligned.
             func instant(_ text: String) -> String { String(text.replacingOccurrences(of: " ", with: "T").prefix(19)) }
             let (from, to) = (instant(seen.start), instant(seen.end))
+            let revision = self.state.withLock { $0.revisedPedestrians }
             let selected = replay.filter { segment, date, _ in
                 segment == seen.id && instant(date) >= from && instant(date) < to
-            }.map(\.2)
+            }.map { _, _, json -> String in
+                guard let revision, var row = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return json }
+                for key in ["pedestrian", "pedestrian_lft", "pedestrian_rgt"] {
+                    if let value = row[key] as? Double { row[key] = (value * revision).rounded() }
+                }
+                row["uptime"] = 0.99
+                guard let data = try? JSONSerialization.data(withJSONObject: row) else { return json }
+                return String(decoding: data, as: UTF8.self)
+            }
             return .json(bytes: Array("{\"status_code\": 200, \"message\": \"ok\", \"report\": [\(selected.joined(separator: ","))]}".utf8))
         }
         server = HTTPServer(configuration: .init(port: 0, threadPoolSize: 2), router: router, accessLog: AccessLog { _ in })
@@ -106,11 +118,44 @@ final class FakeTelraam: Sendable {
             let kept = try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.appendingPathComponent("fetched/telraam").path)
             #expect(kept.count == 2)
 
+            // The next fetch starts 72 hours before the hour after the last stored one (08:00):
+            // Telraam may still revise them.
             let next = try fixture.store.fetchTelraam(options: Self.options(now: "2021-03-02T10:05:00Z", waits: waits))
             let later = fake.state.withLock { Array($0.requests.dropFirst(2)) }
-            #expect(later.map(\.start) == ["2020-10-30 09:00:00Z", "2021-01-28 09:00:00Z"])
+            #expect(later.map(\.start) == ["2020-10-27 09:00:00Z", "2021-01-25 09:00:00Z"])
             #expect(later.last?.end == "2021-03-02 10:00:00Z")
             #expect(next.segments.first?.rowsInserted == 0)
+            #expect(next.segments.first?.rowsUnchanged == 16 && next.segments.first?.rowsReplaced == 0)
+        }
+    }
+
+    /// An hour Telraam revised after it was fetched (a late upload: more pedestrians, higher
+    /// uptime) replaces the stored one at the next fetch; kept answers older than 30 days go.
+    @Test func revisedHoursReplaceTheStoredOnesAndOldAnswersArePruned() throws {
+        try withTemporaryDirectory { dir in
+            let fake = try FakeTelraam()
+            let fixture = try Self.node(dir, fake: fake)
+            let waits = Waits()
+            _ = try fixture.store.fetchTelraam(options: Self.options(now: "2020-10-30T10:20:00Z", first: "2020-10-30T00:00:00Z", waits: waits))
+            func pedestrians() throws -> [Double] {
+                try fixture.query("SELECT sum(count) FROM counts WHERE measure = 1 GROUP BY start ORDER BY start").map { try $0.double(0) }
+            }
+            let before = try pedestrians()
+            #expect(before.count == 2)
+            let keep = fixture.store.directory.appendingPathComponent("fetched/telraam")
+            let old = keep.appendingPathComponent("segment-348917-2020-01-01T00:00:00Z.json")
+            try Data("{}".utf8).write(to: old)
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_570_000_000)], ofItemAtPath: old.path)
+
+            fake.state.withLock { $0.revisedPedestrians = 2 }
+            let revised = try fixture.store.fetchTelraam(options: Self.options(now: "2020-10-30T12:20:00Z", waits: waits))
+            #expect(revised.segments.first?.rowsReplaced ?? 0 > 0, "\(revised)")
+            let after = try pedestrians()
+            #expect(after.count == 2 && zip(before, after).allSatisfy { $0.1 > $0.0 }, "\(before) → \(after)")
+            let uptimes = try fixture.query("SELECT DISTINCT uptime FROM counts").map { try $0.double(0) }
+            #expect(uptimes == [0.99])
+            #expect(!FileManager.default.fileExists(atPath: old.path))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: keep.path).count == 2)
         }
     }
 

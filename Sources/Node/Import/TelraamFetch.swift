@@ -25,6 +25,13 @@ public struct TelraamFetchOptions: Sendable {
     public var sleep: @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
     /// Where the fetched answers are kept before they are imported (default `DIR/fetched/telraam/`).
     public var keepDirectory: URL?
+    /// Hours before the last stored one that are asked for again. Why: a Telraam device uploads
+    /// late, so an hour first served with low uptime is often completed later; the revised hour
+    /// replaces the stored one (the API is the source of truth for its own data).
+    public var revisionHours: Int64 = 72
+    /// Kept answers older than this many days are deleted after a fetch (they are imported; the
+    /// folder must not grow for ever).
+    public var keepDays = 30
     public init() {}
 }
 
@@ -39,6 +46,8 @@ public struct TelraamFetchSummary: Sendable, Codable, Equatable {
         public var rowsRead = 0
         public var rowsInserted = 0
         public var rowsUnchanged = 0
+        /// Hours Telraam revised since the last fetch, replaced.
+        public var rowsReplaced = 0
     }
     public var segments: [Segment] = []
     /// Answers 429/5xx/unreachable that were retried after a wait.
@@ -115,7 +124,9 @@ extension NodeStore {
             var done = TelraamFetchSummary.Segment(segment: segment)
             let last = try db.queryFirst("SELECT max(start) FROM counts WHERE sensor_id = ?", [.integer(sensor)])
             let lastStart = try last?.optionalInt64(0)
-            var start = lastStart.map { $0 + 3600 } ?? (options.firstStart ?? (end - Self.telraamMaximumSpan))
+            // From the hour after the last stored one, minus the hours Telraam may still revise.
+            var start = lastStart.map { $0 + 3600 - 3600 * max(0, options.revisionHours) }
+                ?? (options.firstStart ?? (end - Self.telraamMaximumSpan))
             start -= ((start % 3600) + 3600) % 3600
             if start < end {
                 done.from = Self.telraamTime(start, iso: true)
@@ -132,16 +143,30 @@ extension NodeStore {
                 do { try Data(body).write(to: file) } catch {
                     throw NodeError(.io, "cannot write \(file.path): \(error.localizedDescription)")
                 }
-                let imported = try importFile(file.path, format: .telraam)
+                let imported = try importFile(file.path, format: .telraam, options: ImportOptions(replace: true))
                 done.rowsRead += imported.rowsRead
                 done.rowsInserted += imported.rowsInserted
                 done.rowsUnchanged += imported.rowsUnchanged
-                log("telraam segment \(segment): \(Self.telraamTime(start, iso: true)) – \(Self.telraamTime(chunkEnd, iso: true)): \(imported.rowsRead) rows, \(imported.rowsInserted) new")
+                done.rowsReplaced += imported.rowsReplaced
+                log("telraam segment \(segment): \(Self.telraamTime(start, iso: true)) – \(Self.telraamTime(chunkEnd, iso: true)): \(imported.rowsRead) rows, \(imported.rowsInserted) new, \(imported.rowsReplaced) revised")
                 start = chunkEnd
             }
             summary.segments.append(done)
         }
+        pruneKeptAnswers(in: keep, olderThanDays: options.keepDays, now: options.now)
         return summary
+    }
+
+    /// Deletes kept answers last written more than `days` days before `now` (best effort: a file
+    /// that cannot be deleted is left for the next run).
+    func pruneKeptAnswers(in folder: URL, olderThanDays days: Int, now: Int64) {
+        let limit = Date(timeIntervalSince1970: TimeInterval(now - Int64(max(0, days)) * 86_400))
+        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
+        for file in files where file.lastPathComponent.hasPrefix("segment-") && file.pathExtension == "json" {
+            if let written = try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, written < limit {
+                try? FileManager.default.removeItem(at: file)
+            }
+        }
     }
 
     /// One request, retried after 429, 5xx or a network failure (Retry-After honoured up to
