@@ -73,6 +73,16 @@ struct EventUpliftV2PageTests {
         #expect(!html.contains("Gemeente · Evenement"))
     }
 
+    @Test func aRowWithoutPeersIsJudgedOnTheTownsOwnInterval() throws {
+        // As a node computes v2 alone: no peer-adjusted figure at all.
+        var town = Samples.townV2
+        town.events = [town.events[0]]
+        town.events[0].v2?.peerAdjusted = nil
+        let row = try Self.row(TownReportPage.render(town), "Sinterklaasstoet")
+        #expect(row.contains("<td>–</td><td>Town&#39;s own figure: above what ordinary days vary by</td>"))
+        #expect(row.contains("<td>230 days · detectable from +19\(Self.pct)</td>"))
+    }
+
     @Test func theEventsFileNamesTheVersionAndKeepsV1() throws {
         let table = try #require(Samples.regionV2.tables().first { $0.name == "events" })
         let lines = ReportExport.csv(table).components(separatedBy: "\r\n")
