@@ -74,10 +74,12 @@ public struct EventUpliftV2Figures: Codable, Sendable, Hashable {
 }
 
 extension Strings {
-    var eventsNoteV2: String {
-        t(
-            "Extra footfall against the day's expected value (recent ordinary same weekdays, scaled by the same weeks a year earlier); peer-adjusted also divides by the change of towns without an event those days. The interval is calibrated on the zone's own ordinary days of the 52 weeks before: at 90 %, an ordinary day's interval excludes 0 on at most 1 day in 10. Calibration: those days, and the smallest effect the zone's data can show 80 % of the time.",
-            "Extra passanten tegenover de verwachte waarde van de dag (recente gewone dezelfde weekdagen, geschaald met dezelfde weken een jaar eerder); peer-gecorrigeerd deelt ook door de verandering bij gemeenten zonder evenement op die dagen. Het interval is gekalibreerd op de eigen gewone dagen van de zone in de 52 weken ervoor: bij 90 % sluit het interval van een gewone dag 0 uit op hoogstens 1 dag op 10. Kalibratie: die dagen, en het kleinste effect dat de data van de zone 80 % van de keren tonen."
+    /// The events note with v2, at the page's `level`.
+    func eventsNoteV2(level: Double) -> String {
+        let l = levelText(level), rest = levelText(1 - level)
+        return t(
+            "Extra footfall against the day's expected value (recent ordinary same weekdays, scaled by the same weeks a year earlier); peer-adjusted also divides by the change of towns without an event those days. The interval is calibrated on the zone's own ordinary days of the 52 weeks before: at \(l), an ordinary day's interval excludes 0 on at most \(rest) of days. Calibration: those days, and the smallest effect the zone's data can show 80 % of the time.",
+            "Extra passanten tegenover de verwachte waarde van de dag (recente gewone dezelfde weekdagen, geschaald met dezelfde weken een jaar eerder); peer-gecorrigeerd deelt ook door de verandering bij gemeenten zonder evenement op die dagen. Het interval is gekalibreerd op de eigen gewone dagen van de zone in de 52 weken ervoor: bij \(l) sluit het interval van een gewone dag 0 uit op hoogstens \(rest) van de dagen. Kalibratie: die dagen, en het kleinste effect dat de data van de zone 80 % van de keren tonen."
         )
     }
     var peerAdjustedUplift: String { t("Peer-adjusted uplift", "Peer-gecorrigeerd effect") }
@@ -125,7 +127,7 @@ extension Strings {
 
     /// A level as a percentage without a needless decimal: 0.9 → "90 %", 0.975 → "97,5 %".
     func levelText(_ level: Double) -> String {
-        BelgianFormat.percent(level, decimals: (level * 100).rounded() == level * 100 ? 0 : 1)
+        BelgianFormat.percent(level, decimals: abs((level * 100).rounded() - level * 100) < 1e-9 ? 0 : 1)
     }
 }
 
@@ -136,13 +138,16 @@ extension Strings {
 enum EventsSection {
     static func hasV2(_ events: [EventUpliftRow]) -> Bool { events.contains { $0.v2 != nil } }
 
+    /// The level the note and legend name: the first v2 row's (one computation, one level).
+    static func level(_ events: [EventUpliftRow]) -> Double? { events.lazy.compactMap { $0.v2?.level }.first }
+
     static func note(_ events: [EventUpliftRow], _ s: Strings) -> String {
-        "<p class=\"note\">\(HTML.escape(hasV2(events) ? s.eventsNoteV2 : s.eventsNote))</p>\n"
+        "<p class=\"note\">\(HTML.escape(level(events).map { s.eventsNoteV2(level: $0) } ?? s.eventsNote))</p>\n"
     }
 
     /// Blue: the leading figure (v2's peer-adjusted uplift at its level; v1's uplift); orange: the second.
     static func legendHTML(_ events: [EventUpliftRow], _ s: Strings) -> String {
-        guard let level = events.lazy.compactMap({ $0.v2?.level }).first else { return legend(s.uplift, s.peerAdjusted) }
+        guard let level = level(events) else { return legend(s.uplift, s.peerAdjusted) }
         return legend(s.peerAdjustedUplift + ", " + s.levelText(level) + " " + s.intervalWord, s.townsOwn)
     }
 

@@ -50,7 +50,7 @@ struct EventUpliftV2PageTests {
         #expect(missing.contains("<td>+9\(p) (no interval: fewer than 20 calibration days (12): lower the level or wait for more history)</td>"))
         #expect(missing.contains("<td>11 days</td>"))
         // The note says what the level means, the legend names it; v1's note is gone.
-        #expect(html.contains("at 90 %, an ordinary day&#39;s interval excludes 0 on at most 1 day in 10"))
+        #expect(html.contains("at 90\(p), an ordinary day&#39;s interval excludes 0 on at most 10\(p) of days"))
         #expect(html.contains("Peer-adjusted uplift, 90\(p) interval<span"))
         #expect(!html.contains("The interval runs from the busiest to the quietest"))
         // The chart: each event's peer-adjusted row, then the town's own.
@@ -69,6 +69,12 @@ struct EventUpliftV2PageTests {
         #expect(try Self.row(html, "Wegenwerken Marktplein · werken").contains("<td>Onder wat gewone dagen schommelen</td>"))
         #expect(try Self.row(html, "Braderie").contains("<td>Geen interval: geen oordeel</td>"))
         #expect(html.contains("Wat het betekent") && html.contains("Kalibratie"))
+        // Another level: the note, the legend and the cells name it.
+        var other = Samples.townV2
+        for i in other.events.indices { other.events[i].v2?.level = 0.95 }
+        let at95 = TownReportPage.render(other, options: RenderOptions(language: .nl))
+        #expect(at95.contains("bij 95\(p) sluit het interval van een gewone dag 0 uit op hoogstens 5\(p) van de dagen"))
+        #expect(at95.contains("Peer-gecorrigeerd effect, 95\(p) interval<span") && at95.contains("(95\(p)-interval +6\(p) tot +30\(p))"))
         // The town page has no town column.
         #expect(!html.contains("Gemeente · Evenement"))
     }
