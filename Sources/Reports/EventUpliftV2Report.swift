@@ -62,13 +62,14 @@ public struct EventUpliftV2Figures: Codable, Sendable, Hashable {
         self.peers = peers
     }
 
-    /// The figure the verdict is about: the peer-adjusted one when it has an interval (it also
-    /// removes what moved every town that day), else the town's own when that has one, else the
-    /// peer-adjusted one when there is one (no verdict then). `isOwn` says which.
+    /// The figure the verdict and the calibration shown are about: the peer-adjusted one when it has
+    /// an interval (it also removes what moved every town that day), else the town's own when that
+    /// has one; without any interval (no verdict), the peer-adjusted one when it has a value, else
+    /// the town's own. `isOwn` says which.
     var leading: (figure: EventUpliftV2Figure, isOwn: Bool) {
         if let peer = peerAdjusted, peer.verdict != nil { return (peer, false) }
         if own.verdict != nil { return (own, true) }
-        if let peer = peerAdjusted { return (peer, false) }
+        if let peer = peerAdjusted, peer.estimate != nil { return (peer, false) }
         return (own, true)
     }
 }

@@ -52,6 +52,7 @@ struct ReportPagesEventV2Tests {
             methodology: ReportPages.methodology(try Self.figures(eventUpliftVersion: 2))))
         #expect(html.contains("<td>+18\u{00A0}% (90\u{00A0}% interval +6\u{00A0}% to +30\u{00A0}%)</td><td>Above what ordinary days vary by</td>"))
         #expect(html.contains("<td>– (fewer than 3 peers without an event, campaign or works)</td><td>No interval: no verdict</td>"))
+        #expect(html.contains("<td>+9\u{00A0}% (no interval: fewer than 20 calibration days (12))</td><td>12 days</td>"))
         #expect(html.contains("at level 90 % (unless stated)"))
     }
 
