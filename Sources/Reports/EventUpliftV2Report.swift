@@ -91,6 +91,7 @@ extension Strings {
     var calibrationDays: String { t("Calibration days", "Kalibratiedagen") }
     var detectableAt80: String { t("Detectable from (80 %)", "Meetbaar vanaf (80 %)") }
     var intervalWord: String { t("interval", "interval") }
+    var v1Range: String { t("v1: a range without a stated level, no verdict", "v1: een bereik zonder niveau, geen oordeel") }
 
     /// The verdict of the row's leading figure; `isOwn` when it is the town's own (no usable peer-adjusted interval).
     func verdict(_ v: EventVerdict?, isOwn: Bool) -> String {
@@ -174,11 +175,10 @@ enum EventsSection {
             let name = ((withTown ? [e.townName] : []) + [e.eventName, s.eventKind(e.kind), e.zone]).filter { !$0.isEmpty }
             let row: [ReportCell] = [.text(name.joined(separator: " · ")), .days(e.days)]
             guard let v2 = e.v2 else {
-                func v1(_ estimate: Estimate?) -> String {
-                    s.upliftWithInterval(EventUpliftV2Figure(uplift: estimate?.value, low: estimate?.low, high: estimate?.high,
-                                                             calibrationDays: 0, minimumDetectableUplift: nil, reason: e.note), level: nil)
-                }
-                return row + [.text(v1(e.peerAdjusted)), .text("v1"), .text(v1(e.raw)), .text("")]
+                let raw = EventUpliftV2Figure(uplift: e.raw?.value, low: e.raw?.low, high: e.raw?.high, calibrationDays: 0,
+                                              minimumDetectableUplift: nil, reason: e.note)
+                return row + [.text(BelgianFormat.percent(e.peerAdjusted?.value, decimals: 0, signed: true)), .text(s.v1Range),
+                              .text(s.upliftWithInterval(raw, level: nil)), .text("")]
             }
             let lead = v2.leading
             let peer = v2.peerAdjusted.map { s.upliftWithInterval($0, level: v2.level) } ?? BelgianFormat.missing

@@ -105,6 +105,9 @@ struct EventUpliftV2PageTests {
         let v1 = ReportExport.csv(try #require(mixed.tables().first { $0.name == "events" })).components(separatedBy: "\r\n")[1]
         #expect(v1 == "Blankenberge,Sinterklaasstoet,event,Kerkstraat,2026-11-21,1,,0.234,0.102,0.351,,,,0.187,,,5,,,,0.234,0.102,0.351,0.187,5,")
         #expect(try !ReportExport.xlsx(table).isEmpty)
+        // On the page that row shows v1's figures and says it has no verdict.
+        #expect(try Self.row(RegionReportPage.render(mixed), "Blankenberge · Sinterklaasstoet").contains(
+            "<td>+19\(Self.pct)</td><td>v1: a range without a stated level, no verdict</td><td>+23\(Self.pct) (+10\(Self.pct) to +35\(Self.pct))</td>"))
     }
 
     @Test func theModelWithV2RoundTrips() throws {
