@@ -260,19 +260,34 @@ public enum ReportPages {
         var rows: [EventUpliftRow] = []
         for t in figures.towns where town == nil || t.town == town {
             for e in t.events ?? [] {
-                rows.append(EventUpliftRow(
+                var row = EventUpliftRow(
                     townID: t.town, townName: names(t.town), eventName: e.eventId, kind: e.kind, zone: e.zoneId,
                     days: e.days.compactMap { try? DayNumber(iso: $0) },
                     raw: e.uplift.map { Estimate(value: $0, low: e.low, high: e.high) },
                     peerAdjusted: e.peerAdjusted.map { Estimate(value: $0) }, peers: e.peers,
                     note: e.uplift == nil ? "not enough clean baseline days"
-                        : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil)))
+                        : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil))
+                row.v2 = e.v2.map(eventUpliftV2)
+                rows.append(row)
             }
         }
         rows.sort { ($0.days.first ?? DayNumber(0), $0.townID) > ($1.days.first ?? DayNumber(0), $1.townID) }
         let markets = rows.filter { $0.kind == EventKind.market.rawValue }
         let named = rows.filter { $0.kind != EventKind.market.rawValue }
         return named.isEmpty && town == nil ? (Array(markets.prefix(12)), markets) : (named, markets)
+    }
+
+    /// An event's v2 figures as the pages show them (issue 18): the town's own and the peer-adjusted
+    /// uplift, each with its interval, calibration days, smallest detectable uplift and reason.
+    static func eventUpliftV2(_ v2: NetworkFigures.EventV2) -> EventUpliftV2Figures {
+        EventUpliftV2Figures(
+            level: v2.level,
+            own: EventUpliftV2Figure(uplift: v2.uplift, low: v2.low, high: v2.high, calibrationDays: v2.calibrationDays,
+                                     minimumDetectableUplift: v2.minimumDetectableUplift, reason: v2.reason),
+            peerAdjusted: EventUpliftV2Figure(uplift: v2.peerAdjusted, low: v2.peerAdjustedLow, high: v2.peerAdjustedHigh,
+                                              calibrationDays: v2.peerCalibrationDays,
+                                              minimumDetectableUplift: v2.peerMinimumDetectableUplift, reason: v2.peerReason),
+            peers: v2.peers)
     }
 
     /// The network's benchmark per zone kind: the coordinator's median, and quartiles of the towns'
@@ -310,10 +325,12 @@ public enum ReportPages {
                             activeSensors: town.footfall?.sensors ?? 0, sensors: inputs.sensors[town.town] ?? 0)
     }
 
+    /// The catalogue entry of each indicator at the version the figures used (event-uplift v1 and v2 have different notes).
     static func methodology(_ figures: NetworkFigures) -> [MethodologyEntry] {
-        let notes = Dictionary(MethodologyEntry.catalogue.map { ($0.indicator, $0.note) }, uniquingKeysWith: { a, _ in a })
-        return figures.indicators.keys.sorted().map {
-            MethodologyEntry(indicator: $0, version: figures.indicators[$0] ?? 0, note: notes[$0] ?? "")
+        figures.indicators.keys.sorted().map { id in
+            let version = figures.indicators[id] ?? 0
+            return MethodologyEntry.catalogue.first { $0.indicator == id && $0.version == version }
+                ?? MethodologyEntry(indicator: id, version: version)
         }
     }
 

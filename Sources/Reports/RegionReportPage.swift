@@ -103,26 +103,23 @@ public enum RegionReportPage {
         body += HTML.section("footfall", s.indexOverTime, multiples)
 
         // Events (of the chosen group's towns), capped on the page.
-        var events = "<p class=\"note\">\(HTML.escape(s.eventsNote))</p>\n"
         let groupEvents = members.map { m in report.events.filter { m.contains($0.townID) } } ?? report.events
+        var events = EventsSection.note(groupEvents, s)
         if groupEvents.isEmpty {
             events += "<p>\(HTML.escape(s.noEvents))</p>\n"
         } else {
             let pageEvents = Array(groupEvents.prefix(RegionView.maximumEventRows))
-            events += legend(s.uplift, s.peerAdjusted)
-            var rows: [SVGChart.IntervalRow] = []
-            for e in pageEvents {
-                rows.append(.init(label: e.townName + " · " + e.eventName, estimate: e.raw))
-                if e.peerAdjusted != nil {
-                    rows.append(.init(label: "   " + s.peerAdjusted, estimate: e.peerAdjusted, isSecondary: true))
-                }
+            events += EventsSection.legendHTML(pageEvents, s)
+            let rows = pageEvents.flatMap { e in
+                EventsSection.chartRows(e, label: e.townName + " · " + e.eventName, s, alwaysSecondRow: false)
             }
             events += SVGChart.intervals(rows, title: s.events)
             if pageEvents.count < groupEvents.count {
                 events += "<p class=\"note\">\(HTML.escape(s.rowsCapped(pageEvents.count, groupEvents.count)))</p>\n"
             }
-            events += eventsTable(pageEvents, s, withTown: true).droppingEmptyColumns()
-                .mergingColumns(["event", "kind", "zone"]).html(s, options)
+            events += EventsSection.hasV2(pageEvents)
+                ? EventsSection.pageTable(pageEvents, s, withTown: true).html(s, options)
+                : eventsTable(pageEvents, s, withTown: true).droppingEmptyColumns().mergingColumns(["event", "kind", "zone"]).html(s, options)
         }
         body += HTML.section("events", s.events, events)
         body += HTML.section(
@@ -264,18 +261,19 @@ public enum TownReportPage {
             body += HTML.section("groups", s.townVsGroups, groups)
         }
 
-        var events = "<p class=\"note\">\(HTML.escape(s.eventsNote))</p>\n"
+        var events = EventsSection.note(report.events, s)
         if report.events.isEmpty {
             events += "<p>\(HTML.escape(s.noEvents))</p>\n"
         } else {
-            events += legend(s.uplift, s.peerAdjusted)
-            var rows: [SVGChart.IntervalRow] = []
-            for e in report.events {
+            events += EventsSection.legendHTML(report.events, s)
+            let rows = report.events.flatMap { e in
                 let when = e.days.first.map { " (" + BelgianFormat.day($0) + ")" } ?? ""
-                rows.append(.init(label: e.eventName + when, estimate: e.raw))
-                rows.append(.init(label: "   " + s.peerAdjusted, estimate: e.peerAdjusted, isSecondary: true))
+                return EventsSection.chartRows(e, label: e.eventName + when, s, alwaysSecondRow: true)
             }
-            events += SVGChart.intervals(rows, title: s.events) + table("events") + table("event-context")
+            events += SVGChart.intervals(rows, title: s.events)
+            events += EventsSection.hasV2(report.events)
+                ? EventsSection.pageTable(report.events, s, withTown: false).html(s, options) : table("events")
+            events += table("event-context")
         }
         body += HTML.section("events", s.events, events)
 

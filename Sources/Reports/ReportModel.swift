@@ -179,6 +179,9 @@ public struct EventUpliftRow: Codable, Sendable, Hashable {
     public var weather: EventWeatherFigures? = nil
     /// The interval's level and the zone's calibration (placebo test), when computed on the node.
     public var calibration: EventCalibrationFigures? = nil
+    /// event-uplift v2 (issue 18): the town's own and the peer-adjusted uplift with their calibrated
+    /// intervals at a stated level; `nil` in figures computed as v1 (old reports), which the pages show as before.
+    public var v2: EventUpliftV2Figures? = nil
 
     public init(
         townID: String, townName: String, eventName: String, kind: String, zone: String, days: [DayNumber],
@@ -245,7 +248,7 @@ public struct MethodologyEntry: Codable, Sendable, Hashable {
             switch entry.id {
             case "footfall-index": note = "Like-for-like sensors, same weekday 364 days earlier = 100."
             case "event-uplift" where entry.version >= 2:
-                note = "Node-side: clean same weekdays scaled by the same weeks a year earlier; interval calibrated on the zone's ordinary days."
+                note = "Clean same weekdays scaled by the same weeks a year earlier (peer-adjusted at the coordinator by towns without an event); at level 90 % (unless stated) an ordinary day's interval excludes 0 on at most 1 day in 10, calibrated on the zone's own ordinary days of the 52 weeks before."
             case "event-uplift":
                 note = "Median of up to 8 clean same weekdays in the 12 weeks before; interval = quietest to busiest."
             case "conversion-rate":

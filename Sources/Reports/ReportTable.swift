@@ -302,19 +302,67 @@ func eventsTable(_ events: [EventUpliftRow], _ s: Strings, withTown: Bool) -> Re
     if withTown { columns.append(.init(key: "town", title: s.town)) }
     columns += [
         .init(key: "event", title: s.event), .init(key: "kind", title: s.kind), .init(key: "zone", title: s.zone),
-        .init(key: "days", title: s.days), .init(key: "uplift", title: s.uplift),
+        .init(key: "days", title: s.days),
+    ]
+    guard EventsSection.hasV2(events) else {
+        columns += [
+            .init(key: "uplift", title: s.uplift),
+            .init(key: "uplift_low", title: s.interval + " ↓"), .init(key: "uplift_high", title: s.interval + " ↑"),
+            .init(key: "peer_adjusted", title: s.peerAdjusted), .init(key: "peers", title: s.peers),
+            .init(key: "note", title: s.note),
+        ]
+        let rows: [[ReportCell]] = events.map { e in
+            var row: [ReportCell] = withTown ? [.text(e.townName)] : []
+            row += [
+                .text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days),
+                .signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
+                .signedPercent(e.peerAdjusted?.value), .integer(e.peers), .text(e.note ?? ""),
+            ]
+            return row
+        }
+        return ReportTable(name: "events", title: s.events, columns: columns, rows: rows)
+    }
+    // With v2 (issue 18): each row's figures at its version (v2's own and peer-adjusted with their
+    // calibration), then v1's figures under `v1_` keys whatever the row's version.
+    columns += [
+        .init(key: "version", title: s.version), .init(key: "level", title: s.level),
+        .init(key: "uplift", title: s.townsOwn),
         .init(key: "uplift_low", title: s.interval + " ↓"), .init(key: "uplift_high", title: s.interval + " ↑"),
-        .init(key: "peer_adjusted", title: s.peerAdjusted), .init(key: "peers", title: s.peers),
+        .init(key: "calibration_days", title: s.calibrationDays), .init(key: "detectable_uplift", title: s.detectableAt80),
+        .init(key: "reason", title: s.reason),
+        .init(key: "peer_adjusted", title: s.peerAdjustedUplift),
+        .init(key: "peer_adjusted_low", title: s.interval + " ↓"), .init(key: "peer_adjusted_high", title: s.interval + " ↑"),
+        .init(key: "peers", title: s.peers),
+        .init(key: "peer_calibration_days", title: s.calibrationDays), .init(key: "peer_detectable_uplift", title: s.detectableAt80),
+        .init(key: "peer_reason", title: s.reason),
+        .init(key: "v1_uplift", title: "v1 · " + s.uplift),
+        .init(key: "v1_uplift_low", title: "v1 · " + s.interval + " ↓"), .init(key: "v1_uplift_high", title: "v1 · " + s.interval + " ↑"),
+        .init(key: "v1_peer_adjusted", title: "v1 · " + s.peerAdjusted), .init(key: "v1_peers", title: "v1 · " + s.peers),
         .init(key: "note", title: s.note),
     ]
     let rows: [[ReportCell]] = events.map { e in
         var row: [ReportCell] = withTown ? [.text(e.townName)] : []
-        row += [
-            .text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days),
+        row += [.text(e.eventName), .text(s.eventKind(e.kind)), .text(e.zone), .days(e.days)]
+        let v1: [ReportCell] = [
             .signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
-            .signedPercent(e.peerAdjusted?.value), .integer(e.peers), .text(e.note ?? ""),
+            .signedPercent(e.peerAdjusted?.value), .integer(e.peers),
         ]
-        return row
+        if let v2 = e.v2 {
+            let peer = v2.peerAdjusted
+            row += [.integer(2), .percent(v2.level)]
+            row += [.signedPercent(v2.own.estimate?.value), .signedPercent(v2.own.estimate?.low), .signedPercent(v2.own.estimate?.high),
+                    .integer(v2.own.calibrationDays), .signedPercent(v2.own.minimumDetectableUplift), .text(v2.own.reason ?? "")]
+            row += [.signedPercent(peer?.estimate?.value), .signedPercent(peer?.estimate?.low), .signedPercent(peer?.estimate?.high),
+                    .integer(v2.peers), .integer(peer?.calibrationDays), .signedPercent(peer?.minimumDetectableUplift),
+                    .text(peer?.reason ?? "")]
+        } else {
+            row += [.integer(1), .percent(nil)]
+            row += [.signedPercent(e.raw?.value), .signedPercent(e.raw?.low), .signedPercent(e.raw?.high),
+                    .integer(nil), .signedPercent(nil), .text("")]
+            row += [.signedPercent(e.peerAdjusted?.value), .signedPercent(nil), .signedPercent(nil),
+                    .integer(e.peers), .integer(nil), .signedPercent(nil), .text("")]
+        }
+        return row + v1 + [.text(e.note ?? "")]
     }
     return ReportTable(name: "events", title: s.events, columns: columns, rows: rows)
 }

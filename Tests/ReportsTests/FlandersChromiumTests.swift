@@ -24,6 +24,10 @@ struct FlandersChromiumTests {
             // The small samples too: their events carry notes and long names.
             ("region-7-nl", RegionReportPage.render(Samples.region, options: RenderOptions(language: .nl))),
             ("town-7", TownReportPage.render(Samples.town)),
+            // Event-uplift v2 (issue 18): the events table with the level, verdict and calibration.
+            ("region-300-v2-nl", RegionReportPage.render(Samples.flandersV2, options: RenderOptions(language: .nl), view: RegionScaleTests.served)),
+            ("region-7-v2", RegionReportPage.render(Samples.regionV2)),
+            ("town-7-v2", TownReportPage.render(Samples.townV2)),
         ]
     }
 
