@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "PostgreSQL", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "Reports", dependencies: ["Indicators", "CXLSXWriter"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "Reports", dependencies: ["Indicators", "Federation", "CXLSXWriter"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "CLIKit", swiftSettings: swiftSettings),
 
         // MARK: The two sides (they never import each other)

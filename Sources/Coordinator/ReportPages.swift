@@ -260,14 +260,7 @@ public enum ReportPages {
         var rows: [EventUpliftRow] = []
         for t in figures.towns where town == nil || t.town == town {
             for e in t.events ?? [] {
-                var row = EventUpliftRow(
-                    townID: t.town, townName: names(t.town), eventName: e.eventId, kind: e.kind, zone: e.zoneId,
-                    days: e.days.compactMap { try? DayNumber(iso: $0) },
-                    raw: e.uplift.map { Estimate(value: $0, low: e.low, high: e.high) },
-                    peerAdjusted: e.peerAdjusted.map { Estimate(value: $0) }, peers: e.peers,
-                    note: e.uplift == nil ? "not enough clean baseline days"
-                        : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil))
-                row.v2 = e.v2.map(eventUpliftV2)
+                let row = EventUpliftRow(e, townID: t.town, townName: names(t.town), eventName: e.eventId)
                 rows.append(row)
             }
         }
@@ -275,19 +268,6 @@ public enum ReportPages {
         let markets = rows.filter { $0.kind == EventKind.market.rawValue }
         let named = rows.filter { $0.kind != EventKind.market.rawValue }
         return named.isEmpty && town == nil ? (Array(markets.prefix(12)), markets) : (named, markets)
-    }
-
-    /// An event's v2 figures as the pages show them (issue 18): the town's own and the peer-adjusted
-    /// uplift, each with its interval, calibration days, smallest detectable uplift and reason.
-    static func eventUpliftV2(_ v2: NetworkFigures.EventV2) -> EventUpliftV2Figures {
-        EventUpliftV2Figures(
-            level: v2.level,
-            own: EventUpliftV2Figure(uplift: v2.uplift, low: v2.low, high: v2.high, calibrationDays: v2.calibrationDays,
-                                     minimumDetectableUplift: v2.minimumDetectableUplift, reason: v2.reason),
-            peerAdjusted: EventUpliftV2Figure(uplift: v2.peerAdjusted, low: v2.peerAdjustedLow, high: v2.peerAdjustedHigh,
-                                              calibrationDays: v2.peerCalibrationDays,
-                                              minimumDetectableUplift: v2.peerMinimumDetectableUplift, reason: v2.peerReason),
-            peers: v2.peers)
     }
 
     /// The network's benchmark per zone kind: the coordinator's median, and quartiles of the towns'

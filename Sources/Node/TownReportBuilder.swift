@@ -23,14 +23,12 @@ extension NodeStore {
         let ownTown = report?.figures.towns.first { $0.town == settings.town }
         let ranked = report?.figures.towns.filter { $0.footfallIndex != nil }.count ?? 0
 
-        // Events: the coordinator's raw and peer-adjusted uplift for the town's own events.
+        // Events: the coordinator's figures for the town's own events (v2 with its intervals when
+        // the report was computed as v2).
         let calendar = try events()
         var eventRows: [EventUpliftRow] = (ownTown?.events ?? []).map { event in
             let name = calendar.first { $0.id == event.eventId }?.name ?? event.eventId
-            return EventUpliftRow(townID: settings.town, townName: settings.town, eventName: name, kind: event.kind, zone: event.zoneId,
-                                  days: event.days.compactMap { try? DayNumber(iso: $0) },
-                                  raw: event.uplift.map { Estimate(value: $0, low: event.low, high: event.high) },
-                                  peerAdjusted: event.peerAdjusted.map { Estimate(value: $0) }, peers: event.peers)
+            return EventUpliftRow(event, townID: settings.town, townName: settings.town, eventName: name)
         }
         // Events the report does not cover: their raw uplift computed here (no peers).
         for event in calendar where event.kind != EventKind.market.rawValue && event.kind != EventKind.other.rawValue

@@ -1,5 +1,7 @@
 // event-uplift v2 on the pages (issue 18): each event's peer-adjusted and own uplift with their
 // calibrated intervals, the level, a verdict a town can read, and the zone's calibration.
+public import Federation
+import Indicators
 
 /// One event-uplift v2 figure (the town's own, or the peer-adjusted one) and what calibrated it.
 ///
@@ -192,5 +194,36 @@ enum EventsSection {
                       .init(key: "peer_adjusted", title: s.peerAdjustedUplift), .init(key: "verdict", title: s.verdict),
                       .init(key: "uplift", title: s.townsOwn), .init(key: "calibration", title: s.calibration)],
             rows: rows)
+    }
+}
+
+extension EventUpliftV2Figures {
+    /// The coordinator's v2 figures of an event (``NetworkFigures/EventV2``) as the pages show them:
+    /// one mapping for the coordinator's pages and the node's offline page of a fetched report.
+    public init(_ v2: NetworkFigures.EventV2) {
+        self.init(
+            level: v2.level,
+            own: EventUpliftV2Figure(uplift: v2.uplift, low: v2.low, high: v2.high, calibrationDays: v2.calibrationDays,
+                                     minimumDetectableUplift: v2.minimumDetectableUplift, reason: v2.reason),
+            peerAdjusted: EventUpliftV2Figure(uplift: v2.peerAdjusted, low: v2.peerAdjustedLow, high: v2.peerAdjustedHigh,
+                                              calibrationDays: v2.peerCalibrationDays,
+                                              minimumDetectableUplift: v2.peerMinimumDetectableUplift, reason: v2.peerReason),
+            peers: v2.peers)
+    }
+}
+
+extension EventUpliftRow {
+    /// A town's event in the coordinator's figures as a page row: v1's figures, and v2's when the
+    /// figures were computed as v2. One mapping for the coordinator's pages and the node's offline
+    /// page of a fetched report.
+    public init(_ e: NetworkFigures.Event, townID: String, townName: String, eventName: String) {
+        self.init(
+            townID: townID, townName: townName, eventName: eventName, kind: e.kind, zone: e.zoneId,
+            days: e.days.compactMap { try? DayNumber(iso: $0) },
+            raw: e.uplift.map { Estimate(value: $0, low: e.low, high: e.high) },
+            peerAdjusted: e.peerAdjusted.map { Estimate(value: $0) }, peers: e.peers,
+            note: e.uplift == nil ? "not enough clean baseline days"
+                : (e.peerAdjusted == nil ? "fewer than 3 peers without an event" : nil))
+        v2 = e.v2.map(EventUpliftV2Figures.init)
     }
 }
