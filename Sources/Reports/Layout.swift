@@ -167,7 +167,7 @@ public enum HTML {
         th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
         thead th{border-bottom:2px solid var(--ink);font-size:.85rem}
         .num{text-align:right;white-space:nowrap}
-        table.wide{font-size:.8rem}table.wide th,table.wide td{padding:.3rem .28rem}td{min-width:3.5rem}table.wide td{min-width:0}table.wide thead th{font-size:.76rem}table.wide tbody th{overflow-wrap:anywhere;min-width:5.6em}thead th.num{white-space:normal}
+        table.wide{font-size:.8rem}table.wide th,table.wide td{padding:.3rem .28rem}td{min-width:3.5rem}table.wide td{min-width:0}table.wide thead th{font-size:.76rem;overflow-wrap:anywhere}table.wide tbody th{overflow-wrap:anywhere;min-width:5.6em}thead th.num{white-space:normal}
         .dl{margin-left:.6rem;font-size:.8rem}.dl a{margin-right:.4rem}
         .multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.8rem}
         figure{margin:0}figcaption{font-size:.85rem;font-weight:600}

@@ -28,6 +28,7 @@ struct FlandersChromiumTests {
             ("region-300-v2-nl", RegionReportPage.render(Samples.flandersV2, options: RenderOptions(language: .nl), view: RegionScaleTests.served)),
             ("region-7-v2", RegionReportPage.render(Samples.regionV2)),
             ("town-7-v2", TownReportPage.render(Samples.townV2)),
+            ("town-7-v2-nl", TownReportPage.render(Samples.townV2, options: RenderOptions(language: .nl))),
         ]
     }
 
