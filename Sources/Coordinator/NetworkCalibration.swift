@@ -12,9 +12,8 @@ public import Indicators
 /// its data can tell. Every ordinary day of the period is a one-day placebo event; the formulas
 /// are `EventUpliftV2`'s (catalogue `Indicators/event-uplift-v2.md`), this file only loads.
 public enum NetworkCalibration {
-    /// Days before the period that a placebo day reads: 52 weeks of calibration placements, each
-    /// with 12 weeks of baseline and the same weeks a year earlier (± 1 week).
-    public static let historyDays = EventUpliftV2.calibrationLookbackDays + 7 * EventUplift.lookbackWeeks + 364 + 7
+    /// Days before the period that a placebo day reads: those the events' v2 figures read.
+    public static let historyDays = NetworkEventsV2.historyDays
 
     /// What to calibrate, checked: the same texts from the API's query and the command line give
     /// the same answer or the same error.
@@ -122,7 +121,7 @@ extension NetworkCalibration {
 
     /// The computation over a loaded series: every town's whole-day ratio series once (all its
     /// sensors; its event, campaign and works days in any zone excluded), the zone's own series,
-    /// then `EventUpliftV2.peerAdjustedPlacebo`.
+    /// then `EventUpliftV2.peerAdjustedPlacebo`, as ``NetworkEventsV2`` evaluates an event.
     public static func compute(_ question: Question, series: NetworkSeries, tenantID: String) throws -> Result {
         let period = question.period.range
         guard let own = series.towns[question.town] else {
@@ -133,25 +132,27 @@ extension NetworkCalibration {
             let zones = Set(own.sensors.map(\.zone)).sorted().joined(separator: ", ")
             throw CoordinatorError(.notFound, "Town \(question.town.prefix(60)) has no pedestrian counts in zone \(question.zone.prefix(60)); its zones: \(zones).")
         }
-        let excluded = excludedDays(series.eventDays)
+        let zoneDays = Dictionary(grouping: series.eventDays, by: \.townID)
         let anchors = (period.lowerBound - EventUpliftV2.calibrationLookbackDays)...period.upperBound
-        let towns = series.towns.sorted { $0.key < $1.key }
+        let towns = series.towns.sorted { $0.key < $1.key }.filter { $0.value.panel.sensorCount > 0 }
+        let calendars = towns.map { NetworkEventsV2.TownCalendar(zoneDays[$0.key] ?? []) }
         let whole = try NetworkIndicators.parallelMap(towns.count) { i -> EventUpliftV2.RatioSeries in
-            let panel = towns[i].value.panel
-            return try EventUpliftV2.dailyRatios(panel: panel, sensors: Array(0..<panel.sensorCount), length: 1, anchors: anchors,
-                                                 excludedDays: excluded[towns[i].key]?.town ?? [])
+            try EventUpliftV2.dailyRatios(panel: towns[i].value.panel, sensors: Array(0..<towns[i].value.panel.sensorCount), length: 1,
+                                          anchors: anchors, excludedDays: calendars[i].excluded, holidays: calendars[i].holidays)
         }
         let peers = try EventUpliftV2.PeerRatios(whole, length: 1, anchors: anchors)
-        // The town itself is one of `towns` (it has a series): its own whole-town ratios are left out of its peers' median.
-        let ownWhole = towns.firstIndex { $0.key == question.town }.map { whole[$0] }
+        // The town is one of `towns` (it has sensors): its own whole-town ratios are left out of its peers' median.
+        let index = towns.firstIndex { $0.key == question.town }
+        let ownWhole = index.map { whole[$0] }
+        let calendar = index.map { calendars[$0] } ?? NetworkEventsV2.TownCalendar(zoneDays[question.town] ?? [])
         let zone = try EventUpliftV2.dailyRatios(panel: own.panel, sensors: zoneRows, length: 1, anchors: anchors,
-                                                 excludedDays: excluded[question.town]?.zones[question.zone] ?? [])
-        let placebo = try EventUpliftV2.peerAdjustedPlacebo(zone: zone, peers: peers, town: ownWhole,
+                                                 excludedDays: calendar.byZone[question.zone] ?? [], holidays: calendar.holidays)
+        let placebo = try EventUpliftV2.peerAdjustedPlacebo(zone: zone, peers: peers, town: ownWhole, holidays: calendar.holidays,
                                                             period: period, level: question.level)
-        // The spread of the errors the placebo counted, over the period's placements with a value.
+        // The spread of the errors the placebo counted (its days, without their history), as it defines them.
         var ownErrors: [Double] = [], adjustedErrors: [Double] = []
         for d in period {
-            guard let r = zone.ratio(at: d), !PublicHolidays.belgian.contains(d) else { continue }
+            guard let r = zone.ratio(at: d), !calendar.holidays.contains(d) else { continue }
             ownErrors.append(r - 1)
             let (m, n) = peers.median(at: d, leavingOut: ownWhole)
             if n >= EventUplift.minimumPeers, let m, m > 0 { adjustedErrors.append(r / m - 1) }
@@ -167,21 +168,11 @@ extension NetworkCalibration {
         }
         return Result(tenantId: tenantID, town: question.town, zone: question.zone, from: period.lowerBound.description,
                       to: period.upperBound.description, level: placebo.level, injectedUplift: placebo.injectedUplift,
-                      peerTowns: towns.count - 1,
+                      peerTowns: towns.count - (index == nil ? 0 : 1),
                       own: .init(rows: finiteRows(placebo.own), errorSpread: ErrorSpread(ownErrors)),
                       peerAdjusted: .init(rows: finiteRows(placebo.peerAdjusted), errorSpread: ErrorSpread(adjustedErrors)))
     }
 
-    /// Per town: the days with an event, campaign or works in any zone (the town as a peer), and per
-    /// zone (the zone's own baselines), as the network figures exclude them.
-    static func excludedDays(_ zoneDays: [ZoneDayRow]) -> [String: (town: Set<DayNumber>, zones: [String: Set<DayNumber>])] {
-        var out: [String: (town: Set<DayNumber>, zones: [String: Set<DayNumber>])] = [:]
-        for row in zoneDays where row.events.contains(where: { NetworkIndicators.kind($0.kind).excludesBaselineDay }) {
-            out[row.townID, default: ([], [:])].town.insert(DayNumber(row.day))
-            out[row.townID, default: ([], [:])].zones[row.zoneID, default: []].insert(DayNumber(row.day))
-        }
-        return out
-    }
 }
 
 extension NetworkCalibration.Result {

@@ -34,6 +34,24 @@ public enum NetworkEventsV2 {
         PublicHolidays(default: .belgian, imported: Array(Set(zoneDays.filter(\.publicHoliday).map { DayNumber($0.day) })))
     }
 
+    /// What v2 needs of a town's zone days: its holidays, and its event, campaign and works days in
+    /// any zone (the town as a peer) and per zone (a zone's own baselines). Why one type: the
+    /// events' figures and each town's calibration (``NetworkCalibration``) must exclude alike.
+    struct TownCalendar: Sendable {
+        var holidays: PublicHolidays
+        var excluded: Set<DayNumber> = []
+        var byZone: [String: Set<DayNumber>] = [:]
+
+        /// From one town's zone days.
+        init(_ zoneDays: [ZoneDayRow]) {
+            holidays = NetworkEventsV2.holidays(zoneDays)
+            for zd in zoneDays where zd.events.contains(where: { NetworkIndicators.kind($0.kind).excludesBaselineDay }) {
+                excluded.insert(DayNumber(zd.day))
+                byZone[zd.zoneID, default: []].insert(DayNumber(zd.day))
+            }
+        }
+    }
+
     /// One event to evaluate: its town, zone and whole-day window (from its first to its last
     /// day); `key` is the caller's.
     struct Event: Sendable {
@@ -63,18 +81,8 @@ public enum NetworkEventsV2 {
         guard !events.isEmpty else { return [:] }
         let towns = panels.keys.sorted()
         let zoneDaysByTown = Dictionary(grouping: zoneDays, by: \.townID)
-        // Per town: its holidays, and its event, campaign and works days in any zone and per zone.
-        var calendars: [String: (holidays: PublicHolidays, excluded: Set<DayNumber>, byZone: [String: Set<DayNumber>])] = [:]
-        for town in Set(towns + events.map(\.town)) {
-            let rows = zoneDaysByTown[town] ?? []
-            var all = Set<DayNumber>()
-            var byZone: [String: Set<DayNumber>] = [:]
-            for zd in rows where zd.events.contains(where: { NetworkIndicators.kind($0.kind).excludesBaselineDay }) {
-                all.insert(DayNumber(zd.day))
-                byZone[zd.zoneID, default: []].insert(DayNumber(zd.day))
-            }
-            calendars[town] = (Self.holidays(rows), all, byZone)
-        }
+        var calendars: [String: TownCalendar] = [:]
+        for town in Set(towns + events.map(\.town)) { calendars[town] = TownCalendar(zoneDaysByTown[town] ?? []) }
         let calendar = calendars
         var results: [String: NetworkFigures.EventV2] = [:]
         let usable = events.filter { $0.length <= EventWindow.maximumDays }
