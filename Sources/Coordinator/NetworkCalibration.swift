@@ -48,7 +48,7 @@ public enum NetworkCalibration {
             }
             if let level {
                 guard let value = Double(level.prefix(20)), EventUpliftV2.levels.contains(value) else {
-                    throw CoordinatorError(.invalidArgument, "level=\(level.prefix(20)) must be a number from 0.5 to 0.99, e.g. 0.9 (a 90 % interval).")
+                    throw CoordinatorError(.invalidArgument, "The level (level=, --level) must be a number from 0.5 to 0.99, e.g. 0.9 for 90 % intervals; got '\(level.prefix(20))'.")
                 }
                 self.level = value
             } else {
