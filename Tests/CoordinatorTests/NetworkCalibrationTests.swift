@@ -34,8 +34,8 @@ struct NetworkCalibrationTests {
     /// a season × ONE weather factor per day shared by all towns (sd ≈ 10 %) × its own sensor noise
     /// (sd 1 %). The town's own v2 errs by the weather; the peer-adjusted form divides it out, so
     /// its errors are about the noise: an interval several times narrower.
-    static func network() throws -> Fixture {
-        let fixture = try Fixture()
+    static func network(_ backend: StoreBackend) throws -> BackendFixture {
+        let fixture = try BackendFixture(backend)
         for town in extraTowns { try fixture.addTown(town, tenant: Fixture.tenantA, key: try Ed25519.PrivateKey()) }
         let weekly = [1.0, 1.05, 1.1, 1.0, 1.2, 1.6, 0.5]
         for (t, town) in (Fixture.townsA + extraTowns).enumerated() {
@@ -77,9 +77,16 @@ struct NetworkCalibrationTests {
         try #require(form.rows.first { $0.dayClass == nil })
     }
 
-    @Test("with a shared weather shock, the peer-adjusted interval is narrow and detects +20 %; the town's own cannot")
-    func knownAnswer() throws {
-        let fixture = try Self.network()
+    /// One network per backend (building it is most of the time), asked both ways.
+    @Test("the answer on a known network, and the endpoint's roles, parameters and errors", arguments: StoreBackend.available)
+    func network(_ backend: StoreBackend) throws {
+        let fixture = try Self.network(backend)
+        try knownAnswer(fixture)
+        try endpoint(fixture)
+    }
+
+    /// With a shared weather shock, the peer-adjusted interval is narrow and detects +20 %; the town's own cannot.
+    func knownAnswer(_ fixture: BackendFixture) throws {
         let result = try NetworkCalibration.compute(try Self.ask("town=oostkamp&" + Self.question), store: fixture.store,
                                                     .administrative(Fixture.tenantA))
         #expect(result.peerTowns == 4)
@@ -104,9 +111,8 @@ struct NetworkCalibrationTests {
         #expect(try Self.all(markt.own).days == own.days)
     }
 
-    @Test("the endpoint: regional roles read any town, a town only its own (403), bad parameters 400, unknown town or zone 404")
-    func endpoint() throws {
-        let fixture = try Self.network()
+    /// The endpoint: regional roles read any town, a town only its own (403), bad parameters 400, unknown town or zone 404.
+    func endpoint(_ fixture: BackendFixture) throws {
         let path = "/v1/tenants/\(Fixture.tenantA)/calibration?"
         let coordinator = try fixture.token("\(Fixture.tenantA)/coordinator")
         let oostkamp = try fixture.token("\(Fixture.tenantA)/town:oostkamp")
