@@ -172,7 +172,6 @@ extension NetworkCalibration {
                       own: .init(rows: finiteRows(placebo.own), errorSpread: ErrorSpread(ownErrors)),
                       peerAdjusted: .init(rows: finiteRows(placebo.peerAdjusted), errorSpread: ErrorSpread(adjustedErrors)))
     }
-
 }
 
 extension NetworkCalibration.Result {
