@@ -95,6 +95,13 @@ public enum NetworkIndicators {
                 range.lowerBound.rawValue...range.upperBound.rawValue)
     }
 
+    /// The days a computation from rows (``compute(tenantID:inputs:origin:period:lag:)``, a log
+    /// replay) reads: ``loadDays(_:lag:)`` and event-uplift v2's history (``NetworkEventsV2/loadDays(_:)``).
+    public static func replayDays(_ period: DayPeriod, lag: Int) -> ClosedRange<Int> {
+        let load = loadDays(period, lag: lag).days
+        return min(load.lowerBound, NetworkEventsV2.loadDays(period).lowerBound)...load.upperBound
+    }
+
     /// The days whose values the computation reads, merged: the period with the event baselines'
     /// look-back before it, and the period a lag earlier. For a month with a 364-day lag that is
     /// 144 of the 394 loaded days; the other days only decide which towns are listed.

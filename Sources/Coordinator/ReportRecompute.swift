@@ -61,7 +61,7 @@ public enum ReportRecompute {
         let load = NetworkIndicators.loadDays(key.period, lag: key.lag)
         // event-uplift v2 reads 812 days before the period; a report published as v1 does not.
         let isV1 = (stored.figures.indicators[EventUplift.id] ?? EventUplift.version) < EventUpliftV2.version
-        let days = isV1 ? load.days : min(load.days.lowerBound, NetworkEventsV2.loadDays(key.period).lowerBound)...load.days.upperBound
+        let days = isV1 ? load.days : NetworkIndicators.replayDays(key.period, lag: key.lag)
         let inputs = try LogReplay.inputs(entries: entries, root: root, measure: NetworkIndicators.footfallMeasure, days: days,
                                           conversionDays: load.conversionDays)
         var figures = try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: signer.origin(scope.tenantID),

@@ -42,7 +42,7 @@ extension EventUpliftV2 {
     ) throws -> RatioSeries {
         let rule = try Rule(panel: panel, sensors: sensors, length: length, level: defaultLevel, holidays: holidays)
         let ratios = anchors.map { x -> Double? in
-            guard rule.window.days(anchoredAt: x).allSatisfy({ !excludedDays.contains($0) }) else { return nil }
+            guard rule.window.segments.allSatisfy({ !excludedDays.contains(x + $0.dayOffset) }) else { return nil }
             return rule.ratio(at: x, excluded: excludedDays)
         }
         return RatioSeries(length: length, firstAnchor: anchors.lowerBound, ratios: ratios)

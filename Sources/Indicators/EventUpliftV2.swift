@@ -385,7 +385,11 @@ public enum EventUpliftV2: CatalogedIndicator {
         }
 
         func isClean(_ anchor: DayNumber, _ excluded: Set<DayNumber>) -> Bool {
-            window.days(anchoredAt: anchor).allSatisfy { !excluded.contains($0) && !holidays.contains($0) }
+            // Over the segments, not `window.days(anchoredAt:)`: no array per candidate (millions at the coordinator).
+            window.segments.allSatisfy { segment in
+                let day = anchor + segment.dayOffset
+                return !excluded.contains(day) && !holidays.contains(day)
+            }
         }
 
         /// Σ over the kept sensors (indices into `rows`), or `nil` if one is invalid there.

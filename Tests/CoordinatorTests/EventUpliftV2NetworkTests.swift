@@ -10,18 +10,6 @@ import TestSupport
 
 @Suite("event-uplift v2 at the coordinator")
 struct EventUpliftV2NetworkTests {
-    /// A deterministic stream in [0, 1) (SplitMix64).
-    struct Noise {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
-    }
-
     /// 2026-10-05 … 2026-10-11; the event on Wednesday 2026-10-07.
     static let period = DayPeriod(DayNumber(20_731)...DayNumber(20_737))
     static let eventDay = DayNumber(20_733)
@@ -40,12 +28,12 @@ struct EventUpliftV2NetworkTests {
         let first = DayNumber(NetworkEventsV2.loadDays(period).lowerBound)
         let last = period.range.upperBound
         let weekday = [1.0, 0.95, 1.0, 1.05, 1.2, 1.6, 0.5]
-        var weatherNoise = Noise(state: 5)
+        var weatherNoise = SplitMixNoise(seed: 5)
         let weather = (0...first.distance(to: last)).map { _ in 0.9 + 0.2 * weatherNoise.next() }
         var rows: [SensorDayRow] = []
         for t in 0..<towns {
             for (s, level) in [800.0, 400.0].enumerated() {
-                var noise = Noise(state: UInt64(100 * t + s))
+                var noise = SplitMixNoise(seed: UInt64(100 * t + s))
                 for (i, day) in (first...last).enumerated() {
                     var total = level * Double(t + 1) * weekday[day.isoWeekday - 1] * weather[i] * (0.98 + 0.04 * noise.next())
                     if day == eventDay { total *= shock * (t == 0 ? effect : 1) }

@@ -1,6 +1,7 @@
 import Foundation
 import Indicators
 import Testing
+import TestSupport
 
 /// `Indicators/vectors/event-uplift-v2-peer-*.json`: several towns' daily totals, one event, the
 /// figures of the oracle `Indicators/oracle/event_uplift_v2_peers.py`.
@@ -151,7 +152,7 @@ struct EventUpliftV2PeerTests {
 
     @Test("leaving a town out of the per-day peers' median equals the median of the others")
     func medianLeavingOut() throws {
-        var noise = EventUpliftV2Tests.Noise(state: 11)
+        var noise = SplitMixNoise(seed: 11)
         let first = try DayNumber(iso: "2025-01-01")
         let anchors = first...(first + 29)
         let towns = (0..<6).map { t in
@@ -179,7 +180,7 @@ struct EventUpliftV2PeerTests {
         let period = (last - 364)...last
         let anchors = (period.lowerBound - 364)...last
         // Five towns sharing a daily "weather" factor (± 15 %) on top of their own pattern and noise.
-        var weatherNoise = EventUpliftV2Tests.Noise(state: 99)
+        var weatherNoise = SplitMixNoise(seed: 99)
         let weather = (0..<days).map { _ in 0.85 + 0.3 * weatherNoise.next() }
         var series: [EventUpliftV2.RatioSeries] = []
         var zoneHourly: HourlyPanel?
