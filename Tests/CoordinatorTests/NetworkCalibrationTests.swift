@@ -16,30 +16,20 @@ struct NetworkCalibrationTests {
     static let lastDay = DayNumber(20_422)
     static let question = "zone=centrum&from=2025-06-01&to=2025-11-30"
 
-    /// Deterministic standard normal for (a, b) (SplitMix64 and Box–Muller): the tests' noise.
-    static func normal(_ a: Int, _ b: Int) -> Double {
-        func mix(_ z0: UInt64) -> UInt64 {
-            var z = z0 &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        let h1 = mix(mix(UInt64(bitPattern: Int64(a))) ^ UInt64(bitPattern: Int64(b)))
-        let h2 = mix(h1 ^ 0x5555)
-        let u1 = (Double(h1 >> 11) + 0.5) / 9_007_199_254_740_992, u2 = (Double(h2 >> 11) + 0.5) / 9_007_199_254_740_992
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-
     /// A network whose answer is known: every town's daily count is its size × a weekly pattern ×
-    /// a season × ONE weather factor per day shared by all towns (sd ≈ 10 %) × its own sensor noise
-    /// (sd 1 %). The town's own v2 errs by the weather; the peer-adjusted form divides it out, so
-    /// its errors are about the noise: an interval several times narrower.
+    /// a season × ONE weather factor per day shared by all towns (uniform ± 18 %, sd ≈ 10 %) × its
+    /// own sensor noise (± 2 %, sd ≈ 1.2 %). The town's own v2 errs by the weather; the
+    /// peer-adjusted form divides it out, so its errors are about the noise: an interval several
+    /// times narrower.
     static func network(_ backend: StoreBackend) throws -> BackendFixture {
         let fixture = try BackendFixture(backend)
         for town in extraTowns { try fixture.addTown(town, tenant: Fixture.tenantA, key: try Ed25519.PrivateKey()) }
         let weekly = [1.0, 1.05, 1.1, 1.0, 1.2, 1.6, 0.5]
+        var weatherNoise = SplitMixNoise(seed: 7)
+        let weather = (firstDay...lastDay).map { _ in 0.82 + 0.36 * weatherNoise.next() }
         for (t, town) in (Fixture.townsA + extraTowns).enumerated() {
             let key = try #require(fixture.keys["\(Fixture.tenantA)/\(town)"])
+            var noise = SplitMixNoise(seed: UInt64(100 + t))
             var sequence = 0
             // Weekly submissions would be ~145 requests a town; 60 days each keep the test quick.
             for chunk in stride(from: firstDay.rawValue, through: lastDay.rawValue, by: 60) {
@@ -47,10 +37,10 @@ struct NetworkCalibrationTests {
                 for d in chunk...min(chunk + 59, lastDay.rawValue) {
                     let day = DayNumber(d)
                     let season = 1 + 0.2 * sin(2 * Double.pi * Double(d) / 365.25)
-                    let expected = Double(1000 * (t + 1)) * weekly[day.isoWeekday - 1] * season * exp(0.1 * normal(0, d))
+                    let expected = Double(1000 * (t + 1)) * weekly[day.isoWeekday - 1] * season * weather[firstDay.distance(to: day)]
                     days.append(DayData(date: day.description, sensors: [
-                        ("a", (expected * exp(0.01 * normal(10 * t + 1, d))).rounded()),
-                        ("b", (expected * 0.5 * exp(0.01 * normal(10 * t + 2, d))).rounded()),
+                        ("a", (expected * (0.98 + 0.04 * noise.next())).rounded()),
+                        ("b", (expected * 0.5 * (0.98 + 0.04 * noise.next())).rounded()),
                     ]))
                     days.append(DayData(date: day.description, sensors: [("c", (expected * 0.3).rounded())], zone: "markt"))
                 }
@@ -97,7 +87,7 @@ struct NetworkCalibrationTests {
         #expect(own.days == 183 - 5 && peer.days == own.days)
         // Both intervals hold their level: about 10 % of ordinary days exclude 0.
         for row in [own, peer] { #expect((0.03...0.2).contains(try #require(row.falsePositiveRate)), "\(row)") }
-        // The weather (sd 10 %) is in the town's own errors, not in the peer-adjusted ones (sd ≈ 1.5 %).
+        // The weather is in the town's own errors, not in the peer-adjusted ones.
         let ownSpread = try #require(result.own.errorSpread.absoluteError90)
         let peerSpread = try #require(result.peerAdjusted.errorSpread.absoluteError90)
         #expect(ownSpread > 0.1 && peerSpread < 0.05, "own \(ownSpread), peer-adjusted \(peerSpread)")
