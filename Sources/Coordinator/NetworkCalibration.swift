@@ -23,9 +23,26 @@ public enum NetworkCalibration {
         public var period: DayPeriod
         public var level: Double
 
-        /// `period` (YYYY-MM) or `from` and `to` (YYYY-MM-DD, at most ``DayPeriod/maximumDays``);
-        /// neither: the last 12 complete months before `now` (UTC). `level`: 0.5–0.99, default 0.9.
-        /// Throws ``CoordinatorError/Code/invalidArgument`` saying what to send instead.
+        /// The question in its own terms (e.g. a report page asking for the calibration beside an
+        /// event). Throws ``CoordinatorError/Code/invalidArgument`` unless `level` lies in 0.5–0.99.
+        public init(town: String, zone: String, period: DayPeriod, level: Double = EventUpliftV2.defaultLevel) throws {
+            guard EventUpliftV2.levels.contains(level) else {
+                throw Self.levelError(String(level))
+            }
+            self.town = town
+            self.zone = zone
+            self.period = period
+            self.level = level
+        }
+
+        static func levelError(_ given: String) -> CoordinatorError {
+            CoordinatorError(.invalidArgument, "The level (level=, --level) must be a number from 0.5 to 0.99, e.g. 0.9 for 90 % intervals; got \(given).")
+        }
+
+        /// From the query's or the command line's texts: `period` (YYYY-MM) or `from` and `to`
+        /// (YYYY-MM-DD, at most ``DayPeriod/maximumDays``); neither: the last 12 complete months
+        /// before `now` (UTC). `level`: 0.5–0.99, default 0.9. Throws
+        /// ``CoordinatorError/Code/invalidArgument`` saying what to send instead.
         public init(town: String?, zone: String?, period: String?, from: String?, to: String?, level: String?, now: Date) throws {
             guard let town, !town.isEmpty else {
                 throw CoordinatorError(.invalidArgument, "Give the town whose calibration to compute: town=TOWN_ID (--town).")
@@ -33,8 +50,7 @@ public enum NetworkCalibration {
             guard let zone, !zone.isEmpty else {
                 throw CoordinatorError(.invalidArgument, "Give the zone to calibrate: zone=ZONE_ID (--zone), e.g. the zone of the town's events.")
             }
-            self.town = town
-            self.zone = zone
+            let days: DayPeriod
             if period == nil && from == nil && to == nil {
                 let today = DayNumber(Int((now.timeIntervalSince1970 / 86400).rounded(.down)))
                 let (y, m, _) = today.civil
@@ -42,18 +58,18 @@ public enum NetworkCalibration {
                       let yearBefore = try? DayNumber(year: y - 1, month: m, day: 1) else {
                     throw CoordinatorError(.invalidArgument, "The coordinator's clock (\(today)) is outside the supported days; give from= and to=.")
                 }
-                self.period = DayPeriod(yearBefore...(thisMonth - 1))
+                days = DayPeriod(yearBefore...(thisMonth - 1))
             } else {
-                self.period = try DayPeriod.parse(period: period, from: from, to: to).get()
+                days = try DayPeriod.parse(period: period, from: from, to: to).get()
             }
+            var value = EventUpliftV2.defaultLevel
             if let level {
-                guard let value = Double(level.prefix(20)), EventUpliftV2.levels.contains(value) else {
-                    throw CoordinatorError(.invalidArgument, "The level (level=, --level) must be a number from 0.5 to 0.99, e.g. 0.9 for 90 % intervals; got '\(level.prefix(20))'.")
+                guard let number = Double(level.prefix(20)), number.isFinite else {
+                    throw Self.levelError("'\(level.prefix(20))'")
                 }
-                self.level = value
-            } else {
-                self.level = EventUpliftV2.defaultLevel
+                value = number
             }
+            try self.init(town: town, zone: zone, period: days, level: value)
         }
     }
 }

@@ -147,7 +147,7 @@ struct NetworkCalibrationTests {
         }
     }
 
-    @Test("without a period: the last 12 complete months before today")
+    @Test("without a period: the last 12 complete months before today; a level outside 0.5–0.99 is refused")
     func defaultPeriod() throws {
         let now = try #require(Timestamp.parse("2026-12-02T06:45:00Z"))
         let question = try NetworkCalibration.Question(town: "t", zone: "z", period: nil, from: nil, to: nil, level: nil, now: now)
@@ -155,5 +155,7 @@ struct NetworkCalibrationTests {
         let january = try #require(Timestamp.parse("2027-01-01T00:00:00Z"))
         let previous = try NetworkCalibration.Question(town: "t", zone: "z", period: nil, from: nil, to: nil, level: "0.8", now: january)
         #expect(previous.period.from == "2026-01-01" && previous.period.to == "2026-12-31" && previous.level == 0.8)
+        // A question asked in its own terms (a report page) is checked the same way.
+        #expect(throws: CoordinatorError.self) { try NetworkCalibration.Question(town: "t", zone: "z", period: question.period, level: 1.5) }
     }
 }
