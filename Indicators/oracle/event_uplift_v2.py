@@ -300,4 +300,5 @@ def main():
           {"sensors": ["A", "B"], "start": "2025-09-13", "startHour": 0, "end": "2025-09-13", "endHour": 24, "excludedDays": [], "level": 0.9},
           ["without the rule, B's zeros would be valid days: the event day would pair A+B against baselines where B counted ~300 a day until 08-16"])
 
-main()
+if __name__ == "__main__":
+    main()

@@ -76,6 +76,7 @@ struct API: Sendable {
         registerPublicRoutes(on: &router)
         registerSubmissionRoutes(on: &router)
         registerFigureRoutes(on: &router)
+        registerCalibrationRoutes(on: &router)
         registerLogRoutes(on: &router)
         CoordinatorService.registerPageRoutes(on: &router, api: self)  // the report pages (PageRoutes.swift)
         return router

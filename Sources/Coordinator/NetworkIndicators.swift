@@ -95,6 +95,13 @@ public enum NetworkIndicators {
                 range.lowerBound.rawValue...range.upperBound.rawValue)
     }
 
+    /// The days a computation from rows (``compute(tenantID:inputs:origin:period:lag:)``, a log
+    /// replay) reads: ``loadDays(_:lag:)`` and event-uplift v2's history (``NetworkEventsV2/loadDays(_:)``).
+    public static func replayDays(_ period: DayPeriod, lag: Int) -> ClosedRange<Int> {
+        let load = loadDays(period, lag: lag).days
+        return min(load.lowerBound, NetworkEventsV2.loadDays(period).lowerBound)...load.upperBound
+    }
+
     /// The days whose values the computation reads, merged: the period with the event baselines'
     /// look-back before it, and the period a lag earlier. For a month with a 364-day lag that is
     /// 144 of the 394 loaded days; the other days only decide which towns are listed.
@@ -111,18 +118,34 @@ public enum NetworkIndicators {
 
     /// Reads what the period needs from one snapshot of `store` and computes; the figures name
     /// the log state (`origin`, size, root) of that snapshot. The towns are those with data.
+    /// When the period has events, event-uplift v2 also reads ``NetworkEventsV2/loadDays(_:)``, in a
+    /// second read that must see the same log head (read again, up to 3 times, while the log grows).
     public static func compute(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         let load = loadDays(period, lag: lag)
-        let series = try store.networkSeries(measure: footfallMeasure, days: load.days, values: valueDays(period, lag: lag),
-                                             conversionDays: load.conversionDays, scope)
-        return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
+        for _ in 0..<3 {
+            let series = try store.networkSeries(measure: footfallMeasure, days: load.days, values: valueDays(period, lag: lag),
+                                                 conversionDays: load.conversionDays, scope)
+            guard NetworkEventsV2.hasEvents(series.eventDays, in: period) else {
+                return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
+            }
+            // Only the panels and zone days of the history are used: the conversions and hours over one day.
+            let last = period.range.upperBound.rawValue
+            let history = try store.networkSeries(measure: footfallMeasure, days: NetworkEventsV2.loadDays(period), values: nil,
+                                                  conversionDays: last...last, scope)
+            if history.head == series.head {
+                return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag, history: history)
+            }
+        }
+        throw CoordinatorError(.overloaded, "Submissions kept arriving while the network figures were read (3 times); try again in a moment.")
     }
 
     /// Computes from a store's packed series (``CoordinatorStore/networkSeries(measure:days:conversionDays:_:)``):
     /// the same figures as from the rows, without a row per sensor-day.
+    /// `history`: the read over ``NetworkEventsV2/loadDays(_:)`` at the same log head, for event-uplift
+    /// v2 (without it, v2 uses all days of `series`: too few to calibrate unless they cover that span).
     public static func compute(tenantID: String, series: NetworkSeries, origin: String, period: DayPeriod,
-                               lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
+                               lag: Int = FootfallIndex.defaultLag, history: NetworkSeries? = nil) throws -> NetworkFigures {
         let range = period.range
         let days = (range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks))...range.upperBound
         var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
@@ -130,45 +153,67 @@ public enum NetworkIndicators {
             // A series loaded over other days is cut to this period's (the region page loads once for several periods).
             panels[town] = (townSeries.panel.covers(days) ? townSeries.panel : try townSeries.panel.slice(days), townSeries.sensors)
         }
+        // v2's history: the second read, or else all this read holds (a page may load more than the period needs).
+        var historyPanels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        for (town, townSeries) in (history ?? series).towns { historyPanels[town] = (townSeries.panel, townSeries.sensors) }
         var figures = try compute(tenantID: tenantID, towns: [], panels: panels, zoneDays: series.eventDays,
                                   conversions: series.conversions, zoneHours: series.zoneHours, zoneLots: series.zoneLots,
-                                  period: period, lag: lag)
+                                  period: period, lag: lag, history: historyPanels, historyZoneDays: history?.eventDays ?? series.eventDays)
         figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: series.head.size,
                                                                  rootHash: Base64.encode(series.head.rootHash))
         return figures
     }
 
-    /// Computes from inputs read from a store or replayed from the log (``LogReplay``).
+    /// Computes from inputs read from a store or replayed from the log (``LogReplay``). Inputs read
+    /// over ``NetworkEventsV2/loadDays(_:)`` feed event-uplift v2's history; the other figures use the
+    /// rows of ``loadDays(_:lag:)`` alone, as a read of those days would give them.
     public static func compute(tenantID: String, inputs: NetworkInputs, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
-        var figures = try compute(tenantID: tenantID, towns: [], sensorDays: inputs.sensorDays, zoneDays: inputs.zoneDays,
-                                  conversions: inputs.conversions, zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots, period: period,
-                                  lag: lag)
+        let first = loadDays(period, lag: lag).days.lowerBound
+        var figures = try compute(tenantID: tenantID, towns: [], sensorDays: inputs.sensorDays.filter { $0.day >= first },
+                                  zoneDays: inputs.zoneDays.filter { $0.day >= first }, conversions: inputs.conversions,
+                                  zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots, period: period, lag: lag,
+                                  history: (inputs.sensorDays, inputs.zoneDays))
         figures.checkpoint = TransparencyLog.CheckpointReference(origin: origin, treeSize: inputs.head.size,
                                                                  rootHash: Base64.encode(inputs.head.rootHash))
         return figures
     }
 
-    /// The pure computation (tests call it with hand-made rows).
+    /// The pure computation (tests call it with hand-made rows). `history`: the rows event-uplift v2
+    /// reads (``NetworkEventsV2/loadDays(_:)``); without it, the same rows.
     public static func compute(tenantID: String, towns townList: [String], sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow],
                                conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [], zoneLots: [ZoneLotRow] = [],
                                period: DayPeriod,
-                               lag: Int = FootfallIndex.defaultLag) throws
+                               lag: Int = FootfallIndex.defaultLag,
+                               history: (sensorDays: [SensorDayRow], zoneDays: [ZoneDayRow])? = nil) throws
         -> NetworkFigures {
         let range = period.range
         let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
         let days = loadFirst...range.upperBound
         var panels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
         for (town, rows) in Dictionary(grouping: sensorDays, by: \.townID) { panels[town] = try townPanel(rows, days: days) }
+        // The v2 history's panels only when there is an event to evaluate (a pass over every row otherwise).
+        var historyPanels: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])] = [:]
+        let historyZoneDays = history?.zoneDays ?? zoneDays
+        if NetworkEventsV2.hasEvents(zoneDays, in: period) {
+            let historyDays = DayNumber(NetworkEventsV2.loadDays(period).lowerBound)...range.upperBound
+            for (town, rows) in Dictionary(grouping: history?.sensorDays ?? sensorDays, by: \.townID) {
+                historyPanels[town] = try townPanel(rows, days: historyDays)
+            }
+        }
         return try compute(tenantID: tenantID, towns: townList, panels: panels, zoneDays: zoneDays, conversions: conversions,
-                           zoneHours: zoneHours, zoneLots: zoneLots, period: period, lag: lag)
+                           zoneHours: zoneHours, zoneLots: zoneLots, period: period, lag: lag, history: historyPanels,
+                           historyZoneDays: historyZoneDays)
     }
 
     /// The computation over each town's panel (built from rows or read packed); a town without one
-    /// (only conversions, or listed in `townList`) gets an empty panel, as from no rows.
+    /// (only conversions, or listed in `townList`) gets an empty panel, as from no rows. `history`
+    /// and `historyZoneDays`: each town's panel and the zone days over ``NetworkEventsV2/loadDays(_:)``.
     static func compute(tenantID: String, towns townList: [String], panels built: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])],
                         zoneDays: [ZoneDayRow], conversions: [ConversionDayRow], zoneHours: [ZoneHourRow] = [],
-                        zoneLots: [ZoneLotRow] = [], period: DayPeriod, lag: Int) throws -> NetworkFigures {
+                        zoneLots: [ZoneLotRow] = [], period: DayPeriod, lag: Int,
+                        history: [String: (panel: DailyPanel, sensors: [(zone: String, sensor: String)])],
+                        historyZoneDays: [ZoneDayRow]) throws -> NetworkFigures {
         let range = period.range
         let loadFirst = range.lowerBound - max(lag, 7 * EventUplift.lookbackWeeks)
         let days = loadFirst...range.upperBound
@@ -263,6 +308,16 @@ public enum NetworkIndicators {
             return finite(try EventUplift.compute(panel: peerPanel, sensors: Array(0..<peerPanel.sensorCount),
                                                   eventDays: key.days.map(DayNumber.init), excludedDays: peerExcluded[key.peer]).ratio)
         }
+        // event-uplift v2 of every event at once (its series and the peers' medians are shared).
+        var v2Events: [NetworkEventsV2.Event] = []
+        for town in towns where panels[town] != nil {
+            for (key, event) in events(of: town) {
+                if let e = NetworkEventsV2.Event(key: town + "\u{0}" + key, town: town, zone: event.zone, days: event.days.map(DayNumber.init)) {
+                    v2Events.append(e)
+                }
+            }
+        }
+        let v2 = try NetworkEventsV2.compute(v2Events, panels: history, zoneDays: historyZoneDays)
         // ratios[d * towns.count + p]: peer p's ratio on day set d (an array, not a hash per peer and event).
         for town in towns {
             guard let built = panels[town] else { continue }
@@ -286,7 +341,7 @@ public enum NetworkIndicators {
                     eventId: eventID, kind: event.kind, zoneId: event.zone, days: eventDayNumbers.map(\.description),
                     uplift: finite(uplift?.value), low: finite(uplift?.low), high: finite(uplift?.high), ratio: finite(uplift?.ratio),
                     peerAdjusted: finite(EventUplift.peerAdjusted(townRatio: finite(uplift?.ratio), peerRatios: peerRatios)),
-                    peers: peerRatios.count))
+                    peers: peerRatios.count, v2: v2[town + "\u{0}" + key]))
             }
             figures[town]?.events = results
         }
@@ -328,7 +383,7 @@ public enum NetworkIndicators {
         }
         var result = NetworkFigures(
             tenantId: tenantID, period: period,
-            indicators: [FootfallIndex.id: FootfallIndex.version, EventUplift.id: EventUplift.version,
+            indicators: [FootfallIndex.id: FootfallIndex.version, EventUplift.id: EventUpliftV2.version,
                          ConversionRate.id: ConversionRate.version],
             minimumTowns: minimumTowns, footfall: footfall, towns: towns.compactMap { figures[$0] }, conversionByZoneKind: byKind,
             checkpoint: nil)

@@ -14,8 +14,8 @@ public struct TownSeries: Sendable {
 }
 
 /// What the network computation reads, as numbers (issue 17): one panel per town with data, the
-/// zone days that carry events or a school holiday (the only zone days the computation uses: event
-/// uplift and the day shape's day types), conversions, the hourly zone rows (issue 20) and the
+/// zone days that carry events or a school or public holiday (the only zone days the computation
+/// uses: event uplift, v2's town calendars and the day shape's day types), conversions, the hourly zone rows (issue 20) and the
 /// zone-day lots (issue 19).
 ///
 /// Why not ``NetworkInputs``: a row per sensor-day with its strings was most of the time and
@@ -40,7 +40,7 @@ public struct NetworkSeries: Sendable {
                         uptime: row.uptimeMinutes, validHours: row.validHours)
         }
         self.init(head: inputs.head, days: days, towns: try builder.build(),
-                  eventDays: inputs.zoneDays.filter { !$0.events.isEmpty || $0.schoolHoliday }, conversions: inputs.conversions,
+                  eventDays: inputs.zoneDays.filter { !$0.events.isEmpty || $0.schoolHoliday || $0.publicHoliday }, conversions: inputs.conversions,
                   zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots)
     }
 

@@ -1,5 +1,6 @@
 public import Federation
 import Foundation
+import Indicators
 
 /// `townbench-coordinator report recompute`: re-derives every report published at a checkpoint
 /// from the log's entries alone and compares it with the published bytes.
@@ -58,7 +59,10 @@ public enum ReportRecompute {
             return verdict
         }
         let load = NetworkIndicators.loadDays(key.period, lag: key.lag)
-        let inputs = try LogReplay.inputs(entries: entries, root: root, measure: NetworkIndicators.footfallMeasure, days: load.days,
+        // event-uplift v2 reads 812 days before the period; a report published as v1 does not.
+        let isV1 = (stored.figures.indicators[EventUplift.id] ?? EventUplift.version) < EventUpliftV2.version
+        let days = isV1 ? load.days : NetworkIndicators.replayDays(key.period, lag: key.lag)
+        let inputs = try LogReplay.inputs(entries: entries, root: root, measure: NetworkIndicators.footfallMeasure, days: days,
                                           conversionDays: load.conversionDays)
         var figures = try NetworkIndicators.compute(tenantID: scope.tenantID, inputs: inputs, origin: signer.origin(scope.tenantID),
                                                     period: key.period, lag: key.lag)
@@ -66,6 +70,8 @@ public enum ReportRecompute {
         if stored.figures.indicators[DayShapeNetwork.catalogueID] == nil { figures = DayShapeNetwork.removed(from: figures) }
         // And one published before the coordinator computed the lots (issue 19) without them.
         if LotsNetwork.catalogue.keys.allSatisfy({ stored.figures.indicators[$0] == nil }) { figures = LotsNetwork.removed(from: figures) }
+        // And one published before event-uplift v2 (issue 18) as v1: no v2 block, version 1.
+        if isV1 { figures = NetworkEventsV2.removed(from: figures) }
         let (viewer, naming) = try NetworkReport.viewer(stored.audience, tenantID: scope.tenantID)
         let recomputed = try NetworkReport.signed(figures: NetworkIndicators.view(figures, for: viewer, naming: naming),
                                                   audience: stored.audience, generatedAt: stored.generatedAt, signingKey: signingKey)

@@ -215,12 +215,12 @@ extension SQLiteCoordinatorStore {
                         from = max(from, range.upperBound + 1)
                     }
                 }
-                // Only zone days with events or a school holiday: the computation uses no other (and most
-                // days have neither).
+                // Only zone days with events or a holiday: the computation uses no other (and most days
+                // have none).
                 let events = try box.rows("""
                     SELECT z.town_id, z.zone_id, z.zone_kind, z.day, z.public_holiday, z.school_holiday, z.events
                     FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-                    WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ? AND (z.events <> '[]' OR z.school_holiday <> 0)
+                    WHERE c.tenant_id = ? AND c.measure = '' AND c.day BETWEEN ? AND ? AND (z.events <> '[]' OR z.school_holiday <> 0 OR z.public_holiday <> 0)
                     ORDER BY z.town_id, z.zone_id, z.day
                     """, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)]).map { row in
                     ZoneDayRow(townID: try row.string(0), zoneID: try row.string(1), zoneKind: try row.string(2), day: try row.int(3),

@@ -166,19 +166,14 @@ public enum EventUpliftV2: CatalogedIndicator {
         // Calibration: ordinary placements of the same class in the 52 weeks before, ending before the event.
         var errors: [Double] = []
         for d in (a - calibrationLookbackDays)...(a - window.lastOffset - 1) where DayClass(d) == dayClass {
-            if let error = rule.error(at: d, excluded: excluded) { errors.append(abs(error)) }
+            if let error = rule.error(at: d, excluded: excluded) { errors.append(error) }
         }
-        result.calibrationDays = errors.count
-        switch rule.quantile(errors) {
-        case .success(let q):
-            result.quantile = q
-            if let u = result.uplift {
-                result.low = u - q
-                result.high = u + q
-            }
-        case .failure(let reason): result.intervalReason = reason.text
-        }
-        if result.uplift == nil && result.intervalReason == nil { result.intervalReason = "no uplift to put an interval on" }
+        let interval = calibrated(value: result.uplift, errors: errors, level: level)
+        result.calibrationDays = interval.calibrationDays
+        result.quantile = interval.quantile
+        result.low = interval.low
+        result.high = interval.high
+        result.intervalReason = interval.reason
         return result
     }
 
@@ -228,23 +223,44 @@ public enum EventUpliftV2: CatalogedIndicator {
         let first = period.lowerBound - calibrationLookbackDays
         var errors: [Double?] = []
         for d in first...period.upperBound { errors.append(rule.error(at: d, excluded: excludedDays)) }
+        let rows = placeboRows(errors: errors, first: first, period: period, lastOffset: 0, level: level, injectedUplift: injectedUplift) { d in
+            let e = rule.expectation(at: d, excluded: excludedDays)
+            guard let lo = e.baselineMinimum, let hi = e.baselineMaximum else { return false }
+            return e.observed < lo || e.observed > hi
+        }
+        return Placebo(
+            level: level, injectedUplift: injectedUplift, hours: hours, from: period.lowerBound, to: period.upperBound,
+            rows: rows)
+    }
+
+    /// The placebo tally over `period`, per day class and for all: `errors[i]` is the error of the
+    /// placement at `first + i` (`nil`: not an ordinary placement with a value); q(d) comes from the
+    /// same-class errors of the 52 weeks before d, ending `lastOffset` days earlier so no history
+    /// placement overlaps d's. `v1RangeExcludesZero(d)` is asked only for the days counted.
+    static func placeboRows(
+        errors: [Double?], first: DayNumber, period: ClosedRange<DayNumber>, lastOffset: Int, level: Double, injectedUplift: Double,
+        v1RangeExcludesZero: (DayNumber) -> Bool
+    ) -> [Placebo.Row] {
+        func error(_ d: DayNumber) -> Double? {
+            let i = first.distance(to: d)
+            return i >= 0 && i < errors.count ? errors[i] : nil
+        }
         typealias Tally = (days: Int, fp: Int, needed: [Double], detected: Int, v1: Int)
         var perClass: [DayClass: Tally] = [:]
         for d in period {
-            guard let error = errors[first.distance(to: d)] else { continue }
-            let e = rule.expectation(at: d, excluded: excludedDays)
+            guard let e = error(d) else { continue }
             let dayClass = DayClass(d)
             var history: [Double] = []
-            for c in (d - calibrationLookbackDays)..<d where DayClass(c) == dayClass {
-                if let e = errors[first.distance(to: c)] { history.append(abs(e)) }
+            for c in (d - calibrationLookbackDays)...(d - lastOffset - 1) where DayClass(c) == dayClass {
+                if let e = error(c) { history.append(abs(e)) }
             }
-            guard case .success(let q) = rule.quantile(history) else { continue }
+            guard case .success(let q) = conformalQuantile(history, level: level) else { continue }
             var row = perClass[dayClass] ?? (0, 0, [], 0, 0)
             row.days += 1
-            if abs(error) > q { row.fp += 1 }
-            row.needed.append((1 + q) / (1 + error) - 1)
-            if (1 + injectedUplift) * (1 + error) - 1 > q { row.detected += 1 }
-            if let lo = e.baselineMinimum, let hi = e.baselineMaximum, e.observed < lo || e.observed > hi { row.v1 += 1 }
+            if abs(e) > q { row.fp += 1 }
+            row.needed.append((1 + q) / (1 + e) - 1)
+            if (1 + injectedUplift) * (1 + e) - 1 > q { row.detected += 1 }
+            if v1RangeExcludesZero(d) { row.v1 += 1 }
             perClass[dayClass] = row
         }
         func rate(_ n: Int, _ of: Int) -> Double? { of > 0 ? Double(n) / Double(of) : nil }
@@ -259,9 +275,7 @@ public enum EventUpliftV2: CatalogedIndicator {
             ($0.days + $1.days, $0.fp + $1.fp, $0.needed + $1.needed, $0.detected + $1.detected, $0.v1 + $1.v1)
         }
         rows.append(makeRow(nil, all))
-        return Placebo(
-            level: level, injectedUplift: injectedUplift, hours: hours, from: period.lowerBound, to: period.upperBound,
-            rows: rows)
+        return rows
     }
 
     /// ⌈level · count⌉ (1-based), clamped to ≥ 1.
@@ -275,10 +289,30 @@ public enum EventUpliftV2: CatalogedIndicator {
 
     struct QuantileFailure: Error { var text: String }
 
+    /// The split-conformal quantile: the ⌈(n + 1)·level⌉-th smallest absolute error of n ≥
+    /// ``minimumCalibrationDays`` calibration placements, or why there is none.
+    static func conformalQuantile(_ absoluteErrors: [Double], level: Double) -> Swift.Result<Double, QuantileFailure> {
+        let n = absoluteErrors.count
+        guard n >= minimumCalibrationDays else {
+            return .failure(QuantileFailure(text:
+                "only \(n) ordinary days of this day type with a value in the 52 weeks before (need \(minimumCalibrationDays)) to calibrate an interval"
+            ))
+        }
+        let rank = rankFor(level: level, count: n + 1)
+        guard let q = orderStatistic(absoluteErrors, rank: rank) else {
+            return .failure(QuantileFailure(text:
+                "\(n) ordinary days are too few for a \(Int((level * 100).rounded())) % interval (needs ⌈(n + 1)·level⌉ ≤ n); lower --level"
+            ))
+        }
+        return .success(q)
+    }
+
     /// The rule applied to one window shape over one panel: window totals are precomputed per
-    /// (sensor, day) so a placement is a few array reads.
+    /// (sensor, day) so a placement is a few array reads. Built from an hourly panel (any window,
+    /// the node) or a daily one (whole days, the coordinator); everything after the totals is shared.
     struct Rule {
-        let panel: HourlyPanel
+        let firstDay: DayNumber
+        let dayCount: Int
         let rows: [Int]
         let ids: [String]
         let window: EventWindow
@@ -289,29 +323,55 @@ public enum EventUpliftV2: CatalogedIndicator {
 
         init(panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow, level: Double,
              holidays: PublicHolidays = .belgian) throws {
+            try self.init(firstDay: panel.firstDay, dayCount: panel.dayCount, sensorCount: panel.sensorCount, sensors: sensors,
+                          sensorIDs: sensorIDs, window: window, level: level, holidays: holidays) { row, day, hours in
+                guard let counts = panel.hours(sensor: row, day: day) else { return nil }
+                var sum = 0.0
+                for h in hours { sum += counts[counts.startIndex + h] }
+                return sum
+            }
+        }
+
+        /// Whole-day placements of `length` days over daily totals.
+        init(panel: DailyPanel, sensors: [Int], length: Int, level: Double, holidays: PublicHolidays = .belgian) throws {
+            guard (1...EventWindow.maximumDays).contains(length) else {
+                throw IndicatorsError(
+                    .invalidArgument, "A whole-day window lasts 1–\(EventWindow.maximumDays) days, got \(length); give the event's number of days.")
+            }
+            let window = try EventWindow(days: panel.firstDay...(panel.firstDay + (length - 1)))
+            try self.init(firstDay: panel.firstDay, dayCount: panel.dayCount, sensorCount: panel.sensorCount, sensors: sensors,
+                          sensorIDs: sensors.map(String.init), window: window, level: level, holidays: holidays) { row, day, _ in
+                panel.total(sensor: row, day: day)
+            }
+        }
+
+        /// `segmentTotal(row, day, hours)`: the row's count over those hours of that day, `nil` when the day is invalid.
+        private init(firstDay: DayNumber, dayCount: Int, sensorCount: Int, sensors: [Int], sensorIDs: [String], window: EventWindow,
+                     level: Double, holidays: PublicHolidays, segmentTotal: (Int, DayNumber, Range<Int>) -> Double?) throws {
             guard sensors.count == sensorIDs.count else {
                 throw IndicatorsError(.invalidArgument, "Pass one id per sensor row: \(sensors.count) rows, \(sensorIDs.count) ids.")
             }
-            for row in sensors where row < 0 || row >= panel.sensorCount {
+            for row in sensors where row < 0 || row >= sensorCount {
                 throw IndicatorsError(
-                    .sensorOutOfRange, "Sensor row \(row) is outside the panel's \(panel.sensorCount) rows; pass rows 0..<\(panel.sensorCount).")
+                    .sensorOutOfRange, "Sensor row \(row) is outside the panel's \(sensorCount) rows; pass rows 0..<\(sensorCount).")
             }
             guard EventUpliftV2.levels.contains(level) else {
                 throw IndicatorsError(.invalidArgument, "The interval level must lie in 0.5–0.99, got \(level); e.g. 0.9.")
             }
-            self.panel = panel
+            self.firstDay = firstDay
+            self.dayCount = dayCount
             self.rows = sensors
             self.ids = sensorIDs
             self.window = window
             self.level = level
             self.holidays = holidays
             totals = sensors.map { row in
-                (0..<panel.dayCount).map { offset -> Double? in
-                    let anchor = panel.firstDay + offset
+                (0..<dayCount).map { offset -> Double? in
+                    let anchor = firstDay + offset
                     var sum = 0.0
                     for segment in window.segments {
-                        guard let hours = panel.hours(sensor: row, day: anchor + segment.dayOffset) else { return nil }
-                        for h in segment.hours { sum += hours[hours.startIndex + h] }
+                        guard let t = segmentTotal(row, anchor + segment.dayOffset, segment.hours) else { return nil }
+                        sum += t
                     }
                     return sum
                 }
@@ -319,13 +379,17 @@ public enum EventUpliftV2: CatalogedIndicator {
         }
 
         func total(_ i: Int, _ anchor: DayNumber) -> Double? {
-            let offset = panel.firstDay.distance(to: anchor)
-            guard offset >= 0, offset < panel.dayCount else { return nil }
+            let offset = firstDay.distance(to: anchor)
+            guard offset >= 0, offset < dayCount else { return nil }
             return totals[i][offset]
         }
 
         func isClean(_ anchor: DayNumber, _ excluded: Set<DayNumber>) -> Bool {
-            window.days(anchoredAt: anchor).allSatisfy { !excluded.contains($0) && !holidays.contains($0) }
+            // Over the segments, not `window.days(anchoredAt:)`: no array per candidate (millions at the coordinator).
+            window.segments.allSatisfy { segment in
+                let day = anchor + segment.dayOffset
+                return !excluded.contains(day) && !holidays.contains(day)
+            }
         }
 
         /// Σ over the kept sensors (indices into `rows`), or `nil` if one is invalid there.
@@ -411,26 +475,14 @@ public enum EventUpliftV2: CatalogedIndicator {
         /// observed ÷ expected − 1 of an ordinary placement, `nil` unless it is clean with a value.
         func error(at d: DayNumber, excluded: Set<DayNumber>) -> Double? {
             guard isClean(d, excluded) else { return nil }
-            let e = expectation(at: d, excluded: excluded)
-            guard let expected = e.expected, !e.sensors.isEmpty else { return nil }
-            return e.observed / expected - 1
+            return ratio(at: d, excluded: excluded).map { $0 - 1 }
         }
 
-        /// The ⌈(n + 1)·level⌉-th smallest absolute error.
-        func quantile(_ absoluteErrors: [Double]) -> Swift.Result<Double, QuantileFailure> {
-            let n = absoluteErrors.count
-            guard n >= EventUpliftV2.minimumCalibrationDays else {
-                return .failure(QuantileFailure(text:
-                    "only \(n) ordinary days of this day type with a value in the 52 weeks before (need \(EventUpliftV2.minimumCalibrationDays)) to calibrate an interval"
-                ))
-            }
-            let rank = EventUpliftV2.rankFor(level: level, count: n + 1)
-            guard let q = EventUpliftV2.orderStatistic(absoluteErrors, rank: rank) else {
-                return .failure(QuantileFailure(text:
-                    "\(n) ordinary days are too few for a \(Int((level * 100).rounded())) % interval (needs ⌈(n + 1)·level⌉ ≤ n); lower --level"
-                ))
-            }
-            return .success(q)
+        /// observed ÷ expected of any placement (the caller decides which are clean), `nil` without a value.
+        func ratio(at d: DayNumber, excluded: Set<DayNumber>) -> Double? {
+            let e = expectation(at: d, excluded: excluded)
+            guard let expected = e.expected, !e.sensors.isEmpty else { return nil }
+            return e.observed / expected
         }
     }
 }

@@ -517,4 +517,5 @@ runCommandLine(
         name: "townbench-coordinator",
         abstract: "A TownBench coordinator: verifies towns' signed aggregates and computes network indicators per tenant.",
         subcommands: [initCommand, tenantCommand, townCommand, makePeerGroupsCommand(store: storeOptions, tenant: tenantOption, existing: existingTenant),
-                      tokenCommand, reportCommand, logCommand, serveCommand]))
+                      tokenCommand, reportCommand, makeCalibrationCommand(store: storeOptions, tenant: tenantOption, existing: existingTenant),
+                      logCommand, serveCommand]))

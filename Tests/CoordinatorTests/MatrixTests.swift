@@ -44,11 +44,12 @@ struct MatrixTests {
             ("B auditor", Fixture.tenantB, .auditor, fixture.token("\(Fixture.tenantB)/auditor")),
         ]
         // The query each route needs to answer 200 to an admitted role: the log's routes name
-        // A town's own submission (by its leaf hash) or a tree size; the others a period.
+        // A town's own submission (by its leaf hash) or a tree size; the calibration a town and zone; the others a period.
         let aLeaf = try #require(try fixture.store.logEntries(0..<1, .administrative(Fixture.tenantA)).first)
         #expect(aLeaf.townID == aTown)
         let leafQuery = Base64.encode(Merkle.leafHash(aLeaf.envelope)).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        let queries = ["/v1/tenants/{tenant}/log/inclusion": "?leafHash=\(leafQuery)", "/v1/tenants/{tenant}/log/consistency": "?from=1"]
+        let queries = ["/v1/tenants/{tenant}/log/inclusion": "?leafHash=\(leafQuery)", "/v1/tenants/{tenant}/log/consistency": "?from=1",
+                       "/v1/tenants/{tenant}/calibration": "?town=\(aTown)&zone=centrum&period=2026-11"]
         var dataRoutes = 0
         for route in routes {
             let classes = route.tags.intersection(["public", "submission", "data", "session", "page"])

@@ -84,7 +84,11 @@ struct NetworkSeriesTests {
                 let load = NetworkIndicators.loadDays(period, lag: lag)
                 let inputs = try store.networkInputs(measure: NetworkIndicators.footfallMeasure, days: load.days,
                                                      conversionDays: load.conversionDays, scope)
-                let old = try NetworkIndicators.compute(tenantID: tenant, inputs: inputs, origin: "o", period: period, lag: lag)
+                // The rows a replay reads (with event-uplift v2's history).
+                let replay = try store.networkInputs(measure: NetworkIndicators.footfallMeasure,
+                                                     days: NetworkIndicators.replayDays(period, lag: lag),
+                                                     conversionDays: load.conversionDays, scope)
+                let old = try NetworkIndicators.compute(tenantID: tenant, inputs: replay, origin: "o", period: period, lag: lag)
                 let new = try NetworkIndicators.compute(scope, store: store, origin: "o", period: period, lag: lag)
                 #expect(try encoded(new) == encoded(old), "\(period.from)…\(period.to) lag \(lag)")
                 #expect(new == old)
@@ -109,7 +113,9 @@ struct NetworkSeriesTests {
         let page = try ReportPages.inputs(scope, store: store, origin: "o", period: month)
         let load = NetworkIndicators.loadDays(month, lag: FootfallIndex.defaultLag)
         let inputs = try store.networkInputs(measure: NetworkIndicators.footfallMeasure, days: load.days, conversionDays: load.conversionDays, scope)
-        #expect(page.current == (try NetworkIndicators.compute(tenantID: tenant, inputs: inputs, origin: "o", period: month)))
+        // Event-uplift v2 aside: the page reads fewer days than v2's history (ReportPages loads its own range).
+        #expect(NetworkEventsV2.removed(from: page.current)
+                    == NetworkEventsV2.removed(from: try NetworkIndicators.compute(tenantID: tenant, inputs: inputs, origin: "o", period: month)))
     }
 
     @Test("figures, panels and the region page's inputs agree: supersessions, suppressed cells, gaps, events",

@@ -19,6 +19,7 @@ struct VectorTests {
         #expect(!v.working.isEmpty, "\(name): show the arithmetic")
         switch v.indicator {
         case FootfallIndex.id: try checkFootfall(v, name)
+        case EventUplift.id where v.version == EventUpliftV2.version && name.hasPrefix(PeerVector.prefix): try PeerVector.check(name)
         case EventUplift.id where v.version == EventUpliftV2.version: try checkUpliftV2(v, name)
         case EventUplift.id: try checkUplift(v, name)
         case ConversionRate.id: try checkConversion(v, name)
