@@ -78,8 +78,8 @@ struct PackedSeriesGeneratedTests {
         }
         for n in 0..<60 {
             let town = (Fixture.townsA + ["ronse"])[noise(n, 4)]
-            let start = noise(n + 7, 3) == 0 ? try #require(CalendarDay.dayNumber("2026-10-25")) + noise(n + 8, 40)
-                : first + noise(n + 9, last - first - 14)
+            let start = noise(n + 7, 3) == 0 ? try #require(CalendarDay.dayNumber("2026-10-25")) + noise(n + 8, 36)
+                : first + noise(n + 9, last - first)
             windows.append((town == "ronse" ? Fixture.tenantB : Self.tenant, town, start...min(last, start + noise(n + 10, 14))))
         }
         var sequences: [String: Int] = [:]
