@@ -162,27 +162,34 @@ extension PostgresCoordinatorStore {
                 let low = max(r.lowerBound, days.lowerBound), high = min(r.upperBound, days.upperBound)
                 return low <= high ? low...high : nil
             }
+            // Towns with a sensor in the cells read: listed already, so the days between need not be asked about them.
+            var unseen = values == nil ? [] : Set(sensors.map(\.town))
             for range in ranges {
                 for start in stride(from: range.lowerBound, through: range.upperBound, by: PostgresSeries.daysPerRead) {
                     let end = min(range.upperBound, start + PostgresSeries.daysPerRead - 1)
                     let cells = try db.query("""
-                        SELECT day, sensors FROM series_cells WHERE tenant_id = $1 AND measure = $2 AND day BETWEEN $3 AND $4
+                        SELECT day, sensors, town_id FROM series_cells WHERE tenant_id = $1 AND measure = $2 AND day BETWEEN $3 AND $4
                         """, [.text(tenant), .text(measure), .int(start), .int(end)], binaryResults: true)
                     for cell in cells {
                         let day = try cell.int(0)
-                        try cell.withBytes(1) { try reader.add(day: day, $0) }
+                        let hasSensors = try cell.withBytes(1) { bytes in
+                            try reader.add(day: day, bytes)
+                            return !bytes.isEmpty
+                        }
+                        if hasSensors, !unseen.isEmpty { unseen.remove(try cell.string(2)) }
                     }
                 }
             }
-            // The days between: only which towns have a sensor there (the rows would list them).
-            if values != nil {
+            // The days between: only which of the other towns have a sensor there (the rows would list them).
+            if values != nil, !unseen.isEmpty {
                 var from = days.lowerBound
                 for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) + [(days.upperBound + 1)...(days.upperBound + 1)] {
                     if from < range.lowerBound {
                         for row in try db.query("""
                             SELECT DISTINCT town_id FROM series_cells
                             WHERE tenant_id = $1 AND measure = $2 AND day BETWEEN $3 AND $4 AND octet_length(sensors) > 0
-                            """, [.text(tenant), .text(measure), .int(from), .int(range.lowerBound - 1)]) {
+                                AND town_id = ANY($5::text[])
+                            """, [.text(tenant), .text(measure), .int(from), .int(range.lowerBound - 1), .textArray(unseen.sorted())]) {
                             reader.list(town: try row.string(0))
                         }
                     }
