@@ -31,7 +31,7 @@ enum PostgresCoordinatorSchema {
     static let sessionTables = ["sessions"]
     /// Every table that holds a tenant's rows, each under row-level security.
     static var allTenantTables: [String] { tenantTables + logTables + sessionTables + peerGroupTables + PostgresZoneHours.tables
-        + PostgresZoneLots.tables }
+        + PostgresZoneLots.tables + PostgresSeries.tables }
 
     /// The session setting under which opening a store may see, across tenants, only the
     /// submissions that are not in a log yet (see migration 3 and `logUnloggedSubmissions`).
@@ -211,5 +211,6 @@ enum PostgresCoordinatorSchema {
         .init(6, "peer groups", peerGroupsSchema + peerGroupTables.map(tenantPolicy).joined(separator: "\n")),
         .init(7, "zone hours", PostgresZoneHours.migrationSQL + PostgresZoneHours.tables.map(tenantPolicy).joined(separator: "\n")),
         .init(8, "zone lots", PostgresZoneLots.migrationSQL + PostgresZoneLots.tables.map(tenantPolicy).joined(separator: "\n")),
+        .init(9, "packed series", PostgresSeries.migrationSQL + PostgresSeries.tables.map(tenantPolicy).joined(separator: "\n")),
     ])
 }

@@ -26,9 +26,9 @@ import PostgreSQL
 ///   appended to the ``MerkleFrontier`` read from the head, and the completed node rows, the new
 ///   head and (with a signer) the signed checkpoint go in before COMMIT. Lock order is the same
 ///   everywhere (tenants sorted, then towns sorted, then the head), so writers cannot deadlock.
-/// - **Round trips.** A tenant's part of a batch is two pipelines: locks and inserts, then the
-///   aggregates (one `INSERT … SELECT FROM unnest($1::…[], …)` per table, not one per row) and the
-///   log rows. A log read (head, proof nodes, entries) is one pipeline: the tenant setting and the
+/// - **Round trips.** A tenant's part of a batch is two pipelines: locks, inserts and the packed
+///   series' sensor numbers, then the aggregates (one `INSERT … SELECT FROM unnest($1::…[], …)` per
+///   table, not one per row; the packed cells of ``PostgresSeries`` with them) and the log rows. A log read (head, proof nodes, entries) is one pipeline: the tenant setting and the
 ///   query in one implicit transaction. Statements are prepared once per connection.
 public final class PostgresCoordinatorStore: CoordinatorStore {
     /// The server, as `user@host:port/database` (no password).
@@ -109,14 +109,15 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
     private static let setTenantSQL = "SELECT set_config('townbench.tenant', $1, true)"
 
     /// Runs `body` in a transaction whose `townbench.tenant` is `tenantID` (row-level security's key).
-    /// `mapping` may turn a server error into a specific ``CoordinatorError`` (e.g. a unique key into `already_exists`).
+    /// `mapping` may turn a server error into a specific ``CoordinatorError`` (e.g. a unique key into `already_exists`);
+    /// `isolation` `.repeatableRead` gives several reads one snapshot.
     @discardableResult
-    func inTenant<T>(_ tenantID: String, _ what: String,
+    func inTenant<T>(_ tenantID: String, _ what: String, isolation: PostgresConnection.IsolationLevel = .readCommitted,
                              mapping: (PostgresError) -> CoordinatorError? = { _ in nil },
                              _ body: (PostgresConnection) throws -> T) throws -> T {
         do {
             return try pool.withConnection { db in
-                try db.transaction {
+                try db.transaction(isolation) {
                     try db.query(Self.setTenantSQL, [.text(tenantID)])
                     return try body(db)
                 }
@@ -388,15 +389,26 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
                         ]
                         let firstInsert = statements.count
                         statements += indices.map { (Self.insertSQL, Self.insertParameters(batch[$0], acceptedAt: acceptedAt)) }
+                        // Then the packed series' sensor numbers (issue 17) of every submission's sensors.
+                        let payloadRows = indices.map { PayloadRows(batch[$0].accepted.payload) }
+                        var sensorKeys = Set<PostgresSeries.SensorKey>()
+                        for rows in payloadRows {
+                            for r in rows.sensorDays {
+                                sensorKeys.insert(.init(measure: r.measure, town: r.townID, zone: r.zoneID, sensor: r.sensor,
+                                                        vendorKind: r.vendorKind))
+                            }
+                        }
+                        statements += PostgresSeries.numberStatements(tenant: tenant, Array(sensorKeys))
                         let results = try db.pipeline(statements)
                         var log = try Self.lockedLog(tenant, head: results[firstInsert - 1])
-                        var aggregates = AggregateColumns(tenant: tenant)
+                        let numbers = sensorKeys.isEmpty ? [:] : try PostgresSeries.numbers(results[firstInsert + indices.count + 1])
+                        var aggregates = AggregateColumns(tenant: tenant, sensorNumbers: numbers)
                         for (k, i) in indices.enumerated() {
                             let inserted = try results[firstInsert + k].first.map { (row: try $0.int64("row_id"), leaf: try $0.int64("leaf_index")) }
                             if let inserted {
                                 // The log leaf went in with the row, in this transaction: never one without the other.
                                 try log.append(leafHash: batch[i].leafHash, expectedIndex: inserted.leaf)
-                                aggregates.add(batch[i].accepted.payload, row: inserted.row)
+                                try aggregates.add(batch[i].accepted.payload, rows: payloadRows[k], row: inserted.row)
                             }
                             outcomes[i] = try finish(batch[i], inserted: inserted != nil, acceptedAt: acceptedAt, db: db)
                         }
@@ -616,7 +628,15 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         (zoneDaysSQL, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)])
     }
 
-    private static func zoneDays(_ rows: PostgresRows) throws -> [ZoneDayRow] {
+    /// ``zoneDaysSQL``'s zone days that carry events or a school holiday (the packed series' read).
+    static let eventDaysSQL = """
+        SELECT \(ZoneDayRow.storedColumns)
+        FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
+        WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3 AND (z.events <> '[]' OR z.school_holiday)
+        ORDER BY z.town_id, z.zone_id, z.day
+        """
+
+    static func zoneDays(_ rows: PostgresRows) throws -> [ZoneDayRow] {
         try rows.map(ZoneDayRow.init(stored:))
     }
 
@@ -629,12 +649,12 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         ORDER BY v.town_id, v.zone_id, v.door, v.day
         """
 
-    private static func conversionDaysStatement(days: ClosedRange<Int>, _ scope: TenantScope)
+    static func conversionDaysStatement(days: ClosedRange<Int>, _ scope: TenantScope)
         -> (sql: String, parameters: [PostgresValue]) {
         (conversionDaysSQL, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)])
     }
 
-    private static func conversionDays(_ rows: PostgresRows) throws -> [ConversionDayRow] {
+    static func conversionDays(_ rows: PostgresRows) throws -> [ConversionDayRow] {
         try rows.map(ConversionDayRow.init(stored:))
     }
 
@@ -655,9 +675,9 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
 
     // MARK: Transparency log
 
-    private static let headSQL = "SELECT \(MerkleFrontier.storedColumns) FROM log_heads WHERE tenant_id = $1"
+    static let headSQL = "SELECT \(MerkleFrontier.storedColumns) FROM log_heads WHERE tenant_id = $1"
 
-    private static func head(_ rows: PostgresRows, tenant: String) throws -> LogHead {
+    static func head(_ rows: PostgresRows, tenant: String) throws -> LogHead {
         let frontier = try MerkleFrontier(stored: rows.first, tenant: tenant)
         return LogHead(size: frontier.size, rootHash: frontier.rootHash)
     }
@@ -826,21 +846,25 @@ private struct AggregateColumns {
     var conversionPassersBy: [Double?] = []
     /// (town, zone, day, measure) → the newest submission row of this batch for that cell.
     var cells: [CellKey: Int64] = [:]
+    /// The packed series' numbers of the batch's sensors.
+    let sensorNumbers: [PostgresSeries.SensorKey: Int64]
+    /// Sensor cells (measure not empty) → the newest submission row's sensors (the packed series).
+    var series: [CellKey: (row: Int64, entries: [PackedCell.Entry])] = [:]
     /// The hourly zone rows (issue 20), by submission row.
     var hours: [(row: Int64, hours: ZoneHourRow)] = []
     /// The zone-day lots (issue 19), by submission row.
     var lots: [(row: Int64, lots: ZoneLotRow)] = []
 
-    struct CellKey: Hashable {
-        var town: String, zone: String, day: Int, measure: String
+    typealias CellKey = PostgresCellKey
+
+    init(tenant: String, sensorNumbers: [PostgresSeries.SensorKey: Int64]) {
+        self.tenant = tenant
+        self.sensorNumbers = sensorNumbers
     }
 
-    init(tenant: String) { self.tenant = tenant }
-
-    /// Adds the rows `payload` contributes (read by ``PayloadRows``, as the SQLite store and
-    /// ``LogReplay`` read them) under submission `row`.
-    mutating func add(_ payload: AggregatePayload, row: Int64) {
-        let rows = PayloadRows(payload)
+    /// Adds the rows `payload` contributes (`rows`: read by ``PayloadRows``, as the SQLite store
+    /// and ``LogReplay`` read them) under submission `row`.
+    mutating func add(_ payload: AggregatePayload, rows: PayloadRows, row: Int64) throws {
         hours += PayloadRows.zoneHours(payload).map { (row, $0) }
         lots += PayloadRows.zoneLots(payload).map { (row, $0) }
         for z in rows.zoneDays {
@@ -862,6 +886,17 @@ private struct AggregateColumns {
         for cell in rows.cells {
             let key = CellKey(town: payload.townId, zone: cell.zone, day: cell.day, measure: cell.measure)
             cells[key] = max(cells[key] ?? row, row)
+            if !cell.measure.isEmpty, series[key].map({ $0.row < row }) ?? true { series[key] = (row, []) }
+        }
+        for r in rows.sensorDays {
+            let key = CellKey(town: r.townID, zone: r.zoneID, day: r.day, measure: r.measure)
+            guard series[key]?.row == row else { continue }  // a later submission of this batch replaced the cell
+            guard let number = sensorNumbers[.init(measure: r.measure, town: r.townID, zone: r.zoneID, sensor: r.sensor,
+                                                   vendorKind: r.vendorKind)] else {
+                throw CoordinatorError(.storage, "The packed series number of sensor \(r.sensor) of \(r.townID) was not stored; the commit is rolled back. Retry it.")
+            }
+            series[key]?.entries.append(PackedCell.Entry(sensorNo: number, total: r.total, covered: r.coveredMinutes,
+                                                         expected: r.expectedMinutes, uptime: r.uptimeMinutes, validHours: r.validHours))
         }
     }
 
@@ -926,6 +961,7 @@ private struct AggregateColumns {
                       .integerArray(keys.map { Int64($0.day) }), .textArray(keys.map(\.measure)),
                       .integerArray(keys.map { cells[$0] })]))
         }
+        if let packed = PostgresSeries.cellStatement(tenant: tenant, series) { out.append(packed) }
         return out
     }
 }

@@ -84,13 +84,17 @@ public final class PostgresConnection {
     /// Runs one statement with `$1…$n` parameters and returns its rows (empty for commands).
     ///
     /// The statement is prepared on this connection the first time it is seen (types taken from
-    /// this call's values; NULL lets the server infer) and reused afterwards.
+    /// this call's values; NULL lets the server infer) and reused afterwards. `binaryResults`
+    /// asks for every column in PostgreSQL's binary form: for bulk `bytea` reads (half the bytes of
+    /// the hex text form, read in place by ``PostgresRow/withBytes(_:_:)``); the row accessors
+    /// read either form.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
+    public func query(_ sql: String, _ parameters: [PostgresValue] = [], binaryResults: Bool = false) throws -> PostgresRows {
         let name = try preparedName(sql, parameters)
+        let resultFormat: Int32 = binaryResults ? 1 : 0
         let result = withParameters(parameters) { count, types, values, lengths, formats in
-            if let name { return PQexecPrepared(rawHandle, name, count, values, lengths, formats, 0) }
-            return PQexecParams(rawHandle, sql, count, types, values, lengths, formats, 0)
+            if let name { return PQexecPrepared(rawHandle, name, count, values, lengths, formats, resultFormat) }
+            return PQexecParams(rawHandle, sql, count, types, values, lengths, formats, resultFormat)
         }
         return PostgresRows(result: try check(result, sql: sql), target: target, sql: sql)
     }

@@ -49,6 +49,13 @@ public final class PostgresRows: RandomAccessCollection {
     func typeOID(_ column: Int) -> UInt32 { PQftype(result, Int32(column)) }
     func value(_ row: Int, _ column: Int) -> UnsafeMutablePointer<CChar> { PQgetvalue(result, Int32(row), Int32(column)) }
     func length(_ row: Int, _ column: Int) -> Int { Int(PQgetlength(result, Int32(row), Int32(column))) }
+    /// Whether the column came in binary form (``PostgresConnection/query(_:_:binaryResults:)``).
+    func isBinary(_ column: Int) -> Bool { PQfformat(result, Int32(column)) == 1 }
+
+    /// A binary value's bytes, in place (valid while the result lives).
+    func raw(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(value(row, column)), count: length(row, column))
+    }
 }
 
 /// One row of ``PostgresRows``; typed accessors by column index (0-based).
@@ -93,6 +100,18 @@ public struct PostgresRow {
         checkColumn(column)
         if rows.isNull(index, column) { return nil }
         guard [20, 21, 23].contains(rows.typeOID(column)) else { throw mismatch(column, "an integer") }
+        if rows.isBinary(column) {
+            // Network byte order, 2, 4 or 8 bytes by type.
+            let bytes = rows.raw(index, column)
+            var value: Int64 = 0
+            for byte in bytes { value = value << 8 | Int64(byte) }
+            switch bytes.count {
+            case 2: return Int64(Int16(truncatingIfNeeded: value))
+            case 4: return Int64(Int32(truncatingIfNeeded: value))
+            case 8: return value
+            default: throw mismatch(column, "an integer")
+            }
+        }
         let text = rows.value(index, column)
         errno = 0
         var end: UnsafeMutablePointer<CChar>?
@@ -114,6 +133,15 @@ public struct PostgresRow {
         checkColumn(column)
         if rows.isNull(index, column) { return nil }
         guard [700, 701, 1700, 20, 21, 23].contains(rows.typeOID(column)) else { throw mismatch(column, "a number") }
+        if rows.isBinary(column) {
+            let bytes = rows.raw(index, column)
+            switch (rows.typeOID(column), bytes.count) {
+            case (701, 8): return Double(bitPattern: bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            case (700, 4): return Double(Float(bitPattern: bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+            case (20, _), (21, _), (23, _): return try optionalInt64(column).map(Double.init)
+            default: throw mismatch(column, "a number in a binary form this reader knows (not numeric)")
+            }
+        }
         let text = rows.value(index, column)
         var end: UnsafeMutablePointer<CChar>?
         let value = strtod(text, &end)
@@ -131,6 +159,7 @@ public struct PostgresRow {
         checkColumn(column)
         if rows.isNull(index, column) { return nil }
         guard rows.typeOID(column) == 16 else { throw mismatch(column, "a boolean") }
+        if rows.isBinary(column) { return rows.raw(index, column).first == 1 }
         return rows.value(index, column).pointee == CChar(UInt8(ascii: "t"))
     }
 
@@ -144,6 +173,7 @@ public struct PostgresRow {
         checkColumn(column)
         if rows.isNull(index, column) { return nil }
         guard rows.typeOID(column) == 17 else { throw mismatch(column, "bytea") }
+        if rows.isBinary(column) { return Array(rows.raw(index, column)) }
         let length = rows.length(index, column)
         let text = UnsafeRawPointer(rows.value(index, column)).assumingMemoryBound(to: UInt8.self)
         guard length >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), length % 2 == 0 else {
@@ -163,6 +193,15 @@ public struct PostgresRow {
     public func bytes(_ column: Int) throws -> [UInt8] {
         guard let value = try optionalBytes(column) else { throw mismatch(column, "bytea") }
         return value
+    }
+
+    /// A `bytea` column's bytes, without a copy when it came in binary form (the bulk read of
+    /// packed series); NULL throws.
+    public func withBytes<R>(_ column: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        checkColumn(column)
+        guard rows.typeOID(column) == 17, !rows.isNull(index, column) else { throw mismatch(column, "bytea") }
+        if rows.isBinary(column) { return try body(rows.raw(index, column)) }
+        return try bytes(column).withUnsafeBytes(body)
     }
 
     private static func nibble(_ c: UInt8) -> UInt8? {

@@ -130,16 +130,24 @@ struct NetworkSeriesTests {
         try Self.expectAgreement(fixture.store)
     }
 
-    @Test("a store made before the packed series gets them at open, from its current cells")
-    func migration() throws {
-        let fixture = try BackendFixture(.sqlite)
+    @Test("a store made before the packed series gets them when it opens, from its current cells", arguments: StoreBackend.available)
+    func migration(_ backend: StoreBackend) throws {
+        let fixture = try BackendFixture(backend)
         try Self.seed(fixture)
-        // Back to the schema before migration 7 (its tables gone, the migration not applied), as
-        // a store written by the previous release; then a restart.
-        try fixture.storage.executeBehindTheStore("""
-            DROP TABLE series_cells; DROP TABLE series_sensors; DROP TABLE series_backfill;
-            DELETE FROM schema_migrations WHERE number = 7;
-            """)
+        // Back to the schema before the packed series (SQLite's migration 7, PostgreSQL's 9: their
+        // tables gone, the migration not applied), as a store written by the previous release; then a restart.
+        switch backend {
+        case .sqlite:
+            try fixture.storage.executeBehindTheStore("""
+                DROP TABLE series_cells; DROP TABLE series_sensors; DROP TABLE series_backfill;
+                DELETE FROM schema_migrations WHERE number = 7;
+                """)
+        case .postgres:
+            let store = try PostgresSeriesCells.repack(fixture.storage)
+            defer { BackendStore.close(store) }
+            try Self.expectAgreement(store)
+            return
+        }
         let store = try fixture.storage.reopen()
         defer { BackendStore.close(store) }
         let path = try #require(store as? SQLiteCoordinatorStore).path

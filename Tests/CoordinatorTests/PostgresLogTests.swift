@@ -261,8 +261,13 @@ struct PostgresLogTests {
         defer { raw.close() }
         try raw.transaction {
             try raw.query("SELECT set_config('townbench.tenant', $1, true)", [.text(Self.a)])
-            try raw.run("UPDATE sensor_days SET total = 2000 WHERE town_id = 'veurne' AND day = $1",
-                        [.int(try #require(CalendarDay.dayNumber("2026-11-02")))])
+            let day = try #require(CalendarDay.dayNumber("2026-11-02"))
+            try raw.run("UPDATE sensor_days SET total = 2000 WHERE town_id = 'veurne' AND day = $1", [.int(day)])
+            // The figures read the packed copy of those rows (issue 17, migration 9): alter it the same way.
+            let sensorNo = try #require(try raw.query("SELECT sensor_no FROM series_sensors WHERE town_id = 'veurne'").first?.int64(0))
+            try raw.run("UPDATE series_cells SET sensors = $1 WHERE town_id = 'veurne' AND day = $2", [
+                .bytes(PackedCell.encode([.init(sensorNo: sensorNo, total: 2000, covered: 1440, expected: 1440, uptime: 1440, validHours: 24)])),
+                .int(day)])
         }
         let tampered = try report("\(Self.a)/town:diksmuide")
         verdicts = try recompute(4)

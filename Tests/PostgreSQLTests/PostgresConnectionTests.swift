@@ -92,6 +92,34 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test("binary results read as the text form does: integers of each width, doubles, booleans, bytea in place, text")
+    func binaryResults() throws {
+        try TestServer.withSchema { url in
+            let db = try PostgresConnection(url: url)
+            defer { db.close() }
+            let bytes: [UInt8] = [0x00, 0xFF, 0x5C, 0x78, 0x01]
+            let sql = "SELECT $1::int2, $2::int4, $3::int8, $4::float8, $5::float4, $6::bool, $7::bytea, $8::text, NULL::int4, ''::bytea"
+            let parameters: [PostgresValue] = [.integer(-12_345), .integer(-2_000_000_000), .integer(Int64.min + 1), .double(-0.1),
+                                               .double(0.5), .bool(true), .bytes(bytes), .text("Ieper 🚲")]
+            for row in [try db.query(sql, parameters)[0], try db.query(sql, parameters, binaryResults: true)[0]] {
+                #expect(try row.int64(0) == -12_345)
+                #expect(try row.int64(1) == -2_000_000_000)
+                #expect(try row.int64(2) == Int64.min + 1)
+                #expect(try row.double(3) == -0.1)
+                #expect(try row.double(4) == 0.5)
+                #expect(try row.double(1) == -2e9)
+                #expect(try row.bool(5) == true)
+                #expect(try row.bytes(6) == bytes)
+                #expect(try row.withBytes(6) { Array($0) } == bytes)
+                #expect(try row.withBytes(9) { $0.count } == 0)
+                #expect(try row.string(7) == "Ieper 🚲")
+                #expect(try row.optionalInt64(8) == nil)
+                #expect(throws: PostgresError.self) { try row.withBytes(8) { $0.count } }
+                #expect(throws: PostgresError.self) { try row.withBytes(7) { $0.count } }
+            }
+        }
+    }
+
     @Test("reading a column as the wrong type throws typeMismatch naming the column")
     func typeMismatch() throws {
         try TestServer.withSchema { url in
