@@ -132,13 +132,17 @@ struct CountsImporter {
             guard record.count <= wide.fieldCount else {
                 throw NodeError(.badInput, "expected \(wide.fieldCount) fields as in the header, found \(record.count)", at: at(nil))
             }
-            written = try record.withField(0) { bytes in
+            let parsed = try record.withField(0) { bytes in
                 switch parseTimestamp(bytes) {
                 case .success(let value): return value
                 case .failure(let error):
                     throw NodeError(.badInput, "\(wide.timeName) '\(String(decoding: bytes, as: UTF8.self))' \(error.reason)", at: at(record.column(0)))
                 }
             }
+            // A local time that does not exist (the spring DST night) refuses the line once, not
+            // once per cell; a repeated autumn hour is still resolved per sensor below.
+            _ = try session.instant(of: parsed, repeatKey: nil, at: at(record.column(0)))
+            written = parsed
         }
         guard let written else { return }
         for (index, sensor) in wide.sensors where index < record.count && !record.isEmpty(index) {
