@@ -50,4 +50,18 @@ import Testing
             #expect(try fixture.snapshot() == before)
         }
     }
+
+    /// A vendor export labelled an hour twice. The message names the time as the file wrote it
+    /// (local), with UTC beside it, so the admin can find the line; UTC alone matched nothing in it.
+    @Test func aDuplicateHourIsNamedInLocalTime() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = try NodeFixture(in: dir)
+            let file = try fixture.write("wide.csv", "start,ped-markt\n2025-01-05 06:00,1\n2025-01-05 07:00,3\n2025-01-05 06:00,5\n")
+            var options = ImportOptions()
+            options.intervalMinutes = 60
+            let error = try #require(throws: NodeError.self) { try fixture.store.importFile(file, format: .counts, options: options) }
+            #expect(error.location?.line == 4)
+            #expect(error.message.contains("start 2025-01-05 06:00 local (2025-01-05T05:00:00Z)"), "\(error.message)")
+        }
+    }
 }

@@ -222,7 +222,7 @@ final class ImportSession {
         let this = direction == Direction.all.rawValue ? "the whole flow (no direction)" : "direction '\(Direction(rawValue: direction).map(\.description) ?? "?")'"
         let source = mixLookup.int64(at: 1) == importID ? "this file" : "the store (an earlier import)"
         let measureName = Measure(rawValue: measure).map(\.description) ?? "\(measure)"
-        throw NodeError(.badInput, "\(row.map { $0 + ": " } ?? "")sensor '\(sensor.name)', start \(start.utcString), measure \(measureName): this row is \(this) but \(source) has \(other) for the same interval; a sensor's total is the sum of its rows, so send either the whole flow or its direction slices, not both. Remove one form from the file\(source == "this file" ? "" : ", or import this interval in the form stored before")", at: location)
+        throw NodeError(.badInput, "\(row.map { $0 + ": " } ?? "")sensor '\(sensor.name)', start \(clock.described(start)), measure \(measureName): this row is \(this) but \(source) has \(other) for the same interval; a sensor's total is the sum of its rows, so send either the whole flow or its direction slices, not both. Remove one form from the file\(source == "this file" ? "" : ", or import this interval in the form stored before")", at: location)
     }
 
     // MARK: Running sums
