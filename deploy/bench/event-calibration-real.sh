@@ -70,7 +70,23 @@ PY
   fi
 fi
 "$bin" status --dir "$node" >"$work/status.txt"
-grep -i -E "flatline|level shift|holiday" "$work/status.txt" | sed 's/^/== status: /' | head -40 || true
+# The holidays line and each sensor's missing, incomplete and flatline days (a dead counter that
+# reports zeros is judged invalid, not "no visitors").
+python3 - "$work/status.txt" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+for line in lines:
+    if line.startswith("Public holidays") or "level shift" in line.lower():
+        print(f"== status: {line}")
+header = next((i for i, l in enumerate(lines) if l.split()[:2] == ["sensor", "zone"]), None)
+if header is not None:
+    print("== status: sensor, zone, missing / incomplete / flatline days")
+    for line in lines[header + 1:]:
+        cells = line.split()
+        if len(cells) < 5:
+            break
+        print(f"   {cells[0]:34} {cells[1]:12} {cells[-3]:>5} / {cells[-2]:>4} / {cells[-1]:>5}")
+PY
 [[ -n "$zones" ]] || zones=$(python3 -c 'import csv, sys; print(" ".join(dict.fromkeys(r["zone"] for r in csv.DictReader(open(sys.argv[1])))))' "$data/sensors.csv")
 
 echo "== event-uplift v2 placebo test, level $level, one-day events on every ordinary day of each year"
