@@ -41,9 +41,11 @@ done
 
 echo "event-calibration-real.sh: building townbench-node" >&2
 swift build --product townbench-node >&2
-bin="$(swift build --show-bin-path)/townbench-node"
 work=$(mktemp -d "${TMPDIR:-/tmp}/townbench-bench-real.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# A copy, so a rebuild during the long run cannot swap the binary under it.
+bin="$work/townbench-node"
+cp "$(swift build --show-bin-path)/townbench-node" "$bin"
 node=${keep:-$work/node}
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -143,7 +145,7 @@ for z in zones:
                         per_month_all.setdefault(day.month, []).append(uplift)
             day += dt.timedelta(days=1)
         cells = [f"{statistics.median(by_month[m]) * 100:+5.1f}%" if m in by_month else "     -" for m in range(1, 13)]
-        print(f"{z:12} {y:5} " + " ".join(cells))
+        print(f"{z:12} {y:5} " + " ".join(cells), flush=True)
 cells = [f"{statistics.median(per_month_all[m]) * 100:+5.1f}%" if m in per_month_all else "     -" for m in range(1, 13)]
 print(f"{'all':12} {'':5} " + " ".join(cells))
 PY
