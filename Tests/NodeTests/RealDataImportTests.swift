@@ -30,14 +30,15 @@ import Testing
             #expect(summary.rowsRejected == 1)
             let written = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n").map(String.init)
             #expect(written.count == 2, "\(written)")
-            #expect(written.last?.hasPrefix("3,1,this local time does not exist in Europe/Brussels") == true, "\(written)")
+            #expect(written.last?.hasPrefix("3,1,\"this local time does not exist in Europe/Brussels") == true, "\(written)")
             // 01:00 is winter time (+01:00), 03:00 summer time (+02:00): one hour apart in UTC.
             let starts = try fixture.query("SELECT DISTINCT start FROM counts ORDER BY start").map { try $0.int64(0) }
             #expect(starts == [NodeFixture.epoch("2025-03-30T00:00:00Z"), NodeFixture.epoch("2025-03-30T01:00:00Z")])
         }
     }
 
-    /// Without `--rejects` the same file is refused as a whole, at the line's time column.
+    /// Without `--rejects` the same file is refused as a whole, at the line's time column, and the
+    /// message says how to import it anyway.
     @Test func withoutRejectsTheNonexistentHourRefusesTheImport() throws {
         try withTemporaryDirectory { dir in
             let fixture = try NodeFixture(in: dir)
@@ -47,6 +48,8 @@ import Testing
             let before = try fixture.snapshot()
             let error = try #require(throws: NodeError.self) { try fixture.store.importFile(file, format: .counts, options: options) }
             #expect(error.location == .init(file: "wide.csv", line: 3, column: 1))
+            // The way out for a vendor file is named: such hours are not data.
+            #expect(error.message.contains("--rejects FILE"), "\(error.message)")
             #expect(try fixture.snapshot() == before)
         }
     }

@@ -168,7 +168,7 @@ final class ImportSession {
         switch clock.resolve(naive: written.naive) {
         case .unique(let t): return t
         case .nonexistent:
-            throw NodeError(.badInput, "this local time does not exist in \(store.settings.timeZone) (clocks go forward that night); write the timestamp with its UTC offset", at: location)
+            throw NodeError(.badInput, "this local time does not exist in \(store.settings.timeZone) (clocks go forward that night); write the timestamp with its UTC offset, or leave the row out (a vendor file that lists the skipped hour, often as zeros, imports with --rejects FILE setting those rows aside)", at: location)
         case .ambiguous(let first, let second):
             guard let repeatKey else { return first }
             if seenAmbiguous.insert(AmbiguityKey(sensor: repeatKey.sensor, naive: written.naive, measure: repeatKey.measure, direction: repeatKey.direction)).inserted {
