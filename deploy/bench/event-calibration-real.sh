@@ -8,7 +8,8 @@
 # the interval excludes 0 (false positives; should be about 1 − level), how often v1's range did, how
 # often an injected +20 % effect is detected and the smallest uplift detectable with 80 % power.
 # With --monthly it also prints, per calendar month, the median placebo uplift (observed ÷ expected
-# − 1 of each ordinary day, from one ad-hoc window per day: slow, about a minute per zone and year).
+# − 1 of each ordinary day) and how often v2's interval and v1's range exclude 0, from one ad-hoc
+# window per day (the placebo JSON has no per-day figures): slow, about 2 s per zone and day.
 # Usage: deploy/bench/event-calibration-real.sh DATA_DIR [--level L] [--years "2023 2024 2025"]
 #        [--zones "a b"] [--time-zone Z] [--monthly] [--keep NODE_DIR]
 # Needs: the Swift toolchain and python3 (standard library only).
@@ -122,13 +123,15 @@ for y in years:
 PY
 
 [[ $monthly == 1 ]] || exit 0
-echo "== median placebo uplift per calendar month (ordinary days: not a public holiday, v2 expected value present)"
+echo "== per calendar month, from one ad-hoc one-day window per ordinary day (not a public holiday, with a v2 interval):"
+echo "   the median placebo uplift (observed ÷ expected − 1) per zone, then over all zones also how often v2's interval and v1's range exclude 0"
 python3 - "$bin" "$node" "$data/public-holidays.csv" "$level" "$years" $zones <<'PY'
 import csv, datetime as dt, json, statistics, subprocess, sys
 bin, node, holidays_file, level, years, zones = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(), sys.argv[6:]
 holidays = {r["date"] for r in csv.DictReader(open(holidays_file, encoding="utf-8"))}
-print(f"{'zone':12} {'year':5} " + " ".join(f"{m:>6}" for m in ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())))
-per_month_all = {}
+months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+print(f"{'zone':12} {'year':5} " + " ".join(f"{m:>6}" for m in months), flush=True)
+pooled = {}  # month -> list of (uplift, v2 excludes 0, v1 range excludes 0)
 for z in zones:
     for y in years:
         by_month = {}
@@ -138,14 +141,20 @@ for z in zones:
                 out = subprocess.run([bin, "indicators", "--dir", node, "--indicator", "event-uplift", "--zone", z,
                                       "--from", day.isoformat(), "--to", day.isoformat(), "--level", level, "--json"],
                                      capture_output=True, text=True)
-                if out.returncode == 0:
-                    uplift = json.loads(out.stdout).get("eventUpliftV2", {}).get("uplift")
-                    if uplift is not None:
-                        by_month.setdefault(day.month, []).append(uplift)
-                        per_month_all.setdefault(day.month, []).append(uplift)
+                result = json.loads(out.stdout).get("eventUpliftV2", {}) if out.returncode == 0 else {}
+                if result.get("uplift") is not None and result.get("low") is not None:
+                    e = result["expectation"]
+                    v1 = e.get("baselineMinimum") is not None and not (e["baselineMinimum"] <= e["observed"] <= e["baselineMaximum"])
+                    entry = (result["uplift"], result["low"] > 0 or result["high"] < 0, v1)
+                    by_month.setdefault(day.month, []).append(entry)
+                    pooled.setdefault(day.month, []).append(entry)
             day += dt.timedelta(days=1)
-        cells = [f"{statistics.median(by_month[m]) * 100:+5.1f}%" if m in by_month else "     -" for m in range(1, 13)]
+        cells = [f"{statistics.median(u for u, _, _ in by_month[m]) * 100:+5.1f}%" if m in by_month else "     -" for m in range(1, 13)]
         print(f"{z:12} {y:5} " + " ".join(cells), flush=True)
-cells = [f"{statistics.median(per_month_all[m]) * 100:+5.1f}%" if m in per_month_all else "     -" for m in range(1, 13)]
-print(f"{'all':12} {'':5} " + " ".join(cells))
+def row(name, f):
+    print(f"{name:18} " + " ".join(f(pooled[m]) if m in pooled else "     -" for m in range(1, 13)))
+row("all: median", lambda e: f"{statistics.median(u for u, _, _ in e) * 100:+5.1f}%")
+row("all: v2 excl. 0", lambda e: f"{sum(v2 for _, v2, _ in e) / len(e) * 100:5.1f}%")
+row("all: v1 excl. 0", lambda e: f"{sum(v1 for _, _, v1 in e) / len(e) * 100:5.1f}%")
+row("all: days", lambda e: f"{len(e):6d}")
 PY
