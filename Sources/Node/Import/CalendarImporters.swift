@@ -40,11 +40,11 @@ struct SpendingImporter {
             let oldImport = lookup.int64(at: 4)
             try lookup.reset()
             if oldImport == session.importID {
-                throw NodeError(.badInput, "duplicate row: zone '\(zoneName)', start \(start.utcString), sector '\(sector)' already appeared earlier in this file", at: at(nil))
+                throw NodeError(.badInput, "duplicate row: zone '\(zoneName)', start \(session.clock.described(start)), sector '\(sector)' already appeared earlier in this file", at: at(nil))
             }
             if old == (minutes, transactions, buyers, cents) { summary.rowsUnchanged += 1; return }
             guard session.options.replace else {
-                throw NodeError(.conflict, "zone '\(zoneName)', start \(start.utcString), sector '\(sector)': this file says \(transactions) transactions, \(buyers) buyers, €\(Double(cents) / 100); the store has \(old.1), \(old.2), €\(Double(old.3) / 100) from an earlier import. Use --replace to overwrite stored values", at: at(nil))
+                throw NodeError(.conflict, "zone '\(zoneName)', start \(session.clock.described(start)), sector '\(sector)': this file says \(transactions) transactions, \(buyers) buyers, €\(Double(cents) / 100); the store has \(old.1), \(old.2), €\(Double(old.3) / 100) from an earlier import. Use --replace to overwrite stored values", at: at(nil))
             }
             try update.bind([.integer(minutes), .integer(transactions), .integer(buyers), .integer(cents), .integer(session.importID),
                              .integer(zone), .integer(start), .text(sector)])
@@ -91,7 +91,7 @@ struct EventsImporter {
             if let old = try db.queryFirst("SELECT name, zone_id, start, end, kind FROM events WHERE id = ?", [.text(id)]) {
                 if old.values == values { summary.rowsUnchanged += 1; return }
                 guard session.options.replace else {
-                    throw NodeError(.conflict, "event '\(id)' is stored with other details (name '\(try old.string(0))', \(try old.int64(2).utcString) – \(try old.int64(3).utcString), \(try old.string(4))); use --replace to overwrite it", at: at(fields.column("id")))
+                    throw NodeError(.conflict, "event '\(id)' is stored with other details (name '\(try old.string(0))', \(session.clock.described(try old.int64(2))) – \(session.clock.described(try old.int64(3))), \(try old.string(4))); use --replace to overwrite it", at: at(fields.column("id")))
                 }
                 try db.run("UPDATE events SET name = ?, zone_id = ?, start = ?, end = ?, kind = ?, import_id = ? WHERE id = ?",
                            values + [.integer(session.importID), .text(id)])

@@ -132,13 +132,17 @@ struct CountsImporter {
             guard record.count <= wide.fieldCount else {
                 throw NodeError(.badInput, "expected \(wide.fieldCount) fields as in the header, found \(record.count)", at: at(nil))
             }
-            written = try record.withField(0) { bytes in
+            let parsed = try record.withField(0) { bytes in
                 switch parseTimestamp(bytes) {
                 case .success(let value): return value
                 case .failure(let error):
                     throw NodeError(.badInput, "\(wide.timeName) '\(String(decoding: bytes, as: UTF8.self))' \(error.reason)", at: at(record.column(0)))
                 }
             }
+            // A local time that does not exist (the spring DST night) refuses the line once, not
+            // once per cell; a repeated autumn hour is still resolved per sensor below.
+            _ = try session.instant(of: parsed, repeatKey: nil, at: at(record.column(0)))
+            written = parsed
         }
         guard let written else { return }
         for (index, sensor) in wide.sensors where index < record.count && !record.isEmpty(index) {
@@ -273,14 +277,14 @@ final class CountsWriter {
         let (oldMinutes, oldCount, oldImport) = (lookup.int64(at: 0), lookup.double(at: 1), lookup.int64(at: 2))
         try lookup.reset()
         if oldImport == session.importID {
-            throw NodeError(.badInput, "duplicate row: sensor '\(sensor.name)', start \(start.utcString), measure \(measureName) already appeared earlier in this file", at: at(sensorColumn))
+            throw NodeError(.badInput, "duplicate row: sensor '\(sensor.name)', start \(session.clock.described(start)), measure \(measureName) already appeared earlier in this file", at: at(sensorColumn))
         }
         if oldMinutes == minutes && oldCount == Double(count) {
             summary.rowsUnchanged += 1
             return
         }
         guard session.options.replace else {
-            throw NodeError(.conflict, "sensor '\(sensor.name)', start \(start.utcString), measure \(measureName): this file says \(count) over \(minutes) min, the store has \(oldCount.compact) over \(oldMinutes) min from an earlier import. Use --replace to overwrite stored values", at: at(countColumn))
+            throw NodeError(.conflict, "sensor '\(sensor.name)', start \(session.clock.described(start)), measure \(measureName): this file says \(count) over \(minutes) min, the store has \(oldCount.compact) over \(oldMinutes) min from an earlier import. Use --replace to overwrite stored values", at: at(countColumn))
         }
         try update.bind([.integer(minutes), .real(Double(count)), .integer(session.importID), .integer(sensor.id),
                          .integer(start), .int(measure), .int(direction)])

@@ -168,7 +168,7 @@ final class ImportSession {
         switch clock.resolve(naive: written.naive) {
         case .unique(let t): return t
         case .nonexistent:
-            throw NodeError(.badInput, "this local time does not exist in \(store.settings.timeZone) (clocks go forward that night); write the timestamp with its UTC offset", at: location)
+            throw NodeError(.badInput, "this local time does not exist in \(store.settings.timeZone) (clocks go forward that night); write the timestamp with its UTC offset, or leave the row out (a vendor file that lists the skipped hour, often as zeros, imports with --rejects FILE setting those rows aside)", at: location)
         case .ambiguous(let first, let second):
             guard let repeatKey else { return first }
             if seenAmbiguous.insert(AmbiguityKey(sensor: repeatKey.sensor, naive: written.naive, measure: repeatKey.measure, direction: repeatKey.direction)).inserted {
@@ -222,7 +222,7 @@ final class ImportSession {
         let this = direction == Direction.all.rawValue ? "the whole flow (no direction)" : "direction '\(Direction(rawValue: direction).map(\.description) ?? "?")'"
         let source = mixLookup.int64(at: 1) == importID ? "this file" : "the store (an earlier import)"
         let measureName = Measure(rawValue: measure).map(\.description) ?? "\(measure)"
-        throw NodeError(.badInput, "\(row.map { $0 + ": " } ?? "")sensor '\(sensor.name)', start \(start.utcString), measure \(measureName): this row is \(this) but \(source) has \(other) for the same interval; a sensor's total is the sum of its rows, so send either the whole flow or its direction slices, not both. Remove one form from the file\(source == "this file" ? "" : ", or import this interval in the form stored before")", at: location)
+        throw NodeError(.badInput, "\(row.map { $0 + ": " } ?? "")sensor '\(sensor.name)', start \(clock.described(start)), measure \(measureName): this row is \(this) but \(source) has \(other) for the same interval; a sensor's total is the sum of its rows, so send either the whole flow or its direction slices, not both. Remove one form from the file\(source == "this file" ? "" : ", or import this interval in the form stored before")", at: location)
     }
 
     // MARK: Running sums

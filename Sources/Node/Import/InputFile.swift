@@ -99,4 +99,11 @@ extension LocalClock {
         let seconds = Int(local - Int64(day.rawValue) * 86_400)
         return "\(day) " + String(format: "%02d:%02d", seconds / 3600, seconds % 3600 / 60)
     }
+
+    /// `2025-01-05 06:00 local (2025-01-04T17:00:00Z)`: a stored instant in a message, as the
+    /// file most likely wrote it (local wall time) and unambiguously (UTC, which tells the two
+    /// occurrences of the repeated autumn hour apart).
+    func described(_ epoch: Int64) -> String {
+        "\(wallTime(epoch)) local (\(epoch.utcString))"
+    }
 }

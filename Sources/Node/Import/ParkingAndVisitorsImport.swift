@@ -51,7 +51,7 @@ extension ImportSession {
         }
         try upsert(table: "parking_occupancy", key: [("site_id", .integer(site.id)), ("time", .integer(time))],
                    values: [("occupied", .integer(occupiedSpaces)), ("capacity", .integer(capacity))],
-                   what: "parking site '\(name)' at \(time.utcString)", at: location, summary: &summary)
+                   what: "parking site '\(name)' at \(clock.described(time))", at: location, summary: &summary)
     }
 }
 
