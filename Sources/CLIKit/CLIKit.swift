@@ -376,6 +376,9 @@ private func fail(_ message: String, usage: String?, see: String?, code: Int32) 
     var text = "Error: \(message)\n"
     if let usage { text += usage + "\n" }
     if let see { text += "See '\(see) --help'.\n" }
+    // What the command printed before failing (e.g. an import's summary) comes first, also when
+    // stdout is a pipe and still holds it in its buffer.
+    fflush(nil)
     FileHandle.standardError.write(Data(text.utf8))
     exit(code)
 }

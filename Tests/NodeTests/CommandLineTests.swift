@@ -68,6 +68,14 @@ import Testing
             #expect(result.stdout.contains("2 rows read, 1 new, 0 unchanged, 0 replaced, 1 refused"), "\(result.stdout)")
             #expect(result.stderr.contains("1 row(s) were refused and written to \(rejects)"), "\(result.stderr)")
             #expect(try String(contentsOfFile: rejects, encoding: .utf8).hasPrefix("line,column,reason,row\n3,"))
+            // Both streams into one pipe (a log file, `| tee`): the summary comes before the error,
+            // though a piped stdout is buffered.
+            let quoted = [node.path, "import", "--dir", nodeDir, "--format", "counts", "--thousands", "point", "--replace", "--rejects", rejects, counts.path]
+                .map { "'" + $0 + "'" }.joined(separator: " ")
+            let piped = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", quoted + " 2>&1 | cat"])
+            let summary = try #require(piped.stdout.range(of: "rows read"), "\(piped.stdout)")
+            let error = try #require(piped.stdout.range(of: "Error: "), "\(piped.stdout)")
+            #expect(summary.lowerBound < error.lowerBound, "\(piped.stdout)")
 
             let out = dir.appendingPathComponent("open.jsonld").path
             let export = try runProcess(node, ["export", "--dir", nodeDir, "--format", "oslo", "--from", "2025-06-02", "--to", "2025-06-02", "--out", out])
