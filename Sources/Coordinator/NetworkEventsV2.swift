@@ -60,6 +60,8 @@ public enum NetworkEventsV2 {
         var zone: String
         var start: DayNumber
         var length: Int
+        /// Whether every day from the first to the last is one of the event's (a window has no gaps).
+        var isConsecutive: Bool
 
         /// `nil` without days.
         init?(key: String, town: String, zone: String, days: [DayNumber]) {
@@ -69,6 +71,7 @@ public enum NetworkEventsV2 {
             self.zone = zone
             start = first
             length = first.distance(to: last) + 1
+            isConsecutive = Set(days).count == length
         }
     }
 
@@ -85,11 +88,13 @@ public enum NetworkEventsV2 {
         for town in Set(towns + events.map(\.town)) { calendars[town] = TownCalendar(zoneDaysByTown[town] ?? []) }
         let calendar = calendars
         var results: [String: NetworkFigures.EventV2] = [:]
-        let usable = events.filter { $0.length <= EventWindow.maximumDays }
-        for event in events where event.length > EventWindow.maximumDays {
-            results[event.key] = NetworkFigures.EventV2(
-                level: level, reason: "the event spans \(event.length) days; v2 evaluates windows of at most \(EventWindow.maximumDays) days",
-                peerReason: "the event spans more than \(EventWindow.maximumDays) days")
+        // v2 evaluates one window of consecutive days; a weekly market recorded as one event is several.
+        let usable = events.filter { $0.isConsecutive && $0.length <= EventWindow.maximumDays }
+        for event in events where !event.isConsecutive || event.length > EventWindow.maximumDays {
+            let reason = event.isConsecutive
+                ? "the event spans \(event.length) days; v2 evaluates windows of at most \(EventWindow.maximumDays) days"
+                : "the event's days are not consecutive; v2 evaluates one window of consecutive days: record each occurrence as its own event"
+            results[event.key] = NetworkFigures.EventV2(level: level, reason: reason, peerReason: reason)
         }
         for length in Set(usable.map(\.length)).sorted() {
             let group = usable.filter { $0.length == length }

@@ -110,6 +110,21 @@ struct EventUpliftV2NetworkTests {
         #expect(v2.uplift != nil && v2.low != nil)
     }
 
+    @Test("an event recorded on days that are not consecutive gets no v2 window, with a reason; v1 still evaluates it")
+    func daysNotConsecutive() throws {
+        let (rows, generated) = Self.network(towns: 4)
+        var zoneDays = generated
+        zoneDays.append(ZoneDayRow(townID: "t0", zoneID: "centrum", zoneKind: "core", day: Self.eventDay.rawValue + 2, publicHoliday: false,
+                                   schoolHoliday: false, events: [AggregatePayload.Event(eventId: "braderie", kind: "event")]))
+        let figures = try NetworkIndicators.compute(tenantID: "t", towns: [], sensorDays: rows, zoneDays: zoneDays, conversions: [],
+                                                    period: Self.period)
+        let event = try Self.event(figures)
+        #expect(event.days.count == 2 && event.uplift != nil)
+        let v2 = try #require(event.v2)
+        #expect(v2.uplift == nil && v2.peerAdjusted == nil)
+        #expect(v2.reason?.contains("not consecutive") == true && v2.peerReason == v2.reason)
+    }
+
     @Test("a town's own public-holiday flags replace the Belgian calendar for the years it flags any")
     func townHolidays() throws {
         let flagged = try DayNumber(iso: "2026-06-15")

@@ -130,7 +130,9 @@ enum IndicatorsBenchmark {
             if ProcessInfo.processInfo.environment["TOWNBENCH_BENCH_ROWS"] == "1" {
                 var old: NetworkFigures?
                 let elapsed = seconds(try clock.measure {
-                    let inputs = try store.networkInputs(measure: NetworkIndicators.footfallMeasure, days: load.days,
+                    // The rows over the days a replay reads (event-uplift v2's history included).
+                    let inputs = try store.networkInputs(measure: NetworkIndicators.footfallMeasure,
+                                                         days: NetworkIndicators.replayDays(period, lag: FootfallIndex.defaultLag),
                                                          conversionDays: load.conversionDays, scope)
                     old = try NetworkIndicators.compute(tenantID: benchTenant, inputs: inputs, origin: origin, period: period)
                 })
