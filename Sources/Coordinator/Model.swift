@@ -194,6 +194,11 @@ public struct ZoneDayRow: Sendable, Hashable {
     public var publicHoliday: Bool
     public var schoolHoliday: Bool
     public var events: [AggregatePayload.Event]
+
+    /// Whether the network figures read this zone day: the ones with events (uplift baselines),
+    /// a school holiday (the day shape's day types) or a public holiday (event-uplift v2 uses the
+    /// town's own calendar). Both stores' packed reads select exactly these.
+    public var isReadByNetworkFigures: Bool { !events.isEmpty || schoolHoliday || publicHoliday }
 }
 
 /// One door/street pair's current sums for one local day.

@@ -40,7 +40,7 @@ public struct NetworkSeries: Sendable {
                         uptime: row.uptimeMinutes, validHours: row.validHours)
         }
         self.init(head: inputs.head, days: days, towns: try builder.build(),
-                  eventDays: inputs.zoneDays.filter { !$0.events.isEmpty || $0.schoolHoliday || $0.publicHoliday }, conversions: inputs.conversions,
+                  eventDays: inputs.zoneDays.filter(\.isReadByNetworkFigures), conversions: inputs.conversions,
                   zoneHours: inputs.zoneHours, zoneLots: inputs.zoneLots)
     }
 

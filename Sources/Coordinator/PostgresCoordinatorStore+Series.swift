@@ -196,7 +196,7 @@ extension PostgresCoordinatorStore {
                     from = max(from, range.upperBound + 1)
                 }
             }
-            // Only zone days with events or a school holiday: the computation uses no other.
+            // Only zone days with events or a holiday: the computation uses no other.
             let hourDays = DayShapeNetwork.hourDays(days: days, conversionDays: conversionDays)
             let rest = try db.pipeline([
                 (Self.eventDaysSQL, [.text(tenant), .int(days.lowerBound), .int(days.upperBound)]),
@@ -205,7 +205,7 @@ extension PostgresCoordinatorStore {
                 PostgresZoneLots.select(days: conversionDays, tenant: tenant),
             ])
             return NetworkSeries(head: head, days: reader.days, towns: try reader.build(),
-                                 eventDays: try Self.zoneDays(rest[0]).filter { !$0.events.isEmpty || $0.schoolHoliday },
+                                 eventDays: try Self.zoneDays(rest[0]).filter(\.isReadByNetworkFigures),
                                  conversions: try Self.conversionDays(rest[1]),
                                  zoneHours: try PostgresZoneHours.rows(rest[2], measure: DayShapeNetwork.measure),
                                  zoneLots: try PostgresZoneLots.rows(rest[3]))

@@ -628,11 +628,11 @@ public final class PostgresCoordinatorStore: CoordinatorStore {
         (zoneDaysSQL, [.text(scope.tenantID), .int(days.lowerBound), .int(days.upperBound)])
     }
 
-    /// ``zoneDaysSQL``'s zone days that carry events or a school holiday (the packed series' read).
+    /// ``zoneDaysSQL``'s zone days that carry events or a holiday (the packed series' read; ``ZoneDayRow/isReadByNetworkFigures``).
     static let eventDaysSQL = """
         SELECT \(ZoneDayRow.storedColumns)
         FROM current_cells c JOIN zone_days z ON z.submission_row = c.submission_row AND z.zone_id = c.zone_id AND z.day = c.day
-        WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3 AND (z.events <> '[]' OR z.school_holiday)
+        WHERE c.tenant_id = $1 AND c.measure = '' AND c.day BETWEEN $2 AND $3 AND (z.events <> '[]' OR z.school_holiday OR z.public_holiday)
         ORDER BY z.town_id, z.zone_id, z.day
         """
 
