@@ -99,7 +99,10 @@ public enum ReportPages {
             return (end - 6)...end
         }
         let earliest = min(previousRange.lowerBound, windows.first?.lowerBound ?? range.lowerBound)
-        let load = (earliest - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue...range.upperBound.rawValue
+        // From the earliest day any figure reads, event-uplift v2's history included: the page's
+        // figures are the API's, whose v2 reads ``NetworkEventsV2/loadDays(_:)``.
+        let first = min((earliest - max(lag, 7 * EventUplift.lookbackWeeks)).rawValue, NetworkEventsV2.loadDays(period).lowerBound)
+        let load = first...range.upperBound.rawValue
         let snapshot = try store.networkSeries(measure: NetworkIndicators.footfallMeasure, days: load, values: nil,
                                                conversionDays: load, scope)
         let ids = towns.map(\.id)
