@@ -2,4 +2,4 @@
 ///
 /// Why here: the one place the version is set. `deploy/package.sh` reads it from the built
 /// binary's `--version`, and a test checks it against the newest entry of `CHANGELOG.md`.
-public let townBenchVersion = "0.3.0"
+public let townBenchVersion = "0.4.0"
