@@ -320,6 +320,9 @@ public enum EventUpliftV2: CatalogedIndicator {
         let holidays: PublicHolidays
         /// Per row, per panel day: the window's total when placed on that day, `nil` if a day is invalid.
         let totals: [[Double?]]
+        /// Per panel day: whether it is a public holiday (asked once per day, not per candidate:
+        /// the coordinator asks millions of times over the same days).
+        let holidayMask: [Bool]
 
         init(panel: HourlyPanel, sensors: [Int], sensorIDs: [String], window: EventWindow, level: Double,
              holidays: PublicHolidays = .belgian) throws {
@@ -365,6 +368,7 @@ public enum EventUpliftV2: CatalogedIndicator {
             self.window = window
             self.level = level
             self.holidays = holidays
+            holidayMask = (0..<dayCount).map { holidays.contains(firstDay + $0) }
             totals = sensors.map { row in
                 (0..<dayCount).map { offset -> Double? in
                     let anchor = firstDay + offset
@@ -388,7 +392,9 @@ public enum EventUpliftV2: CatalogedIndicator {
             // Over the segments, not `window.days(anchoredAt:)`: no array per candidate (millions at the coordinator).
             window.segments.allSatisfy { segment in
                 let day = anchor + segment.dayOffset
-                return !excluded.contains(day) && !holidays.contains(day)
+                let offset = firstDay.distance(to: day)
+                let isHoliday = offset >= 0 && offset < dayCount ? holidayMask[offset] : holidays.contains(day)
+                return !isHoliday && !excluded.contains(day)
             }
         }
 
