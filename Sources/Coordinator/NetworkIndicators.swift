@@ -118,15 +118,26 @@ public enum NetworkIndicators {
 
     /// Reads what the period needs from one snapshot of `store` and computes; the figures name
     /// the log state (`origin`, size, root) of that snapshot. The towns are those with data.
-    /// One read covers event-uplift v2's history too (``NetworkEventsV2/loadDays(_:)``, all its
-    /// values): one snapshot, and nearly every period has events (a weekly market is one), so a
-    /// first read of the period's days alone would mostly be repeated.
+    /// When the period has events, event-uplift v2 also reads ``NetworkEventsV2/loadDays(_:)``, in a
+    /// second read that must see the same log head (read again, up to 3 times, while the log grows).
     public static func compute(_ scope: TenantScope, store: any CoordinatorStore, origin: String, period: DayPeriod,
                                lag: Int = FootfallIndex.defaultLag) throws -> NetworkFigures {
         let load = loadDays(period, lag: lag)
-        let days = min(load.days.lowerBound, NetworkEventsV2.loadDays(period).lowerBound)...load.days.upperBound
-        let series = try store.networkSeries(measure: footfallMeasure, days: days, values: nil, conversionDays: load.conversionDays, scope)
-        return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
+        for _ in 0..<3 {
+            let series = try store.networkSeries(measure: footfallMeasure, days: load.days, values: valueDays(period, lag: lag),
+                                                 conversionDays: load.conversionDays, scope)
+            guard NetworkEventsV2.hasEvents(series.eventDays, in: period) else {
+                return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag)
+            }
+            // Only the panels and zone days of the history are used: the conversions and hours over one day.
+            let last = period.range.upperBound.rawValue
+            let history = try store.networkSeries(measure: footfallMeasure, days: NetworkEventsV2.loadDays(period), values: nil,
+                                                  conversionDays: last...last, scope)
+            if history.head == series.head {
+                return try compute(tenantID: scope.tenantID, series: series, origin: origin, period: period, lag: lag, history: history)
+            }
+        }
+        throw CoordinatorError(.overloaded, "Submissions kept arriving while the network figures were read (3 times); try again in a moment.")
     }
 
     /// Computes from a store's packed series (``CoordinatorStore/networkSeries(measure:days:conversionDays:_:)``):
