@@ -23,7 +23,8 @@ public struct NodeStatus: Codable, Sendable {
         /// (the flatline rule): treated as missing by every local indicator.
         public var flatlineDays: Int
         /// Lasting level shifts (a counter moved or re-aimed?) by ``LevelShift``: pedestrian and
-        /// entries sensors, the last 4 weeks against the 8 before, per day class.
+        /// entries sensors, the last 4 weeks against the 8 before, per day class; the `rule` says
+        /// whether the sensor's own totals moved (`absolute`) or its share of its zone (`relativeToZone`).
         public var levelShifts: [LevelShift.Finding] = []
     }
     /// A network the node reports to, and its outbox.
@@ -107,7 +108,8 @@ extension NodeStore {
                 for measure in Measure.allCases { flat.formUnion(try flatlineDays(sensor: info, measure: measure)) }
                 status.flatlineDays = flat.count
                 if let last = status.lastDay.flatMap({ try? DayNumber(iso: $0) }) {
-                    status.levelShifts = try levelShifts(sensor: info, lastDay: last)
+                    status.levelShifts = try levelShifts(sensor: info, zoneMates: allSensors.filter { $0.zone == info.zone && $0.kind == info.kind && $0.id != info.id },
+                                                         lastDay: last)
                 }
             }
             sensors.append(status)
@@ -189,9 +191,15 @@ extension NodeStatus {
         }
         for sensor in sensors {
             for shift in sensor.levelShifts {
-                out += "  level shift: \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) median "
-                    + String(format: "%.0f, the 8 weeks before %.0f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
-                    + "; moved or re-aimed? Check the counter\n"
+                switch shift.rule {
+                case .absolute:
+                    out += "  level shift: \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) median "
+                        + String(format: "%.0f, the 8 weeks before %.0f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
+                case .relativeToZone:
+                    out += "  level shift relative to zone \(sensor.zone): \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) "
+                        + String(format: "median share %.3f, the 8 weeks before %.3f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
+                }
+                out += "; moved or re-aimed? Check the counter\n"
             }
         }
         out += "\nSpending rows: \(spendingRows)   Events: \(events)   Imports: \(imports)\n"
@@ -207,18 +215,27 @@ extension NodeStatus {
 }
 
 extension NodeStore {
-    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is `lastDay`.
-    func levelShifts(sensor: SensorInfo, lastDay: DayNumber) throws -> [LevelShift.Finding] {
+    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is
+    /// `lastDay`: the absolute rule, then the rule relative to its `zoneMates` (the other sensors
+    /// of its zone and kind) over the last year.
+    func levelShifts(sensor: SensorInfo, zoneMates: [SensorInfo], lastDay: DayNumber) throws -> [LevelShift.Finding] {
         let measure: Measure
         switch sensor.kind {
         case .pedestrian: measure = .pedestrians
         case .entries: measure = .entries
         default: return []
         }
-        let days = (lastDay - (LevelShift.recentDays + LevelShift.previousDays - 1))...lastDay
-        let panel = try dailyPanel(rows: [(sensor, measure)], days: days)
-        var totals: [DayNumber: Double] = [:]
-        for day in days where panel.isValid(sensor: 0, day: day) { totals[day] = panel.total(sensor: 0, day: day) }
-        return LevelShift.detect(totals, lastDay: lastDay, holidays: try publicHolidays())
+        let judged = LevelShift.recentDays + LevelShift.previousDays
+        let days = (lastDay - (judged + 7 * (LevelShift.evaluatedWeeks - 1) - 1))...lastDay
+        let rows = ([sensor] + zoneMates).map { (sensor: $0, measure: measure) }
+        let panel = try dailyPanel(rows: rows, days: days)
+        let totals = rows.indices.map { row in
+            var totals: [DayNumber: Double] = [:]
+            for day in days where panel.isValid(sensor: row, day: day) { totals[day] = panel.total(sensor: row, day: day) }
+            return totals
+        }
+        let holidays = try publicHolidays()
+        return LevelShift.detect(totals[0], lastDay: lastDay, holidays: holidays)
+            + LevelShift.detectRelativeToZone(totals[0], zoneMates: Array(totals.dropFirst()), lastDay: lastDay, holidays: holidays)
     }
 }
