@@ -84,6 +84,7 @@ extension NodeStore {
             """).map { NodeStatus.Zone(zone: try $0.string("zone"), kind: try $0.string("kind"), sensors: try $0.int("sensors")) }
         var sensors: [NodeStatus.Sensor] = []
         let allSensors = try self.sensors()
+        let levelTotals = try levelShiftTotals(allSensors)
         for row in try db.query("""
             SELECT s.id AS id, s.name AS sensor, z.name AS zone, s.kind AS kind, s.vendor AS vendor
             FROM sensors s JOIN zones z ON z.id = s.zone_id ORDER BY s.name
@@ -108,8 +109,7 @@ extension NodeStore {
                 for measure in Measure.allCases { flat.formUnion(try flatlineDays(sensor: info, measure: measure)) }
                 status.flatlineDays = flat.count
                 if let last = status.lastDay.flatMap({ try? DayNumber(iso: $0) }) {
-                    status.levelShifts = try levelShifts(sensor: info, zoneMates: allSensors.filter { $0.zone == info.zone && $0.kind == info.kind && $0.id != info.id },
-                                                         lastDay: last)
+                    status.levelShifts = try levelShifts(sensor: info, lastDay: last, sensors: allSensors, totals: levelTotals)
                 }
             }
             sensors.append(status)
@@ -215,27 +215,34 @@ extension NodeStatus {
 }
 
 extension NodeStore {
-    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is
-    /// `lastDay`: the absolute rule, then the rule relative to its `zoneMates` (the other sensors
-    /// of its zone and kind) over the last year.
-    func levelShifts(sensor: SensorInfo, zoneMates: [SensorInfo], lastDay: DayNumber) throws -> [LevelShift.Finding] {
-        let measure: Measure
-        switch sensor.kind {
-        case .pedestrian: measure = .pedestrians
-        case .entries: measure = .entries
-        default: return []
-        }
-        let judged = LevelShift.recentDays + LevelShift.previousDays
-        let days = (lastDay - (judged + 7 * (LevelShift.evaluatedWeeks - 1) - 1))...lastDay
-        let rows = ([sensor] + zoneMates).map { (sensor: $0, measure: measure) }
-        let panel = try dailyPanel(rows: rows, days: days)
-        let totals = rows.indices.map { row in
+    /// The valid daily totals ``LevelShift`` reads, per pedestrian or entries sensor id, over the
+    /// node's whole data range: computed once, as each sensor is also every zone-mate's reference.
+    func levelShiftTotals(_ sensors: [SensorInfo]) throws -> [Int64: [DayNumber: Double]] {
+        guard let range = try dataRange() else { return [:] }
+        var result: [Int64: [DayNumber: Double]] = [:]
+        for sensor in sensors {
+            let measure: Measure
+            switch sensor.kind {
+            case .pedestrian: measure = .pedestrians
+            case .entries: measure = .entries
+            default: continue
+            }
+            let panel = try dailyPanel(rows: [(sensor, measure)], days: range)
             var totals: [DayNumber: Double] = [:]
-            for day in days where panel.isValid(sensor: row, day: day) { totals[day] = panel.total(sensor: row, day: day) }
-            return totals
+            for day in range where panel.isValid(sensor: 0, day: day) { totals[day] = panel.total(sensor: 0, day: day) }
+            result[sensor.id] = totals
         }
+        return result
+    }
+
+    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is
+    /// `lastDay`: the absolute rule, then the rule relative to its zone-mates (the other sensors of
+    /// its zone and kind among `sensors`), `totals` by ``levelShiftTotals(_:)``.
+    func levelShifts(sensor: SensorInfo, lastDay: DayNumber, sensors: [SensorInfo], totals: [Int64: [DayNumber: Double]]) throws -> [LevelShift.Finding] {
+        guard let own = totals[sensor.id] else { return [] }
+        let zoneMates = sensors.filter { $0.zone == sensor.zone && $0.kind == sensor.kind && $0.id != sensor.id }.compactMap { totals[$0.id] }
         let holidays = try publicHolidays()
-        return LevelShift.detect(totals[0], lastDay: lastDay, holidays: holidays)
-            + LevelShift.detectRelativeToZone(totals[0], zoneMates: Array(totals.dropFirst()), lastDay: lastDay, holidays: holidays)
+        return LevelShift.detect(own, lastDay: lastDay, holidays: holidays)
+            + LevelShift.detectRelativeToZone(own, zoneMates: zoneMates, lastDay: lastDay, holidays: holidays)
     }
 }
