@@ -5,6 +5,7 @@ expects (the README vector, its zone-mates, and the shift-and-revert case) and p
 (day class, from, to, recent median share, earlier median share, ratio). No public holidays.
 Run from anywhere: python3 Indicators/oracle/level_shift_relative.py
 """
+from datetime import date, timedelta
 from statistics import median
 def series(first,last,level,shift=None,f=1,rev=None):
     d={};x=first
