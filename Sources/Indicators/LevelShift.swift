@@ -97,15 +97,15 @@ public enum LevelShift {
         return findings.sorted { ($0.to, $0.dayClass.sortKey) < ($1.to, $1.dayClass.sortKey) }
     }
 
-    /// The medians of `values` (per day) of `dayClass` in the recent period ending `lastDay` and in
+    /// The medians of `perDay` (totals or shares) of `dayClass` in the recent period ending `lastDay` and in
     /// the one before, unflagged; nil without enough days or with an earlier median of 0.
-    static func compare(_ values: [DayNumber: Double], dayClass: EventUpliftV2.DayClass, lastDay: DayNumber,
+    static func compare(_ perDay: [DayNumber: Double], dayClass: EventUpliftV2.DayClass, lastDay: DayNumber,
                         holidays: PublicHolidays) -> Finding? {
         let recent = (lastDay - (recentDays - 1))...lastDay
         let previous = (recent.lowerBound - previousDays)...(recent.lowerBound - 1)
         func values(_ days: ClosedRange<DayNumber>) -> [Double] {
             days.compactMap { d in
-                guard EventUpliftV2.DayClass(d) == dayClass, !holidays.contains(d), let t = values[d], t.isFinite else { return nil }
+                guard EventUpliftV2.DayClass(d) == dayClass, !holidays.contains(d), let t = perDay[d], t.isFinite else { return nil }
                 return t
             }
         }

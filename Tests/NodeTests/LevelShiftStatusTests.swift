@@ -55,7 +55,7 @@ import Testing
             // Share 0.5 → 0.8: flagged once per day class at the first week end where most recent days moved.
             #expect(a.levelShifts.map(\.dayClass) == [.weekday, .saturday, .sunday])
             #expect(a.levelShifts.allSatisfy { $0.rule == .relativeToZone && abs($0.ratio - 1.6) < 1e-9 && $0.to == shift + 20 })
-            #expect(status.sensors.filter { $0.sensor != "ped-a" }.allSatisfy(\.levelShifts.isEmpty))
+            #expect(status.sensors.filter { $0.sensor != "ped-a" }.allSatisfy { $0.levelShifts.isEmpty })
             #expect(status.text.contains("level shift relative to zone markt: ped-a weekday days 2025-06-23 – 2025-07-20 median share 0.800, the 8 weeks before 0.500 (×1.60)"), "\(status.text)")
             let json = String(decoding: try JSONEncoder().encode(status), as: UTF8.self)
             #expect(json.contains("\"rule\":\"relativeToZone\""))
