@@ -89,10 +89,11 @@ import Testing
     }
 
     @Test func aSingleSensorZoneHasNoRelativeJudgement() throws {
-        let first = try DayNumber(iso: "2025-01-06"), last = try DayNumber(iso: "2025-05-25"), shift = try DayNumber(iso: "2025-03-31")
+        // ×3 from 2025-03-31; the last day 2025-04-27 ends the 4 weeks after the shift.
+        let first = try DayNumber(iso: "2025-01-06"), shift = try DayNumber(iso: "2025-03-31"), last = shift + 27
         let a = Self.series(first, last, level: 300, shift: shift, factor: 3)
         #expect(LevelShift.detectRelativeToZone(a, zoneMates: [], lastDay: last, holidays: Self.noHolidays).isEmpty)
-        // The absolute rule still applies.
+        // The absolute rule still applies (recent 900 against 300 before).
         #expect(LevelShift.detect(a, lastDay: last, holidays: Self.noHolidays).map(\.rule) == [.absolute, .absolute, .absolute])
     }
 
