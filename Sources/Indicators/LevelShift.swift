@@ -28,9 +28,9 @@ public enum LevelShift {
     public static let minimumRecentDays = 3
     public static let minimumPreviousDays = 6
     /// The factor of the rule relative to the zone. Why 1.4: the share cancels the season (the coast
-    /// ×4 in summer), so what is left is day-to-day noise; a re-aimed Auckland counter moved its
-    /// share ×1.6, while one of 3 zone-mates of a sensor that moved ×1.6 sees its own share move
-    /// only ×1/1.3 — 1.4 sits between.
+    /// ×4 in summer), so what is left is day-to-day noise; a re-aimed Auckland counter counted ×1.6
+    /// (its share moves ×1.6 too), while each of its 2 zone-mates sees its own share move only about
+    /// ÷1.3 — 1.4 sits between.
     public static let relativeFactor = 1.4
     /// Week ends judged by the rule relative to the zone: the sensor's last day and every 7th day
     /// before it, over a year.
