@@ -23,7 +23,8 @@ public struct NodeStatus: Codable, Sendable {
         /// (the flatline rule): treated as missing by every local indicator.
         public var flatlineDays: Int
         /// Lasting level shifts (a counter moved or re-aimed?) by ``LevelShift``: pedestrian and
-        /// entries sensors, the last 4 weeks against the 8 before, per day class.
+        /// entries sensors, the last 4 weeks against the 8 before, per day class; the `rule` says
+        /// whether the sensor's own totals moved (`absolute`) or its share of its zone (`relativeToZone`).
         public var levelShifts: [LevelShift.Finding] = []
     }
     /// A network the node reports to, and its outbox.
@@ -83,6 +84,7 @@ extension NodeStore {
             """).map { NodeStatus.Zone(zone: try $0.string("zone"), kind: try $0.string("kind"), sensors: try $0.int("sensors")) }
         var sensors: [NodeStatus.Sensor] = []
         let allSensors = try self.sensors()
+        let levelTotals = try levelShiftTotals(allSensors)
         for row in try db.query("""
             SELECT s.id AS id, s.name AS sensor, z.name AS zone, s.kind AS kind, s.vendor AS vendor
             FROM sensors s JOIN zones z ON z.id = s.zone_id ORDER BY s.name
@@ -107,7 +109,7 @@ extension NodeStore {
                 for measure in Measure.allCases { flat.formUnion(try flatlineDays(sensor: info, measure: measure)) }
                 status.flatlineDays = flat.count
                 if let last = status.lastDay.flatMap({ try? DayNumber(iso: $0) }) {
-                    status.levelShifts = try levelShifts(sensor: info, lastDay: last)
+                    status.levelShifts = try levelShifts(sensor: info, lastDay: last, sensors: allSensors, totals: levelTotals)
                 }
             }
             sensors.append(status)
@@ -189,9 +191,15 @@ extension NodeStatus {
         }
         for sensor in sensors {
             for shift in sensor.levelShifts {
-                out += "  level shift: \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) median "
-                    + String(format: "%.0f, the 8 weeks before %.0f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
-                    + "; moved or re-aimed? Check the counter\n"
+                switch shift.rule {
+                case .absolute:
+                    out += "  level shift: \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) median "
+                        + String(format: "%.0f, the 8 weeks before %.0f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
+                case .relativeToZone:
+                    out += "  level shift relative to zone \(sensor.zone): \(sensor.sensor) \(shift.dayClass.rawValue) days \(shift.from) – \(shift.to) "
+                        + String(format: "median share %.3f, the 8 weeks before %.3f (×%.2f)", shift.recentMedian, shift.previousMedian, shift.ratio)
+                }
+                out += "; moved or re-aimed? Check the counter\n"
             }
         }
         out += "\nSpending rows: \(spendingRows)   Events: \(events)   Imports: \(imports)\n"
@@ -207,18 +215,34 @@ extension NodeStatus {
 }
 
 extension NodeStore {
-    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is `lastDay`.
-    func levelShifts(sensor: SensorInfo, lastDay: DayNumber) throws -> [LevelShift.Finding] {
-        let measure: Measure
-        switch sensor.kind {
-        case .pedestrian: measure = .pedestrians
-        case .entries: measure = .entries
-        default: return []
+    /// The valid daily totals ``LevelShift`` reads, per pedestrian or entries sensor id, over the
+    /// node's whole data range: computed once, as each sensor is also every zone-mate's reference.
+    func levelShiftTotals(_ sensors: [SensorInfo]) throws -> [Int64: [DayNumber: Double]] {
+        guard let range = try dataRange() else { return [:] }
+        var result: [Int64: [DayNumber: Double]] = [:]
+        for sensor in sensors {
+            let measure: Measure
+            switch sensor.kind {
+            case .pedestrian: measure = .pedestrians
+            case .entries: measure = .entries
+            default: continue
+            }
+            let panel = try dailyPanel(rows: [(sensor, measure)], days: range)
+            var totals: [DayNumber: Double] = [:]
+            for day in range where panel.isValid(sensor: 0, day: day) { totals[day] = panel.total(sensor: 0, day: day) }
+            result[sensor.id] = totals
         }
-        let days = (lastDay - (LevelShift.recentDays + LevelShift.previousDays - 1))...lastDay
-        let panel = try dailyPanel(rows: [(sensor, measure)], days: days)
-        var totals: [DayNumber: Double] = [:]
-        for day in days where panel.isValid(sensor: 0, day: day) { totals[day] = panel.total(sensor: 0, day: day) }
-        return LevelShift.detect(totals, lastDay: lastDay, holidays: try publicHolidays())
+        return result
+    }
+
+    /// ``LevelShift`` findings for a pedestrian or entries sensor whose last day with data is
+    /// `lastDay`: the absolute rule, then the rule relative to its zone-mates (the other sensors of
+    /// its zone and kind among `sensors`), `totals` by ``levelShiftTotals(_:)``.
+    func levelShifts(sensor: SensorInfo, lastDay: DayNumber, sensors: [SensorInfo], totals: [Int64: [DayNumber: Double]]) throws -> [LevelShift.Finding] {
+        guard let own = totals[sensor.id] else { return [] }
+        let zoneMates = sensors.filter { $0.zone == sensor.zone && $0.kind == sensor.kind && $0.id != sensor.id }.compactMap { totals[$0.id] }
+        let holidays = try publicHolidays()
+        return LevelShift.detect(own, lastDay: lastDay, holidays: holidays)
+            + LevelShift.detectRelativeToZone(own, zoneMates: zoneMates, lastDay: lastDay, holidays: holidays)
     }
 }
