@@ -204,6 +204,20 @@ public enum EventUpliftV2: CatalogedIndicator {
         public var from: DayNumber
         public var to: DayNumber
         public var rows: [Row]
+        /// Per calendar month of the period: the median placebo uplift. Why: an expected value that
+        /// follows the season leaves it near 0 in every month; a lagging one drifts (v1's baseline
+        /// lags when footfall climbs towards December).
+        public var months: [Month] = []
+
+        /// One calendar month of the placebo test.
+        public struct Month: Sendable, Equatable, Codable {
+            /// `YYYY-MM`.
+            public var month: String
+            /// Ordinary days of the month with an expected value (with or without an interval).
+            public var days: Int
+            /// The median of observed ÷ expected − 1 over those days.
+            public var medianUplift: Double?
+        }
     }
 
     /// Runs the placebo test over `period` for one-day placements of local `hours`.
@@ -230,7 +244,28 @@ public enum EventUpliftV2: CatalogedIndicator {
         }
         return Placebo(
             level: level, injectedUplift: injectedUplift, hours: hours, from: period.lowerBound, to: period.upperBound,
-            rows: rows)
+            rows: rows, months: placeboMonths(errors: errors, first: first, period: period))
+    }
+
+    /// The median error per calendar month of `period` (`errors[i]`: the placement at `first + i`).
+    static func placeboMonths(errors: [Double?], first: DayNumber, period: ClosedRange<DayNumber>) -> [Placebo.Month] {
+        var months: [Placebo.Month] = []
+        var current: (key: String, errors: [Double])?
+        func close() {
+            if let current { months.append(Placebo.Month(month: current.key, days: current.errors.count, medianUplift: IndicatorMath.median(current.errors))) }
+        }
+        for d in period {
+            let civil = d.civil
+            let key = String(civil.year) + "-" + (civil.month < 10 ? "0" : "") + String(civil.month)
+            if current?.key != key {
+                close()
+                current = (key, [])
+            }
+            let i = first.distance(to: d)
+            if i >= 0, i < errors.count, let e = errors[i] { current?.errors.append(e) }
+        }
+        close()
+        return months
     }
 
     /// The placebo tally over `period`, per day class and for all: `errors[i]` is the error of the

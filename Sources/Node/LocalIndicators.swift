@@ -307,6 +307,12 @@ extension LocalIndicatorReport {
                 out += String(format: ", %+.0f%% detected on ", placebo.injectedUplift * 100) + (row.detectionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-")
                 out += "; v1's range excluded 0 on " + (row.v1RangeFalsePositiveRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-") + "\n"
             }
+            if !placebo.months.isEmpty {
+                // The expected value should follow the season: the median placebo uplift near 0 every month.
+                out += "  median placebo uplift per month: " + placebo.months.map {
+                    "\($0.month) " + ($0.medianUplift.map { String(format: "%+.1f%%", $0 * 100) } ?? "-")
+                }.joined(separator: ", ") + "\n"
+            }
         }
         for zone in conversion ?? [] {
             out += "  \(zone.zone) (\(zone.zoneKind)): \(zone.result.value.map { String(format: "%.2f%%", $0 * 100) } ?? "no value")"

@@ -109,6 +109,27 @@ struct EventUpliftV2Tests {
         #expect(all.v1RangeFalsePositives <= all.days)
     }
 
+    /// Hand-computed: 100 a day, 200 from 1 March 2025 (no season a year earlier, factor 1). A March
+    /// day d has ⌊(d − 1 March) ÷ 7⌋ of its 8 same-weekday baseline days in March: fewer than 4 →
+    /// median 100, error +1 (1–28 March); 4 → median 150, error +⅓ (29–31 March, 1–4 April); more →
+    /// 0. Medians: February 0, March +1, April 0 (Easter Monday 21 April is not ordinary).
+    @Test("the placebo test gives the median placebo uplift per calendar month")
+    func placeboMonths() throws {
+        let first = try DayNumber(iso: "2023-09-01")
+        let step = try DayNumber(iso: "2025-03-01")
+        var panel = try HourlyPanel(firstDay: first, dayCount: first.distance(to: try DayNumber(iso: "2025-04-30")) + 1, sensorCount: 1)
+        for offset in 0..<panel.dayCount {
+            var hours = [Double](repeating: 0, count: 24)
+            hours[12] = first + offset < step ? 100 : 200
+            try panel.set(sensor: 0, day: first + offset, hours: hours, isValid: true)
+        }
+        let p = try EventUpliftV2.placebo(panel: panel, sensors: [0], sensorIDs: ["A"], excludedDays: [],
+                                          period: try DayNumber(iso: "2025-02-01")...(try DayNumber(iso: "2025-04-30")))
+        #expect(p.months.map(\.month) == ["2025-02", "2025-03", "2025-04"])
+        #expect(p.months.map(\.medianUplift) == [0, 1, 0])
+        #expect(p.months.map(\.days) == [28, 31, 29])
+    }
+
     @Test("the flatline rule: zeros or a stuck value from a sensor that normally counts are invalid")
     func flatline() throws {
         let rule = FlatlineRule.v1

@@ -50,6 +50,23 @@ for t in towns:
         if r.get("dayClass") is None:
             tot["days"] += r["days"]; tot["fp"] += r["falsePositives"]; tot["v1"] += r["v1RangeFalsePositives"]
             tot["det"] += (r["detectionRate"] or 0) * r["days"]
+# The expected value should follow the season: the median placebo uplift per calendar month, per town.
+months = {}
+for t in towns:
+    for m in json.load(open(f"{d}/{t}.json"))["placebo"].get("months", []):
+        if m.get("medianUplift") is not None:
+            months.setdefault(m["month"], {})[t] = m["medianUplift"]
+print("== median placebo uplift per calendar month (target: within ±2 %)")
+print(f"{'month':8} " + " ".join(f"{t:>13}" for t in towns))
+within = total = 0
+for month in sorted(months):
+    row = months[month]
+    print(f"{month:8} " + " ".join(f"{row[t] * 100:+12.1f}%" if t in row else f"{'-':>13}" for t in towns))
+    for v in row.values():
+        total += 1
+        within += abs(v) <= 0.02
+if total:
+    print(f"== {within} of {total} town-months within ±2 % ({within / total * 100:.0f}%)")
 n = tot["days"]
 print(f"== total: {n} ordinary days; v2 interval excludes 0 on {tot['fp']} ({tot['fp'] / n * 100:.1f}%); "
       f"v1 range on {tot['v1']} ({tot['v1'] / n * 100:.1f}%); +20% detected on {tot['det'] / n * 100:.1f}%")
