@@ -165,14 +165,6 @@ extension NetworkCalibration {
                                                  excludedDays: calendar.byZone[question.zone] ?? [], holidays: calendar.holidays)
         let placebo = try EventUpliftV2.peerAdjustedPlacebo(zone: zone, peers: peers, town: ownWhole, holidays: calendar.holidays,
                                                             period: period, level: question.level)
-        // The spread of the errors the placebo counted (its days, without their history), as it defines them.
-        var ownErrors: [Double] = [], adjustedErrors: [Double] = []
-        for d in period {
-            guard let r = zone.ratio(at: d), !calendar.holidays.contains(d) else { continue }
-            ownErrors.append(r - 1)
-            let (m, n) = peers.median(at: d, leavingOut: ownWhole)
-            if n >= EventUplift.minimumPeers, let m, m > 0 { adjustedErrors.append(r / m - 1) }
-        }
         // A detectable uplift is (1 + q) ÷ (1 + error) − 1: infinite on a day that counted nothing.
         // The figure is withheld then, never encoded (the computation is total, as the network figures').
         func finiteRows(_ rows: [EventUpliftV2.Placebo.Row]) -> [EventUpliftV2.Placebo.Row] {
@@ -185,8 +177,8 @@ extension NetworkCalibration {
         return Result(tenantId: tenantID, town: question.town, zone: question.zone, from: period.lowerBound.description,
                       to: period.upperBound.description, level: placebo.level, injectedUplift: placebo.injectedUplift,
                       peerTowns: towns.count - (index == nil ? 0 : 1),
-                      own: .init(rows: finiteRows(placebo.own), errorSpread: ErrorSpread(ownErrors)),
-                      peerAdjusted: .init(rows: finiteRows(placebo.peerAdjusted), errorSpread: ErrorSpread(adjustedErrors)))
+                      own: .init(rows: finiteRows(placebo.own), errorSpread: ErrorSpread(placebo.ownErrors)),
+                      peerAdjusted: .init(rows: finiteRows(placebo.peerAdjusted), errorSpread: ErrorSpread(placebo.peerAdjustedErrors)))
     }
 }
 

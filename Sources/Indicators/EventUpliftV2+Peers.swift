@@ -215,6 +215,10 @@ extension EventUpliftV2 {
         public var own: [Placebo.Row]
         /// The peer-adjusted form, over the days with ≥ 3 peers.
         public var peerAdjusted: [Placebo.Row]
+        /// Each form's errors (observed ÷ expected − 1) on the period's ordinary days, in day order,
+        /// with or without an interval: a caller's spread of the errors uses the placebo's own.
+        public var ownErrors: [Double]
+        public var peerAdjustedErrors: [Double]
     }
 
     /// Every ordinary placement d in `period` (a zone ratio, no public holiday) treated as an
@@ -252,7 +256,9 @@ extension EventUpliftV2 {
             placeboRows(errors: errors, first: first, period: period, lastOffset: zone.length - 1, level: level,
                         injectedUplift: injectedUplift) { _ in false }
         }
+        let periodStart = first.distance(to: period.lowerBound)
         return PeerPlacebo(level: level, injectedUplift: injectedUplift, length: zone.length, from: period.lowerBound,
-                           to: period.upperBound, own: rows(own), peerAdjusted: rows(adjusted))
+                           to: period.upperBound, own: rows(own), peerAdjusted: rows(adjusted),
+                           ownErrors: own[periodStart...].compactMap { $0 }, peerAdjustedErrors: adjusted[periodStart...].compactMap { $0 })
     }
 }

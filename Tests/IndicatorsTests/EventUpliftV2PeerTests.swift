@@ -210,6 +210,9 @@ struct EventUpliftV2PeerTests {
         #expect(rate > 0.02 && rate < 0.2)
         #expect(try #require(all.minimumDetectableUplift) < (try #require(ownAll.minimumDetectableUplift)))
         #expect(try #require(all.detectionRate) > (try #require(ownAll.detectionRate)), "\(all) \(ownAll)")
+        // The errors it hands out are the period's ordinary days, as the hourly placebo counts them.
+        #expect(p.ownErrors.count == v2.months.reduce(0) { $0 + $1.days })
+        #expect(p.peerAdjustedErrors.count >= all.days && p.peerAdjustedErrors.count <= p.ownErrors.count)
     }
 
     @Test("bad arguments are refused with a remedy")
